@@ -1,0 +1,114 @@
+/*
+ * ntk4j.h — the one public C header of the ntk4j native core.
+ *
+ * Written for jextract (see bindings/): fixed-width types only, no function-like macros, no
+ * bit-fields, opaque handles. Conventions (see DESIGN.md):
+ *   - every function returns an int32_t status (NTK4J_OK = 0 on success);
+ *   - on failure, ntk4j_last_error() returns a thread-local, human-readable explanation that
+ *     stays valid until the next ntk4j call on the same thread;
+ *   - arrays are caller-owned, row-major, float64, with explicit dimensions; the library
+ *     never keeps a pointer to a caller's array after a call returns and writes results only
+ *     into the caller's output buffer;
+ *   - state-shaped blocks of k probes are [k, B, T, H]; parameter-shaped blocks are
+ *     [k, n_params] in PyTorch named_parameters() order (weight_ih, weight_hh, bias_ih,
+ *     bias_hh), each parameter flattened in C order.
+ */
+#ifndef NTK4J_H
+#define NTK4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes ---------------------------------------------------------------------- */
+#define NTK4J_OK 0
+#define NTK4J_ERR_NULL_ARGUMENT 1   /* a required pointer was NULL */
+#define NTK4J_ERR_INVALID_ARGUMENT 2 /* a value is out of its documented range */
+#define NTK4J_ERR_SHAPE 3           /* dimensions disagree, are non-positive, or overflow */
+#define NTK4J_ERR_NON_FINITE 4      /* NaN or Inf in weights, inputs or probes */
+#define NTK4J_ERR_OUT_OF_MEMORY 5   /* an allocation failed */
+#define NTK4J_ERR_INTERNAL 6        /* a bug: please report it with the message */
+
+/* ---- cell kinds (DESIGN.md, "Conventions") --------------------------------------------- */
+#define NTK4J_CELL_RNN_LEAKY 1 /* h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x); no bias */
+#define NTK4J_CELL_RNN_ELMAN 2 /* h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (torch.nn.RNNCell) */
+#define NTK4J_CELL_GRU 3       /* torch.nn.GRUCell, gate order r, z, n */
+
+/* ---- operators (DESIGN.md, "The operators") -------------------------------------------- */
+#define NTK4J_OP_P 1        /* state -> state: z_t = q_t + J_t z_{t-1} */
+#define NTK4J_OP_PT 2       /* state -> state: adjoint P* (backward in time) */
+#define NTK4J_OP_PINV 3     /* state -> state: (P^-1 q)_t = q_t - J_t q_{t-1} */
+#define NTK4J_OP_PINVT 4    /* state -> state: (P^-* z)_t = z_t - J_{t+1}^T z_{t+1} */
+#define NTK4J_OP_JTHETA 5   /* params -> state: one-step parameter Jacobian */
+#define NTK4J_OP_JTHETA_T 6 /* state -> params: its adjoint */
+#define NTK4J_OP_K 7        /* state -> state: K = J_theta J_theta^T (Kronecker-core form) */
+#define NTK4J_OP_NTK 8      /* state -> state: NTK_S = P K P* */
+
+typedef struct ntk4j_model ntk4j_model;
+typedef struct ntk4j_session ntk4j_session;
+
+/* Thread-local message of the last failure on this thread ("" if none). Never NULL. */
+const char* ntk4j_last_error(void);
+
+/* Library version, e.g. "0.1.0". Never NULL. */
+const char* ntk4j_version(void);
+
+/* Bounds the number of threads of the BLAS backend (n >= 1). */
+int32_t ntk4j_set_num_threads(int32_t n);
+
+/* Number of BLAS threads currently in use (written to *out). */
+int32_t ntk4j_get_num_threads(int32_t* out);
+
+/*
+ * Creates a model. Shapes (PyTorch layout, row-major), with G = 3 for gru and 1 otherwise:
+ *   weight_ih [G*H, N], weight_hh [G*H, H], bias_ih [G*H], bias_hh [G*H].
+ * Biases must be NULL when has_bias == 0 (always for rnn_leaky) and non-NULL otherwise.
+ * dt is used by rnn_leaky only (finite, > 0); it is ignored by the other cells.
+ * The weights are copied: the caller may free its buffers after the call.
+ */
+int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size, double dt,
+                           int32_t has_bias, const double* weight_ih, const double* weight_hh,
+                           const double* bias_ih, const double* bias_hh, ntk4j_model** out);
+
+/* Total number of parameters (length of a parameter vector). */
+int32_t ntk4j_model_num_params(const ntk4j_model* model, int64_t* out);
+
+/* Frees a model; NULL is accepted and ignored. Sessions made from it stay valid. */
+void ntk4j_model_destroy(ntk4j_model* model);
+
+/*
+ * Unrolls the model on inputs [B, T, N] (vectorized over the batch) and keeps what the
+ * tangent operators need: the trajectory and per-step derivative diagonals, never per-step
+ * H x H Jacobians. h0 is [B, H], or NULL for zeros. Neither array is retained.
+ */
+int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int64_t batch,
+                             int64_t steps, int64_t input_size, const double* h0,
+                             ntk4j_session** out);
+
+/* Dimensions of a session (any output pointer may be NULL). */
+int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t* steps,
+                           int64_t* hidden_size, int64_t* input_size, int64_t* num_params);
+
+/* Copies the trajectory h_1..h_T, [B, T, H], into out (out_len must equal B*T*H). */
+int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t out_len);
+
+/*
+ * Applies operator `op` (NTK4J_OP_*) to a block of k probes.
+ *   input:  [k, B, T, H] (or [k, n_params] for NTK4J_OP_JTHETA), in_len elements;
+ *   output: [k, B, T, H] (or [k, n_params] for NTK4J_OP_JTHETA_T), out_len elements.
+ * The buffers must not overlap. Probes containing NaN or Inf are rejected. Safe to call
+ * concurrently on one session from several threads (the session is read-only here).
+ */
+int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input,
+                    int64_t in_len, int64_t k, double* output, int64_t out_len);
+
+/* Frees a session; NULL is accepted and ignored. */
+void ntk4j_session_destroy(ntk4j_session* session);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NTK4J_H */

@@ -1,0 +1,226 @@
+// The three cells of DESIGN.md ("Conventions"), as activities + pointwise steps.
+#include <cmath>
+
+#include "cells/model.hpp"
+
+namespace ntk4j {
+
+namespace {
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// rnn_leaky: f = (1-dt) h + dt (W_hh tanh(h) + W_ih x). One site, a = [tanh(h); x], D = dt,
+// J = (1-dt) I + dt W_hh diag(1 - tanh(h)^2): c = 1-dt, e = tanh'(h).
+class RnnLeaky final : public Cell {
+ public:
+  RnnLeaky(Index h, Index n, double dt) : H_(h), N_(n), dt_(dt) {}
+  bool has_c() const override { return true; }
+  bool has_e() const override { return true; }
+  void activities(const double* hprev, const double* x, double* const* act) const override {
+    double* a = act[0];
+    for (Index i = 0; i < H_; ++i) a[i] = std::tanh(hprev[i]);
+    for (Index n = 0; n < N_; ++n) a[H_ + n] = x[n];
+  }
+  void step(const double* hprev, const double* const* u, double* h, double* c, double* e,
+            double* const* d) const override {
+    const double* u0 = u[0];
+    double* d0 = d[0];
+    for (Index i = 0; i < H_; ++i) {
+      h[i] = (1.0 - dt_) * hprev[i] + dt_ * u0[i];
+      const double th = std::tanh(hprev[i]);
+      c[i] = 1.0 - dt_;
+      e[i] = 1.0 - th * th;
+      d0[i] = dt_;
+    }
+  }
+
+ private:
+  Index H_, N_;
+  double dt_;
+};
+
+// rnn_elman: f = tanh(W_ih x + b_ih + W_hh h + b_hh). One site, a = [h; x; 1; 1] (the two
+// ones feed b_ih and b_hh), D = diag(1 - f^2), J = D W_hh.
+class RnnElman final : public Cell {
+ public:
+  RnnElman(Index h, Index n, bool bias) : H_(h), N_(n), bias_(bias) {}
+  bool has_c() const override { return false; }
+  bool has_e() const override { return false; }
+  void activities(const double* hprev, const double* x, double* const* act) const override {
+    double* a = act[0];
+    for (Index i = 0; i < H_; ++i) a[i] = hprev[i];
+    for (Index n = 0; n < N_; ++n) a[H_ + n] = x[n];
+    if (bias_) a[H_ + N_] = a[H_ + N_ + 1] = 1.0;
+  }
+  void step(const double*, const double* const* u, double* h, double*, double*,
+            double* const* d) const override {
+    for (Index i = 0; i < H_; ++i) {
+      h[i] = std::tanh(u[0][i]);
+      d[0][i] = 1.0 - h[i] * h[i];
+    }
+  }
+
+ private:
+  Index H_, N_;
+  bool bias_;
+};
+
+// gru (torch.nn.GRUCell): input site u_i = W_ih x + b_ih, a = [x; 1]; hidden site
+// u_h = W_hh h + b_hh, a = [h; 1]; gates r, z, n in that order (G = 3).
+//   df/du_i = [d_r, d_z, d_n],  df/du_h = [d_r, d_z, d_n r],  c = z, with
+//   d_r = (1-z)(1-n^2) h_n r(1-r),  d_z = (h-n) z(1-z),  d_n = (1-z)(1-n^2).
+class Gru final : public Cell {
+ public:
+  Gru(Index h, Index n, bool bias) : H_(h), N_(n), bias_(bias) {}
+  bool has_c() const override { return true; }
+  bool has_e() const override { return false; }
+  void activities(const double* hprev, const double* x, double* const* act) const override {
+    for (Index n = 0; n < N_; ++n) act[0][n] = x[n];
+    for (Index i = 0; i < H_; ++i) act[1][i] = hprev[i];
+    if (bias_) act[0][N_] = act[1][H_] = 1.0;
+  }
+  void step(const double* hprev, const double* const* u, double* h, double* c, double*,
+            double* const* d) const override {
+    const double* ui = u[0];
+    const double* uh = u[1];
+    double* di = d[0];
+    double* dh = d[1];
+    for (Index i = 0; i < H_; ++i) {
+      const double r = sigmoid(ui[i] + uh[i]);
+      const double z = sigmoid(ui[H_ + i] + uh[H_ + i]);
+      const double hn = uh[2 * H_ + i];
+      const double n = std::tanh(ui[2 * H_ + i] + r * hn);
+      h[i] = (1.0 - z) * n + z * hprev[i];
+      c[i] = z;
+      const double dn = (1.0 - z) * (1.0 - n * n);
+      const double dr = dn * hn * r * (1.0 - r);
+      const double dz = (hprev[i] - n) * z * (1.0 - z);
+      di[i] = dh[i] = dr;
+      di[H_ + i] = dh[H_ + i] = dz;
+      di[2 * H_ + i] = dn;
+      dh[2 * H_ + i] = dn * r;
+    }
+  }
+
+ private:
+  Index H_, N_;
+  bool bias_;
+};
+
+// Copies a row-major parameter (rows x ncols) into columns [col0, col0+ncols) of W_s.
+void place(Site& s, const double* p, Index col0, Index ncols) {
+  for (Index r = 0; r < s.rows; ++r)
+    for (Index c = 0; c < ncols; ++c) s.weight[r * s.dim + col0 + c] = p[r * ncols + c];
+}
+
+}  // namespace
+
+const char* cell_name(CellKind kind) {
+  switch (kind) {
+    case CellKind::RnnLeaky: return "rnn_leaky";
+    case CellKind::RnnElman: return "rnn_elman";
+    case CellKind::Gru: return "gru";
+  }
+  return "?";
+}
+
+bool all_finite(const double* x, Index n, Index* where) {
+  for (Index i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      if (where) *where = i;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt,
+                                  bool has_bias, const double* weight_ih,
+                                  const double* weight_hh, const double* bias_ih,
+                                  const double* bias_hh) {
+  if (cell != NTK4J_CELL_RNN_LEAKY && cell != NTK4J_CELL_RNN_ELMAN && cell != NTK4J_CELL_GRU)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell,
+         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru)");
+  auto m = std::make_unique<Model>();
+  m->kind = static_cast<CellKind>(cell);
+  const char* name = cell_name(m->kind);
+  if (hidden <= 0) fail(NTK4J_ERR_SHAPE, "hidden_size must be > 0, got ", hidden);
+  if (input <= 0) fail(NTK4J_ERR_SHAPE, "input_size must be > 0, got ", input);
+  if (weight_ih == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "weight_ih is NULL");
+  if (weight_hh == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "weight_hh is NULL");
+  if (m->kind == CellKind::RnnLeaky) {
+    if (has_bias) fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky has no bias (bias must be false)");
+    if (!std::isfinite(dt) || dt <= 0.0)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky needs a finite dt > 0, got ", dt);
+  }
+  if (has_bias && (bias_ih == nullptr || bias_hh == nullptr))
+    fail(NTK4J_ERR_NULL_ARGUMENT, name, " with bias needs both bias_ih and bias_hh (one is NULL)");
+  if (!has_bias && (bias_ih != nullptr || bias_hh != nullptr))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, name, " without bias takes no bias arrays (pass NULL)");
+  const Index H = hidden, N = input;
+  const Index G = m->kind == CellKind::Gru ? 3 : 1;
+  const Index GH = checked_mul(G, H, "G*H");
+  checked_mul(GH, H + N + 2, "weights");
+  m->H = H;
+  m->N = N;
+  m->dt = m->kind == CellKind::RnnLeaky ? dt : 1.0;
+  m->bias = has_bias;
+
+  const double* data[4] = {weight_ih, weight_hh, bias_ih, bias_hh};
+  const char* names[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+  const Index cols[4] = {N, H, 1, 1};
+  const int count = has_bias ? 4 : 2;
+  for (int p = 0; p < count; ++p) {
+    m->param_names.emplace_back(names[p]);
+    m->param_rows.push_back(GH);
+    m->param_cols.push_back(cols[p]);
+    m->param_offset.push_back(m->num_params);
+    const Index len = GH * cols[p];
+    Index where = 0;
+    if (!all_finite(data[p], len, &where))
+      fail(NTK4J_ERR_NON_FINITE, names[p], " contains a non-finite value (", data[p][where],
+           ") at flat index ", where);
+    m->num_params += len;
+  }
+
+  // Sites: parameter p's columns placed into the site's W (DESIGN.md, Kronecker core).
+  auto add_site = [&](Index groups, std::vector<ParamSlice> slices) {
+    Site s;
+    s.groups = groups;
+    s.rows = groups * H;
+    for (const auto& sl : slices) s.dim = std::max(s.dim, sl.col0 + sl.ncols);
+    s.slices = std::move(slices);
+    s.weight.assign(static_cast<size_t>(s.rows * s.dim), 0.0);
+    for (const auto& sl : s.slices) place(s, data[sl.param], sl.col0, sl.ncols);
+    m->sites.push_back(std::move(s));
+  };
+  switch (m->kind) {
+    case CellKind::RnnLeaky:
+      add_site(1, {{1, 0, H}, {0, H, N}});
+      m->hidden_site = 0;
+      m->cell = std::make_unique<RnnLeaky>(H, N, dt);
+      break;
+    case CellKind::RnnElman:
+      if (has_bias)
+        add_site(1, {{1, 0, H}, {0, H, N}, {2, H + N, 1}, {3, H + N + 1, 1}});
+      else
+        add_site(1, {{1, 0, H}, {0, H, N}});
+      m->hidden_site = 0;
+      m->cell = std::make_unique<RnnElman>(H, N, has_bias);
+      break;
+    case CellKind::Gru:
+      if (has_bias) {
+        add_site(3, {{0, 0, N}, {2, N, 1}});
+        add_site(3, {{1, 0, H}, {3, H, 1}});
+      } else {
+        add_site(3, {{0, 0, N}});
+        add_site(3, {{1, 0, H}});
+      }
+      m->hidden_site = 1;
+      m->cell = std::make_unique<Gru>(H, N, has_bias);
+      break;
+  }
+  return m;
+}
+
+}  // namespace ntk4j

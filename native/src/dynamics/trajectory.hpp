@@ -1,0 +1,28 @@
+// The unrolled trajectory of a model on a batch of inputs, with what the tangent operators
+// need afterwards: per-(b,t) diagonals (c, e, D_s) and site activities, never per-step H x H
+// Jacobians (memory O(B T (H + N)) besides the weights; DESIGN.md).
+#pragma once
+
+#include <vector>
+
+#include "cells/model.hpp"
+
+namespace ntk4j {
+
+struct Trajectory {
+  const Model* model = nullptr;  // borrowed from the session, which owns a copy
+  Index B = 0, T = 0, H = 0, N = 0;
+  std::vector<double> hidden;  // [B, T, H], h_1..h_T
+  std::vector<double> c, e;    // [B, T, H] when the cell has them, else empty
+  // Per site s: activity [B*T, dim_s] and D_s [B*T, rows_s], row (b*T + t) for step t (0-based,
+  // i.e. the step that reads x[b,t] and h[b,t-1]).
+  std::vector<std::vector<double>> act, d;
+
+  Index bt() const { return B * T; }
+  Index state_size() const { return B * T * H; }
+};
+
+// Unrolls (one GEMM per site and time step, vectorized over the batch). h0 may be null.
+Trajectory unroll(const Model& model, const double* inputs, Index B, Index T, const double* h0);
+
+}  // namespace ntk4j

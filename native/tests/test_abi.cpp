@@ -1,0 +1,158 @@
+// The C ABI's contract: every bad argument gets a status and a message naming the problem,
+// and nothing crashes (issue 2, "Bad input").
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ntk4j.h"
+
+namespace {
+
+std::string err() { return ntk4j_last_error(); }
+
+struct Leaky {
+  int64_t H = 3, N = 2, B = 2, T = 4;
+  std::vector<double> wih = std::vector<double>(6, 0.1), whh = std::vector<double>(9, 0.2);
+  std::vector<double> x = std::vector<double>(16, 0.5);
+  ntk4j_model* model = nullptr;
+  ntk4j_session* session = nullptr;
+  Leaky() {
+    EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 0.5, 0, wih.data(), whh.data(),
+                                 nullptr, nullptr, &model),
+              NTK4J_OK)
+        << err();
+    EXPECT_EQ(ntk4j_session_create(model, x.data(), B, T, N, nullptr, &session), NTK4J_OK) << err();
+  }
+  ~Leaky() {
+    ntk4j_session_destroy(session);
+    ntk4j_model_destroy(model);
+  }
+};
+
+TEST(Abi, VersionAndEmptyErrorAfterSuccess) {
+  EXPECT_STRNE(ntk4j_version(), "");
+  Leaky l;
+  EXPECT_EQ(err(), "");
+}
+
+TEST(Abi, ModelRejectsBadArguments) {
+  std::vector<double> w(100, 0.1);
+  ntk4j_model* m = reinterpret_cast<ntk4j_model*>(0x1);
+  EXPECT_EQ(ntk4j_model_create(9, 3, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m),
+            NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("unknown cell"), std::string::npos) << err();
+  EXPECT_EQ(m, nullptr);  // outputs are cleared on failure
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 0, 2, 1.0, 0, w.data(), w.data(), nullptr,
+                               nullptr, &m),
+            NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("hidden_size"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, nullptr, w.data(), nullptr,
+                               nullptr, &m),
+            NTK4J_ERR_NULL_ARGUMENT);
+  EXPECT_NE(err().find("weight_ih"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, std::nan(""), 0, w.data(), w.data(),
+                               nullptr, nullptr, &m),
+            NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("dt"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 1, w.data(), w.data(), nullptr,
+                               w.data(), &m),
+            NTK4J_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 0, w.data(), w.data(), nullptr,
+                               nullptr, nullptr),
+            NTK4J_ERR_NULL_ARGUMENT);
+  const int64_t huge = std::numeric_limits<int64_t>::max() / 2;
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_GRU, huge, 2, 1.0, 0, w.data(), w.data(), nullptr,
+                               nullptr, &m),
+            NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("overflow"), std::string::npos) << err();
+  w[4] = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, w.data(), w.data(), nullptr,
+                               nullptr, &m),
+            NTK4J_ERR_NON_FINITE);
+  EXPECT_NE(err().find("weight_ih"), std::string::npos) << err();
+  EXPECT_NE(err().find("index 4"), std::string::npos) << err();
+}
+
+TEST(Abi, SessionRejectsBadArguments) {
+  Leaky l;
+  ntk4j_session* s = nullptr;
+  EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), 2, 4, 3, nullptr, &s), NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("input_size"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), 0, 4, 2, nullptr, &s), NTK4J_ERR_SHAPE);
+  EXPECT_EQ(ntk4j_session_create(nullptr, l.x.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_NULL_ARGUMENT);
+  EXPECT_NE(err().find("model"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), INT64_MAX / 4, 8, 2, nullptr, &s),
+            NTK4J_ERR_SHAPE);
+  std::vector<double> bad(l.x);
+  bad[7] = std::nan("");
+  EXPECT_EQ(ntk4j_session_create(l.model, bad.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_NON_FINITE);
+  EXPECT_NE(err().find("inputs"), std::string::npos) << err();
+  EXPECT_EQ(s, nullptr);
+}
+
+TEST(Abi, DivergingTrajectoryIsReportedNotReturned) {
+  const int64_t H = 2, N = 1;
+  std::vector<double> wih(2, 1e300), whh(4, 1e300), x(8, 1e300);
+  ntk4j_model* m = nullptr;
+  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 1.0, 0, wih.data(), whh.data(),
+                               nullptr, nullptr, &m),
+            NTK4J_OK);
+  ntk4j_session* s = nullptr;
+  EXPECT_EQ(ntk4j_session_create(m, x.data(), 2, 4, 1, nullptr, &s), NTK4J_ERR_NON_FINITE);
+  EXPECT_NE(err().find("trajectory"), std::string::npos) << err();
+  ntk4j_model_destroy(m);
+}
+
+TEST(Abi, ApplyRejectsBadArguments) {
+  Leaky l;
+  const int64_t n = l.B * l.T * l.H;
+  int64_t np = 0;
+  ASSERT_EQ(ntk4j_model_num_params(l.model, &np), NTK4J_OK);
+  EXPECT_EQ(np, 15);
+  std::vector<double> q(size_t(2 * n), 1.0), y(size_t(2 * n));
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), 2 * n, 2, y.data(), 2 * n), NTK4J_OK);
+  EXPECT_EQ(ntk4j_apply(l.session, 42, q.data(), n, 1, y.data(), n), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), n, 2, y.data(), 2 * n), NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("input has"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_K, q.data(), n, 1, y.data(), n - 1), NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("output has"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_JTHETA, q.data(), n, 1, y.data(), n), NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("n_params"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_NTK, q.data(), n, 0, y.data(), n), NTK4J_ERR_SHAPE);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), n, 1, q.data() + 1, n),
+            NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("overlap"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_apply(nullptr, NTK4J_OP_P, q.data(), n, 1, y.data(), n), NTK4J_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, nullptr, n, 1, y.data(), n), NTK4J_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), INT64_MAX, INT64_MAX / 2, y.data(), n),
+            NTK4J_ERR_SHAPE);
+  q[5] = -std::numeric_limits<double>::infinity();
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_NTK, q.data(), n, 1, y.data(), n), NTK4J_ERR_NON_FINITE);
+  EXPECT_NE(err().find("probe"), std::string::npos) << err();
+}
+
+TEST(Abi, SessionOutlivesModelHandle) {
+  Leaky l;
+  ntk4j_model_destroy(l.model);
+  l.model = nullptr;
+  const int64_t n = l.B * l.T * l.H;
+  std::vector<double> q(size_t(n), 1.0), y(static_cast<size_t>(n));
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_NTK, q.data(), n, 1, y.data(), n), NTK4J_OK) << err();
+  std::vector<double> h(static_cast<size_t>(n));
+  EXPECT_EQ(ntk4j_session_hidden(l.session, h.data(), n), NTK4J_OK);
+  EXPECT_EQ(ntk4j_session_hidden(l.session, h.data(), n + 1), NTK4J_ERR_SHAPE);
+}
+
+TEST(Abi, ThreadCount) {
+  EXPECT_EQ(ntk4j_set_num_threads(0), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ntk4j_set_num_threads(1), NTK4J_OK);
+  int32_t n = 0;
+  EXPECT_EQ(ntk4j_get_num_threads(&n), NTK4J_OK);
+  EXPECT_EQ(n, 1);
+}
+
+}  // namespace
