@@ -30,6 +30,7 @@ extern "C" {
 #define NTK4J_ERR_NON_FINITE 4      /* NaN or Inf in weights, inputs or probes */
 #define NTK4J_ERR_OUT_OF_MEMORY 5   /* an allocation failed */
 #define NTK4J_ERR_INTERNAL 6        /* a bug: please report it with the message */
+#define NTK4J_ERR_NUMERICAL 7       /* the computation itself overflowed (e.g. a diverging unroll) */
 
 /* ---- cell kinds (DESIGN.md, "Conventions") --------------------------------------------- */
 #define NTK4J_CELL_RNN_LEAKY 1 /* h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x); no bias */

@@ -148,7 +148,7 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     s->trajectory = ntk4j::unroll(*s->model, inputs, batch, steps, h0);
     Index where = 0;
     if (!ntk4j::all_finite(s->trajectory.hidden.data(), s->trajectory.state_size(), &where))
-      fail(NTK4J_ERR_NON_FINITE, "the trajectory overflowed to a non-finite value at flat index ",
+      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ",
            where, " of [B,T,H]");
     *out = s.release();
   });

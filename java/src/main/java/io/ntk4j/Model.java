@@ -1,0 +1,188 @@
+package io.ntk4j;
+
+import io.ntk4j.io.ModelDirectory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A recurrent cell with its weights, in PyTorch's names and layouts (DESIGN.md, "Conventions"):
+ * {@code weight_ih [G*H, N]}, {@code weight_hh [G*H, H]} and, when the model has biases,
+ * {@code bias_ih [G*H]}, {@code bias_hh [G*H]} (G = 3 for GRU, else 1). Immutable; weights are
+ * small and kept on the heap, copied to native memory when a {@link Session} is opened.
+ *
+ * {@snippet :
+ * Model model = Model.load(Path.of("tests/golden/gru"));     // model.json + weight .npy files
+ * System.out.println(model);                                  // Model[gru, H=5, N=2, 135 params]
+ * }
+ */
+public final class Model {
+  private final CellKind cell;
+  private final int hiddenSize;
+  private final int inputSize;
+  private final double dt;
+  private final boolean bias;
+  private final Map<String, double[]> parameters;
+
+  private Model(CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias,
+      Map<String, double[]> parameters) {
+    this.cell = cell;
+    this.hiddenSize = hiddenSize;
+    this.inputSize = inputSize;
+    this.dt = dt;
+    this.bias = bias;
+    this.parameters = parameters;
+  }
+
+  /**
+   * Builds a model, checking every shape and value.
+   *
+   * @param dt time step of {@code rnn_leaky} (finite, &gt; 0); ignored (use 1) for other cells
+   * @param parameters PyTorch-named flat row-major arrays: weight_ih, weight_hh, and bias_ih,
+   *     bias_hh exactly when {@code bias}
+   */
+  public static Model of(CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias,
+      Map<String, double[]> parameters) {
+    Objects.requireNonNull(cell, "cell");
+    Objects.requireNonNull(parameters, "parameters");
+    if (hiddenSize <= 0) {
+      throw new InvalidInputException("hidden_size must be > 0, got " + hiddenSize);
+    }
+    if (inputSize <= 0) {
+      throw new InvalidInputException("input_size must be > 0, got " + inputSize);
+    }
+    if (cell.usesDt() && !(Double.isFinite(dt) && dt > 0)) {
+      throw new InvalidInputException(cell.id() + " needs a finite dt > 0, got " + dt);
+    }
+    if (cell == CellKind.RNN_LEAKY && bias) {
+      throw new InvalidInputException("rnn_leaky has no bias (bias must be false)");
+    }
+    Map<String, double[]> copy = new LinkedHashMap<>();
+    List<String> names = parameterNames(bias);
+    for (String name : names) {
+      double[] values = parameters.get(name);
+      if (values == null) {
+        throw new InvalidInputException(cell.id() + " model is missing parameter " + name);
+      }
+      long[] shape = parameterShape(cell, hiddenSize, inputSize, name);
+      if (values.length != Tensor.elementCount(shape)) {
+        throw new InvalidInputException(
+            "parameter " + name + " has " + values.length + " values but " + cell.id()
+                + " with H=" + hiddenSize + ", N=" + inputSize + " needs shape "
+                + java.util.Arrays.toString(shape));
+      }
+      for (int i = 0; i < values.length; i++) {
+        if (!Double.isFinite(values[i])) {
+          throw new InvalidInputException(
+              "parameter " + name + " contains a non-finite value (" + values[i] + ") at flat index " + i);
+        }
+      }
+      copy.put(name, values.clone());
+    }
+    for (String name : parameters.keySet()) {
+      if (!copy.containsKey(name)) {
+        throw new InvalidInputException(
+            "unexpected parameter " + name + " for " + cell.id() + (bias ? "" : " without bias")
+                + " (expected " + names + ")");
+      }
+    }
+    return new Model(cell, hiddenSize, inputSize, cell.usesDt() ? dt : 1.0, bias,
+        Collections.unmodifiableMap(copy));
+  }
+
+  /** Loads a model directory (model.json + one float64 .npy per parameter); see {@link ModelDirectory}. */
+  public static Model load(Path directory) {
+    return ModelDirectory.read(directory);
+  }
+
+  /** Parameter names in PyTorch {@code named_parameters()} order. */
+  public static List<String> parameterNames(boolean bias) {
+    return bias ? List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        : List.of("weight_ih", "weight_hh");
+  }
+
+  /** PyTorch shape of a parameter. */
+  public static long[] parameterShape(CellKind cell, int hiddenSize, int inputSize, String name) {
+    long rows = (long) cell.gates() * hiddenSize;
+    return switch (name) {
+      case "weight_ih" -> new long[] {rows, inputSize};
+      case "weight_hh" -> new long[] {rows, hiddenSize};
+      case "bias_ih", "bias_hh" -> new long[] {rows};
+      default -> throw new InvalidInputException("unknown parameter " + name);
+    };
+  }
+
+  public CellKind cell() {
+    return cell;
+  }
+
+  public int hiddenSize() {
+    return hiddenSize;
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
+  /** Time step (rnn_leaky); 1 for the other cells. */
+  public double dt() {
+    return dt;
+  }
+
+  public boolean bias() {
+    return bias;
+  }
+
+  /** Names of this model's parameters, in PyTorch order. */
+  public List<String> parameterNames() {
+    return parameterNames(bias);
+  }
+
+  /** A copy of one parameter, flat row-major. */
+  public double[] parameter(String name) {
+    double[] v = parameters.get(name);
+    if (v == null) {
+      throw new InvalidInputException("model has no parameter " + name + " (has " + parameters.keySet() + ")");
+    }
+    return v.clone();
+  }
+
+  /** Total parameter count (length of a parameter-space vector). */
+  public long numParams() {
+    long n = 0;
+    for (double[] v : parameters.values()) {
+      n += v.length;
+    }
+    return n;
+  }
+
+  /** All parameters concatenated in PyTorch order (the layout of parameter-space vectors). */
+  public double[] parameterVector() {
+    double[] out = new double[Math.toIntExact(numParams())];
+    int off = 0;
+    for (double[] v : parameters.values()) {
+      System.arraycopy(v, 0, out, off, v.length);
+      off += v.length;
+    }
+    return out;
+  }
+
+  /** Read-only view used by the native bridge (no copy). */
+  double[] parameterUnsafe(String name) {
+    return parameters.get(name);
+  }
+
+  List<String> names() {
+    return new ArrayList<>(parameters.keySet());
+  }
+
+  @Override
+  public String toString() {
+    return "Model[" + cell.id() + ", H=" + hiddenSize + ", N=" + inputSize
+        + (cell.usesDt() ? ", dt=" + dt : "") + (bias ? ", bias" : "") + ", " + numParams() + " params]";
+  }
+}

@@ -1,0 +1,13 @@
+package io.ntk4j;
+
+/**
+ * A computation that could not produce a trustworthy number (for example a trajectory that
+ * overflows to infinity).
+ */
+public class NumericalException extends Ntk4jException {
+  private static final long serialVersionUID = 1L;
+
+  public NumericalException(String message, int status) {
+    super(message, status, null);
+  }
+}

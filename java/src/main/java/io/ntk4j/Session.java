@@ -1,0 +1,236 @@
+package io.ntk4j;
+
+import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.internal.ffi.Ntk4jNative;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A model unrolled once on a batch of inputs [B, T, N], holding (natively) the trajectory and the
+ * per-step derivative diagonals that its tangent operators need. From a session come the exact
+ * operators P, P*, P^-1, P^-*, J_theta, J_theta^T, K and NTK_S = P K P* (DESIGN.md), each applied
+ * to off-heap blocks of k probes with results written straight into the caller's tensor.
+ *
+ * <p>A session owns an {@link Arena} and the native handle; {@link #close()} frees both. Using a
+ * closed session throws {@link IllegalStateException}; closing twice is harmless. Applying
+ * operators from several threads at once is safe (the native state is read-only).
+ *
+ * {@snippet :
+ * Model model = Model.load(Path.of("tests/golden/rnn_elman"));
+ * try (Arena arena = Arena.ofConfined();
+ *      Session session = Session.open(model, Npy.read(Path.of("tests/golden/rnn_elman/inputs.npy"), arena))) {
+ *   Tensor q = Tensor.allocate(arena, 4, session.batch(), session.steps(), session.hiddenSize());
+ *   Tensor y = Tensor.allocate(arena, q.shape());
+ *   session.ntk().apply(q, y);            // y = NTK_S q for 4 probes at once, written in place
+ * }
+ * }
+ */
+public final class Session implements AutoCloseable {
+  private final Model model;
+  private final Arena arena;
+  private final MemorySegment handle;
+  private final long batch;
+  private final long steps;
+  private final long numParams;
+  private volatile boolean closed;
+
+  private Session(Model model, Arena arena, MemorySegment handle, long batch, long steps, long numParams) {
+    this.model = model;
+    this.arena = arena;
+    this.handle = handle;
+    this.batch = batch;
+    this.steps = steps;
+    this.numParams = numParams;
+  }
+
+  /** Unrolls {@code model} on {@code inputs} [B, T, N] from h0 = 0. */
+  public static Session open(Model model, Tensor inputs) {
+    return open(model, inputs, null);
+  }
+
+  /**
+   * Unrolls {@code model} on {@code inputs} [B, T, N] from the initial state {@code h0} [B, H]
+   * (or zeros when {@code h0} is null). The inputs are read during the call and not retained.
+   */
+  public static Session open(Model model, Tensor inputs, Tensor h0) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(inputs, "inputs");
+    NativeLibrary.ensureLoaded();
+    if (inputs.rank() != 3) {
+      throw new InvalidInputException(
+          "inputs must have shape [B, T, N], got " + Arrays.toString(inputs.shape()));
+    }
+    long b = inputs.dim(0), t = inputs.dim(1), n = inputs.dim(2);
+    if (n != model.inputSize()) {
+      throw new InvalidInputException(
+          "inputs " + Arrays.toString(inputs.shape()) + " have N=" + n + " but the model's input_size is "
+              + model.inputSize());
+    }
+    if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.hiddenSize())) {
+      throw new InvalidInputException(
+          "h0 must have shape [B, H] = [" + b + ", " + model.hiddenSize() + "], got "
+              + Arrays.toString(h0.shape()));
+    }
+    Arena arena = Arena.ofShared();
+    try {
+      MemorySegment handle;
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment modelOut = tmp.allocate(ValueLayout.ADDRESS);
+        MemorySegment wih = tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("weight_ih"));
+        MemorySegment whh = tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("weight_hh"));
+        MemorySegment bih = model.bias()
+            ? tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("bias_ih")) : MemorySegment.NULL;
+        MemorySegment bhh = model.bias()
+            ? tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("bias_hh")) : MemorySegment.NULL;
+        NativeLibrary.check(Ntk4jNative.ntk4j_model_create(model.cell().code(), model.hiddenSize(),
+            model.inputSize(), model.dt(), model.bias() ? 1 : 0, wih, whh, bih, bhh, modelOut), "model");
+        MemorySegment nativeModel = modelOut.get(ValueLayout.ADDRESS, 0);
+        try {
+          MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
+          NativeLibrary.check(Ntk4jNative.ntk4j_session_create(nativeModel, inputs.segment(), b, t, n,
+              h0 == null ? MemorySegment.NULL : h0.segment(), sessionOut), "unroll");
+          handle = sessionOut.get(ValueLayout.ADDRESS, 0);
+        } finally {
+          Ntk4jNative.ntk4j_model_destroy(nativeModel);  // the session keeps what it needs
+        }
+      }
+      // The native destructor runs when the arena closes (STYLE.md 10).
+      MemorySegment owned = handle.reinterpret(arena, Ntk4jNative::ntk4j_session_destroy);
+      long params;
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment np = tmp.allocate(ValueLayout.JAVA_LONG);
+        NativeLibrary.check(Ntk4jNative.ntk4j_session_dims(owned, MemorySegment.NULL, MemorySegment.NULL,
+            MemorySegment.NULL, MemorySegment.NULL, np), "session dims");
+        params = np.get(ValueLayout.JAVA_LONG, 0);
+      }
+      return new Session(model, arena, owned, b, t, params);
+    } catch (RuntimeException | Error e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public long batch() {
+    return batch;
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  public long hiddenSize() {
+    return model.hiddenSize();
+  }
+
+  public long inputSize() {
+    return model.inputSize();
+  }
+
+  public long numParams() {
+    return numParams;
+  }
+
+  /** Shape of one state-space vector, [B, T, H]. */
+  public long[] stateShape() {
+    return new long[] {batch, steps, model.hiddenSize()};
+  }
+
+  /** Copies the trajectory h_1..h_T [B, T, H] into {@code out}. */
+  public void hidden(Tensor out) {
+    MemorySegment h = handle();
+    if (!Arrays.equals(out.shape(), stateShape())) {
+      throw new InvalidInputException("hidden output must have shape " + Arrays.toString(stateShape())
+          + ", got " + Arrays.toString(out.shape()));
+    }
+    NativeLibrary.check(Ntk4jNative.ntk4j_session_hidden(h, out.segment(), out.size()), "hidden");
+  }
+
+  /** The trajectory h_1..h_T [B, T, H] in a new tensor of {@code arena}. */
+  public Tensor hidden(Arena arena) {
+    Tensor out = Tensor.allocate(arena, stateShape());
+    hidden(out);
+    return out;
+  }
+
+  /** The operator of the given kind. */
+  public TangentOperator operator(OperatorKind kind) {
+    handle();
+    return new TangentOperator(this, kind);
+  }
+
+  /** Propagator P. */
+  public TangentOperator P() {
+    return operator(OperatorKind.P);
+  }
+
+  /** Adjoint propagator P*. */
+  public TangentOperator Pt() {
+    return operator(OperatorKind.PT);
+  }
+
+  /** P^-1. */
+  public TangentOperator Pinv() {
+    return operator(OperatorKind.PINV);
+  }
+
+  /** P^-* (the adjoint of P^-1). */
+  public TangentOperator Pinvt() {
+    return operator(OperatorKind.PINVT);
+  }
+
+  /** Parameter operator K = J_theta J_theta^T. */
+  public TangentOperator K() {
+    return operator(OperatorKind.K);
+  }
+
+  /** State-space NTK, NTK_S = P K P*. */
+  public TangentOperator ntk() {
+    return operator(OperatorKind.NTK);
+  }
+
+  /** One-step parameter Jacobian J_theta (parameter space to state space). */
+  public TangentOperator jtheta() {
+    return operator(OperatorKind.JTHETA);
+  }
+
+  /** J_theta^T (state space to parameter space). */
+  public TangentOperator jthetaT() {
+    return operator(OperatorKind.JTHETA_T);
+  }
+
+  /** The live native handle, or IllegalStateException if closed. */
+  MemorySegment handle() {
+    if (closed) {
+      throw new IllegalStateException("session is closed");
+    }
+    return handle;
+  }
+
+  /** Frees the native trajectory. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    arena.close();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public String toString() {
+    return "Session[" + model + ", B=" + batch + ", T=" + steps + (closed ? ", closed" : "") + "]";
+  }
+}

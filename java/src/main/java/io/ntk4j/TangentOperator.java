@@ -1,0 +1,108 @@
+package io.ntk4j;
+
+import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.internal.ffi.Ntk4jNative;
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+/**
+ * One exact linear operator of a {@link Session} (P, P*, P^-1, P^-*, J_theta, J_theta^T, K or
+ * NTK_S), applied natively to blocks of probes. A block is a tensor of shape {@code [k, ...in]}
+ * (or just {@code in} for one probe), where {@code in} is [B, T, H] in state space and
+ * [n_params] in parameter space; the output has shape {@code [k, ...out]} likewise.
+ *
+ * <p>{@link #apply(Tensor, Tensor)} hands both segments to native code unchanged: the result is
+ * written directly into {@code out}, with no intermediate copy.
+ */
+public final class TangentOperator {
+  private final Session session;
+  private final OperatorKind kind;
+
+  TangentOperator(Session session, OperatorKind kind) {
+    this.session = session;
+    this.kind = kind;
+  }
+
+  public OperatorKind kind() {
+    return kind;
+  }
+
+  public Session session() {
+    return session;
+  }
+
+  /** Shape of one input vector ([B, T, H] or [n_params]). */
+  public long[] inputShape() {
+    return kind.takesParameters() ? new long[] {session.numParams()} : session.stateShape();
+  }
+
+  /** Shape of one output vector ([B, T, H] or [n_params]). */
+  public long[] outputShape() {
+    return kind.givesParameters() ? new long[] {session.numParams()} : session.stateShape();
+  }
+
+  /** The adjoint operator (P for P*, J_theta^T for J_theta, itself for K and NTK_S). */
+  public TangentOperator adjoint() {
+    return session.operator(kind.adjoint());
+  }
+
+  /**
+   * out = A in, for a block of probes. {@code in} is {@code [k, ...inputShape]} or
+   * {@code inputShape}; {@code out} must be {@code [k, ...outputShape]} (resp. {@code outputShape}).
+   *
+   * @return the number of probes k
+   */
+  public long apply(Tensor in, Tensor out) {
+    var handle = session.handle();
+    long k = probes(in, inputShape(), "input");
+    long kOut = probes(out, outputShape(), "output");
+    if (k != kOut || (in.rank() == inputShape().length) != (out.rank() == outputShape().length)) {
+      throw new InvalidInputException(
+          this + ": output " + Arrays.toString(out.shape()) + " does not match input "
+              + Arrays.toString(in.shape()) + " (expected " + Arrays.toString(outputShapeFor(in)) + ")");
+    }
+    NativeLibrary.check(
+        Ntk4jNative.ntk4j_apply(handle, kind.code(), in.segment(), in.size(), k, out.segment(), out.size()),
+        toString());
+    return k;
+  }
+
+  /** A new output tensor in {@code arena} holding A in. */
+  public Tensor apply(Tensor in, Arena arena) {
+    probes(in, inputShape(), "input");
+    Tensor out = Tensor.allocate(arena, outputShapeFor(in));
+    apply(in, out);
+    return out;
+  }
+
+  /** Output shape for a given input block shape. */
+  public long[] outputShapeFor(Tensor in) {
+    long[] one = outputShape();
+    if (in.rank() == inputShape().length) {
+      return one;
+    }
+    long[] shape = new long[one.length + 1];
+    shape[0] = in.dim(0);
+    System.arraycopy(one, 0, shape, 1, one.length);
+    return shape;
+  }
+
+  private long probes(Tensor t, long[] one, String role) {
+    long[] s = t.shape();
+    if (Arrays.equals(s, one)) {
+      return 1;
+    }
+    if (s.length == one.length + 1 && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), one) && s[0] > 0) {
+      return s[0];
+    }
+    throw new InvalidInputException(
+        this + ": " + role + " has shape " + Arrays.toString(s) + " but must be "
+            + Arrays.toString(one) + " or [k, " + Arrays.toString(one).substring(1));
+  }
+
+  /** E.g. {@code NTK(B=3,T=6,H=5)} (STYLE.md 9). */
+  @Override
+  public String toString() {
+    return kind.id() + "(B=" + session.batch() + ",T=" + session.steps() + ",H=" + session.hiddenSize() + ")";
+  }
+}

@@ -1,0 +1,91 @@
+package io.ntk4j.cli;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Ntk4jException;
+import io.ntk4j.NumericalException;
+import io.ntk4j.internal.NativeLibrary;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ntk4j} command line. Exit codes: 0 ok, 1 usage error, 2 bad input (files, shapes,
+ * values), 3 numerical failure, 4 internal error, 5 arrays differ ({@code compare}).
+ */
+@Command(
+    name = "ntk4j",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
+    subcommands = {ApplyCommand.class, DemoCommand.class, CompareCommand.class},
+    exitCodeOnInvalidInput = Main.EXIT_USAGE,
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:ok", "1:usage error", "2:bad input (files, shapes, values)", "3:numerical failure",
+      "4:internal error", "5:arrays differ (compare)"
+    })
+public final class Main implements Runnable {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_USAGE = 1;
+  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_NUMERICAL = 3;
+  public static final int EXIT_INTERNAL = 4;
+  public static final int EXIT_DIFFER = 5;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try --help)");
+  }
+
+  /** Runs the CLI and returns its exit code (used by tests; {@link #main} exits with it). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      int code;
+      if (ex instanceof InvalidInputException) {
+        code = EXIT_BAD_INPUT;
+      } else if (ex instanceof NumericalException) {
+        code = EXIT_NUMERICAL;
+      } else if (ex instanceof java.io.UncheckedIOException) {
+        code = EXIT_BAD_INPUT;
+      } else if (ex instanceof Ntk4jException) {
+        code = EXIT_INTERNAL;
+      } else {
+        commandLine.getErr().println("ntk4j: internal error: " + ex);
+        ex.printStackTrace(commandLine.getErr());
+        commandLine.getErr().flush();
+        return EXIT_INTERNAL;
+      }
+      commandLine.getErr().println("ntk4j: " + ex.getMessage());
+      commandLine.getErr().flush();
+      return code;
+    });
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Version of the Java API and of the native library it loads. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String nativeVersion;
+      try {
+        nativeVersion = NativeLibrary.version();
+      } catch (Ntk4jException e) {
+        nativeVersion = "unavailable (" + e.getMessage() + ")";
+      }
+      return new String[] {"ntk4j " + Main.class.getPackage().getImplementationVersion(),
+          "native core " + nativeVersion, "JVM " + Runtime.version()};
+    }
+  }
+}

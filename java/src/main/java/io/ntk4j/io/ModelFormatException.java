@@ -1,0 +1,12 @@
+package io.ntk4j.io;
+
+import io.ntk4j.InvalidInputException;
+
+/** A model directory that cannot be loaded; the message names the file and the problem. */
+public final class ModelFormatException extends InvalidInputException {
+  private static final long serialVersionUID = 1L;
+
+  public ModelFormatException(String message) {
+    super(message);
+  }
+}
