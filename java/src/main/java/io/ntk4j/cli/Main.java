@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
-    subcommands = {ApplyCommand.class, DemoCommand.class, CompareCommand.class},
+    subcommands = {DemoCommand.class, ApplyCommand.class, CompareCommand.class, InitModelCommand.class,
+      RandnCommand.class},
     exitCodeOnInvalidInput = Main.EXIT_USAGE,
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
