@@ -45,6 +45,14 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setOut(out);
     cl.setErr(err);
+    cl.setParameterExceptionHandler((ex, badArgs) -> {
+      PrintWriter e = ex.getCommandLine().getErr();
+      e.println("ntk4j: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+      e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+      e.flush();
+      return EXIT_USAGE;
+    });
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       int code;
       if (ex instanceof InvalidInputException) {

@@ -1,0 +1,43 @@
+package io.ntk4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locations of the repository's test data (tests/golden), independent of the working directory. */
+public final class TestPaths {
+  private TestPaths() {}
+
+  public static Path root() {
+    String prop = System.getProperty("ntk4j.root");
+    if (prop != null && Files.isDirectory(Path.of(prop, "tests", "golden"))) {
+      return Path.of(prop);
+    }
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("tests/golden")) && Files.isRegularFile(d.resolve("native/include/ntk4j.h"))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("cannot find the repository root (tests/golden)");
+  }
+
+  public static Path golden(String name) {
+    return root().resolve("tests/golden").resolve(name);
+  }
+
+  /** max|a - b| / max|b| over all elements (the golden data's error measure). */
+  public static double relativeError(Tensor a, Tensor b) {
+    if (a.size() != b.size()) {
+      throw new AssertionError("sizes differ: " + a + " vs " + b);
+    }
+    double diff = 0, scale = 0;
+    for (long i = 0; i < a.size(); i++) {
+      double d = Math.abs(a.getFlat(i) - b.getFlat(i));
+      if (Double.isNaN(d)) {
+        return Double.NaN;
+      }
+      diff = Math.max(diff, d);
+      scale = Math.max(scale, Math.abs(b.getFlat(i)));
+    }
+    return diff / scale;
+  }
+}

@@ -1,0 +1,101 @@
+package io.ntk4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ntk4j.TestPaths;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit codes and messages of the CLI; the launcher-level golden run is tests/cli/apply_golden.sh. */
+class CliTest {
+  @TempDir Path tmp;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  static String golden(String c, String f) {
+    return TestPaths.golden(c).resolve(f).toString();
+  }
+
+  @Test
+  void applyWritesTheProductAndCompareAcceptsIt() {
+    Path out = tmp.resolve("y.npy");
+    Result r = run("apply", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "q.npy"), "--op", "NTK", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("NTK(B=3,T=6,H=5)");
+    Result c = run("compare", out.toString(), golden("gru", "NTK_q.npy"));
+    assertThat(c.code()).as(c.out()).isZero();
+    Result differ = run("compare", out.toString(), golden("gru", "P_q.npy"));
+    assertThat(differ.code()).isEqualTo(Main.EXIT_DIFFER);
+  }
+
+  @Test
+  void applyAcceptsABlockOfProbes() throws Exception {
+    Path q = tmp.resolve("q.npy");
+    assertThat(run("randn", "--shape", "4,3,6,5", "--seed", "1", "--out", q.toString()).code()).isZero();
+    Path out = tmp.resolve("y.npy");
+    Result r = run("apply", "--model", golden("rnn_elman", ""), "--inputs", golden("rnn_elman", "inputs.npy"),
+        "--probe", q.toString(), "--op", "Pt", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(io.ntk4j.io.Npy.header(out).shape()).containsExactly(4, 3, 6, 5);
+  }
+
+  @Test
+  void badInputExitsWithTwoAndWritesNothing() {
+    Path out = tmp.resolve("y.npy");
+    // A probe of the wrong shape (inputs given as probe).
+    Result r = run("apply", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "inputs.npy"), "--op", "P", "--out", out.toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("inputs.npy").contains("probe has shape [3, 6, 2]");
+    // A model directory that does not exist.
+    Result m = run("apply", "--model", tmp.resolve("none").toString(), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "q.npy"), "--op", "P", "--out", out.toString());
+    assertThat(m.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(m.err()).contains("none").contains("does not exist");
+    // An unknown operator.
+    Result o = run("apply", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "q.npy"), "--op", "Q", "--out", out.toString());
+    assertThat(o.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(o.err()).contains("unknown operator \"Q\"");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void failedWriteLeavesNoPartialFile() throws Exception {
+    Path missingDir = tmp.resolve("no/such/dir/y.npy");
+    Result r = run("apply", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "q.npy"), "--op", "K", "--out", missingDir.toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("does not exist");
+    try (Stream<Path> files = Files.walk(tmp)) {
+      assertThat(files.filter(Files::isRegularFile)).isEmpty();
+    }
+  }
+
+  @Test
+  void usageErrorsExitWithOne() {
+    assertThat(run("apply", "--model", "x").code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(run("no-such-command").code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(run().code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(run("--help").code()).isZero();
+  }
+
+  @Test
+  void demoRunsAndItsChecksHold() {
+    Result r = run("demo", "--probes", "4");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("NTK_S = P K P*").contains("Rayleigh quotients").contains("checks:");
+  }
+}
