@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/views.hpp"
 #include "operators/operators.hpp"
 
 namespace ntk4j::ops {
 
 namespace {
+
+using linalg::col;
 
 // X (rows x BT, column-major) = D_s^T q for one probe q ([B, T, H]): X[g*H+i, bt] = D[bt, g*H+i] q[bt, i].
 void scale_into_site(const Trajectory& tr, size_t s, const double* q, double* x) {
@@ -19,11 +22,9 @@ void scale_into_site(const Trajectory& tr, size_t s, const double* q, double* x)
   const Index H = tr.H, rows = site.rows, BT = tr.bt();
   const double* d = tr.d[s].data();
   for (Index bt = 0; bt < BT; ++bt) {
-    const double* qc = q + bt * H;
-    const double* dc = d + bt * rows;
-    double* xc = x + bt * rows;
+    const auto qc = col(q + bt * H, H);
     for (Index g = 0; g < site.groups; ++g)
-      for (Index i = 0; i < H; ++i) xc[g * H + i] = dc[g * H + i] * qc[i];
+      col(x + bt * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
   }
 }
 
@@ -33,11 +34,9 @@ void scale_from_site(const Trajectory& tr, size_t s, const double* u, double* y)
   const Index H = tr.H, rows = site.rows, BT = tr.bt();
   const double* d = tr.d[s].data();
   for (Index bt = 0; bt < BT; ++bt) {
-    const double* uc = u + bt * rows;
-    const double* dc = d + bt * rows;
-    double* yc = y + bt * H;
+    auto yc = col(y + bt * H, H);
     for (Index g = 0; g < site.groups; ++g)
-      for (Index i = 0; i < H; ++i) yc[i] += dc[g * H + i] * uc[g * H + i];
+      yc += col(d + bt * rows + g * H, H) * col(u + bt * rows + g * H, H);
   }
 }
 

@@ -6,11 +6,14 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/views.hpp"
 #include "operators/operators.hpp"
 
 namespace ntk4j::ops {
 
 namespace {
+
+using linalg::col;
 
 // Scratch for the Jacobian products of one time step across all k*B columns.
 struct StepScratch {
@@ -33,11 +36,9 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
   const double* vin = x;
   Index ldv = ld;
   if (!tr.e.empty()) {
-    for (Index col = 0; col < kB; ++col) {
-      const double* e = &tr.e[static_cast<size_t>(((col % B) * T + t) * H)];
-      const double* xc = x + col * ld;
-      double* vc = &w.v[static_cast<size_t>(col * H)];
-      for (Index i = 0; i < H; ++i) vc[i] = e[i] * xc[i];
+    for (Index j = 0; j < kB; ++j) {
+      const double* e = &tr.e[static_cast<size_t>(((j % B) * T + t) * H)];
+      col(&w.v[static_cast<size_t>(j * H)], H) = col(e, H) * col(x + j * ld, H);
     }
     vin = w.v.data();
     ldv = H;
@@ -46,18 +47,13 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
   linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim, vin, ldv,
                0.0, w.u.data(), rows);
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
-  for (Index col = 0; col < kB; ++col) {
-    const Index row = (col % B) * T + t;
+  for (Index j = 0; j < kB; ++j) {
+    const Index row = (j % B) * T + t;
     const double* d = &dsite[static_cast<size_t>(row * rows)];
-    const double* uc = &w.u[static_cast<size_t>(col * rows)];
-    const double* xc = x + col * ld;
-    double* oc = out + col * ld;
-    if (!tr.c.empty()) {
-      const double* c = &tr.c[static_cast<size_t>(row * H)];
-      for (Index i = 0; i < H; ++i) oc[i] += alpha * c[i] * xc[i];
-    }
-    for (Index g = 0; g < s.groups; ++g)
-      for (Index i = 0; i < H; ++i) oc[i] += alpha * d[g * H + i] * uc[g * H + i];
+    const double* uc = &w.u[static_cast<size_t>(j * rows)];
+    auto oc = col(out + j * ld, H);
+    if (!tr.c.empty()) oc += alpha * col(&tr.c[static_cast<size_t>(row * H)], H) * col(x + j * ld, H);
+    for (Index g = 0; g < s.groups; ++g) oc += alpha * col(d + g * H, H) * col(uc + g * H, H);
   }
 }
 
@@ -68,39 +64,32 @@ void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double*
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
   const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
-  for (Index col = 0; col < kB; ++col) {
-    const double* d = &dsite[static_cast<size_t>(((col % B) * T + t) * rows)];
-    const double* yc = y + col * ld;
-    double* uc = &w.u[static_cast<size_t>(col * rows)];
-    for (Index g = 0; g < s.groups; ++g)
-      for (Index i = 0; i < H; ++i) uc[g * H + i] = d[g * H + i] * yc[i];
+  for (Index j = 0; j < kB; ++j) {
+    const double* d = &dsite[static_cast<size_t>(((j % B) * T + t) * rows)];
+    const auto yc = col(y + j * ld, H);
+    double* uc = &w.u[static_cast<size_t>(j * rows)];
+    for (Index g = 0; g < s.groups; ++g) col(uc + g * H, H) = col(d + g * H, H) * yc;
   }
   // v = W_hh^T u
   linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim,
                w.u.data(), rows, 0.0, w.v.data(), H);
-  for (Index col = 0; col < kB; ++col) {
-    const Index row = (col % B) * T + t;
-    const double* vc = &w.v[static_cast<size_t>(col * H)];
-    const double* yc = y + col * ld;
-    double* oc = out + col * ld;
-    if (!tr.e.empty()) {
-      const double* e = &tr.e[static_cast<size_t>(row * H)];
-      for (Index i = 0; i < H; ++i) oc[i] += alpha * e[i] * vc[i];
-    } else {
-      for (Index i = 0; i < H; ++i) oc[i] += alpha * vc[i];
-    }
-    if (!tr.c.empty()) {
-      const double* c = &tr.c[static_cast<size_t>(row * H)];
-      for (Index i = 0; i < H; ++i) oc[i] += alpha * c[i] * yc[i];
-    }
+  for (Index j = 0; j < kB; ++j) {
+    const Index row = (j % B) * T + t;
+    const auto vc = col(&w.v[static_cast<size_t>(j * H)], H);
+    auto oc = col(out + j * ld, H);
+    if (!tr.e.empty())
+      oc += alpha * col(&tr.e[static_cast<size_t>(row * H)], H) * vc;
+    else
+      oc += alpha * vc;
+    if (!tr.c.empty()) oc += alpha * col(&tr.c[static_cast<size_t>(row * H)], H) * col(y + j * ld, H);
   }
 }
 
 // Copies time step t of every column of q into y.
 void copy_step(const Trajectory& tr, Index t, Index k, const double* q, double* y) {
   const Index H = tr.H, ld = tr.T * tr.H, kB = k * tr.B;
-  for (Index col = 0; col < kB; ++col)
-    std::copy_n(q + col * ld + t * H, H, y + col * ld + t * H);
+  linalg::StepMap(y + t * H, H, kB, Eigen::OuterStride<>(ld)) =
+      linalg::ConstStepMap(q + t * H, H, kB, Eigen::OuterStride<>(ld));
 }
 
 }  // namespace
