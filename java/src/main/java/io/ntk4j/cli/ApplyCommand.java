@@ -50,7 +50,7 @@ final class ApplyCommand implements Callable<Integer> {
     try (Arena arena = Arena.ofConfined()) {
       Tensor x = Npy.read(inputs, arena);
       Tensor q = Npy.read(probe, arena);
-      try (Session session = Session.open(m, x)) {
+      try (Session session = open(m, x)) {
         TangentOperator a = session.operator(kind);
         long[] one = a.inputShape();
         long[] s = q.shape();
@@ -67,5 +67,14 @@ final class ApplyCommand implements Callable<Integer> {
       }
     }
     return Main.EXIT_OK;
+  }
+
+  /** Opens the session, naming the inputs file in any complaint about the inputs. */
+  private Session open(Model m, Tensor x) {
+    try {
+      return Session.open(m, x);
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(inputs + ": " + e.getMessage(), e.status(), e);
+    }
   }
 }

@@ -102,7 +102,13 @@ public final class ModelDirectory {
           throw new ModelFormatException(file + ": shape " + Arrays.toString(t.shape()) + " but " + cell.id()
               + " with hidden_size=" + hidden + ", input_size=" + input + " needs " + Arrays.toString(want));
         }
-        params.put(name, t.toArray());
+        double[] values = t.toArray();
+        for (int i = 0; i < values.length; i++) {
+          if (!Double.isFinite(values[i])) {
+            throw new ModelFormatException(file + ": contains a non-finite value (" + values[i] + ") at flat index " + i);
+          }
+        }
+        params.put(name, values);
       }
     }
     try {

@@ -94,7 +94,7 @@ class ModelDirectoryTest {
       w.set(Double.NaN, 1, 2);
       Npy.write(nan.resolve("weight_hh.npy"), w);
     }
-    assertRefused(nan, "weight_hh contains a non-finite value");
+    assertRefused(nan, "weight_hh.npy: contains a non-finite value (NaN) at flat index 7");
 
     Path h0 = copy("gru");
     rewrite(h0, "\"h0\": \"zeros\"", "\"h0\": \"random\"");
