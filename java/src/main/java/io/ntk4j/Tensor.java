@@ -159,6 +159,28 @@ public final class Tensor {
     MemorySegment.copy(segment, 0, dst.segment, 0, size * Double.BYTES);
   }
 
+  /**
+   * max|actual - reference| / max|reference| over all elements (the golden data's error measure);
+   * NaN if either holds a NaN, infinity if the reference is zero and the tensors differ.
+   */
+  public static double relativeError(Tensor actual, Tensor reference) {
+    if (actual.size != reference.size) {
+      throw new InvalidInputException(
+          "cannot compare " + Arrays.toString(actual.shape) + " with " + Arrays.toString(reference.shape));
+    }
+    double diff = 0, scale = 0;
+    for (long i = 0; i < actual.size; i++) {
+      double r = reference.getFlat(i);
+      double d = Math.abs(actual.getFlat(i) - r);
+      if (Double.isNaN(d)) {
+        return Double.NaN;
+      }
+      diff = Math.max(diff, d);
+      scale = Math.max(scale, Math.abs(r));
+    }
+    return scale == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : diff / scale;
+  }
+
   private long offset(long[] index) {
     if (index.length != shape.length) {
       throw new IndexOutOfBoundsException(

@@ -26,18 +26,6 @@ public final class TestPaths {
 
   /** max|a - b| / max|b| over all elements (the golden data's error measure). */
   public static double relativeError(Tensor a, Tensor b) {
-    if (a.size() != b.size()) {
-      throw new AssertionError("sizes differ: " + a + " vs " + b);
-    }
-    double diff = 0, scale = 0;
-    for (long i = 0; i < a.size(); i++) {
-      double d = Math.abs(a.getFlat(i) - b.getFlat(i));
-      if (Double.isNaN(d)) {
-        return Double.NaN;
-      }
-      diff = Math.max(diff, d);
-      scale = Math.max(scale, Math.abs(b.getFlat(i)));
-    }
-    return diff / scale;
+    return Tensor.relativeError(a, b);
   }
 }

@@ -38,25 +38,10 @@ final class CompareCommand implements Callable<Integer> {
         throw new InvalidInputException("shapes differ: " + a + " " + Arrays.toString(x.shape()) + " vs " + b + " "
             + Arrays.toString(y.shape()));
       }
-      double err = relativeError(x, y);
+      double err = Tensor.relativeError(x, y);
       boolean ok = err <= rtol;
       spec.commandLine().getOut().printf("max|A-B|/max|B| = %.3e (%s rtol %.1e)%n", err, ok ? "<=" : ">", rtol);
       return ok ? Main.EXIT_OK : Main.EXIT_DIFFER;
     }
-  }
-
-  /** max|x - y| / max|y| (the golden data's measure); NaN anywhere gives NaN. */
-  static double relativeError(Tensor x, Tensor y) {
-    double diff = 0, scale = 0;
-    for (long i = 0; i < x.size(); i++) {
-      double xi = x.getFlat(i), yi = y.getFlat(i);
-      double d = Math.abs(xi - yi);
-      if (Double.isNaN(d)) {
-        return Double.NaN;
-      }
-      diff = Math.max(diff, d);
-      scale = Math.max(scale, Math.abs(yi));
-    }
-    return scale == 0 ? (diff == 0 ? 0 : Double.POSITIVE_INFINITY) : diff / scale;
   }
 }
