@@ -31,6 +31,7 @@ extern "C" {
 #define NTK4J_ERR_OUT_OF_MEMORY 5   /* an allocation failed */
 #define NTK4J_ERR_INTERNAL 6        /* a bug: please report it with the message */
 #define NTK4J_ERR_NUMERICAL 7       /* the computation itself overflowed (e.g. a diverging unroll) */
+#define NTK4J_ERR_CALLBACK 8        /* a user-defined operator's callback reported a failure */
 
 /* ---- cell kinds (DESIGN.md, "Conventions") --------------------------------------------- */
 #define NTK4J_CELL_RNN_LEAKY 1 /* h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x); no bias */
@@ -49,6 +50,33 @@ extern "C" {
 
 typedef struct ntk4j_model ntk4j_model;
 typedef struct ntk4j_session ntk4j_session;
+typedef struct ntk4j_operator ntk4j_operator;
+
+/*
+ * Callback of a user-defined operator: y[k, rows] = A x[k, cols] (or the adjoint's shapes).
+ * Returns 0 on success; any other value aborts the computation with NTK4J_ERR_CALLBACK.
+ */
+typedef int32_t (*ntk4j_apply_fn)(void* user_data, const double* x, int64_t k, double* y);
+
+/* Options of ntk4j_eigs (zero-initialize, then set k; zeros mean defaults). */
+typedef struct ntk4j_eigs_options {
+  int64_t k;            /* eigenpairs wanted (largest algebraic), 1 <= k <= n */
+  int64_t block;        /* block size (0: max(k, 4)) */
+  int64_t max_basis;    /* basis columns between restarts (0: k + 4 * block) */
+  int64_t max_restarts; /* (0: 200) */
+  double tol;           /* residual tolerance relative to |lambda_max| (0: 1e-10) */
+  uint64_t seed;        /* start block (0: the default seed) */
+} ntk4j_eigs_options;
+
+/* Diagnostics of ntk4j_eigs. */
+typedef struct ntk4j_eigs_info {
+  int64_t converged;      /* how many of the k eigenpairs satisfy the tolerance */
+  int64_t block_applies;  /* block applications of the operator */
+  int64_t vector_applies; /* vectors pushed through the operator */
+  int64_t restarts;
+  int64_t block;          /* block size used */
+  int64_t basis;          /* basis size used */
+} ntk4j_eigs_info;
 
 /* Thread-local message of the last failure on this thread ("" if none). Never NULL. */
 const char* ntk4j_last_error(void);
@@ -105,8 +133,61 @@ int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t 
 int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input,
                     int64_t in_len, int64_t k, double* output, int64_t out_len);
 
-/* Frees a session; NULL is accepted and ignored. */
+/* Frees a session; NULL is accepted and ignored. Operators made from it stay valid. */
 void ntk4j_session_destroy(ntk4j_session* session);
+
+/* ---- operators and their algebra (issue 3) --------------------------------------------- */
+
+/* One of a session's operators (NTK4J_OP_*) as an operator handle. */
+int32_t ntk4j_operator_from_session(const ntk4j_session* session, int32_t op, ntk4j_operator** out);
+
+/*
+ * A user-defined operator of shape rows x cols given by callbacks (apply_adjoint may be NULL only
+ * when symmetric != 0 and rows == cols). The callbacks are called on the caller's thread, during
+ * the calls that use the operator; user_data is passed through untouched.
+ */
+int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric,
+                                      ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint,
+                                      void* user_data, ntk4j_operator** out);
+
+/* A* */
+int32_t ntk4j_operator_adjoint(const ntk4j_operator* a, ntk4j_operator** out);
+/* A B (A.cols == B.rows) */
+int32_t ntk4j_operator_compose(const ntk4j_operator* a, const ntk4j_operator* b, ntk4j_operator** out);
+/* A A* */
+int32_t ntk4j_operator_gram(const ntk4j_operator* a, ntk4j_operator** out);
+/* alpha A + beta B (same shapes) */
+int32_t ntk4j_operator_sum(const ntk4j_operator* a, const ntk4j_operator* b, double alpha, double beta,
+                           ntk4j_operator** out);
+
+/* Shape and symmetry flag (any output may be NULL). */
+int32_t ntk4j_operator_dims(const ntk4j_operator* a, int64_t* rows, int64_t* cols, int32_t* symmetric);
+
+/* y = A x (adjoint == 0) or A* x, for a block of k vectors ([k, cols] -> [k, rows]). */
+int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const double* x, int64_t in_len,
+                             int64_t k, double* y, int64_t out_len);
+
+/* Frees an operator handle; NULL is accepted and ignored. */
+void ntk4j_operator_destroy(ntk4j_operator* a);
+
+/* ---- spectra (issue 3) ------------------------------------------------------------------ */
+
+/*
+ * Top-k eigenpairs of a symmetric operator by randomized block Lanczos (full
+ * reorthogonalization, thick restarts). values[k] descending and residuals[k]
+ * (||A v - lambda v||) are always written; vectors[k, n] only when non-NULL. Eigenpairs that did
+ * not reach the tolerance are still written, and info->converged says how many did: an
+ * unconverged result is a status of the result, not an error.
+ */
+int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* vectors, ntk4j_eigs_info* info);
+
+/*
+ * All eigenvalues (descending) of a symmetric operator, exactly: the dense matrix is formed by
+ * block applies on the identity and diagonalized by LAPACK (dsyevd). For n <= 20000.
+ * values[n]; vectors[n, n] (row i = eigenvector i) only when non-NULL.
+ */
+int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors);
 
 #ifdef __cplusplus
 }

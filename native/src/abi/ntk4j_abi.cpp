@@ -3,6 +3,7 @@
 // crosses the ABI.
 #include <cstdint>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <exception>
@@ -14,15 +15,21 @@
 #include "linalg/blas.hpp"
 #include "ntk4j.h"
 #include "operators/operators.hpp"
+#include "operators/session_operator.hpp"
+#include "spectral/lanczos.hpp"
 
 struct ntk4j_model {
   std::shared_ptr<const ntk4j::Model> model;
 };
 
 struct ntk4j_session {
-  // Shared with the model handle, so a session outlives the handle it was made from.
-  std::shared_ptr<const ntk4j::Model> model;
-  ntk4j::Trajectory trajectory;
+  // The model is shared with the model handle and the state with operator handles, so each
+  // outlives the handle it was made from.
+  std::shared_ptr<const ntk4j::SessionState> state;
+};
+
+struct ntk4j_operator {
+  ntk4j::linalg::OperatorPtr op;
 };
 
 namespace {
@@ -72,6 +79,55 @@ bool overlap(const double* a, Index na, const double* b, Index nb) {
   auto pa = reinterpret_cast<std::uintptr_t>(a), pb = reinterpret_cast<std::uintptr_t>(b);
   return pa < pb + static_cast<std::uintptr_t>(nb) * sizeof(double) &&
          pb < pa + static_cast<std::uintptr_t>(na) * sizeof(double);
+}
+
+// A user-defined operator: the callbacks, with their failures turned into errors.
+class CallbackOperator final : public ntk4j::linalg::LinearOperator {
+ public:
+  CallbackOperator(Index rows, Index cols, bool symmetric, ntk4j_apply_fn apply, ntk4j_apply_fn adjoint,
+                   void* user)
+      : rows_(rows), cols_(cols), symmetric_(symmetric), apply_(apply), adjoint_(adjoint), user_(user) {}
+  Index rows() const override { return rows_; }
+  Index cols() const override { return cols_; }
+  void apply(const double* x, Index k, double* y) const override { call(apply_, x, k, y, "apply"); }
+  void apply_adjoint(const double* x, Index k, double* y) const override {
+    call(adjoint_ ? adjoint_ : apply_, x, k, y, "apply_adjoint");
+  }
+  bool symmetric() const override { return symmetric_; }
+  std::string name() const override {
+    return "user operator (" + std::to_string(rows_) + " x " + std::to_string(cols_) + ")";
+  }
+
+ private:
+  void call(ntk4j_apply_fn f, const double* x, Index k, double* y, const char* which) const {
+    const int32_t rc = f(user_, x, k, y);
+    if (rc != 0) fail(NTK4J_ERR_CALLBACK, "the ", which, " callback of ", name(), " failed (returned ", rc, ")");
+  }
+  Index rows_, cols_;
+  bool symmetric_;
+  ntk4j_apply_fn apply_, adjoint_;
+  void* user_;
+};
+
+// Eigen-solvers need A = A^T: checked once on random vectors (two applies).
+void require_symmetric(const ntk4j::linalg::LinearOperator& op) {
+  if (op.rows() != op.cols())
+    fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
+  if (op.symmetric()) return;
+  const Index n = op.rows();
+  std::vector<double> x(static_cast<size_t>(2 * n)), y(static_cast<size_t>(2 * n));
+  ntk4j::spectral::gaussian_fill(x.data(), 2 * n, 7);
+  ntk4j::linalg::checked_apply(op, x.data(), 2, y.data());
+  double a = 0, b = 0, na = 0, nb = 0;
+  for (Index i = 0; i < n; ++i) {
+    a += y[static_cast<size_t>(i)] * x[static_cast<size_t>(n + i)];
+    b += x[static_cast<size_t>(i)] * y[static_cast<size_t>(n + i)];
+    na += y[static_cast<size_t>(i)] * y[static_cast<size_t>(i)] + y[static_cast<size_t>(n + i)] * y[static_cast<size_t>(n + i)];
+    nb += x[static_cast<size_t>(i)] * x[static_cast<size_t>(i)];
+  }
+  if (std::abs(a - b) > 1e-8 * std::sqrt(na * nb))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, op.name(), " is not symmetric (<Ax,y> = ", a, " but <x,Ay> = ", b,
+         "); eigenvalues need a symmetric operator, e.g. its Gram A A*");
 }
 
 }  // namespace
@@ -136,21 +192,20 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     const Index nin = ntk4j::checked_mul(bt, input_size, "inputs [B,T,N]");
     Index widest = m.H;
     for (const auto& s : m.sites) widest = std::max({widest, s.dim, s.rows});
-    const Index state = ntk4j::checked_mul(bt, widest, "trajectory [B,T,width]");
+    ntk4j::checked_mul(bt, widest, "trajectory [B,T,width]");
     if (ntk4j::checked_mul(steps, widest, "T*width") > ntk4j::kMaxBlasDim || bt > ntk4j::kMaxBlasDim)
       fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest,
            " exceed the 32-bit BLAS index range");
-    (void)state;
     require_finite(inputs, nin, "inputs");
     if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.H, "h0 [B,H]"), "h0");
-    auto s = std::make_unique<ntk4j_session>();
-    s->model = model->model;
-    s->trajectory = ntk4j::unroll(*s->model, inputs, batch, steps, h0);
+    auto state = std::make_shared<ntk4j::SessionState>();
+    state->model = model->model;
+    state->trajectory = ntk4j::unroll(*state->model, inputs, batch, steps, h0);
     Index where = 0;
-    if (!ntk4j::all_finite(s->trajectory.hidden.data(), s->trajectory.state_size(), &where))
+    if (!ntk4j::all_finite(state->trajectory.hidden.data(), state->trajectory.state_size(), &where))
       fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ",
            where, " of [B,T,H]");
-    *out = s.release();
+    *out = new ntk4j_session{std::move(state)};
   });
 }
 
@@ -158,12 +213,12 @@ int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t
                            int64_t* hidden_size, int64_t* input_size, int64_t* num_params) {
   return guard([&] {
     require(session, "session");
-    const auto& tr = session->trajectory;
+    const auto& tr = session->state->trajectory;
     if (batch) *batch = tr.B;
     if (steps) *steps = tr.T;
     if (hidden_size) *hidden_size = tr.H;
     if (input_size) *input_size = tr.N;
-    if (num_params) *num_params = session->model->num_params;
+    if (num_params) *num_params = session->state->model->num_params;
   });
 }
 
@@ -171,7 +226,7 @@ int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t 
   return guard([&] {
     require(session, "session");
     require(out, "out");
-    const auto& tr = session->trajectory;
+    const auto& tr = session->state->trajectory;
     if (out_len != tr.state_size())
       fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B,T,H] = [", tr.B, ",", tr.T,
            ",", tr.H, "] needs ", tr.state_size());
@@ -188,8 +243,8 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     if (op < NTK4J_OP_P || op > NTK4J_OP_NTK)
       fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
     if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
-    const auto& tr = session->trajectory;
-    const Index state = tr.state_size(), params = session->model->num_params;
+    const auto& tr = session->state->trajectory;
+    const Index state = tr.state_size(), params = session->state->model->num_params;
     const Index in_dim = op == NTK4J_OP_JTHETA ? params : state;
     const Index out_dim = op == NTK4J_OP_JTHETA_T ? params : state;
     const char* in_shape = op == NTK4J_OP_JTHETA ? "[k, n_params]" : "[k, B, T, H]";
@@ -221,5 +276,149 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
 }
 
 void ntk4j_session_destroy(ntk4j_session* session) { delete session; }
+
+int32_t ntk4j_operator_from_session(const ntk4j_session* session, int32_t op, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(session, "session");
+    *out = new ntk4j_operator{ntk4j::session_operator(session->state, op)};
+  });
+}
+
+int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric,
+                                      ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint,
+                                      void* user_data, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(reinterpret_cast<const void*>(apply), "apply callback");
+    if (rows <= 0 || cols <= 0) fail(NTK4J_ERR_SHAPE, "operator shape must be positive, got ", rows, " x ", cols);
+    if (symmetric && rows != cols)
+      fail(NTK4J_ERR_SHAPE, "a symmetric operator must be square, got ", rows, " x ", cols);
+    if (apply_adjoint == nullptr && !symmetric)
+      fail(NTK4J_ERR_NULL_ARGUMENT, "apply_adjoint callback is NULL for a non-symmetric operator");
+    *out = new ntk4j_operator{std::make_shared<CallbackOperator>(rows, cols, symmetric != 0, apply,
+                                                                 apply_adjoint, user_data)};
+  });
+}
+
+int32_t ntk4j_operator_adjoint(const ntk4j_operator* a, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(a, "operator");
+    *out = new ntk4j_operator{ntk4j::linalg::adjoint(a->op)};
+  });
+}
+
+int32_t ntk4j_operator_compose(const ntk4j_operator* a, const ntk4j_operator* b, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(a, "first operator");
+    require(b, "second operator");
+    *out = new ntk4j_operator{ntk4j::linalg::compose(a->op, b->op)};
+  });
+}
+
+int32_t ntk4j_operator_gram(const ntk4j_operator* a, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(a, "operator");
+    *out = new ntk4j_operator{ntk4j::linalg::gram(a->op)};
+  });
+}
+
+int32_t ntk4j_operator_sum(const ntk4j_operator* a, const ntk4j_operator* b, double alpha, double beta,
+                           ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(a, "first operator");
+    require(b, "second operator");
+    *out = new ntk4j_operator{ntk4j::linalg::sum(a->op, b->op, alpha, beta)};
+  });
+}
+
+int32_t ntk4j_operator_dims(const ntk4j_operator* a, int64_t* rows, int64_t* cols, int32_t* symmetric) {
+  return guard([&] {
+    require(a, "operator");
+    if (rows) *rows = a->op->rows();
+    if (cols) *cols = a->op->cols();
+    if (symmetric) *symmetric = a->op->symmetric() ? 1 : 0;
+  });
+}
+
+int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const double* x, int64_t in_len,
+                             int64_t k, double* y, int64_t out_len) {
+  return guard([&] {
+    require(a, "operator");
+    require(x, "input");
+    require(y, "output");
+    const auto& op = *a->op;
+    if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
+    const Index in_dim = adjoint ? op.rows() : op.cols(), out_dim = adjoint ? op.cols() : op.rows();
+    if (in_len != ntk4j::checked_mul(k, in_dim, "input block"))
+      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", op.name(), adjoint ? "*" : "",
+           " needs k x ", in_dim, " = ", k * in_dim);
+    if (out_len != ntk4j::checked_mul(k, out_dim, "output block"))
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", op.name(), adjoint ? "*" : "",
+           " needs k x ", out_dim, " = ", k * out_dim);
+    if (overlap(x, in_len, y, out_len)) fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
+    require_finite(x, in_len, "input block");
+    if (adjoint)
+      ntk4j::linalg::checked_apply_adjoint(op, x, k, y);
+    else
+      ntk4j::linalg::checked_apply(op, x, k, y);
+  });
+}
+
+void ntk4j_operator_destroy(ntk4j_operator* a) { delete a; }
+
+int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* vectors, ntk4j_eigs_info* info) {
+  return guard([&] {
+    require(a, "operator");
+    require(options, "options");
+    require(values, "values");
+    require(residuals, "residuals");
+    ntk4j::spectral::EigsOptions o;
+    o.k = options->k;
+    if (options->block != 0) o.block = options->block;
+    if (options->max_basis != 0) o.max_basis = options->max_basis;
+    if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->seed != 0) o.seed = options->seed;
+    if (options->block < 0 || options->max_basis < 0 || options->max_restarts < 0)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
+    if (options->tol < 0 || std::isnan(options->tol))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
+    require_symmetric(*a->op);
+    auto r = ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
+    std::copy(r.values.begin(), r.values.end(), values);
+    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
+    if (vectors) std::copy(r.vectors.begin(), r.vectors.end(), vectors);
+    if (info) *info = {r.converged, r.block_applies, r.vector_applies, r.restarts, r.block, r.basis};
+  });
+}
+
+int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors) {
+  return guard([&] {
+    require(a, "operator");
+    require(values, "values");
+    const auto& op = *a->op;
+    if (op.rows() != op.cols()) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
+    if (n != op.rows()) fail(NTK4J_ERR_SHAPE, "values has length ", n, " but the operator has dimension ", op.rows());
+    if (n > 20000) fail(NTK4J_ERR_INVALID_ARGUMENT, "exact eigenvalues are limited to n <= 20000 (got ", n, "); use ntk4j_eigs");
+    require_symmetric(op);
+    auto dense = ntk4j::linalg::to_dense(op);
+    std::vector<double> vals, vecs;
+    ntk4j::spectral::dense_symmetric_eigen(n, std::move(dense), vals, vectors ? &vecs : nullptr);
+    std::copy(vals.begin(), vals.end(), values);
+    if (vectors) std::copy(vecs.begin(), vecs.end(), vectors);
+  });
+}
 
 }  // extern "C"

@@ -1,0 +1,176 @@
+#include "linalg/linear_operator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cells/model.hpp"
+#include "linalg/blas.hpp"
+
+namespace ntk4j::linalg {
+
+namespace {
+
+class Adjoint final : public LinearOperator {
+ public:
+  explicit Adjoint(OperatorPtr a) : a_(std::move(a)) {}
+  Index rows() const override { return a_->cols(); }
+  Index cols() const override { return a_->rows(); }
+  void apply(const double* x, Index k, double* y) const override { a_->apply_adjoint(x, k, y); }
+  void apply_adjoint(const double* x, Index k, double* y) const override { a_->apply(x, k, y); }
+  bool symmetric() const override { return a_->symmetric(); }
+  std::string name() const override { return a_->name() + "*"; }
+
+ private:
+  OperatorPtr a_;
+};
+
+class Compose final : public LinearOperator {
+ public:
+  Compose(OperatorPtr a, OperatorPtr b) : a_(std::move(a)), b_(std::move(b)) {}
+  Index rows() const override { return a_->rows(); }
+  Index cols() const override { return b_->cols(); }
+  void apply(const double* x, Index k, double* y) const override {
+    std::vector<double> mid(static_cast<size_t>(k * b_->rows()));
+    b_->apply(x, k, mid.data());
+    a_->apply(mid.data(), k, y);
+  }
+  void apply_adjoint(const double* x, Index k, double* y) const override {
+    std::vector<double> mid(static_cast<size_t>(k * a_->cols()));
+    a_->apply_adjoint(x, k, mid.data());
+    b_->apply_adjoint(mid.data(), k, y);
+  }
+  std::string name() const override { return a_->name() + " " + b_->name(); }
+
+ private:
+  OperatorPtr a_, b_;
+};
+
+class Gram final : public LinearOperator {
+ public:
+  explicit Gram(OperatorPtr a) : a_(std::move(a)) {}
+  Index rows() const override { return a_->rows(); }
+  Index cols() const override { return a_->rows(); }
+  void apply(const double* x, Index k, double* y) const override {
+    std::vector<double> mid(static_cast<size_t>(k * a_->cols()));
+    a_->apply_adjoint(x, k, mid.data());
+    a_->apply(mid.data(), k, y);
+  }
+  void apply_adjoint(const double* x, Index k, double* y) const override { apply(x, k, y); }
+  bool symmetric() const override { return true; }
+  std::string name() const override { return a_->name() + " " + a_->name() + "*"; }
+
+ private:
+  OperatorPtr a_;
+};
+
+class Sum final : public LinearOperator {
+ public:
+  Sum(OperatorPtr a, OperatorPtr b, double alpha, double beta)
+      : a_(std::move(a)), b_(std::move(b)), alpha_(alpha), beta_(beta) {}
+  Index rows() const override { return a_->rows(); }
+  Index cols() const override { return a_->cols(); }
+  void apply(const double* x, Index k, double* y) const override { combine(x, k, y, false); }
+  void apply_adjoint(const double* x, Index k, double* y) const override { combine(x, k, y, true); }
+  bool symmetric() const override { return a_->symmetric() && b_->symmetric(); }
+  std::string name() const override {
+    return "(" + std::to_string(alpha_) + " " + a_->name() + " + " + std::to_string(beta_) + " " +
+           b_->name() + ")";
+  }
+
+ private:
+  void combine(const double* x, Index k, double* y, bool adj) const {
+    const Index n = k * (adj ? cols() : rows());
+    std::vector<double> tmp(static_cast<size_t>(n));
+    if (adj) {
+      a_->apply_adjoint(x, k, y);
+      b_->apply_adjoint(x, k, tmp.data());
+    } else {
+      a_->apply(x, k, y);
+      b_->apply(x, k, tmp.data());
+    }
+    for (Index i = 0; i < n; ++i) y[i] = alpha_ * y[i] + beta_ * tmp[static_cast<size_t>(i)];
+  }
+  OperatorPtr a_, b_;
+  double alpha_, beta_;
+};
+
+class Dense final : public LinearOperator {
+ public:
+  Dense(Index rows, Index cols, const double* data, std::string name)
+      : rows_(rows), cols_(cols), a_(data, data + rows * cols), name_(std::move(name)) {}
+  Index rows() const override { return rows_; }
+  Index cols() const override { return cols_; }
+  // y (rows x k, column-major = [k, rows]) = A x, with A row-major = col-major A^T.
+  void apply(const double* x, Index k, double* y) const override {
+    gemm(Op::T, Op::N, rows_, k, cols_, 1.0, a_.data(), cols_, x, cols_, 0.0, y, rows_);
+  }
+  void apply_adjoint(const double* x, Index k, double* y) const override {
+    gemm(Op::N, Op::N, cols_, k, rows_, 1.0, a_.data(), cols_, x, rows_, 0.0, y, cols_);
+  }
+  std::string name() const override { return name_; }
+
+ private:
+  Index rows_, cols_;
+  std::vector<double> a_;
+  std::string name_;
+};
+
+void require_finite_output(const LinearOperator& op, const double* y, Index n) {
+  Index where = 0;
+  if (!all_finite(y, n, &where))
+    fail(NTK4J_ERR_NUMERICAL, "operator ", op.name(), " produced a non-finite value (", y[where],
+         ") at flat index ", where);
+}
+
+}  // namespace
+
+OperatorPtr adjoint(OperatorPtr a) { return std::make_shared<Adjoint>(std::move(a)); }
+
+OperatorPtr compose(OperatorPtr a, OperatorPtr b) {
+  if (a->cols() != b->rows())
+    fail(NTK4J_ERR_SHAPE, "cannot compose ", a->name(), " (", a->rows(), " x ", a->cols(), ") with ",
+         b->name(), " (", b->rows(), " x ", b->cols(), ")");
+  return std::make_shared<Compose>(std::move(a), std::move(b));
+}
+
+OperatorPtr gram(OperatorPtr a) { return std::make_shared<Gram>(std::move(a)); }
+
+OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta) {
+  if (a->rows() != b->rows() || a->cols() != b->cols())
+    fail(NTK4J_ERR_SHAPE, "cannot add ", a->name(), " (", a->rows(), " x ", a->cols(), ") and ",
+         b->name(), " (", b->rows(), " x ", b->cols(), ")");
+  if (!std::isfinite(alpha) || !std::isfinite(beta))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "sum coefficients must be finite");
+  return std::make_shared<Sum>(std::move(a), std::move(b), alpha, beta);
+}
+
+OperatorPtr dense(Index rows, Index cols, const double* data, std::string name) {
+  return std::make_shared<Dense>(rows, cols, data, std::move(name));
+}
+
+void checked_apply(const LinearOperator& op, const double* x, Index k, double* y) {
+  op.apply(x, k, y);
+  require_finite_output(op, y, k * op.rows());
+}
+
+void checked_apply_adjoint(const LinearOperator& op, const double* x, Index k, double* y) {
+  op.apply_adjoint(x, k, y);
+  require_finite_output(op, y, k * op.cols());
+}
+
+std::vector<double> to_dense(const LinearOperator& op, Index block) {
+  const Index n = op.cols(), m = op.rows();
+  std::vector<double> at(static_cast<size_t>(n * m));  // row j = A e_j (so A^T row-major)
+  for (Index j0 = 0; j0 < n; j0 += block) {
+    const Index b = std::min(block, n - j0);
+    std::vector<double> eye(static_cast<size_t>(b * n), 0.0);
+    for (Index j = 0; j < b; ++j) eye[static_cast<size_t>(j * n + j0 + j)] = 1.0;
+    checked_apply(op, eye.data(), b, at.data() + j0 * m);
+  }
+  std::vector<double> a(static_cast<size_t>(n * m));
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < n; ++j) a[static_cast<size_t>(i * n + j)] = at[static_cast<size_t>(j * m + i)];
+  return a;
+}
+
+}  // namespace ntk4j::linalg

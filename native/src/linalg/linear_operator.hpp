@@ -1,0 +1,50 @@
+// A linear operator is anything with a block apply and an adjoint (STYLE.md 1): raw buffers in,
+// raw buffers out. A block of k vectors is k contiguous vectors ([k, n] row-major), the layout of
+// probe blocks [k, B, T, H]. Algorithms (Lanczos, randomized SVD, Hutch++) take operators, not
+// models.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ntk4j::linalg {
+
+class LinearOperator {
+ public:
+  virtual ~LinearOperator() = default;
+  virtual Index rows() const = 0;  // output dimension
+  virtual Index cols() const = 0;  // input dimension
+  // y[k, rows] = A x[k, cols]
+  virtual void apply(const double* x, Index k, double* y) const = 0;
+  // y[k, cols] = A^T x[k, rows]
+  virtual void apply_adjoint(const double* x, Index k, double* y) const = 0;
+  // True if A = A^T (apply_adjoint may then be apply).
+  virtual bool symmetric() const { return false; }
+  virtual std::string name() const = 0;
+};
+
+using OperatorPtr = std::shared_ptr<const LinearOperator>;
+
+// A* (the adjoint as an operator).
+OperatorPtr adjoint(OperatorPtr a);
+// A B (requires a.cols == b.rows).
+OperatorPtr compose(OperatorPtr a, OperatorPtr b);
+// A A* (symmetric positive semi-definite; rows x rows).
+OperatorPtr gram(OperatorPtr a);
+// alpha A + beta B (same shapes).
+OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta);
+// A given as a dense row-major matrix (rows x cols), copied.
+OperatorPtr dense(Index rows, Index cols, const double* data, std::string name);
+
+// Applies op and checks that the result is finite (an operator producing NaN/Inf is a numerical
+// failure, reported rather than propagated).
+void checked_apply(const LinearOperator& op, const double* x, Index k, double* y);
+void checked_apply_adjoint(const LinearOperator& op, const double* x, Index k, double* y);
+
+// The dense matrix of an operator (rows x cols, row-major) from block applies on the identity.
+std::vector<double> to_dense(const LinearOperator& op, Index block = 256);
+
+}  // namespace ntk4j::linalg

@@ -1,0 +1,236 @@
+#include "spectral/lanczos.hpp"
+
+#include <lapacke.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "linalg/blas.hpp"
+
+namespace ntk4j::spectral {
+
+using linalg::gemm;
+using linalg::Op;
+
+void gaussian_fill(double* x, Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  for (Index i = 0; i < n; ++i) x[i] = g(rng);
+}
+
+void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
+                           std::vector<double>* vectors) {
+  values.assign(static_cast<size_t>(n), 0.0);
+  if (n == 0) return;
+  // Row-major symmetric = column-major symmetric; dsyevd returns ascending values and the
+  // eigenvectors as columns (column-major), i.e. rows of the row-major buffer's transpose.
+  const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U',
+                                         static_cast<lapack_int>(n), a.data(),
+                                         static_cast<lapack_int>(n), values.data());
+  if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dsyevd failed (info = ", info, ")");
+  std::reverse(values.begin(), values.end());
+  if (vectors) {
+    vectors->assign(static_cast<size_t>(n * n), 0.0);
+    for (Index i = 0; i < n; ++i)  // eigenvector of the i-th largest = column n-1-i
+      std::copy_n(a.data() + (n - 1 - i) * n, n, vectors->data() + i * n);
+  }
+}
+
+namespace {
+
+// Krylov basis V and its image AV, n x cap each, column-major (columns contiguous).
+class Basis {
+ public:
+  Basis(const linalg::LinearOperator& a, Index n, Index cap, std::uint64_t seed)
+      : a_(a), n_(n), cap_(cap), v_(static_cast<size_t>(n * cap)), av_(static_cast<size_t>(n * cap)),
+        rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}  // not the start block's stream: its vectors are in V
+
+  Index size() const { return cur_; }
+  double* v(Index j) { return v_.data() + j * n_; }
+  double* av(Index j) { return av_.data() + j * n_; }
+  Index block_applies = 0, vector_applies = 0;
+
+  // Orthonormalizes the m columns of x (n x m) against the basis and each other; columns that
+  // vanish (the Krylov space became invariant) are replaced by random directions. Returns the
+  // number of usable columns (fewer only when the basis plus x would exceed n).
+  Index orthonormalize(std::vector<double>& x, Index m) {
+    const Index room = std::min(m, n_ - cur_);
+    std::vector<double> before(static_cast<size_t>(m));
+    for (Index j = 0; j < m; ++j) before[static_cast<size_t>(j)] = norm(x.data() + j * n_);
+    std::vector<double> c(static_cast<size_t>(std::max<Index>(cur_, 1) * m));
+    for (int pass = 0; pass < 2 && cur_ > 0; ++pass) {  // block CGS2 against the basis (GEMMs)
+      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
+      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, c.data(), cur_, 1.0, x.data(), n_);
+    }
+    Index good = 0;
+    for (Index j = 0; j < m && good < room; ++j) {
+      double* col = x.data() + j * n_;
+      double reference = before[static_cast<size_t>(j)];
+      for (int attempt = 0;; ++attempt) {
+        for (int pass = 0; pass < 2; ++pass) project_out(col, x.data(), good);
+        const double after = norm(col);
+        if (after > 1e-10 * reference && after > 1e-300) {
+          for (Index i = 0; i < n_; ++i) col[i] /= after;
+          break;
+        }
+        // The Krylov space became invariant in this direction (rank deficiency, or the whole
+        // space is nearly spanned): continue with a fresh random direction.
+        if (attempt == 4) fail(NTK4J_ERR_INTERNAL, "cannot extend the Krylov basis (n = ", n_, ")");
+        random_column(col);
+        reference = norm(col);
+        for (int pass = 0; pass < 2; ++pass) project_out(col, v_.data(), cur_);
+      }
+      if (j != good) std::copy_n(col, n_, x.data() + good * n_);
+      ++good;
+    }
+    return good;
+  }
+
+  // Appends m orthonormal columns (from x) and their images.
+  void append(const std::vector<double>& x, Index m) {
+    std::copy_n(x.data(), n_ * m, v(cur_));
+    linalg::checked_apply(a_, v(cur_), m, av(cur_));
+    ++block_applies;
+    vector_applies += m;
+    cur_ += m;
+  }
+
+  // Replaces the basis by V Y and AV Y (Y: cur x p, column-major).
+  void rotate(const std::vector<double>& y, Index p) {
+    std::vector<double> tmp(static_cast<size_t>(n_ * p));
+    gemm(Op::N, Op::N, n_, p, cur_, 1.0, v_.data(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
+    std::copy(tmp.begin(), tmp.end(), v_.begin());
+    gemm(Op::N, Op::N, n_, p, cur_, 1.0, av_.data(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
+    std::copy(tmp.begin(), tmp.end(), av_.begin());
+    cur_ = p;
+  }
+
+  void random_column(double* col) {
+    std::normal_distribution<double> g(0.0, 1.0);
+    for (Index i = 0; i < n_; ++i) col[i] = g(rng_);
+  }
+
+  const std::vector<double>& vdata() const { return v_; }
+  const std::vector<double>& avdata() const { return av_; }
+
+ private:
+  double norm(const double* x) const {
+    double s = 0;
+    for (Index i = 0; i < n_; ++i) s += x[i] * x[i];
+    return std::sqrt(s);
+  }
+  void project_out(double* x, const double* q, Index m) const {
+    for (Index j = 0; j < m; ++j) {
+      const double* qj = q + j * n_;
+      double d = 0;
+      for (Index i = 0; i < n_; ++i) d += qj[i] * x[i];
+      for (Index i = 0; i < n_; ++i) x[i] -= d * qj[i];
+    }
+  }
+
+  const linalg::LinearOperator& a_;
+  Index n_, cap_, cur_ = 0;
+  std::vector<double> v_, av_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace
+
+EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bool want_vectors) {
+  const Index n = a.rows();
+  if (a.cols() != n) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", a.rows(), " x ", a.cols());
+  if (o.k <= 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "number of eigenpairs k must be > 0, got ", o.k);
+  if (o.k > n)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "k = ", o.k, " eigenpairs requested but ", a.name(),
+         " has dimension ", n);
+  if (!(o.tol > 0) || !std::isfinite(o.tol))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be a finite number > 0, got ", o.tol);
+  if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0");
+  const Index k = o.k;
+  const Index b = std::min(n, o.block > 0 ? o.block : std::max<Index>(k, 4));
+  Index cap = o.max_basis > 0 ? o.max_basis : k + 4 * b;
+  cap = std::min(n, std::max(cap, k + b));
+  if (o.max_basis > 0 && o.max_basis < std::min(n, k + b))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "max_basis = ", o.max_basis, " must be >= k + block = ", k + b);
+
+  Basis basis(a, n, cap, o.seed);
+  EigsResult r;
+  r.block = b;
+  r.basis = cap;
+  std::vector<double> x(static_cast<size_t>(n * b));
+  gaussian_fill(x.data(), n * b, o.seed);
+  basis.append(x, basis.orthonormalize(x, b));
+  Index src = 0, src_len = basis.size();
+
+  std::vector<double> theta, y;
+  while (true) {
+    // Expand the block Krylov space up to the capacity.
+    while (basis.size() < cap) {
+      const Index m = std::min({b, cap - basis.size()});
+      for (Index j = 0; j < m; ++j) {
+        if (j < src_len)
+          std::copy_n(basis.av(src + j), n, x.data() + j * n);
+        else
+          basis.random_column(x.data() + j * n);
+      }
+      const Index got = basis.orthonormalize(x, m);
+      if (got == 0) break;
+      src = basis.size();
+      src_len = got;
+      basis.append(x, got);
+    }
+    // Rayleigh-Ritz on T = V^T A V.
+    const Index cur = basis.size();
+    std::vector<double> t(static_cast<size_t>(cur * cur));
+    gemm(Op::T, Op::N, cur, cur, n, 1.0, basis.vdata().data(), n, basis.avdata().data(), n, 0.0,
+         t.data(), cur);
+    for (Index i = 0; i < cur; ++i)
+      for (Index j = 0; j < i; ++j) {
+        const double s = 0.5 * (t[static_cast<size_t>(i * cur + j)] + t[static_cast<size_t>(j * cur + i)]);
+        t[static_cast<size_t>(i * cur + j)] = t[static_cast<size_t>(j * cur + i)] = s;
+      }
+    std::vector<double> rows;
+    dense_symmetric_eigen(cur, t, theta, &rows);
+    // y (cur x cur, column-major): column i = eigenvector i = row i of `rows`.
+    y = rows;
+    // Residuals of the top k Ritz pairs: ||AV y_i - theta_i V y_i||, no extra applies.
+    const Index kk = std::min(k, cur);
+    std::vector<double> u(static_cast<size_t>(n * kk)), au(static_cast<size_t>(n * kk));
+    gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.vdata().data(), n, y.data(), cur, 0.0, u.data(), n);
+    gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.avdata().data(), n, y.data(), cur, 0.0, au.data(), n);
+    double scale = 0;
+    for (Index i = 0; i < cur; ++i) scale = std::max(scale, std::abs(theta[static_cast<size_t>(i)]));
+    r.residuals.assign(static_cast<size_t>(kk), 0.0);
+    r.converged = 0;
+    for (Index i = 0; i < kk; ++i) {
+      double s = 0;
+      const double ti = theta[static_cast<size_t>(i)];
+      for (Index j = 0; j < n; ++j) {
+        const double d = au[static_cast<size_t>(i * n + j)] - ti * u[static_cast<size_t>(i * n + j)];
+        s += d * d;
+      }
+      r.residuals[static_cast<size_t>(i)] = std::sqrt(s);
+      if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
+    }
+    const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
+    if (r.converged == k || exhausted || r.restarts >= o.max_restarts) {
+      r.values.assign(theta.begin(), theta.begin() + kk);
+      if (want_vectors) r.vectors = std::move(u);
+      break;
+    }
+    // Thick restart: keep the best p Ritz vectors, expand again from their residual directions.
+    const Index p = std::min(cur - 1, std::max<Index>(k, cap - 2 * b));
+    basis.rotate(y, p);
+    src = 0;
+    src_len = std::min(b, p);
+    ++r.restarts;
+  }
+  r.block_applies = basis.block_applies;
+  r.vector_applies = basis.vector_applies;
+  return r;
+}
+
+}  // namespace ntk4j::spectral

@@ -1,0 +1,46 @@
+// Randomized block Lanczos for the top eigenpairs of a symmetric operator given only by its
+// block apply (issue 3): Gaussian start block, block Krylov expansion with full
+// reorthogonalization (classical Gram-Schmidt, twice), Rayleigh-Ritz, thick restarts keeping the
+// best Ritz vectors, and convergence judged by the true residual ||A v - theta v|| <= tol *
+// |theta_max|. A Krylov space that becomes invariant (rank-deficient operators, tiny dimensions)
+// is continued with fresh random directions, so zero eigenvalues are found exactly.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "linalg/linear_operator.hpp"
+
+namespace ntk4j::spectral {
+
+struct EigsOptions {
+  Index k = 10;               // eigenpairs wanted (largest algebraic)
+  Index block = 0;            // block size b (0: automatic)
+  Index max_basis = 0;        // basis columns kept between restarts (0: automatic)
+  Index max_restarts = 200;   // restarts before giving up (unconverged pairs are reported so)
+  double tol = 1e-10;         // residual tolerance relative to |theta_max|
+  std::uint64_t seed = 2605;  // start block
+};
+
+struct EigsResult {
+  std::vector<double> values;     // k, descending
+  std::vector<double> residuals;  // k, ||A v_i - theta_i v_i|| (v_i unit)
+  std::vector<double> vectors;    // k x n (row i = v_i), empty unless asked for
+  Index converged = 0;            // how many of the k satisfy the tolerance
+  Index block_applies = 0;        // calls of A.apply
+  Index vector_applies = 0;       // columns pushed through A
+  Index restarts = 0;
+  Index block = 0, basis = 0;     // the sizes used
+};
+
+EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& options, bool want_vectors);
+
+// Symmetric eigen-decomposition of a dense row-major n x n matrix (LAPACK dsyevd), eigenvalues
+// descending; vectors (n x n, row i = eigenvector i) only when asked for.
+void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
+                           std::vector<double>* vectors);
+
+// Fills x with N(0,1) values from a seeded generator.
+void gaussian_fill(double* x, Index n, std::uint64_t seed);
+
+}  // namespace ntk4j::spectral
