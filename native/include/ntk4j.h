@@ -68,6 +68,17 @@ typedef struct ntk4j_eigs_options {
   uint64_t seed;        /* start block (0: the default seed) */
 } ntk4j_eigs_options;
 
+/* A randomized estimate with its standard error and cost. */
+typedef struct ntk4j_estimate {
+  double value;
+  double std_error;
+  int64_t applies; /* vectors pushed through the operator */
+} ntk4j_estimate;
+
+/* Reductions of a Gram matrix to one axis (DESIGN.md, partial effective dimension). */
+#define NTK4J_REDUCTION_TRUE_PARTIAL_TRACE 0 /* M[r,r'] = sum_s G[(s,r),(s,r')] (default) */
+#define NTK4J_REDUCTION_KPFLOW 1             /* M[r,r'] = sum_{s,s'} G[(s,r),(s',r')] (kpflow) */
+
 /* Diagnostics of ntk4j_eigs. */
 typedef struct ntk4j_eigs_info {
   int64_t converged;      /* how many of the k eigenpairs satisfy the tolerance */
@@ -188,6 +199,28 @@ int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
  * values[n]; vectors[n, n] (row i = eigenvector i) only when non-NULL.
  */
 int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors);
+
+/*
+ * Hutch++ estimates of tr A, tr A^2 and the effective rank PR(A) = (tr A)^2 / tr(A^2) of a
+ * symmetric operator from `probes` applies (>= 3). Any output may be NULL.
+ */
+int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t seed,
+                             ntk4j_estimate* trace, ntk4j_estimate* trace_of_square,
+                             ntk4j_estimate* effective_rank);
+
+/* The same three numbers exactly, from the dense matrix (n <= 20000). Any output may be NULL. */
+int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_of_square,
+                          double* effective_rank);
+
+/*
+ * Partial effective dimensions of an operator on a [B, T, H] state space: G = A A* reduced to the
+ * kept axis (reduction NTK4J_REDUCTION_*), then (tr M)^2 / ||M||_F^2, for the kept axes batch,
+ * time, hidden in out[0..2]. exact != 0: dense (n <= 20000, std_error 0); otherwise estimated
+ * with `samples` random-sign probe blocks per axis (the kpflow reduction is exact either way).
+ */
+int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
+                              int32_t reduction, int32_t exact, int64_t samples, uint64_t seed,
+                              ntk4j_estimate* out);
 
 #ifdef __cplusplus
 }

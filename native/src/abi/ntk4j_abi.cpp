@@ -17,6 +17,7 @@
 #include "operators/operators.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
+#include "spectral/trace.hpp"
 
 struct ntk4j_model {
   std::shared_ptr<const ntk4j::Model> model;
@@ -108,6 +109,13 @@ class CallbackOperator final : public ntk4j::linalg::LinearOperator {
   ntk4j_apply_fn apply_, adjoint_;
   void* user_;
 };
+
+// Dense (exact) paths form the n x n matrix: bounded so that a typo cannot ask for terabytes.
+void require_dense_size(const ntk4j::linalg::LinearOperator& op) {
+  if (op.rows() > 20000 || op.cols() > 20000)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "exact (dense) computation is limited to dimension 20000, ", op.name(),
+         " has ", op.rows(), " x ", op.cols(), "; use the randomized estimate");
+}
 
 // Eigen-solvers need A = A^T: checked once on random vectors (two applies).
 void require_symmetric(const ntk4j::linalg::LinearOperator& op) {
@@ -411,13 +419,64 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
     const auto& op = *a->op;
     if (op.rows() != op.cols()) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
     if (n != op.rows()) fail(NTK4J_ERR_SHAPE, "values has length ", n, " but the operator has dimension ", op.rows());
-    if (n > 20000) fail(NTK4J_ERR_INVALID_ARGUMENT, "exact eigenvalues are limited to n <= 20000 (got ", n, "); use ntk4j_eigs");
+    require_dense_size(op);
     require_symmetric(op);
     auto dense = ntk4j::linalg::to_dense(op);
     std::vector<double> vals, vecs;
     ntk4j::spectral::dense_symmetric_eigen(n, std::move(dense), vals, vectors ? &vecs : nullptr);
     std::copy(vals.begin(), vals.end(), values);
     if (vectors) std::copy(vecs.begin(), vecs.end(), vectors);
+  });
+}
+
+int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t seed,
+                             ntk4j_estimate* trace, ntk4j_estimate* trace_of_square,
+                             ntk4j_estimate* effective_rank) {
+  return guard([&] {
+    require(a, "operator");
+    require_symmetric(*a->op);
+    auto r = ntk4j::spectral::hutchpp(*a->op, probes, seed);
+    auto put = [](ntk4j_estimate* o, const ntk4j::spectral::Estimate& e) {
+      if (o) *o = {e.value, e.std_error, e.applies};
+    };
+    put(trace, r.trace);
+    put(trace_of_square, r.trace_of_square);
+    put(effective_rank, r.effective_rank);
+  });
+}
+
+int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_of_square,
+                          double* effective_rank) {
+  return guard([&] {
+    require(a, "operator");
+    require_dense_size(*a->op);
+    auto r = ntk4j::spectral::exact_traces(*a->op);
+    if (trace) *trace = r.trace;
+    if (trace_of_square) *trace_of_square = r.trace_of_square;
+    if (effective_rank) *effective_rank = r.effective_rank;
+  });
+}
+
+int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
+                              int32_t reduction, int32_t exact, int64_t samples, uint64_t seed,
+                              ntk4j_estimate* out) {
+  return guard([&] {
+    require(a, "operator");
+    require(out, "out");
+    if (reduction != NTK4J_REDUCTION_TRUE_PARTIAL_TRACE && reduction != NTK4J_REDUCTION_KPFLOW)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown reduction ", reduction, " (0 = true partial trace, 1 = kpflow)");
+    const auto red = static_cast<ntk4j::spectral::Reduction>(reduction);
+    if (exact) {
+      require_dense_size(*a->op);
+      auto r = ntk4j::spectral::partial_effective_dims_exact(*a->op, batch, steps, hidden, red);
+      for (int i = 0; i < 3; ++i) out[i] = {r[static_cast<size_t>(i)], 0.0, a->op->rows()};
+    } else {
+      auto r = ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, seed);
+      for (int i = 0; i < 3; ++i) {
+        const auto& e = r[static_cast<size_t>(i)];
+        out[i] = {e.value, e.std_error, e.applies};
+      }
+    }
   });
 }
 

@@ -95,6 +95,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_ERR_NUMERICAL() {
         return NTK4J_ERR_NUMERICAL;
     }
+    private static final int NTK4J_ERR_CALLBACK = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_ERR_CALLBACK 8
+     * }
+     */
+    public static int NTK4J_ERR_CALLBACK() {
+        return NTK4J_ERR_CALLBACK;
+    }
     private static final int NTK4J_CELL_RNN_LEAKY = (int)1L;
     /**
      * {@snippet lang=c :
@@ -193,6 +202,24 @@ public class Ntk4jNative extends Ntk4jNative$shared {
      */
     public static int NTK4J_OP_NTK() {
         return NTK4J_OP_NTK;
+    }
+    private static final int NTK4J_REDUCTION_TRUE_PARTIAL_TRACE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_REDUCTION_TRUE_PARTIAL_TRACE 0
+     * }
+     */
+    public static int NTK4J_REDUCTION_TRUE_PARTIAL_TRACE() {
+        return NTK4J_REDUCTION_TRUE_PARTIAL_TRACE;
+    }
+    private static final int NTK4J_REDUCTION_KPFLOW = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_REDUCTION_KPFLOW 1
+     * }
+     */
+    public static int NTK4J_REDUCTION_KPFLOW() {
+        return NTK4J_REDUCTION_KPFLOW;
     }
 
     private static class ntk4j_last_error {
@@ -931,6 +958,894 @@ public class Ntk4jNative extends Ntk4jNative$shared {
                 traceDowncall("ntk4j_session_destroy", session);
             }
             mh$.invokeExact(session);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_from_session {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_from_session");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_session(const ntk4j_session *session, int32_t op, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_from_session$descriptor() {
+        return ntk4j_operator_from_session.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_session(const ntk4j_session *session, int32_t op, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_from_session$handle() {
+        return ntk4j_operator_from_session.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_session(const ntk4j_session *session, int32_t op, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_from_session$address() {
+        return ntk4j_operator_from_session.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_session(const ntk4j_session *session, int32_t op, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_from_session(MemorySegment session, int op, MemorySegment out) {
+        var mh$ = ntk4j_operator_from_session.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_from_session", session, op, out);
+            }
+            return (int)mh$.invokeExact(session, op, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_from_callbacks {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_from_callbacks");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric, ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint, void *user_data, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_from_callbacks$descriptor() {
+        return ntk4j_operator_from_callbacks.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric, ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint, void *user_data, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_from_callbacks$handle() {
+        return ntk4j_operator_from_callbacks.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric, ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint, void *user_data, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_from_callbacks$address() {
+        return ntk4j_operator_from_callbacks.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric, ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint, void *user_data, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_from_callbacks(long rows, long cols, int symmetric, MemorySegment apply, MemorySegment apply_adjoint, MemorySegment user_data, MemorySegment out) {
+        var mh$ = ntk4j_operator_from_callbacks.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_from_callbacks", rows, cols, symmetric, apply, apply_adjoint, user_data, out);
+            }
+            return (int)mh$.invokeExact(rows, cols, symmetric, apply, apply_adjoint, user_data, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_adjoint {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_adjoint");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_adjoint(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_adjoint$descriptor() {
+        return ntk4j_operator_adjoint.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_adjoint(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_adjoint$handle() {
+        return ntk4j_operator_adjoint.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_adjoint(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_adjoint$address() {
+        return ntk4j_operator_adjoint.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_adjoint(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_adjoint(MemorySegment a, MemorySegment out) {
+        var mh$ = ntk4j_operator_adjoint.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_adjoint", a, out);
+            }
+            return (int)mh$.invokeExact(a, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_compose {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_compose");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_compose(const ntk4j_operator *a, const ntk4j_operator *b, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_compose$descriptor() {
+        return ntk4j_operator_compose.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_compose(const ntk4j_operator *a, const ntk4j_operator *b, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_compose$handle() {
+        return ntk4j_operator_compose.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_compose(const ntk4j_operator *a, const ntk4j_operator *b, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_compose$address() {
+        return ntk4j_operator_compose.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_compose(const ntk4j_operator *a, const ntk4j_operator *b, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_compose(MemorySegment a, MemorySegment b, MemorySegment out) {
+        var mh$ = ntk4j_operator_compose.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_compose", a, b, out);
+            }
+            return (int)mh$.invokeExact(a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_gram {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_gram");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_gram(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_gram$descriptor() {
+        return ntk4j_operator_gram.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_gram(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_gram$handle() {
+        return ntk4j_operator_gram.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_gram(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_gram$address() {
+        return ntk4j_operator_gram.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_gram(const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_gram(MemorySegment a, MemorySegment out) {
+        var mh$ = ntk4j_operator_gram.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_gram", a, out);
+            }
+            return (int)mh$.invokeExact(a, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_sum {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_DOUBLE,
+            Ntk4jNative.C_DOUBLE,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_sum");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_sum(const ntk4j_operator *a, const ntk4j_operator *b, double alpha, double beta, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_sum$descriptor() {
+        return ntk4j_operator_sum.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_sum(const ntk4j_operator *a, const ntk4j_operator *b, double alpha, double beta, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_sum$handle() {
+        return ntk4j_operator_sum.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_sum(const ntk4j_operator *a, const ntk4j_operator *b, double alpha, double beta, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_sum$address() {
+        return ntk4j_operator_sum.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_sum(const ntk4j_operator *a, const ntk4j_operator *b, double alpha, double beta, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_sum(MemorySegment a, MemorySegment b, double alpha, double beta, MemorySegment out) {
+        var mh$ = ntk4j_operator_sum.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_sum", a, b, alpha, beta, out);
+            }
+            return (int)mh$.invokeExact(a, b, alpha, beta, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_dims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_dims");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_dims(const ntk4j_operator *a, int64_t *rows, int64_t *cols, int32_t *symmetric)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_dims$descriptor() {
+        return ntk4j_operator_dims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_dims(const ntk4j_operator *a, int64_t *rows, int64_t *cols, int32_t *symmetric)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_dims$handle() {
+        return ntk4j_operator_dims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_dims(const ntk4j_operator *a, int64_t *rows, int64_t *cols, int32_t *symmetric)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_dims$address() {
+        return ntk4j_operator_dims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_dims(const ntk4j_operator *a, int64_t *rows, int64_t *cols, int32_t *symmetric)
+     * }
+     */
+    public static int ntk4j_operator_dims(MemorySegment a, MemorySegment rows, MemorySegment cols, MemorySegment symmetric) {
+        var mh$ = ntk4j_operator_dims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_dims", a, rows, cols, symmetric);
+            }
+            return (int)mh$.invokeExact(a, rows, cols, symmetric);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_apply {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_apply");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_apply(const ntk4j_operator *a, int32_t adjoint, const double *x, int64_t in_len, int64_t k, double *y, int64_t out_len)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_apply$descriptor() {
+        return ntk4j_operator_apply.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_apply(const ntk4j_operator *a, int32_t adjoint, const double *x, int64_t in_len, int64_t k, double *y, int64_t out_len)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_apply$handle() {
+        return ntk4j_operator_apply.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_apply(const ntk4j_operator *a, int32_t adjoint, const double *x, int64_t in_len, int64_t k, double *y, int64_t out_len)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_apply$address() {
+        return ntk4j_operator_apply.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_apply(const ntk4j_operator *a, int32_t adjoint, const double *x, int64_t in_len, int64_t k, double *y, int64_t out_len)
+     * }
+     */
+    public static int ntk4j_operator_apply(MemorySegment a, int adjoint, MemorySegment x, long in_len, long k, MemorySegment y, long out_len) {
+        var mh$ = ntk4j_operator_apply.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_apply", a, adjoint, x, in_len, k, y, out_len);
+            }
+            return (int)mh$.invokeExact(a, adjoint, x, in_len, k, y, out_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_destroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_destroy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void ntk4j_operator_destroy(ntk4j_operator *a)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_destroy$descriptor() {
+        return ntk4j_operator_destroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void ntk4j_operator_destroy(ntk4j_operator *a)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_destroy$handle() {
+        return ntk4j_operator_destroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void ntk4j_operator_destroy(ntk4j_operator *a)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_destroy$address() {
+        return ntk4j_operator_destroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void ntk4j_operator_destroy(ntk4j_operator *a)
+     * }
+     */
+    public static void ntk4j_operator_destroy(MemorySegment a) {
+        var mh$ = ntk4j_operator_destroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_destroy", a);
+            }
+            mh$.invokeExact(a);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_eigs {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_eigs");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_eigs$descriptor() {
+        return ntk4j_eigs.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MethodHandle ntk4j_eigs$handle() {
+        return ntk4j_eigs.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MemorySegment ntk4j_eigs$address() {
+        return ntk4j_eigs.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static int ntk4j_eigs(MemorySegment a, MemorySegment options, MemorySegment values, MemorySegment residuals, MemorySegment vectors, MemorySegment info) {
+        var mh$ = ntk4j_eigs.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_eigs", a, options, values, residuals, vectors, info);
+            }
+            return (int)mh$.invokeExact(a, options, values, residuals, vectors, info);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_eigs_dense {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_eigs_dense");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_dense(const ntk4j_operator *a, double *values, int64_t n, double *vectors)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_eigs_dense$descriptor() {
+        return ntk4j_eigs_dense.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_dense(const ntk4j_operator *a, double *values, int64_t n, double *vectors)
+     * }
+     */
+    public static MethodHandle ntk4j_eigs_dense$handle() {
+        return ntk4j_eigs_dense.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_dense(const ntk4j_operator *a, double *values, int64_t n, double *vectors)
+     * }
+     */
+    public static MemorySegment ntk4j_eigs_dense$address() {
+        return ntk4j_eigs_dense.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_dense(const ntk4j_operator *a, double *values, int64_t n, double *vectors)
+     * }
+     */
+    public static int ntk4j_eigs_dense(MemorySegment a, MemorySegment values, long n, MemorySegment vectors) {
+        var mh$ = ntk4j_eigs_dense.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_eigs_dense", a, values, n, vectors);
+            }
+            return (int)mh$.invokeExact(a, values, n, vectors);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_trace_estimate {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_trace_estimate");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_estimate(const ntk4j_operator *a, int64_t probes, uint64_t seed, ntk4j_estimate *trace, ntk4j_estimate *trace_of_square, ntk4j_estimate *effective_rank)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_trace_estimate$descriptor() {
+        return ntk4j_trace_estimate.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_estimate(const ntk4j_operator *a, int64_t probes, uint64_t seed, ntk4j_estimate *trace, ntk4j_estimate *trace_of_square, ntk4j_estimate *effective_rank)
+     * }
+     */
+    public static MethodHandle ntk4j_trace_estimate$handle() {
+        return ntk4j_trace_estimate.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_estimate(const ntk4j_operator *a, int64_t probes, uint64_t seed, ntk4j_estimate *trace, ntk4j_estimate *trace_of_square, ntk4j_estimate *effective_rank)
+     * }
+     */
+    public static MemorySegment ntk4j_trace_estimate$address() {
+        return ntk4j_trace_estimate.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_estimate(const ntk4j_operator *a, int64_t probes, uint64_t seed, ntk4j_estimate *trace, ntk4j_estimate *trace_of_square, ntk4j_estimate *effective_rank)
+     * }
+     */
+    public static int ntk4j_trace_estimate(MemorySegment a, long probes, long seed, MemorySegment trace, MemorySegment trace_of_square, MemorySegment effective_rank) {
+        var mh$ = ntk4j_trace_estimate.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_trace_estimate", a, probes, seed, trace, trace_of_square, effective_rank);
+            }
+            return (int)mh$.invokeExact(a, probes, seed, trace, trace_of_square, effective_rank);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_trace_exact {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_trace_exact");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_exact(const ntk4j_operator *a, double *trace, double *trace_of_square, double *effective_rank)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_trace_exact$descriptor() {
+        return ntk4j_trace_exact.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_exact(const ntk4j_operator *a, double *trace, double *trace_of_square, double *effective_rank)
+     * }
+     */
+    public static MethodHandle ntk4j_trace_exact$handle() {
+        return ntk4j_trace_exact.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_exact(const ntk4j_operator *a, double *trace, double *trace_of_square, double *effective_rank)
+     * }
+     */
+    public static MemorySegment ntk4j_trace_exact$address() {
+        return ntk4j_trace_exact.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_trace_exact(const ntk4j_operator *a, double *trace, double *trace_of_square, double *effective_rank)
+     * }
+     */
+    public static int ntk4j_trace_exact(MemorySegment a, MemorySegment trace, MemorySegment trace_of_square, MemorySegment effective_rank) {
+        var mh$ = ntk4j_trace_exact.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_trace_exact", a, trace, trace_of_square, effective_rank);
+            }
+            return (int)mh$.invokeExact(a, trace, trace_of_square, effective_rank);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_partial_effdims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_partial_effdims");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_partial_effdims$descriptor() {
+        return ntk4j_partial_effdims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * }
+     */
+    public static MethodHandle ntk4j_partial_effdims$handle() {
+        return ntk4j_partial_effdims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * }
+     */
+    public static MemorySegment ntk4j_partial_effdims$address() {
+        return ntk4j_partial_effdims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * }
+     */
+    public static int ntk4j_partial_effdims(MemorySegment a, long batch, long steps, long hidden, int reduction, int exact, long samples, long seed, MemorySegment out) {
+        var mh$ = ntk4j_partial_effdims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_partial_effdims", a, batch, steps, hidden, reduction, exact, samples, seed, out);
+            }
+            return (int)mh$.invokeExact(a, batch, steps, hidden, reduction, exact, samples, seed, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,251 @@
+#include "spectral/trace.hpp"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "linalg/blas.hpp"
+#include "spectral/lanczos.hpp"
+
+namespace ntk4j::spectral {
+
+using linalg::gemm;
+using linalg::Op;
+
+namespace {
+
+void rademacher(double* x, Index n, std::mt19937_64& rng) {
+  for (Index i = 0; i < n; ++i) x[i] = (rng() & 1) ? 1.0 : -1.0;
+}
+
+// Orthonormal basis of the columns of y (n x m, column-major) by Householder QR (LAPACK-free:
+// modified Gram-Schmidt twice is enough for a sketch); dependent columns are dropped.
+Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
+  Index good = 0;
+  for (Index j = 0; j < m; ++j) {
+    double* c = y.data() + j * n;
+    double before = 0;
+    for (Index i = 0; i < n; ++i) before += c[i] * c[i];
+    for (int pass = 0; pass < 2; ++pass)
+      for (Index q = 0; q < good; ++q) {
+        const double* qc = y.data() + q * n;
+        double d = 0;
+        for (Index i = 0; i < n; ++i) d += qc[i] * c[i];
+        for (Index i = 0; i < n; ++i) c[i] -= d * qc[i];
+      }
+    double after = 0;
+    for (Index i = 0; i < n; ++i) after += c[i] * c[i];
+    if (after <= 1e-24 * before || after == 0) continue;
+    const double s = 1.0 / std::sqrt(after);
+    double* dst = y.data() + good * n;
+    for (Index i = 0; i < n; ++i) dst[i] = c[i] * s;
+    ++good;
+  }
+  return good;
+}
+
+double participation_ratio(const std::vector<double>& m, Index d) {
+  double tr = 0, fro = 0;
+  for (Index i = 0; i < d; ++i) tr += m[static_cast<size_t>(i * d + i)];
+  for (double v : m) fro += v * v;
+  return fro > 0 ? tr * tr / fro : 0.0;
+}
+
+void check_square(const linalg::LinearOperator& a) {
+  if (a.rows() != a.cols())
+    fail(NTK4J_ERR_SHAPE, "traces need a square operator, got ", a.rows(), " x ", a.cols());
+}
+
+void check_state_space(const linalg::LinearOperator& a, Index B, Index T, Index H) {
+  check_square(a);
+  if (B <= 0 || T <= 0 || H <= 0) fail(NTK4J_ERR_SHAPE, "B, T, H must be > 0");
+  if (checked_mul(checked_mul(B, T, "B*T"), H, "B*T*H") != a.rows())
+    fail(NTK4J_ERR_SHAPE, "state space [B,T,H] = [", B, ",", T, ",", H, "] has ", B * T * H,
+         " dimensions but the operator has ", a.rows());
+}
+
+// Index of state element (b, t, h) and its coordinates for each kept axis.
+struct Axes {
+  Index B, T, H;
+  Index len(int axis) const { return axis == 0 ? B : axis == 1 ? T : H; }
+  // kept index and traced index (0 .. n/len-1) of flat state index i.
+  void split(Index i, int axis, Index& kept, Index& traced) const {
+    const Index h = i % H, t = (i / H) % T, b = i / (H * T);
+    if (axis == 0) { kept = b; traced = t * H + h; }
+    else if (axis == 1) { kept = t; traced = b * H + h; }
+    else { kept = h; traced = b * T + t; }
+  }
+};
+
+}  // namespace
+
+TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint64_t seed) {
+  check_square(a);
+  if (probes < 3) fail(NTK4J_ERR_INVALID_ARGUMENT, "Hutch++ needs at least 3 probes, got ", probes);
+  const Index n = a.rows();
+  const Index s = std::min(probes / 3, n), g = probes - 2 * s;  // sketch, then remainder probes
+  std::mt19937_64 rng(seed);
+  TraceEstimates out;
+  // Range sketch Q = orth(A S).
+  std::vector<double> sk(static_cast<size_t>(n * s)), q(static_cast<size_t>(n * s));
+  rademacher(sk.data(), n * s, rng);
+  linalg::checked_apply(a, sk.data(), s, q.data());
+  const Index r = orthonormal_columns(q, n, s);
+  // Exact part on range(Q): tr(Q^T A Q) and ||A Q||_F^2 (= tr(Q^T A^2 Q) for symmetric A).
+  std::vector<double> aq(static_cast<size_t>(n * std::max<Index>(r, 1)));
+  double t1 = 0, t2 = 0;
+  if (r > 0) {
+    linalg::checked_apply(a, q.data(), r, aq.data());
+    for (Index i = 0; i < n * r; ++i) {
+      t1 += q[static_cast<size_t>(i)] * aq[static_cast<size_t>(i)];
+      t2 += aq[static_cast<size_t>(i)] * aq[static_cast<size_t>(i)];
+    }
+  }
+  // Hutchinson on the complement: w = (I - Q Q^T) g, samples w^T A w and ||A w||^2.
+  std::vector<double> w(static_cast<size_t>(n * g)), aw(static_cast<size_t>(n * g));
+  rademacher(w.data(), n * g, rng);
+  if (r > 0) {
+    std::vector<double> c(static_cast<size_t>(r * g));
+    for (int pass = 0; pass < 2; ++pass) {
+      gemm(Op::T, Op::N, r, g, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
+      gemm(Op::N, Op::N, n, g, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
+    }
+  }
+  linalg::checked_apply(a, w.data(), g, aw.data());
+  std::vector<double> x1(static_cast<size_t>(g)), x2(static_cast<size_t>(g));
+  for (Index j = 0; j < g; ++j) {
+    double u = 0, v = 0;
+    for (Index i = 0; i < n; ++i) {
+      const double av = aw[static_cast<size_t>(j * n + i)];
+      u += w[static_cast<size_t>(j * n + i)] * av;
+      v += av * av;
+    }
+    x1[static_cast<size_t>(j)] = u;
+    x2[static_cast<size_t>(j)] = v;
+  }
+  auto mean_sem = [&](const std::vector<double>& x, double& mean, double& sem) {
+    mean = 0;
+    for (double v : x) mean += v;
+    mean /= double(g);
+    double var = 0;
+    for (double v : x) var += (v - mean) * (v - mean);
+    sem = g > 1 ? std::sqrt(var / double(g - 1) / double(g)) : std::abs(mean);
+  };
+  double m1, s1, m2, s2;
+  mean_sem(x1, m1, s1);
+  mean_sem(x2, m2, s2);
+  // The mean of w^T A w over Rademacher g estimates tr((I-QQ^T) A (I-QQ^T)); likewise for A^2.
+  out.trace = {t1 + m1, s1, 0};
+  out.trace_of_square = {t2 + m2, s2, 0};
+  const double pr = out.trace.value * out.trace.value / out.trace_of_square.value;
+  // Delta method, treating the two errors as independent.
+  const double rel = std::sqrt(std::pow(2 * s1 / out.trace.value, 2) + std::pow(s2 / out.trace_of_square.value, 2));
+  out.effective_rank = {pr, std::abs(pr) * rel, 0};
+  const Index applies = s + r + g;
+  out.trace.applies = out.trace_of_square.applies = out.effective_rank.applies = applies;
+  return out;
+}
+
+ExactTraces exact_traces(const linalg::LinearOperator& a) {
+  check_square(a);
+  const Index n = a.rows();
+  const auto d = linalg::to_dense(a);
+  ExactTraces e;
+  for (Index i = 0; i < n; ++i) e.trace += d[static_cast<size_t>(i * n + i)];
+  // tr(A^2) = sum_ij A_ij A_ji (= ||A||_F^2 when symmetric).
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < n; ++j) e.trace_of_square += d[static_cast<size_t>(i * n + j)] * d[static_cast<size_t>(j * n + i)];
+  e.effective_rank = e.trace * e.trace / e.trace_of_square;
+  return e;
+}
+
+std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator& a, Index B, Index T,
+                                                   Index H, Reduction reduction) {
+  check_state_space(a, B, T, H);
+  const Index n = a.rows();
+  // W = A^T as a dense n x n (row-major) matrix: G = A A^T = W^T W.
+  const auto at = linalg::to_dense(*linalg::adjoint(std::shared_ptr<const linalg::LinearOperator>(
+      &a, [](const linalg::LinearOperator*) {})));
+  std::vector<double> g(static_cast<size_t>(n * n));
+  // G (row-major) = A A^T; with at = A^T row-major = A col-major: G = at^T at.
+  gemm(Op::N, Op::T, n, n, n, 1.0, at.data(), n, at.data(), n, 0.0, g.data(), n);
+  Axes ax{B, T, H};
+  std::array<double, 3> out{};
+  for (int axis = 0; axis < 3; ++axis) {
+    const Index m = ax.len(axis);
+    std::vector<double> mm(static_cast<size_t>(m * m), 0.0);
+    for (Index i = 0; i < n; ++i) {
+      Index ri, si;
+      ax.split(i, axis, ri, si);
+      for (Index j = 0; j < n; ++j) {
+        Index rj, sj;
+        ax.split(j, axis, rj, sj);
+        if (reduction == Reduction::KpflowBroadcast || si == sj)
+          mm[static_cast<size_t>(ri * m + rj)] += g[static_cast<size_t>(i * n + j)];
+      }
+    }
+    out[static_cast<size_t>(axis)] = participation_ratio(mm, m);
+  }
+  return out;
+}
+
+std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
+                                                        Index T, Index H, Reduction reduction,
+                                                        Index samples, std::uint64_t seed) {
+  check_state_space(a, B, T, H);
+  if (samples < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "samples must be >= 1, got ", samples);
+  const Index n = a.rows();
+  Axes ax{B, T, H};
+  std::mt19937_64 rng(seed);
+  std::array<Estimate, 3> out{};
+  for (int axis = 0; axis < 3; ++axis) {
+    const Index m = ax.len(axis);
+    const Index reps = reduction == Reduction::KpflowBroadcast ? 1 : samples;
+    // Per sample: probes E_z = z (x) I_m (n x m, column r = z on the traced axes at kept index r),
+    // W = A^T E_z, M_z = W^T W. E[M_z] = M for Rademacher z (true partial trace); z = 1 gives
+    // kpflow's broadcast-reduce exactly.
+    std::vector<std::vector<double>> ms;
+    std::vector<double> e(static_cast<size_t>(n * m)), w(static_cast<size_t>(n * m));
+    const Index traced = n / m;
+    std::vector<double> z(static_cast<size_t>(traced));
+    for (Index rep = 0; rep < reps; ++rep) {
+      if (reduction == Reduction::KpflowBroadcast)
+        std::fill(z.begin(), z.end(), 1.0);
+      else
+        rademacher(z.data(), traced, rng);
+      std::fill(e.begin(), e.end(), 0.0);
+      for (Index i = 0; i < n; ++i) {
+        Index r, s;
+        ax.split(i, axis, r, s);
+        e[static_cast<size_t>(r * n + i)] = z[static_cast<size_t>(s)];
+      }
+      linalg::checked_apply_adjoint(a, e.data(), m, w.data());
+      std::vector<double> mz(static_cast<size_t>(m * m));
+      gemm(Op::T, Op::N, m, m, n, 1.0, w.data(), n, w.data(), n, 0.0, mz.data(), m);
+      ms.push_back(std::move(mz));
+      out[static_cast<size_t>(axis)].applies += m;
+    }
+    std::vector<double> mean(static_cast<size_t>(m * m), 0.0);
+    for (const auto& mz : ms)
+      for (size_t i = 0; i < mean.size(); ++i) mean[i] += mz[i] / double(reps);
+    out[static_cast<size_t>(axis)].value = participation_ratio(mean, m);
+    // Jackknife standard error of the ratio estimate.
+    if (reps > 1) {
+      double jm = 0;
+      std::vector<double> loo(static_cast<size_t>(reps));
+      for (Index k = 0; k < reps; ++k) {
+        std::vector<double> mk(mean.size());
+        for (size_t i = 0; i < mk.size(); ++i)
+          mk[i] = (mean[i] * double(reps) - ms[static_cast<size_t>(k)][i]) / double(reps - 1);
+        loo[static_cast<size_t>(k)] = participation_ratio(mk, m);
+        jm += loo[static_cast<size_t>(k)] / double(reps);
+      }
+      double var = 0;
+      for (double v : loo) var += (v - jm) * (v - jm);
+      out[static_cast<size_t>(axis)].std_error = std::sqrt(var * double(reps - 1) / double(reps));
+    }
+  }
+  return out;
+}
+
+}  // namespace ntk4j::spectral
