@@ -215,12 +215,15 @@ int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_
 /*
  * Partial effective dimensions of an operator on a [B, T, H] state space: G = A A* reduced to the
  * kept axis (reduction NTK4J_REDUCTION_*), then (tr M)^2 / ||M||_F^2, for the kept axes batch,
- * time, hidden in out[0..2]. exact != 0: dense (n <= 20000, std_error 0); otherwise estimated
- * with `samples` random-sign probe blocks per axis (the kpflow reduction is exact either way).
+ * time, hidden in out[0..2]. exact != 0: dense (n <= 20000, std_error 0). Otherwise estimated:
+ * the kpflow reduction exactly with m applies per axis (m = the kept axis' length); the true
+ * partial trace by reducing A A* on a `deflation`-dimensional sketch of A's dominant range
+ * exactly (symmetric A; 0 = no deflation) and sampling the rest with `samples` random-sign
+ * probe blocks per axis.
  */
 int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
-                              int32_t reduction, int32_t exact, int64_t samples, uint64_t seed,
-                              ntk4j_estimate* out);
+                              int32_t reduction, int32_t exact, int64_t samples, int64_t deflation,
+                              uint64_t seed, ntk4j_estimate* out);
 
 #ifdef __cplusplus
 }

@@ -458,8 +458,8 @@ int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_
 }
 
 int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
-                              int32_t reduction, int32_t exact, int64_t samples, uint64_t seed,
-                              ntk4j_estimate* out) {
+                              int32_t reduction, int32_t exact, int64_t samples, int64_t deflation,
+                              uint64_t seed, ntk4j_estimate* out) {
   return guard([&] {
     require(a, "operator");
     require(out, "out");
@@ -471,7 +471,7 @@ int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t st
       auto r = ntk4j::spectral::partial_effective_dims_exact(*a->op, batch, steps, hidden, red);
       for (int i = 0; i < 3; ++i) out[i] = {r[static_cast<size_t>(i)], 0.0, a->op->rows()};
     } else {
-      auto r = ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, seed);
+      auto r = ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, deflation, seed);
       for (int i = 0; i < 3; ++i) {
         const auto& e = r[static_cast<size_t>(i)];
         out[i] = {e.value, e.std_error, e.applies};

@@ -191,40 +191,80 @@ std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator&
 
 std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
                                                         Index T, Index H, Reduction reduction,
-                                                        Index samples, std::uint64_t seed) {
+                                                        Index samples, Index deflation, std::uint64_t seed) {
   check_state_space(a, B, T, H);
   if (samples < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "samples must be >= 1, got ", samples);
+  if (deflation < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "deflation rank must be >= 0, got ", deflation);
   const Index n = a.rows();
   Axes ax{B, T, H};
   std::mt19937_64 rng(seed);
   std::array<Estimate, 3> out{};
+  const bool kpflow = reduction == Reduction::KpflowBroadcast;
+
+  // Deflation (true partial trace of a symmetric A): with Q an orthonormal basis of A's dominant
+  // range (randomized range finder, one power step) and P = Q Q^T,
+  //   A A^T = A P A + A (I - P) A = (AQ)(AQ)^T + C^T C,   C = (I - P) A,
+  // the first term is reduced exactly and only the small remainder C^T C is sampled.
+  Index r = 0;
+  std::vector<double> q, aq;
+  Index deflation_applies = 0;
+  if (!kpflow && deflation > 0 && a.symmetric()) {
+    r = std::min(deflation, n);
+    std::vector<double> omega(static_cast<size_t>(n * r)), y(static_cast<size_t>(n * r));
+    rademacher(omega.data(), n * r, rng);
+    linalg::checked_apply(a, omega.data(), r, y.data());
+    linalg::checked_apply(a, y.data(), r, omega.data());
+    q = std::move(omega);
+    r = orthonormal_columns(q, n, r);
+    aq.resize(static_cast<size_t>(n * std::max<Index>(r, 1)));
+    if (r > 0) linalg::checked_apply(a, q.data(), r, aq.data());
+    deflation_applies = 3 * std::min(deflation, n);
+  }
+
   for (int axis = 0; axis < 3; ++axis) {
     const Index m = ax.len(axis);
-    const Index reps = reduction == Reduction::KpflowBroadcast ? 1 : samples;
-    // Per sample: probes E_z = z (x) I_m (n x m, column r = z on the traced axes at kept index r),
-    // W = A^T E_z, M_z = W^T W. E[M_z] = M for Rademacher z (true partial trace); z = 1 gives
-    // kpflow's broadcast-reduce exactly.
+    const Index traced = n / m;
+    std::vector<double> low(static_cast<size_t>(m * m), 0.0);
+    // Exact reduction of (AQ)(AQ)^T: M[r,r'] = sum_i sum_s AQ_i[(s,r)] AQ_i[(s,r')].
+    for (Index i = 0; i < r; ++i) {
+      const double* v = aq.data() + i * n;
+      std::vector<double> blockv(static_cast<size_t>(traced * m));  // [s, r]
+      for (Index idx = 0; idx < n; ++idx) {
+        Index kr, ks;
+        ax.split(idx, axis, kr, ks);
+        blockv[static_cast<size_t>(ks * m + kr)] = v[idx];
+      }
+      gemm(Op::N, Op::T, m, m, traced, 1.0, blockv.data(), m, blockv.data(), m, 1.0, low.data(), m);
+    }
+    const Index reps = kpflow ? 1 : samples;
     std::vector<std::vector<double>> ms;
     std::vector<double> e(static_cast<size_t>(n * m)), w(static_cast<size_t>(n * m));
-    const Index traced = n / m;
     std::vector<double> z(static_cast<size_t>(traced));
+    std::vector<double> c(static_cast<size_t>(std::max<Index>(r, 1) * m));
     for (Index rep = 0; rep < reps; ++rep) {
-      if (reduction == Reduction::KpflowBroadcast)
+      // Probes E_z = z (x) I_m: column r holds z on the traced axes at kept index r.
+      if (kpflow)
         std::fill(z.begin(), z.end(), 1.0);
       else
         rademacher(z.data(), traced, rng);
       std::fill(e.begin(), e.end(), 0.0);
       for (Index i = 0; i < n; ++i) {
-        Index r, s;
-        ax.split(i, axis, r, s);
-        e[static_cast<size_t>(r * n + i)] = z[static_cast<size_t>(s)];
+        Index kr, ks;
+        ax.split(i, axis, kr, ks);
+        e[static_cast<size_t>(kr * n + i)] = z[static_cast<size_t>(ks)];
       }
       linalg::checked_apply_adjoint(a, e.data(), m, w.data());
+      if (r > 0) {  // W <- (I - Q Q^T) W
+        gemm(Op::T, Op::N, r, m, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
+        gemm(Op::N, Op::N, n, m, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
+      }
       std::vector<double> mz(static_cast<size_t>(m * m));
       gemm(Op::T, Op::N, m, m, n, 1.0, w.data(), n, w.data(), n, 0.0, mz.data(), m);
+      for (size_t i = 0; i < mz.size(); ++i) mz[i] += low[i];
       ms.push_back(std::move(mz));
       out[static_cast<size_t>(axis)].applies += m;
     }
+    out[static_cast<size_t>(axis)].applies += deflation_applies;
     std::vector<double> mean(static_cast<size_t>(m * m), 0.0);
     for (const auto& mz : ms)
       for (size_t i = 0; i < mean.size(); ++i) mean[i] += mz[i] / double(reps);

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * <p>{@link #apply(Tensor, Tensor)} hands both segments to native code unchanged: the result is
  * written directly into {@code out}, with no intermediate copy.
  */
-public final class TangentOperator {
+public final class TangentOperator implements LinearOperator {
   private final Session session;
   private final OperatorKind kind;
 
@@ -42,7 +42,7 @@ public final class TangentOperator {
   }
 
   /** The adjoint operator (P for P*, J_theta^T for J_theta, itself for K and NTK_S). */
-  public TangentOperator adjoint() {
+  public TangentOperator adjointOperator() {
     return session.operator(kind.adjoint());
   }
 
@@ -50,9 +50,9 @@ public final class TangentOperator {
    * out = A in, for a block of probes. {@code in} is {@code [k, ...inputShape]} or
    * {@code inputShape}; {@code out} must be {@code [k, ...outputShape]} (resp. {@code outputShape}).
    *
-   * @return the number of probes k
    */
-  public long apply(Tensor in, Tensor out) {
+  @Override
+  public void apply(Tensor in, Tensor out) {
     var handle = session.handle();
     long k = probes(in, inputShape(), "input");
     long kOut = probes(out, outputShape(), "output");
@@ -64,7 +64,34 @@ public final class TangentOperator {
     NativeLibrary.check(
         Ntk4jNative.ntk4j_apply(handle, kind.code(), in.segment(), in.size(), k, out.segment(), out.size()),
         toString());
-    return k;
+  }
+
+  /** out = A* in (the adjoint's block convention). */
+  @Override
+  public void applyAdjoint(Tensor in, Tensor out) {
+    adjointOperator().apply(in, out);
+  }
+
+  @Override
+  public long rows() {
+    return Tensor.elementCount(outputShape());
+  }
+
+  @Override
+  public long cols() {
+    return Tensor.elementCount(inputShape());
+  }
+
+  @Override
+  public boolean isSymmetric() {
+    return kind == OperatorKind.K || kind == OperatorKind.NTK;
+  }
+
+  /** This operator as a native operator handle (owned by the caller). */
+  public NativeOperator toNative() {
+    var h = session.handle();
+    return NativeOperator.create(toString(), java.util.List.of(session),
+        out -> io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_from_session(h, kind.code(), out));
   }
 
   /** A new output tensor in {@code arena} holding A in. */

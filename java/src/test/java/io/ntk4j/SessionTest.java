@@ -50,7 +50,7 @@ class SessionTest {
           .hasMessageContaining("output");
       Tensor params = Tensor.allocate(arena, 2, s.numParams());
       Tensor outState = Tensor.allocate(arena, 2, B, T, H);
-      assertThat(s.jtheta().apply(params, outState)).isEqualTo(2);
+      s.jtheta().apply(params, outState);
       assertThatThrownBy(() -> s.jtheta().apply(outState, params)).isInstanceOf(InvalidInputException.class);
     }
   }
@@ -131,7 +131,7 @@ class SessionTest {
   void toStringUsesOperatorNotation() {
     try (Arena arena = Arena.ofConfined(); Session s = open(arena)) {
       assertThat(s.ntk().toString()).isEqualTo("NTK(B=2,T=4,H=3)");
-      assertThat(s.P().adjoint().kind()).isEqualTo(OperatorKind.PT);
+      assertThat(s.P().adjointOperator().kind()).isEqualTo(OperatorKind.PT);
     }
   }
 }

@@ -71,10 +71,30 @@ public final class NativeLibrary {
             + "); build it with ./ntk4j or set -Dntk4j.library=/path/to/libntk4j.so");
   }
 
-  /** Turns a native status into an exception carrying the native message; returns on success. */
+  /**
+   * The exception a Java operator's callback threw during the current native call on this thread
+   * (upcalls must not throw into native code: they store it here and return a failure status).
+   */
+  public static final ThreadLocal<Throwable> CALLBACK_FAILURE = new ThreadLocal<>();
+
+  /**
+   * Turns a native status into an exception carrying the native message; returns on success. A
+   * failed Java callback's own exception is rethrown as is.
+   */
   public static void check(int status, String what) {
+    Throwable pending = CALLBACK_FAILURE.get();
+    CALLBACK_FAILURE.remove();
     if (status == Ntk4jNative.NTK4J_OK()) {
       return;
+    }
+    if (status == Ntk4jNative.NTK4J_ERR_CALLBACK() && pending != null) {
+      if (pending instanceof RuntimeException r) {
+        throw r;
+      }
+      if (pending instanceof Error e) {
+        throw e;
+      }
+      throw new Ntk4jException(what + ": callback failed: " + pending, status, pending);
     }
     String message = what + ": " + lastError();
     if (status == Ntk4jNative.NTK4J_ERR_NULL_ARGUMENT()

@@ -1796,6 +1796,7 @@ public class Ntk4jNative extends Ntk4jNative$shared {
             Ntk4jNative.C_INT,
             Ntk4jNative.C_LONG,
             Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
             Ntk4jNative.C_POINTER
         );
 
@@ -1807,7 +1808,7 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, int64_t deflation, uint64_t seed, ntk4j_estimate *out)
      * }
      */
     public static FunctionDescriptor ntk4j_partial_effdims$descriptor() {
@@ -1817,7 +1818,7 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, int64_t deflation, uint64_t seed, ntk4j_estimate *out)
      * }
      */
     public static MethodHandle ntk4j_partial_effdims$handle() {
@@ -1827,7 +1828,7 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, int64_t deflation, uint64_t seed, ntk4j_estimate *out)
      * }
      */
     public static MemorySegment ntk4j_partial_effdims$address() {
@@ -1836,16 +1837,16 @@ public class Ntk4jNative extends Ntk4jNative$shared {
 
     /**
      * {@snippet lang=c :
-     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, uint64_t seed, ntk4j_estimate *out)
+     * int32_t ntk4j_partial_effdims(const ntk4j_operator *a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction, int32_t exact, int64_t samples, int64_t deflation, uint64_t seed, ntk4j_estimate *out)
      * }
      */
-    public static int ntk4j_partial_effdims(MemorySegment a, long batch, long steps, long hidden, int reduction, int exact, long samples, long seed, MemorySegment out) {
+    public static int ntk4j_partial_effdims(MemorySegment a, long batch, long steps, long hidden, int reduction, int exact, long samples, long deflation, long seed, MemorySegment out) {
         var mh$ = ntk4j_partial_effdims.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("ntk4j_partial_effdims", a, batch, steps, hidden, reduction, exact, samples, seed, out);
+                traceDowncall("ntk4j_partial_effdims", a, batch, steps, hidden, reduction, exact, samples, deflation, seed, out);
             }
-            return (int)mh$.invokeExact(a, batch, steps, hidden, reduction, exact, samples, seed, out);
+            return (int)mh$.invokeExact(a, batch, steps, hidden, reduction, exact, samples, deflation, seed, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,129 @@
+package io.ntk4j.spectral;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Tensor;
+import io.ntk4j.internal.ffi.Ntk4jNative;
+import io.ntk4j.internal.ffi.ntk4j_eigs_info;
+import io.ntk4j.internal.ffi.ntk4j_eigs_options;
+import io.ntk4j.internal.ffi.ntk4j_estimate;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Spectra of symmetric operators, matrix-free (randomized block Lanczos in the native core) or
+ * exactly (dense LAPACK, for small operators), and the traces and effective ranks built on them
+ * (DESIGN.md, "Spectral quantities").
+ *
+ * {@snippet :
+ * try (Session s = Session.open(model, inputs)) {
+ *   EigenResult top = Eigs.top(s.ntk(), EigsOptions.top(10));
+ *   TraceEstimates pr = Eigs.traces(s.ntk(), 300, 1);            // Hutch++, 300 probes
+ *   PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(),
+ *       s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, 1);   // exact
+ * }
+ * }
+ */
+public final class Eigs {
+  private Eigs() {}
+
+  /** Top-k eigenpairs of a symmetric operator by randomized block Lanczos. */
+  public static EigenResult top(LinearOperator a, EigsOptions o) {
+    return NativeOperator.with(a, op -> {
+      if (o.k() > op.rows()) {
+        throw new InvalidInputException("k = " + o.k() + " eigenpairs requested but " + op + " has dimension " + op.rows());
+      }
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment opts = ntk4j_eigs_options.allocate(tmp);
+        ntk4j_eigs_options.k(opts, o.k());
+        ntk4j_eigs_options.tol(opts, o.tol());
+        ntk4j_eigs_options.block(opts, o.block());
+        ntk4j_eigs_options.max_basis(opts, o.maxBasis());
+        ntk4j_eigs_options.max_restarts(opts, o.maxRestarts());
+        ntk4j_eigs_options.seed(opts, o.seed());
+        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
+        MemorySegment residuals = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
+        Tensor vectors = null;
+        Arena vecArena = null;
+        if (o.vectors()) {
+          vecArena = Arena.ofAuto();
+          vectors = Tensor.allocate(vecArena, o.k(), op.rows());
+        }
+        MemorySegment info = ntk4j_eigs_info.allocate(tmp);
+        checkOp(Ntk4jNative.ntk4j_eigs(op.handle(), opts, values, residuals,
+            vectors == null ? MemorySegment.NULL : vectors.segment(), info), "eigenvalues of " + op);
+        return new EigenResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
+            vectors, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.block_applies(info),
+            ntk4j_eigs_info.vector_applies(info), ntk4j_eigs_info.restarts(info), (int) ntk4j_eigs_info.block(info),
+            (int) ntk4j_eigs_info.basis(info));
+      }
+    });
+  }
+
+  /** All eigenvalues (descending) of a symmetric operator, exactly (dense LAPACK, n &lt;= 20000). */
+  public static double[] exact(LinearOperator a) {
+    return NativeOperator.with(a, op -> {
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, op.rows());
+        checkOp(Ntk4jNative.ntk4j_eigs_dense(op.handle(), values, op.rows(), MemorySegment.NULL),
+            "exact eigenvalues of " + op);
+        return values.toArray(ValueLayout.JAVA_DOUBLE);
+      }
+    });
+  }
+
+  /** Hutch++ estimates of tr A, tr A^2 and PR(A) from {@code probes} applies. */
+  public static TraceEstimates traces(LinearOperator a, long probes, long seed) {
+    return NativeOperator.with(a, op -> {
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment t1 = ntk4j_estimate.allocate(tmp), t2 = ntk4j_estimate.allocate(tmp),
+            pr = ntk4j_estimate.allocate(tmp);
+        checkOp(Ntk4jNative.ntk4j_trace_estimate(op.handle(), probes, seed, t1, t2, pr), "trace estimate of " + op);
+        return new TraceEstimates(estimate(t1), estimate(t2), estimate(pr));
+      }
+    });
+  }
+
+  /** tr A, tr A^2 and PR(A) exactly (dense, n &lt;= 20000). */
+  public static TraceEstimates exactTraces(LinearOperator a) {
+    return NativeOperator.with(a, op -> {
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment v = tmp.allocate(ValueLayout.JAVA_DOUBLE, 3);
+        checkOp(Ntk4jNative.ntk4j_trace_exact(op.handle(), v, v.asSlice(8), v.asSlice(16)), "exact traces of " + op);
+        return new TraceEstimates(new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 0), 0, op.rows()),
+            new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 1), 0, op.rows()),
+            new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 2), 0, op.rows()));
+      }
+    });
+  }
+
+  /**
+   * Partial effective dimensions of an operator on [B, T, H] for the kept axes batch, time and
+   * hidden: G = A A* reduced by {@code reduction}, then (tr M)^2 / ||M||_F^2. Exact (dense) or
+   * estimated: the part of G on a {@code deflation}-dimensional sketch of A's dominant range is
+   * reduced exactly and the rest sampled with {@code samples} random-sign probe blocks per axis
+   * (the kpflow reduction is exact either way).
+   */
+  public static PartialEffectiveDims partialEffectiveDims(LinearOperator a, long batch, long steps, long hidden,
+      Reduction reduction, boolean exact, long samples, long deflation, long seed) {
+    return NativeOperator.with(a, op -> {
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment out = ntk4j_estimate.allocateArray(3, tmp);
+        checkOp(Ntk4jNative.ntk4j_partial_effdims(op.handle(), batch, steps, hidden, reduction.code(),
+            exact ? 1 : 0, samples, deflation, seed, out), "partial effective dimensions of " + op);
+        return new PartialEffectiveDims(reduction, estimate(ntk4j_estimate.asSlice(out, 0)),
+            estimate(ntk4j_estimate.asSlice(out, 1)), estimate(ntk4j_estimate.asSlice(out, 2)));
+      }
+    });
+  }
+
+  private static Estimate estimate(MemorySegment e) {
+    return new Estimate(ntk4j_estimate.value(e), ntk4j_estimate.std_error(e), ntk4j_estimate.applies(e));
+  }
+
+  private static void checkOp(int status, String what) {
+    io.ntk4j.internal.NativeLibrary.check(status, what);
+  }
+}

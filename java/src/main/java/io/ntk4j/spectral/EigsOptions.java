@@ -1,0 +1,61 @@
+package io.ntk4j.spectral;
+
+import io.ntk4j.InvalidInputException;
+
+/**
+ * Options of {@link Eigs#top}: how many eigenpairs, the residual tolerance (relative to the
+ * largest eigenvalue's magnitude), block and basis sizes (0 = automatic), restarts, seed, and
+ * whether to return eigenvectors.
+ *
+ * {@snippet :
+ * EigsOptions o = EigsOptions.top(10).withTol(1e-12).withSeed(7);
+ * }
+ */
+public record EigsOptions(int k, double tol, int block, int maxBasis, int maxRestarts, long seed,
+    boolean vectors) {
+  /** Default residual tolerance. */
+  public static final double DEFAULT_TOL = 1e-10;
+  /** Default seed (fixed: results are reproducible). */
+  public static final long DEFAULT_SEED = 2605;
+
+  public EigsOptions {
+    if (k <= 0) {
+      throw new InvalidInputException("number of eigenpairs k must be > 0, got " + k);
+    }
+    if (!(tol > 0) || !Double.isFinite(tol)) {
+      throw new InvalidInputException("tolerance must be a finite number > 0, got " + tol);
+    }
+    if (block < 0 || maxBasis < 0 || maxRestarts < 0) {
+      throw new InvalidInputException("block, maxBasis and maxRestarts must be >= 0 (0 = automatic)");
+    }
+  }
+
+  /** The top k eigenpairs with default settings. */
+  public static EigsOptions top(int k) {
+    return new EigsOptions(k, DEFAULT_TOL, 0, 0, 200, DEFAULT_SEED, false);
+  }
+
+  public EigsOptions withTol(double t) {
+    return new EigsOptions(k, t, block, maxBasis, maxRestarts, seed, vectors);
+  }
+
+  public EigsOptions withBlock(int b) {
+    return new EigsOptions(k, tol, b, maxBasis, maxRestarts, seed, vectors);
+  }
+
+  public EigsOptions withMaxBasis(int m) {
+    return new EigsOptions(k, tol, block, m, maxRestarts, seed, vectors);
+  }
+
+  public EigsOptions withMaxRestarts(int r) {
+    return new EigsOptions(k, tol, block, maxBasis, r, seed, vectors);
+  }
+
+  public EigsOptions withSeed(long s) {
+    return new EigsOptions(k, tol, block, maxBasis, maxRestarts, s, vectors);
+  }
+
+  public EigsOptions withVectors(boolean v) {
+    return new EigsOptions(k, tol, block, maxBasis, maxRestarts, seed, v);
+  }
+}

@@ -1,0 +1,108 @@
+package io.ntk4j.spectral;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.TestPaths;
+import io.ntk4j.io.Npy;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Spectra, effective ranks and partial effective dimensions of the golden cases against the
+ * exact dense float64 values in tests/golden (eig_*.npy, metrics.json).
+ */
+class GoldenSpectraTest {
+  static Stream<String> cases() {
+    return Stream.of("rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru");
+  }
+
+  static JsonNode metrics(String c) throws Exception {
+    return new ObjectMapper().readTree(TestPaths.golden(c).resolve("metrics.json").toFile());
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void topEigenvaluesMatchExactOnesTo1e8(String c) {
+    Path dir = TestPaths.golden(c);
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        NativeOperator ppt = s.P().gram()) {
+      check(Eigs.top(s.K(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K");
+      check(Eigs.top(ppt, EigsOptions.top(10)), Npy.read(dir.resolve("eig_PPt.npy"), arena), c + " P P*");
+      check(Eigs.top(s.ntk(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S");
+      // The exact (dense) path reproduces the whole spectrum.
+      double[] all = Eigs.exact(s.ntk());
+      Tensor want = Npy.read(dir.resolve("eig_NTK.npy"), arena);
+      for (int i = 0; i < all.length; i++) {
+        assertThat(all[i]).as(c + " exact NTK eigenvalue " + i).isCloseTo(want.getFlat(i),
+            org.assertj.core.api.Assertions.within(1e-12 * want.getFlat(0)));
+      }
+    }
+  }
+
+  private static void check(EigenResult r, Tensor exact, String what) {
+    assertThat(r.isConverged()).as(what + " converged").isTrue();
+    for (int i = 0; i < r.values().length; i++) {
+      double want = exact.getFlat(i);
+      assertThat(Math.abs(r.values()[i] - want) / Math.abs(want)).as(what + " eigenvalue " + i).isLessThanOrEqualTo(1e-8);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void effectiveRanksAndPartialDimsMatchMetricsTo1e9(String c) throws Exception {
+    Path dir = TestPaths.golden(c);
+    JsonNode m = metrics(c);
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        NativeOperator ppt = s.P().gram()) {
+      rel(Eigs.exactTraces(s.K()).effectiveRank().value(), m.get("effrank_K").asDouble(), 1e-9, c + " effrank K");
+      rel(Eigs.exactTraces(ppt).effectiveRank().value(), m.get("effrank_PPt").asDouble(), 1e-9, c + " effrank PPt");
+      rel(Eigs.exactTraces(s.ntk()).effectiveRank().value(), m.get("effrank_NTK").asDouble(), 1e-9, c + " effrank NTK");
+      rel(Eigs.exactTraces(s.ntk()).trace().value(), m.get("trace").get("NTK").asDouble(), 1e-12, c + " tr NTK");
+      for (Reduction red : Reduction.values()) {
+        JsonNode want = m.get(red == Reduction.KPFLOW ? "effdim_NTK_kpflow_definition" : "effdim_NTK_textbook_partial_trace");
+        PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, true, 0, 0, 1);
+        rel(d.batch().value(), want.get("batch").asDouble(), 1e-9, c + " " + red + " batch");
+        rel(d.time().value(), want.get("time").asDouble(), 1e-9, c + " " + red + " time");
+        rel(d.hidden().value(), want.get("hidden").asDouble(), 1e-9, c + " " + red + " hidden");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void randomizedEstimatesWithDefaultsAreWithinTwoPercent(String c) throws Exception {
+    Path dir = TestPaths.golden(c);
+    JsonNode m = metrics(c);
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+      rel(Eigs.traces(s.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
+          m.get("effrank_NTK").asDouble(), 0.02, c + " estimated effrank NTK");
+      rel(Eigs.traces(s.K(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
+          m.get("effrank_K").asDouble(), 0.02, c + " estimated effrank K");
+      for (Reduction red : Reduction.values()) {
+        JsonNode want = m.get(red == Reduction.KPFLOW ? "effdim_NTK_kpflow_definition" : "effdim_NTK_textbook_partial_trace");
+        PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, false,
+            Spectrum.DEFAULT_SAMPLES, Spectrum.DEFAULT_DEFLATION, Spectrum.DEFAULT_SEED);
+        rel(d.batch().value(), want.get("batch").asDouble(), 0.02, c + " estimated " + red + " batch");
+        rel(d.time().value(), want.get("time").asDouble(), 0.02, c + " estimated " + red + " time");
+        rel(d.hidden().value(), want.get("hidden").asDouble(), 0.02, c + " estimated " + red + " hidden");
+      }
+    }
+  }
+
+  private static void rel(double actual, double expected, double tol, String what) {
+    assertThat(Math.abs(actual - expected) / Math.abs(expected)).as(what + ": " + actual + " vs " + expected)
+        .isLessThanOrEqualTo(tol);
+  }
+}

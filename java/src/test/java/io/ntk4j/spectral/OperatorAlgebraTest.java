@@ -1,0 +1,167 @@
+package io.ntk4j.spectral;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.NumericalException;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.TestPaths;
+import io.ntk4j.io.Npy;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The Java operator algebra, user operators through upcalls, and the errors of the solvers. */
+class OperatorAlgebraTest {
+  /** diag(1, 2, ..., n) written in Java. */
+  static LinearOperator diagonal(long n, AtomicLong calls) {
+    return LinearOperator.symmetric(n, (in, out) -> {
+      calls.incrementAndGet();
+      for (long i = 0; i < in.size(); i++) {
+        out.setFlat(i, (i % n + 1) * in.getFlat(i));
+      }
+    });
+  }
+
+  @Test
+  void lanczosOnAJavaOperatorThroughUpcalls() {
+    AtomicLong calls = new AtomicLong();
+    EigenResult r = Eigs.top(diagonal(500, calls), EigsOptions.top(4).withVectors(true));
+    assertThat(r.isConverged()).isTrue();
+    assertThat(r.values()).containsExactly(new double[] {500, 499, 498, 497}, within(1e-8));
+    assertThat(calls.get()).isEqualTo(r.blockApplies());
+    // The top eigenvector is e_500 (up to sign).
+    assertThat(Math.abs(r.vectors().get(0, 499))).isCloseTo(1.0, within(1e-8));
+  }
+
+  @Test
+  void javaCallbackExceptionsArrivePlainInJava() {
+    LinearOperator broken = LinearOperator.symmetric(50, (in, out) -> {
+      throw new IllegalStateException("my operator is broken");
+    });
+    assertThatThrownBy(() -> Eigs.top(broken, EigsOptions.top(2))).isInstanceOf(IllegalStateException.class)
+        .hasMessage("my operator is broken");
+  }
+
+  @Test
+  void badRequestsGetClearErrors() {
+    AtomicLong calls = new AtomicLong();
+    LinearOperator d = diagonal(20, calls);
+    assertThatThrownBy(() -> Eigs.top(d, EigsOptions.top(21))).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("dimension 20");
+    assertThatThrownBy(() -> EigsOptions.top(0)).isInstanceOf(InvalidInputException.class).hasMessageContaining("k");
+    assertThatThrownBy(() -> EigsOptions.top(3).withTol(0)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("tolerance");
+    assertThatThrownBy(() -> EigsOptions.top(3).withTol(Double.NaN)).isInstanceOf(InvalidInputException.class);
+    LinearOperator nan = LinearOperator.symmetric(30, (in, out) -> {
+      for (long i = 0; i < out.size(); i++) {
+        out.setFlat(i, Double.NaN);
+      }
+    });
+    assertThatThrownBy(() -> Eigs.top(nan, EigsOptions.top(2))).isInstanceOf(NumericalException.class)
+        .hasMessageContaining("non-finite");
+    LinearOperator notSymmetric = LinearOperator.of(30, 30, (in, out) -> {
+      for (long i = 0; i < in.size(); i++) {
+        out.setFlat(i, (i % 30 == 0 ? 5 : 1) * in.getFlat(i - i % 30));
+      }
+    }, (in, out) -> { });
+    assertThatThrownBy(() -> Eigs.top(notSymmetric, EigsOptions.top(2))).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("not symmetric");
+  }
+
+  @Test
+  void nonConvergenceIsReportedOnTheResult() {
+    LinearOperator clustered = LinearOperator.symmetric(3000, (in, out) -> {
+      for (long i = 0; i < in.size(); i++) {
+        out.setFlat(i, in.getFlat(i) / (1 + 0.0005 * (i % 3000)));
+      }
+    });
+    EigenResult r = Eigs.top(clustered, EigsOptions.top(6).withBlock(2).withMaxBasis(10).withMaxRestarts(1).withTol(1e-13));
+    assertThat(r.isConverged()).isFalse();
+    long really = java.util.Arrays.stream(r.residuals()).filter(x -> x <= 1e-13 * r.values()[0]).count();
+    assertThat(r.converged()).isEqualTo(really);
+    assertThat(r.restarts()).isEqualTo(1);
+  }
+
+  @Test
+  void compositionsOfSessionOperatorsRunNativelyAndAgree() {
+    Path dir = TestPaths.golden("gru");
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        NativeOperator pkpt = s.P().compose(s.K()).compose(s.Pt());
+        NativeOperator jjt = s.P().compose(s.jtheta()).gram();
+        NativeOperator twice = s.ntk().plus(s.ntk());
+        NativeOperator half = twice.scale(0.5);
+        NativeOperator adj = s.P().adjoint()) {
+      Tensor q = Npy.read(dir.resolve("q.npy"), arena).reshape(1, 90);
+      Tensor want = Npy.read(dir.resolve("NTK_q.npy"), arena);
+      for (NativeOperator op : new NativeOperator[] {pkpt, jjt, half}) {
+        Tensor out = Tensor.allocate(arena, 1, 90);
+        op.apply(q, out);
+        assertThat(Tensor.relativeError(out, want)).as(op.toString()).isLessThan(1e-13);
+      }
+      Tensor pt = Tensor.allocate(arena, 1, 90);
+      adj.apply(q, pt);
+      assertThat(Tensor.relativeError(pt, Npy.read(dir.resolve("Pt_q.npy"), arena))).isLessThan(1e-14);
+      assertThat(jjt.isSymmetric()).isTrue();
+      // A Java operator composed with native ones: diag(2) NTK_S.
+      LinearOperator two = LinearOperator.symmetric(90, (in, out) -> {
+        for (long i = 0; i < in.size(); i++) {
+          out.setFlat(i, 2 * in.getFlat(i));
+        }
+      });
+      try (NativeOperator mixed = two.compose(s.ntk())) {
+        Tensor out = Tensor.allocate(arena, 1, 90);
+        mixed.apply(q, out);
+        for (long i = 0; i < 90; i++) {
+          assertThat(out.getFlat(i)).isCloseTo(2 * want.getFlat(i), within(1e-14 * 2 * Math.abs(want.getFlat(i)) + 1e-300));
+        }
+      }
+    }
+  }
+
+  @Test
+  void closedOperatorsThrowAndDerivedOnesSurvive() {
+    AtomicLong calls = new AtomicLong();
+    NativeOperator base = NativeOperator.fromJava(diagonal(10, calls));
+    NativeOperator g = base.gram();
+    base.close();
+    base.close();
+    assertThatThrownBy(base::gram).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor x = Tensor.allocate(arena, 1, 10);
+      x.setFlat(9, 1);
+      Tensor y = Tensor.allocate(arena, 1, 10);
+      g.apply(x, y);
+      assertThat(y.getFlat(9)).isEqualTo(100.0);
+    }
+    g.close();
+  }
+
+  @Test
+  void randomizedTracesAgreeWithExactOnALargerOperator() {
+    SplittableRandom rng = new SplittableRandom(3);
+    double[] d = new double[800];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = Math.pow(0.97, i) * (1 + 0.1 * rng.nextDouble());
+    }
+    LinearOperator diag = LinearOperator.symmetric(d.length, (in, out) -> {
+      for (long i = 0; i < in.size(); i++) {
+        out.setFlat(i, d[(int) (i % d.length)] * in.getFlat(i));
+      }
+    });
+    TraceEstimates exact = Eigs.exactTraces(diag);
+    TraceEstimates est = Eigs.traces(diag, 300, 5);
+    assertThat(est.effectiveRank().value()).isCloseTo(exact.effectiveRank().value(),
+        within(0.02 * exact.effectiveRank().value()));
+    assertThat(est.trace().stdError()).isPositive();
+  }
+}
