@@ -201,6 +201,17 @@ int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
 int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors);
 
 /*
+ * Top-k singular triplets of any operator by randomized SVD (Halko-Martinsson-Tropp, power
+ * iterations until the residuals max(||A v - s u||, ||A* u - s v||) <= tol * s_max). Options:
+ * k, tol (0: 1e-10), seed; `block` is the oversampling (0: 10) and `max_restarts` the maximum
+ * number of power iterations (0: 50). values[k] descending and residuals[k] always written;
+ * u[k, rows] and v[k, cols] only when non-NULL. info: converged, vector_applies (A and A*
+ * together), restarts = power iterations done.
+ */
+int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* u, double* v, ntk4j_eigs_info* info);
+
+/*
  * Hutch++ estimates of tr A, tr A^2 and the effective rank PR(A) = (tr A)^2 / tr(A^2) of a
  * symmetric operator from `probes` applies (>= 3). Any output may be NULL.
  */

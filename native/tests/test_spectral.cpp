@@ -7,6 +7,8 @@
 
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
+#include "spectral/svd.hpp"
+#include <Eigen/SVD>
 #include "test_support.hpp"
 
 namespace ntk4j::testing {
@@ -179,6 +181,48 @@ TEST_P(SessionSpectra, LanczosMatchesDenseEigenvalues) {
 
 INSTANTIATE_TEST_SUITE_P(Cells, SessionSpectra, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ntk4j::testing
+
+namespace ntk4j::testing {
+namespace {
+
+TEST(RandomizedSvd, MatchesDenseSingularValuesOfP) {
+  Case c{NTK4J_CELL_GRU, true, 1.0, 4, 2, 3, 6, "gru"};
+  auto state = std::make_shared<SessionState>();
+  state->model = build(c, random_params(c, 3));
+  const auto x = random_vector(c.B * c.T * c.N, 4);
+  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  for (auto code : {NTK4J_OP_P, NTK4J_OP_PINV, NTK4J_OP_JTHETA}) {
+    auto op = session_operator(state, code);
+    const auto dense = linalg::to_dense(*op);
+    Eigen::Map<const Mat> m(dense.data(), op->rows(), op->cols());
+    const Eigen::MatrixXd md = m;
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(md);
+    spectral::SvdOptions o;
+    o.k = 5;
+    auto r = spectral::randomized_svd(*op, o, true);
+    EXPECT_EQ(r.converged, 5) << op->name();
+    for (Index i = 0; i < 5; ++i)
+      EXPECT_NEAR(r.values[size_t(i)], svd.singularValues()(i), 1e-9 * svd.singularValues()(0)) << op->name() << i;
+  }
+}
+
+TEST(RandomizedSvd, BadRequests) {
+  auto a = linalg::dense(3, 2, std::vector<double>{1, 2, 3, 4, 5, 6}.data(), "a");
+  spectral::SvdOptions o;
+  o.k = 3;
+  EXPECT_THROW(spectral::randomized_svd(*a, o, false), Error);
+  o.k = 2;
+  o.tol = 0;
+  EXPECT_THROW(spectral::randomized_svd(*a, o, false), Error);
+  o.tol = 1e-10;
+  auto r = spectral::randomized_svd(*a, o, false);
+  EXPECT_EQ(r.converged, 2);
+  EXPECT_NEAR(r.values[0], 9.525518091565107, 1e-12);
+  EXPECT_NEAR(r.values[1], 0.514300580658644, 1e-12);
+}
 
 }  // namespace
 }  // namespace ntk4j::testing

@@ -17,6 +17,7 @@
 #include "operators/operators.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
+#include "spectral/svd.hpp"
 #include "spectral/trace.hpp"
 
 struct ntk4j_model {
@@ -426,6 +427,32 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
     ntk4j::spectral::dense_symmetric_eigen(n, std::move(dense), vals, vectors ? &vecs : nullptr);
     std::copy(vals.begin(), vals.end(), values);
     if (vectors) std::copy(vecs.begin(), vecs.end(), vectors);
+  });
+}
+
+int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* u, double* v, ntk4j_eigs_info* info) {
+  return guard([&] {
+    require(a, "operator");
+    require(options, "options");
+    require(values, "values");
+    require(residuals, "residuals");
+    if (options->block < 0 || options->max_restarts < 0)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "oversampling (block) and max_restarts must be >= 0 (0 = default)");
+    if (options->tol < 0 || std::isnan(options->tol))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
+    ntk4j::spectral::SvdOptions o;
+    o.k = options->k;
+    if (options->block != 0) o.oversample = options->block;
+    if (options->max_restarts != 0) o.max_iterations = options->max_restarts;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->seed != 0) o.seed = options->seed;
+    auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
+    std::copy(r.values.begin(), r.values.end(), values);
+    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
+    if (u) std::copy(r.u.begin(), r.u.end(), u);
+    if (v) std::copy(r.v.begin(), r.v.end(), v);
+    if (info) *info = {r.converged, r.iterations + 1, r.applies + r.adjoint_applies, r.iterations, o.oversample, o.k + o.oversample};
   });
 }
 

@@ -62,6 +62,43 @@ public final class Eigs {
     });
   }
 
+  /**
+   * Top-k singular triplets of any operator by randomized SVD with power iterations
+   * (Halko-Martinsson-Tropp); {@code o.block()} is the oversampling and {@code o.maxRestarts()}
+   * the maximum number of power iterations (0 = defaults 10 and 50).
+   */
+  public static SvdResult svd(LinearOperator a, EigsOptions o) {
+    return NativeOperator.with(a, op -> {
+      if (o.k() > Math.min(op.rows(), op.cols())) {
+        throw new InvalidInputException("k = " + o.k() + " singular triplets requested but " + op + " is "
+            + op.rows() + " x " + op.cols());
+      }
+      try (Arena tmp = Arena.ofConfined()) {
+        MemorySegment opts = ntk4j_eigs_options.allocate(tmp);
+        ntk4j_eigs_options.k(opts, o.k());
+        ntk4j_eigs_options.tol(opts, o.tol());
+        ntk4j_eigs_options.block(opts, o.block());
+        ntk4j_eigs_options.max_restarts(opts, o.maxRestarts());
+        ntk4j_eigs_options.seed(opts, o.seed());
+        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
+        MemorySegment residuals = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
+        Tensor u = null, v = null;
+        if (o.vectors()) {
+          Arena vecArena = Arena.ofAuto();
+          u = Tensor.allocate(vecArena, o.k(), op.rows());
+          v = Tensor.allocate(vecArena, o.k(), op.cols());
+        }
+        MemorySegment info = ntk4j_eigs_info.allocate(tmp);
+        checkOp(Ntk4jNative.ntk4j_svds(op.handle(), opts, values, residuals,
+            u == null ? MemorySegment.NULL : u.segment(), v == null ? MemorySegment.NULL : v.segment(), info),
+            "singular values of " + op);
+        return new SvdResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
+            u, v, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.vector_applies(info),
+            ntk4j_eigs_info.restarts(info));
+      }
+    });
+  }
+
   /** All eigenvalues (descending) of a symmetric operator, exactly (dense LAPACK, n &lt;= 20000). */
   public static double[] exact(LinearOperator a) {
     return NativeOperator.with(a, op -> {

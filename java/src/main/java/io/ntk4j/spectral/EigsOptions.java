@@ -3,9 +3,11 @@ package io.ntk4j.spectral;
 import io.ntk4j.InvalidInputException;
 
 /**
- * Options of {@link Eigs#top}: how many eigenpairs, the residual tolerance (relative to the
- * largest eigenvalue's magnitude), block and basis sizes (0 = automatic), restarts, seed, and
- * whether to return eigenvectors.
+ * Options of {@link Eigs#top} and {@link Eigs#svd}: how many eigenpairs (singular triplets), the
+ * residual tolerance (relative to the largest eigenvalue's or singular value's magnitude), block
+ * size (for the SVD: oversampling), basis size, restarts (for the SVD: power iterations), seed,
+ * and whether to return vectors. Zeros mean automatic (Lanczos: block max(k, 4), basis
+ * k + 4 block, 200 restarts; SVD: oversampling 10, 50 power iterations).
  *
  * {@snippet :
  * EigsOptions o = EigsOptions.top(10).withTol(1e-12).withSeed(7);
@@ -32,7 +34,7 @@ public record EigsOptions(int k, double tol, int block, int maxBasis, int maxRes
 
   /** The top k eigenpairs with default settings. */
   public static EigsOptions top(int k) {
-    return new EigsOptions(k, DEFAULT_TOL, 0, 0, 200, DEFAULT_SEED, false);
+    return new EigsOptions(k, DEFAULT_TOL, 0, 0, 0, DEFAULT_SEED, false);
   }
 
   public EigsOptions withTol(double t) {

@@ -1657,6 +1657,72 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_svds {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_svds");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_svds(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *u, double *v, ntk4j_eigs_info *info)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_svds$descriptor() {
+        return ntk4j_svds.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_svds(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *u, double *v, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MethodHandle ntk4j_svds$handle() {
+        return ntk4j_svds.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_svds(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *u, double *v, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MemorySegment ntk4j_svds$address() {
+        return ntk4j_svds.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_svds(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *u, double *v, ntk4j_eigs_info *info)
+     * }
+     */
+    public static int ntk4j_svds(MemorySegment a, MemorySegment options, MemorySegment values, MemorySegment residuals, MemorySegment u, MemorySegment v, MemorySegment info) {
+        var mh$ = ntk4j_svds.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_svds", a, options, values, residuals, u, v, info);
+            }
+            return (int)mh$.invokeExact(a, options, values, residuals, u, v, info);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_trace_estimate {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

@@ -1,0 +1,185 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Session;
+import io.ntk4j.io.Npy;
+import io.ntk4j.spectral.EigenResult;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.Estimate;
+import io.ntk4j.spectral.PartialEffectiveDims;
+import io.ntk4j.spectral.Reduction;
+import io.ntk4j.spectral.SvdResult;
+import io.ntk4j.spectral.TraceEstimates;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ntk4j spectrum}: top eigenvalues, effective rank and partial effective dimensions. */
+@Command(
+    name = "spectrum",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective",
+      "rank PR = (tr A)^2 / tr(A^2) and the partial effective dimensions over batch, time and hidden",
+      "(true partial trace, and kpflow's broadcast-reduce). Randomized by default (block Lanczos or",
+      "randomized SVD, Hutch++, sketched partial traces); --exact uses dense LAPACK (n <= 20000).",
+      "Exits 3 if some requested eigenvalue did not converge."
+    })
+final class SpectrumCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+
+  @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
+
+  @Option(names = "--op", defaultValue = "NTK", description = "NTK, K, PPt or P (default ${DEFAULT-VALUE})")
+  String op;
+
+  @Option(names = "--top", defaultValue = "10", paramLabel = "k", description = "how many eigenvalues (default ${DEFAULT-VALUE})")
+  int top;
+
+  @Option(names = "--exact", description = "dense LAPACK instead of randomized methods") boolean exact;
+
+  @Option(names = "--tol", defaultValue = "1e-10", description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
+  double tol;
+
+  @Option(names = "--probes", defaultValue = "300", description = "Hutch++ probes for the effective rank (default ${DEFAULT-VALUE})")
+  long probes;
+
+  @Option(names = "--samples", defaultValue = "64", description = "random-sign probe blocks per axis for partial dimensions (default ${DEFAULT-VALUE})")
+  long samples;
+
+  @Option(names = "--deflation", defaultValue = "64", description = "sketch rank deflated exactly in partial dimensions (default ${DEFAULT-VALUE})")
+  long deflation;
+
+  @Option(names = "--seed", defaultValue = "2605", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--json", description = "print one JSON object") boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    String kind = op.toUpperCase(Locale.ROOT);
+    if (!Arrays.asList("NTK", "K", "PPT", "P").contains(kind)) {
+      throw new InvalidInputException("unknown --op " + op + " (supported: NTK, K, PPt, P)");
+    }
+    if (top <= 0) {
+      throw new InvalidInputException("--top must be > 0, got " + top);
+    }
+    Model m = Model.load(model);
+    long t0 = System.nanoTime();
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(m, Npy.read(inputs, arena));
+        NativeOperator ppt = s.P().gram()) {
+      LinearOperator a = switch (kind) {
+        case "NTK" -> s.ntk();
+        case "K" -> s.K();
+        case "PPT" -> ppt;
+        default -> s.P();
+      };
+      LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
+      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed);
+      double[] values, residuals;
+      int converged;
+      long applies;
+      if (exact) {
+        double[] all = kind.equals("P") ? Arrays.stream(Eigs.exact(ppt)).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
+            : Eigs.exact(a);
+        if (top > all.length) {
+          throw new InvalidInputException("--top " + top + " exceeds the dimension " + all.length);
+        }
+        values = Arrays.copyOf(all, top);
+        residuals = new double[top];
+        converged = top;
+        applies = sym.rows();
+      } else if (kind.equals("P")) {
+        SvdResult r = Eigs.svd(a, o);
+        values = r.values();
+        residuals = r.residuals();
+        converged = r.converged();
+        applies = r.applies();
+      } else {
+        EigenResult r = Eigs.top(a, o);
+        values = r.values();
+        residuals = r.residuals();
+        converged = r.converged();
+        applies = r.vectorApplies();
+      }
+      TraceEstimates tr = exact ? Eigs.exactTraces(sym) : Eigs.traces(sym, probes, seed);
+      PartialEffectiveDims dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+          Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
+      PartialEffectiveDims dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+          Reduction.KPFLOW, exact, samples, deflation, seed);
+      applies += tr.effectiveRank().applies() + total(dims) + total(dimsK);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      PrintWriter out = spec.commandLine().getOut();
+      String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
+      if (json) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        root.put("op", opName);
+        root.put("model", model.toString());
+        root.put("method", exact ? "exact" : "randomized");
+        root.put("values_are", kind.equals("P") ? "singular values" : "eigenvalues");
+        ArrayNode ev = root.putArray("eigenvalues");
+        Arrays.stream(values).forEach(ev::add);
+        ArrayNode res = root.putArray("residuals");
+        Arrays.stream(residuals).forEach(res::add);
+        root.put("converged", converged);
+        root.put("effective_rank", tr.effectiveRank().value());
+        root.put("effective_rank_std_error", tr.effectiveRank().stdError());
+        root.put("effective_rank_of", kind.equals("P") ? "PPt" : opName);
+        putDims(root.putObject("partial_effective_dims"), dims);
+        putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+        root.put("applies", applies);
+        root.put("seconds", seconds);
+        out.println(mapper.writeValueAsString(root));
+      } else {
+        out.printf("%s of %s on %s, inputs [B=%d, T=%d], %s%n", kind.equals("P") ? "singular values" : "eigenvalues",
+            opName, m, s.batch(), s.steps(), exact ? "exact (dense LAPACK)" : "randomized");
+        out.printf("  %-4s %-24s %s%n", "i", kind.equals("P") ? "sigma_i" : "lambda_i", "residual");
+        for (int i = 0; i < values.length; i++) {
+          out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
+        }
+        out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
+        out.printf("  effective rank of %s: %s%n", kind.equals("P") ? "PPt" : opName, fmt(tr.effectiveRank()));
+        out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
+            fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
+        out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
+            fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+        out.printf("  operator applies: %d, time %.3f s%n", applies, seconds);
+      }
+      return converged == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+    }
+  }
+
+  private static long total(PartialEffectiveDims d) {
+    return d.batch().applies() + d.time().applies() + d.hidden().applies();
+  }
+
+  private static void putDims(ObjectNode n, PartialEffectiveDims d) {
+    n.put("batch", d.batch().value());
+    n.put("time", d.time().value());
+    n.put("hidden", d.hidden().value());
+    n.put("batch_std_error", d.batch().stdError());
+    n.put("time_std_error", d.time().stdError());
+    n.put("hidden_std_error", d.hidden().stdError());
+  }
+
+  private static String fmt(Estimate e) {
+    return e.stdError() == 0 ? String.format("%.10g", e.value()) : String.format("%.6g ± %.2g", e.value(), e.stdError());
+  }
+}
