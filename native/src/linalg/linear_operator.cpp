@@ -5,6 +5,7 @@
 
 #include "cells/model.hpp"
 #include "linalg/blas.hpp"
+#include "linalg/scratch.hpp"
 
 namespace ntk4j::linalg {
 
@@ -30,12 +31,12 @@ class Compose final : public LinearOperator {
   Index rows() const override { return a_->rows(); }
   Index cols() const override { return b_->cols(); }
   void apply(const double* x, Index k, double* y) const override {
-    std::vector<double> mid(static_cast<size_t>(k * b_->rows()));
+    Scratch mid(static_cast<size_t>(k * b_->rows()));
     b_->apply(x, k, mid.data());
     a_->apply(mid.data(), k, y);
   }
   void apply_adjoint(const double* x, Index k, double* y) const override {
-    std::vector<double> mid(static_cast<size_t>(k * a_->cols()));
+    Scratch mid(static_cast<size_t>(k * a_->cols()));
     a_->apply_adjoint(x, k, mid.data());
     b_->apply_adjoint(mid.data(), k, y);
   }
@@ -51,7 +52,7 @@ class Gram final : public LinearOperator {
   Index rows() const override { return a_->rows(); }
   Index cols() const override { return a_->rows(); }
   void apply(const double* x, Index k, double* y) const override {
-    std::vector<double> mid(static_cast<size_t>(k * a_->cols()));
+    Scratch mid(static_cast<size_t>(k * a_->cols()));
     a_->apply_adjoint(x, k, mid.data());
     a_->apply(mid.data(), k, y);
   }
@@ -80,7 +81,7 @@ class Sum final : public LinearOperator {
  private:
   void combine(const double* x, Index k, double* y, bool adj) const {
     const Index n = k * (adj ? cols() : rows());
-    std::vector<double> tmp(static_cast<size_t>(n));
+    Scratch tmp(static_cast<size_t>(n));
     if (adj) {
       a_->apply_adjoint(x, k, y);
       b_->apply_adjoint(x, k, tmp.data());
@@ -88,7 +89,7 @@ class Sum final : public LinearOperator {
       a_->apply(x, k, y);
       b_->apply(x, k, tmp.data());
     }
-    for (Index i = 0; i < n; ++i) y[i] = alpha_ * y[i] + beta_ * tmp[static_cast<size_t>(i)];
+    for (Index i = 0; i < n; ++i) y[i] = alpha_ * y[i] + beta_ * tmp.data()[i];
   }
   OperatorPtr a_, b_;
   double alpha_, beta_;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/scratch.hpp"
 #include "linalg/views.hpp"
 #include "operators/operators.hpp"
 
@@ -65,7 +66,7 @@ size_t max_site(const Trajectory& tr, bool dim_times_rows) {
 
 void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
   const Model& m = *tr.model;
-  std::vector<double> mat(max_site(tr, true)), u(max_site(tr, false));
+  linalg::Scratch mat(max_site(tr, true)), u(max_site(tr, false));
   const Index n = tr.state_size();
   std::fill(y, y + k * n, 0.0);
   for (Index j = 0; j < k; ++j) {
@@ -77,7 +78,7 @@ void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
         const double* p = vj + m.param_offset[static_cast<size_t>(sl.param)];
         for (Index c = 0; c < sl.ncols; ++c)
           for (Index r = 0; r < site.rows; ++r)
-            mat[static_cast<size_t>((sl.col0 + c) * site.rows + r)] = p[r * sl.ncols + c];
+            mat.data()[(sl.col0 + c) * site.rows + r] = p[r * sl.ncols + c];
       }
       site_forward(tr, s, mat.data(), u.data());
       scale_from_site(tr, s, u.data(), y + j * n);
@@ -87,7 +88,7 @@ void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
 
 void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {
   const Model& m = *tr.model;
-  std::vector<double> mat(max_site(tr, true)), x(max_site(tr, false));
+  linalg::Scratch mat(max_site(tr, true)), x(max_site(tr, false));
   const Index n = tr.state_size();
   for (Index j = 0; j < k; ++j) {
     double* gj = g + j * m.num_params;
@@ -99,7 +100,7 @@ void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {
         double* p = gj + m.param_offset[static_cast<size_t>(sl.param)];
         for (Index r = 0; r < site.rows; ++r)
           for (Index c = 0; c < sl.ncols; ++c)
-            p[r * sl.ncols + c] = mat[static_cast<size_t>((sl.col0 + c) * site.rows + r)];
+            p[r * sl.ncols + c] = mat.data()[(sl.col0 + c) * site.rows + r];
       }
     }
   }
@@ -107,7 +108,7 @@ void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {
 
 void parameter_operator(const Trajectory& tr, const double* q, Index k, double* y) {
   const Model& m = *tr.model;
-  std::vector<double> mat(max_site(tr, true)), x(max_site(tr, false));
+  linalg::Scratch mat(max_site(tr, true)), x(max_site(tr, false));
   const Index n = tr.state_size();
   std::fill(y, y + k * n, 0.0);
   for (Index j = 0; j < k; ++j) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/scratch.hpp"
 #include "linalg/views.hpp"
 #include "operators/operators.hpp"
 
@@ -17,13 +18,14 @@ using linalg::col;
 
 // Scratch for the Jacobian products of one time step across all k*B columns.
 struct StepScratch {
-  std::vector<double> v;  // H x kB  (e-scaled input)
-  std::vector<double> u;  // rows x kB
-  StepScratch(const Trajectory& tr, Index kB) {
-    const Site& s = tr.model->sites[static_cast<size_t>(tr.model->hidden_site)];
-    v.resize(static_cast<size_t>(tr.H * kB));
-    u.resize(static_cast<size_t>(s.rows * kB));
-  }
+  linalg::Scratch vbuf, ubuf;
+  double* v;  // H x kB  (e-scaled input)
+  double* u;  // rows x kB
+  StepScratch(const Trajectory& tr, Index kB)
+      : vbuf(static_cast<size_t>(tr.H * kB)),
+        ubuf(static_cast<size_t>(tr.model->sites[static_cast<size_t>(tr.model->hidden_site)].rows * kB)),
+        v(vbuf.data()),
+        u(ubuf.data()) {}
 };
 
 // out[:, col] += alpha * J_t x[:, col] for the k*B columns of time step t (t >= 1). Columns
@@ -38,19 +40,19 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
   if (!tr.e.empty()) {
     for (Index j = 0; j < kB; ++j) {
       const double* e = &tr.e[static_cast<size_t>(((j % B) * T + t) * H)];
-      col(&w.v[static_cast<size_t>(j * H)], H) = col(e, H) * col(x + j * ld, H);
+      col(w.v + j * H, H) = col(e, H) * col(x + j * ld, H);
     }
-    vin = w.v.data();
+    vin = w.v;
     ldv = H;
   }
   // u = W_hh v: W_hh is the first H columns of the row-major site weight (rows x dim).
   linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim, vin, ldv,
-               0.0, w.u.data(), rows);
+               0.0, w.u, rows);
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
   for (Index j = 0; j < kB; ++j) {
     const Index row = (j % B) * T + t;
     const double* d = &dsite[static_cast<size_t>(row * rows)];
-    const double* uc = &w.u[static_cast<size_t>(j * rows)];
+    const double* uc = w.u + j * rows;
     auto oc = col(out + j * ld, H);
     if (!tr.c.empty()) oc += alpha * col(&tr.c[static_cast<size_t>(row * H)], H) * col(x + j * ld, H);
     for (Index g = 0; g < s.groups; ++g) oc += alpha * col(d + g * H, H) * col(uc + g * H, H);
@@ -67,15 +69,15 @@ void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double*
   for (Index j = 0; j < kB; ++j) {
     const double* d = &dsite[static_cast<size_t>(((j % B) * T + t) * rows)];
     const auto yc = col(y + j * ld, H);
-    double* uc = &w.u[static_cast<size_t>(j * rows)];
+    double* uc = w.u + j * rows;
     for (Index g = 0; g < s.groups; ++g) col(uc + g * H, H) = col(d + g * H, H) * yc;
   }
   // v = W_hh^T u
   linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim,
-               w.u.data(), rows, 0.0, w.v.data(), H);
+               w.u, rows, 0.0, w.v, H);
   for (Index j = 0; j < kB; ++j) {
     const Index row = (j % B) * T + t;
-    const auto vc = col(&w.v[static_cast<size_t>(j * H)], H);
+    const auto vc = col(w.v + j * H, H);
     auto oc = col(out + j * ld, H);
     if (!tr.e.empty())
       oc += alpha * col(&tr.e[static_cast<size_t>(row * H)], H) * vc;
@@ -132,7 +134,7 @@ void propagate_inverse_adjoint(const Trajectory& tr, const double* q, Index k, d
 
 void ntk(const Trajectory& tr, const double* q, Index k, double* y) {
   const size_t n = static_cast<size_t>(k * tr.state_size());
-  std::vector<double> kq(n);  // the one temporary: y holds P* q first
+  linalg::Scratch kq(n);  // the one temporary: y holds P* q first
   propagate_adjoint(tr, q, k, y);
   parameter_operator(tr, y, k, kq.data());
   propagate(tr, kq.data(), k, y);
