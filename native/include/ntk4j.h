@@ -102,6 +102,12 @@ int32_t ntk4j_set_num_threads(int32_t n);
 int32_t ntk4j_get_num_threads(int32_t* out);
 
 /*
+ * This machine's DGEMM rate through the same OpenBLAS the core uses: C = A B with n x n
+ * matrices (16 <= n <= 8192), the best of `repeats` runs, in GFLOP/s (benchmark reference).
+ */
+int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double* gflops);
+
+/*
  * Creates a model. Shapes (PyTorch layout, row-major), with G = 3 for gru and 1 otherwise:
  *   weight_ih [G*H, N], weight_hh [G*H, H], bias_ih [G*H], bias_hh [G*H].
  * Biases must be NULL when has_bias == 0 (always for rnn_leaky) and non-NULL otherwise.

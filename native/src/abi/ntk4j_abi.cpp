@@ -3,6 +3,7 @@
 // crosses the ABI.
 #include <cstdint>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -158,6 +159,26 @@ int32_t ntk4j_get_num_threads(int32_t* out) {
   return guard([&] {
     require(out, "out");
     *out = ntk4j::linalg::num_threads();
+  });
+}
+
+int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double* gflops) {
+  return guard([&] {
+    require(gflops, "gflops");
+    if (n < 16 || n > 8192) fail(NTK4J_ERR_INVALID_ARGUMENT, "matrix size must be in [16, 8192], got ", n);
+    if (repeats < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "repeats must be >= 1, got ", repeats);
+    std::vector<double> a(static_cast<size_t>(n * n)), b(a.size()), c(a.size());
+    ntk4j::spectral::gaussian_fill(a.data(), n * n, 1);
+    ntk4j::spectral::gaussian_fill(b.data(), n * n, 2);
+    double best = 1e300;
+    for (int32_t r = 0; r <= repeats; ++r) {  // the first run warms up the thread pool
+      const auto t0 = std::chrono::steady_clock::now();
+      ntk4j::linalg::gemm(ntk4j::linalg::Op::N, ntk4j::linalg::Op::N, n, n, n, 1.0, a.data(), n, b.data(), n,
+                          0.0, c.data(), n);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r > 0) best = std::min(best, s);
+    }
+    *gflops = 2.0 * double(n) * double(n) * double(n) / best / 1e9;
   });
 }
 

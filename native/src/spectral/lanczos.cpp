@@ -164,19 +164,25 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   gaussian_fill(x.data(), n * b, o.seed);
   basis.append(x, basis.orthonormalize(x, b));
   Index src = 0, src_len = basis.size();
+  // The next Krylov block: A times the last block, padded with random columns, orthonormalized
+  // against the basis (into x). Returns its width.
+  auto next_block = [&](Index m) -> Index {
+    for (Index j = 0; j < m; ++j) {
+      if (j < src_len)
+        std::copy_n(basis.av(src + j), n, x.data() + j * n);
+      else
+        basis.random_column(x.data() + j * n);
+    }
+    return basis.orthonormalize(x, m);
+  };
 
   std::vector<double> theta, y;
   while (true) {
     // Expand the block Krylov space up to the capacity.
-    while (basis.size() < cap) {
-      const Index m = std::min({b, cap - basis.size()});
-      for (Index j = 0; j < m; ++j) {
-        if (j < src_len)
-          std::copy_n(basis.av(src + j), n, x.data() + j * n);
-        else
-          basis.random_column(x.data() + j * n);
-      }
-      const Index got = basis.orthonormalize(x, m);
+    // Only whole blocks (or the rest of a nearly exhausted space): a partial block would make the
+    // restart continuation below incomplete and stall convergence.
+    while (basis.size() + b <= cap || (basis.size() < cap && cap == n)) {
+      const Index got = next_block(std::min(b, cap - basis.size()));
       if (got == 0) break;
       src = basis.size();
       src_len = got;
@@ -221,12 +227,22 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       if (want_vectors) r.vectors = std::move(u);
       break;
     }
-    // Thick restart: keep the best p Ritz vectors, expand again from their residual directions.
-    const Index p = std::min(cur - 1, std::max<Index>(k, cap - 2 * b));
+    // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
+    // sequence with the block that would have come next. The residuals of all kept Ritz vectors
+    // lie in its span, so nothing learned is lost; it is orthogonal to the old basis and hence
+    // to the kept Ritz vectors.
+    const Index p = std::min(cur - 1, std::max(k, cap - 3 * b));
+    const Index got = next_block(std::min(b, cap - p));
     basis.rotate(y, p);
-    src = 0;
-    src_len = std::min(b, p);
     ++r.restarts;
+    if (got > 0) {
+      src = basis.size();
+      src_len = got;
+      basis.append(x, got);
+    } else {
+      src = 0;
+      src_len = std::min(b, p);
+    }
   }
   r.block_applies = basis.block_applies;
   r.vector_applies = basis.vector_applies;

@@ -458,6 +458,68 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_dgemm_gflops {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_dgemm_gflops");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double *gflops)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_dgemm_gflops$descriptor() {
+        return ntk4j_dgemm_gflops.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double *gflops)
+     * }
+     */
+    public static MethodHandle ntk4j_dgemm_gflops$handle() {
+        return ntk4j_dgemm_gflops.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double *gflops)
+     * }
+     */
+    public static MemorySegment ntk4j_dgemm_gflops$address() {
+        return ntk4j_dgemm_gflops.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double *gflops)
+     * }
+     */
+    public static int ntk4j_dgemm_gflops(long n, int repeats, MemorySegment gflops) {
+        var mh$ = ntk4j_dgemm_gflops.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_dgemm_gflops", n, repeats, gflops);
+            }
+            return (int)mh$.invokeExact(n, repeats, gflops);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_model_create {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

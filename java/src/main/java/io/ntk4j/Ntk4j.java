@@ -1,0 +1,43 @@
+package io.ntk4j;
+
+import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.internal.ffi.Ntk4jNative;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Library-wide settings and facts: native version, thread count, the machine's DGEMM rate. */
+public final class Ntk4j {
+  private Ntk4j() {}
+
+  /** Version of the native core. */
+  public static String nativeVersion() {
+    return NativeLibrary.version();
+  }
+
+  /** Bounds the threads of the native BLAS (n &gt;= 1). */
+  public static void setThreads(int n) {
+    NativeLibrary.ensureLoaded();
+    NativeLibrary.check(Ntk4jNative.ntk4j_set_num_threads(n), "set threads");
+  }
+
+  /** Threads the native BLAS uses. */
+  public static int threads() {
+    NativeLibrary.ensureLoaded();
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment out = a.allocate(ValueLayout.JAVA_INT);
+      NativeLibrary.check(Ntk4jNative.ntk4j_get_num_threads(out), "threads");
+      return out.get(ValueLayout.JAVA_INT, 0);
+    }
+  }
+
+  /** DGEMM rate (GFLOP/s) of n x n products through the core's OpenBLAS, best of {@code repeats}. */
+  public static double dgemmGflops(int n, int repeats) {
+    NativeLibrary.ensureLoaded();
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment out = a.allocate(ValueLayout.JAVA_DOUBLE);
+      NativeLibrary.check(Ntk4jNative.ntk4j_dgemm_gflops(n, repeats, out), "dgemm rate");
+      return out.get(ValueLayout.JAVA_DOUBLE, 0);
+    }
+  }
+}

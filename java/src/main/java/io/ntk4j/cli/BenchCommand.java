@@ -1,0 +1,214 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.CellKind;
+import io.ntk4j.Model;
+import io.ntk4j.Ntk4j;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.io.ModelDirectory;
+import io.ntk4j.io.Npy;
+import io.ntk4j.spectral.EigenResult;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.EigsOptions;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ntk4j bench}: the performance figures of README, measured side by side in one run (these
+ * machines are shared and noisy, so only ratios within a run are meaningful):
+ * (a) the DGEMM rate through the core's OpenBLAS, (b) the block NTK_S apply rate at rnn_leaky
+ * B=32, T=100, H=256, N=3, k=16 as GFLOP/s and as a fraction of (a), (c) top-10 NTK_S eigenvalues
+ * at rnn_leaky B=32, T=100, H=128, N=3, and (d) the same eigenvalues by the NumPy/SciPy peer
+ * (stored Jacobians, ARPACK one vector at a time) when its script is available.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measures DGEMM, the block NTK_S apply rate and top-10 NTK_S eigenvalues (vs the NumPy peer).")
+final class BenchCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--peer", paramLabel = "numpy_peer.py",
+      description = "the NumPy/SciPy peer script (default: ../shared/bench/numpy_peer.py next to the repository, if present)")
+  Path peer;
+
+  @Option(names = "--no-peer", description = "skip the NumPy/SciPy comparison") boolean noPeer;
+
+  @Option(names = "--native", description = "run the native Google Benchmark executable instead")
+  boolean nativeBench;
+
+  @Option(names = "--repeats", defaultValue = "5", description = "timed repetitions of the apply (default ${DEFAULT-VALUE})")
+  int repeats;
+
+  @Option(names = "--json", description = "print one JSON object") boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (nativeBench) {
+      return runNative(out);
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    // (a) DGEMM
+    double dgemm = Ntk4j.dgemmGflops(2048, 3);
+    r.put("dgemm_gflops", dgemm);
+    r.put("threads", Ntk4j.threads());
+    // (b) block NTK_S apply
+    {
+      int b = 32, t = 100, h = 256, n = 3, k = 16;
+      Model m = leaky(h, n, 1.0, 1);
+      try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, gaussian(arena, 2, b, t, n))) {
+        Tensor q = gaussian(arena, 3, k, b, t, h), y = Tensor.allocate(arena, q.shape());
+        s.ntk().apply(q, y);  // warm-up
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < repeats; i++) {
+          long t0 = System.nanoTime();
+          s.ntk().apply(q, y);
+          best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        // GEMM flops per probe: P and P* one H x H product per step, K two per site.
+        double flops = k * (2 * 2.0 * h * h * b * (t - 1) + 2 * 2.0 * h * (h + n) * b * t);
+        r.put("ntk_apply_seconds", best);
+        r.put("ntk_apply_gflops", flops / best / 1e9);
+        r.put("ntk_apply_fraction_of_dgemm", flops / best / 1e9 / dgemm);
+      }
+    }
+    // (c) top-10 NTK_S eigenvalues, model written to disk so the peer can read the same one.
+    Path dir = Files.createTempDirectory("ntk4j-bench");
+    try {
+      int b = 32, t = 100, h = 128, n = 3;
+      Model m = leaky(h, n, 1.0, 4);
+      ModelDirectory.write(dir, m);
+      EigenResult eig;
+      double seconds;
+      try (Arena arena = Arena.ofConfined()) {
+        Tensor x = gaussian(arena, 5, b, t, n);
+        Npy.write(dir.resolve("inputs.npy"), x);
+        long t0 = System.nanoTime();
+        try (Session s = Session.open(m, x)) {
+          eig = Eigs.top(s.ntk(), EigsOptions.top(10));
+        }
+        seconds = (System.nanoTime() - t0) / 1e9;
+      }
+      r.put("top10_seconds", seconds);
+      r.put("top10_block_applies", eig.blockApplies());
+      r.put("top10_vector_applies", eig.vectorApplies());
+      r.put("top10_converged", eig.converged());
+      r.put("top10_eigenvalues", eig.values());
+      // (d) the peer
+      Path script = peer != null ? peer : defaultPeer();
+      if (!noPeer && script != null && Files.isRegularFile(script)) {
+        JsonNode p = runPeer(script, dir);
+        if (p != null) {
+          double peerSeconds = p.get("seconds_total").asDouble();
+          double maxRel = 0;
+          for (int i = 0; i < 10; i++) {
+            double want = p.get("eigenvalues").get(i).asDouble();
+            maxRel = Math.max(maxRel, Math.abs(eig.values()[i] - want) / Math.abs(want));
+          }
+          r.put("peer_seconds", peerSeconds);
+          r.put("peer_matvecs", p.get("matvecs").asLong());
+          r.put("speedup_vs_peer", peerSeconds / seconds);
+          r.put("eigenvalues_max_rel_diff_vs_peer", maxRel);
+        }
+      } else {
+        r.put("peer", "skipped (no numpy_peer.py; pass --peer)");
+      }
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+    if (json) {
+      out.println(new ObjectMapper().writeValueAsString(r));
+    } else {
+      out.printf("ntk4j bench (one run; compare ratios, not absolute times)%n");
+      out.printf("  (a) DGEMM 2048^3 through OpenBLAS: %.1f GFLOP/s (%s threads)%n", dgemm, r.get("threads"));
+      out.printf("  (b) NTK_S block apply, rnn_leaky B=32 T=100 H=256 N=3 k=16: %.3f s, %.1f GFLOP/s = %.0f%% of DGEMM%n",
+          r.get("ntk_apply_seconds"), r.get("ntk_apply_gflops"), 100 * (double) r.get("ntk_apply_fraction_of_dgemm"));
+      out.printf("  (c) top-10 NTK_S eigenvalues, rnn_leaky B=32 T=100 H=128 N=3: %.3f s (unroll + Lanczos), "
+          + "%d block applies / %d vectors, %d of 10 converged%n", r.get("top10_seconds"), r.get("top10_block_applies"),
+          r.get("top10_vector_applies"), r.get("top10_converged"));
+      if (r.containsKey("peer_seconds")) {
+        out.printf("  (d) NumPy/SciPy peer (stored Jacobians + ARPACK): %.3f s, %d matvecs -> ntk4j is %.1fx faster; "
+            + "eigenvalues agree to %.1e relative%n", r.get("peer_seconds"), r.get("peer_matvecs"),
+            r.get("speedup_vs_peer"), r.get("eigenvalues_max_rel_diff_vs_peer"));
+      } else {
+        out.printf("  (d) NumPy/SciPy peer: %s%n", r.getOrDefault("peer", "failed (see stderr)"));
+      }
+    }
+    return Main.EXIT_OK;
+  }
+
+  private static Path defaultPeer() {
+    String root = System.getProperty("ntk4j.root");
+    Path base = root != null ? Path.of(root) : Path.of("").toAbsolutePath();
+    Path p = base.resolve("../shared/bench/numpy_peer.py").normalize();
+    return Files.isRegularFile(p) ? p : null;
+  }
+
+  private JsonNode runPeer(Path script, Path dir) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("python3", script.toString(), "spectrum", "--model", dir.toString(),
+        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK", "--top", "10"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
+      spec.commandLine().getErr().println("ntk4j bench: the NumPy peer failed: " + stderr.strip());
+      return null;
+    }
+    String last = stdout.strip().lines().reduce((a, b) -> b).orElse("{}");
+    return new ObjectMapper().readTree(last);
+  }
+
+  private int runNative(PrintWriter out) throws Exception {
+    String lib = System.getProperty("ntk4j.library", "");
+    Path exe = lib.isEmpty() ? null : Path.of(lib).getParent().resolve("bench/ntk4j_native_bench");
+    if (exe == null || !Files.isExecutable(exe)) {
+      throw new io.ntk4j.InvalidInputException("native benchmark executable not found (" + exe
+          + "); it is built by ./ntk4j with Debian's libbenchmark-dev");
+    }
+    Process p = new ProcessBuilder(exe.toString()).inheritIO().start();
+    return p.waitFor() == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
+  }
+
+  static Model leaky(int h, int n, double dt, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[] wih = new double[h * n], whh = new double[h * h];
+    for (int i = 0; i < wih.length; i++) {
+      wih[i] = rng.nextGaussian() / Math.sqrt(n);
+    }
+    for (int i = 0; i < whh.length; i++) {
+      whh[i] = rng.nextGaussian() / Math.sqrt(h);
+    }
+    Map<String, double[]> p = new LinkedHashMap<>();
+    p.put("weight_ih", wih);
+    p.put("weight_hh", whh);
+    return Model.of(CellKind.RNN_LEAKY, h, n, dt, false, p);
+  }
+
+  static Tensor gaussian(Arena arena, long seed, long... shape) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    Tensor t = Tensor.allocate(arena, shape);
+    for (long i = 0; i < t.size(); i++) {
+      t.setFlat(i, rng.nextGaussian());
+    }
+    return t;
+  }
+}
