@@ -200,6 +200,15 @@ int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
                    double* residuals, double* vectors, ntk4j_eigs_info* info);
 
 /*
+ * Top-k eigenpairs of the Gram operator A A* of any operator A (e.g. NTK_S = J J^T with
+ * J = P J_theta, K = J_theta J_theta^T), by block Lanczos on the smaller of A A* and A* A (same
+ * nonzero eigenvalues); eigenvectors (k x rows) are those of A A*, and residuals are A A*'s own.
+ * Same options, outputs and diagnostics as ntk4j_eigs.
+ */
+int32_t ntk4j_eigs_gram(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                        double* residuals, double* vectors, ntk4j_eigs_info* info);
+
+/*
  * All eigenvalues (descending) of a symmetric operator, exactly: the dense matrix is formed by
  * block applies on the identity and diagonalized by LAPACK (dsyevd). For n <= 20000.
  * values[n]; vectors[n, n] (row i = eigenvector i) only when non-NULL.

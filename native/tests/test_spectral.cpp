@@ -226,3 +226,40 @@ TEST(RandomizedSvd, BadRequests) {
 
 }  // namespace
 }  // namespace ntk4j::testing
+
+namespace ntk4j::testing {
+namespace {
+
+TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
+  Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 3, 2, 4, 6, "elman"};  // n = 72 states, 21 params
+  auto state = std::make_shared<SessionState>();
+  state->model = build(c, random_params(c, 8));
+  const auto x = random_vector(c.B * c.T * c.N, 9);
+  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto j = linalg::compose(session_operator(state, NTK4J_OP_P), session_operator(state, NTK4J_OP_JTHETA));
+  auto ntk = session_operator(state, NTK4J_OP_NTK);
+  std::vector<double> exact;
+  spectral::dense_symmetric_eigen(ntk->rows(), linalg::to_dense(*ntk), exact, nullptr);
+  spectral::EigsOptions o;
+  o.k = 6;
+  auto r = spectral::gram_top(j, o, true);
+  ASSERT_EQ(r.converged, 6);
+  const Index n = ntk->rows();
+  std::vector<double> au(size_t(6 * n));
+  ntk->apply(r.vectors.data(), 6, au.data());
+  for (Index i = 0; i < 6; ++i) {
+    EXPECT_NEAR(r.values[size_t(i)], exact[size_t(i)], 1e-10 * exact[0]);
+    double res = 0;
+    for (Index t = 0; t < n; ++t)
+      res += std::pow(au[size_t(i * n + t)] - r.values[size_t(i)] * r.vectors[size_t(i * n + t)], 2);
+    EXPECT_LE(std::sqrt(res), 1e-10 * exact[0]);  // eigenvectors of NTK_S itself
+  }
+  // Asking for more than the parameter count falls back to the state-space side (zeros included).
+  o.k = 25;
+  auto all = spectral::gram_top(j, o, false);
+  EXPECT_EQ(all.converged, 25);
+  for (Index i = 21; i < 25; ++i) EXPECT_NEAR(all.values[size_t(i)], 0.0, 1e-10 * exact[0]);
+}
+
+}  // namespace
+}  // namespace ntk4j::testing

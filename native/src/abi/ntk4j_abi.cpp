@@ -140,6 +140,34 @@ void require_symmetric(const ntk4j::linalg::LinearOperator& op) {
          "); eigenvalues need a symmetric operator, e.g. its Gram A A*");
 }
 
+int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
+                  double* vectors, ntk4j_eigs_info* info, bool gram) {
+  return guard([&] {
+    require(a, "operator");
+    require(options, "options");
+    require(values, "values");
+    require(residuals, "residuals");
+    ntk4j::spectral::EigsOptions o;
+    o.k = options->k;
+    if (options->block != 0) o.block = options->block;
+    if (options->max_basis != 0) o.max_basis = options->max_basis;
+    if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->seed != 0) o.seed = options->seed;
+    if (options->block < 0 || options->max_basis < 0 || options->max_restarts < 0)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
+    if (options->tol < 0 || std::isnan(options->tol))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
+    if (!gram) require_symmetric(*a->op);
+    auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
+                  : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
+    std::copy(r.values.begin(), r.values.end(), values);
+    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
+    if (vectors) std::copy(r.vectors.begin(), r.vectors.end(), vectors);
+    if (info) *info = {r.converged, r.block_applies, r.vector_applies, r.restarts, r.block, r.basis};
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -409,29 +437,12 @@ void ntk4j_operator_destroy(ntk4j_operator* a) { delete a; }
 
 int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
                    double* residuals, double* vectors, ntk4j_eigs_info* info) {
-  return guard([&] {
-    require(a, "operator");
-    require(options, "options");
-    require(values, "values");
-    require(residuals, "residuals");
-    ntk4j::spectral::EigsOptions o;
-    o.k = options->k;
-    if (options->block != 0) o.block = options->block;
-    if (options->max_basis != 0) o.max_basis = options->max_basis;
-    if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
-    if (options->tol != 0.0) o.tol = options->tol;
-    if (options->seed != 0) o.seed = options->seed;
-    if (options->block < 0 || options->max_basis < 0 || options->max_restarts < 0)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
-    if (options->tol < 0 || std::isnan(options->tol))
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
-    require_symmetric(*a->op);
-    auto r = ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
-    std::copy(r.values.begin(), r.values.end(), values);
-    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
-    if (vectors) std::copy(r.vectors.begin(), r.vectors.end(), vectors);
-    if (info) *info = {r.converged, r.block_applies, r.vector_applies, r.restarts, r.block, r.basis};
-  });
+  return eigs_impl(a, options, values, residuals, vectors, info, false);
+}
+
+int32_t ntk4j_eigs_gram(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                        double* residuals, double* vectors, ntk4j_eigs_info* info) {
+  return eigs_impl(a, options, values, residuals, vectors, info, true);
 }
 
 int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors) {

@@ -250,3 +250,58 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
 }
 
 }  // namespace ntk4j::spectral
+
+namespace ntk4j::spectral {
+
+EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool want_vectors) {
+  const auto big = linalg::gram(a);
+  const Index n = a->rows(), m = a->cols();
+  if (m >= n || o.k > m) return lanczos_top(*big, o, want_vectors);
+  EigsOptions small_o = o;
+  small_o.tol = o.tol * 0.1;  // the map back to A A* may amplify residuals by sqrt(lambda_max / lambda)
+  const auto small = linalg::gram(linalg::adjoint(a));  // A* A
+  EigsResult s = lanczos_top(*small, small_o, true);
+  const Index k = o.k;
+  const double top = std::abs(s.values[0]);
+  for (double v : s.values)
+    if (!(v > 1e-12 * top)) {  // a zero eigenvalue: no vector to map back
+      EigsResult r = lanczos_top(*big, o, want_vectors);
+      r.vector_applies += s.vector_applies;
+      r.block_applies += s.block_applies;
+      return r;
+    }
+  // u_i = A v_i / sqrt(lambda_i), then the true residuals ||A A* u_i - lambda_i u_i||.
+  std::vector<double> u(static_cast<size_t>(k * n)), au(static_cast<size_t>(k * n));
+  linalg::checked_apply(*a, s.vectors.data(), k, u.data());
+  for (Index i = 0; i < k; ++i) {
+    double norm = 0;
+    for (Index j = 0; j < n; ++j) norm += u[static_cast<size_t>(i * n + j)] * u[static_cast<size_t>(i * n + j)];
+    const double scale = 1.0 / std::sqrt(norm);  // = 1/sqrt(lambda_i) up to round-off
+    for (Index j = 0; j < n; ++j) u[static_cast<size_t>(i * n + j)] *= scale;
+  }
+  linalg::checked_apply(*big, u.data(), k, au.data());
+  EigsResult r = s;
+  r.converged = 0;
+  double scale = 0;
+  for (double v : s.values) scale = std::max(scale, std::abs(v));
+  for (Index i = 0; i < k; ++i) {
+    double res = 0;
+    const double li = s.values[static_cast<size_t>(i)];
+    for (Index j = 0; j < n; ++j) {
+      const double d = au[static_cast<size_t>(i * n + j)] - li * u[static_cast<size_t>(i * n + j)];
+      res += d * d;
+    }
+    r.residuals[static_cast<size_t>(i)] = std::sqrt(res);
+    if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
+  }
+  // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*).
+  r.vector_applies = s.vector_applies + k;
+  r.block_applies = s.block_applies + 1;
+  if (want_vectors)
+    r.vectors = std::move(u);
+  else
+    r.vectors.clear();
+  return r;
+}
+
+}  // namespace ntk4j::spectral

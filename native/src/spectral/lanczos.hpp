@@ -44,3 +44,15 @@ void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& 
 void gaussian_fill(double* x, Index n, std::uint64_t seed);
 
 }  // namespace ntk4j::spectral
+
+namespace ntk4j::spectral {
+
+// Top-k eigenpairs of the Gram operator A A* (e.g. NTK_S = J J^T with J = P J_theta, or
+// K = J_theta J_theta^T), computed on the smaller side: when A has fewer columns than rows, block
+// Lanczos runs on A* A (same nonzero eigenvalues, much shorter vectors), and the eigenvectors of
+// A A* are recovered as u = A v / sqrt(lambda). Residuals are those of A A* itself, recomputed
+// with one extra block apply; zero eigenvalues (which the small side cannot map back) fall back
+// to Lanczos on A A* directly.
+EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& options, bool want_vectors);
+
+}  // namespace ntk4j::spectral

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ntk4j.CellKind;
 import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
 import io.ntk4j.Ntk4j;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
@@ -98,8 +99,8 @@ final class BenchCommand implements Callable<Integer> {
         Tensor x = gaussian(arena, 5, b, t, n);
         Npy.write(dir.resolve("inputs.npy"), x);
         long t0 = System.nanoTime();
-        try (Session s = Session.open(m, x)) {
-          eig = Eigs.top(s.ntk(), EigsOptions.top(10));
+        try (Session s = Session.open(m, x); NativeOperator j = s.P().compose(s.jtheta())) {
+          eig = Eigs.topOfGram(j, EigsOptions.top(10));  // NTK_S = J J^T, J = P J_theta
         }
         seconds = (System.nanoTime() - t0) / 1e9;
       }

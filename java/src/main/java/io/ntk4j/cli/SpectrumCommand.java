@@ -111,6 +111,20 @@ final class SpectrumCommand implements Callable<Integer> {
         residuals = r.residuals();
         converged = r.converged();
         applies = r.applies();
+      } else if (!kind.equals("PPT")) {
+        // NTK_S = J J^T (J = P J_theta) and K = J_theta J_theta^T: Lanczos on the smaller side.
+        EigenResult r;
+        if (kind.equals("NTK")) {
+          try (NativeOperator j = s.P().compose(s.jtheta())) {
+            r = Eigs.topOfGram(j, o);
+          }
+        } else {
+          r = Eigs.topOfGram(s.jtheta(), o);
+        }
+        values = r.values();
+        residuals = r.residuals();
+        converged = r.converged();
+        applies = r.vectorApplies();
       } else {
         EigenResult r = Eigs.top(a, o);
         values = r.values();

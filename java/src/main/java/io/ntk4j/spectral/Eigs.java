@@ -31,6 +31,26 @@ public final class Eigs {
 
   /** Top-k eigenpairs of a symmetric operator by randomized block Lanczos. */
   public static EigenResult top(LinearOperator a, EigsOptions o) {
+    return lanczos(a, o, false);
+  }
+
+  /**
+   * Top-k eigenpairs of the Gram operator A A* of any operator A, by block Lanczos on the smaller
+   * of A A* and A* A (the same nonzero eigenvalues): NTK_S = J J^T with J = P J_theta, or
+   * K = J_theta J_theta^T, in parameter space when there are fewer parameters than states.
+   * Eigenvectors and residuals are those of A A*.
+   *
+   * {@snippet :
+   * try (NativeOperator j = session.P().compose(session.jtheta())) {
+   *   EigenResult ntkTop = Eigs.topOfGram(j, EigsOptions.top(10));   // eigenvalues of NTK_S
+   * }
+   * }
+   */
+  public static EigenResult topOfGram(LinearOperator a, EigsOptions o) {
+    return lanczos(a, o, true);
+  }
+
+  private static EigenResult lanczos(LinearOperator a, EigsOptions o, boolean gram) {
     return NativeOperator.with(a, op -> {
       if (o.k() > op.rows()) {
         throw new InvalidInputException("k = " + o.k() + " eigenpairs requested but " + op + " has dimension " + op.rows());
@@ -52,8 +72,9 @@ public final class Eigs {
           vectors = Tensor.allocate(vecArena, o.k(), op.rows());
         }
         MemorySegment info = ntk4j_eigs_info.allocate(tmp);
-        checkOp(Ntk4jNative.ntk4j_eigs(op.handle(), opts, values, residuals,
-            vectors == null ? MemorySegment.NULL : vectors.segment(), info), "eigenvalues of " + op);
+        MemorySegment vec = vectors == null ? MemorySegment.NULL : vectors.segment();
+        checkOp(gram ? Ntk4jNative.ntk4j_eigs_gram(op.handle(), opts, values, residuals, vec, info)
+            : Ntk4jNative.ntk4j_eigs(op.handle(), opts, values, residuals, vec, info), "eigenvalues of " + op);
         return new EigenResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
             vectors, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.block_applies(info),
             ntk4j_eigs_info.vector_applies(info), ntk4j_eigs_info.restarts(info), (int) ntk4j_eigs_info.block(info),

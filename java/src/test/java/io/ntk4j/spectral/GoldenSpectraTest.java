@@ -39,6 +39,11 @@ class GoldenSpectraTest {
       check(Eigs.top(s.K(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K");
       check(Eigs.top(ppt, EigsOptions.top(10)), Npy.read(dir.resolve("eig_PPt.npy"), arena), c + " P P*");
       check(Eigs.top(s.ntk(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S");
+      // Through the Gram form on the smaller side: NTK_S = J J^T (J = P J_theta), K = J_theta J_theta^T.
+      try (NativeOperator j = s.P().compose(s.jtheta())) {
+        check(Eigs.topOfGram(j, EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S via J*J");
+      }
+      check(Eigs.topOfGram(s.jtheta(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K via J_theta*J_theta");
       // The exact (dense) path reproduces the whole spectrum.
       double[] all = Eigs.exact(s.ntk());
       Tensor want = Npy.read(dir.resolve("eig_NTK.npy"), arena);

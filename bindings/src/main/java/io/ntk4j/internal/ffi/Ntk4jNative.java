@@ -1656,6 +1656,71 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_eigs_gram {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_eigs_gram");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_gram(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_eigs_gram$descriptor() {
+        return ntk4j_eigs_gram.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_gram(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MethodHandle ntk4j_eigs_gram$handle() {
+        return ntk4j_eigs_gram.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_gram(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static MemorySegment ntk4j_eigs_gram$address() {
+        return ntk4j_eigs_gram.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_eigs_gram(const ntk4j_operator *a, const ntk4j_eigs_options *options, double *values, double *residuals, double *vectors, ntk4j_eigs_info *info)
+     * }
+     */
+    public static int ntk4j_eigs_gram(MemorySegment a, MemorySegment options, MemorySegment values, MemorySegment residuals, MemorySegment vectors, MemorySegment info) {
+        var mh$ = ntk4j_eigs_gram.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_eigs_gram", a, options, values, residuals, vectors, info);
+            }
+            return (int)mh$.invokeExact(a, options, values, residuals, vectors, info);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_eigs_dense {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,
