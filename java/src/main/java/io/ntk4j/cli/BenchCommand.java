@@ -51,6 +51,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--native", description = "run the native Google Benchmark executable instead")
   boolean nativeBench;
 
+  @Option(names = "--jmh", description = "run the JMH benchmarks (Java-to-native call overhead, small applies) instead")
+  boolean jmh;
+
   @Option(names = "--repeats", defaultValue = "5", description = "timed repetitions of the apply (default ${DEFAULT-VALUE})")
   int repeats;
 
@@ -61,6 +64,9 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (nativeBench) {
       return runNative(out);
+    }
+    if (jmh) {
+      return runJmh();
     }
     Map<String, Object> r = new LinkedHashMap<>();
     // (a) DGEMM
@@ -186,6 +192,23 @@ final class BenchCommand implements Callable<Integer> {
           + "); it is built by ./ntk4j with Debian's libbenchmark-dev");
     }
     Process p = new ProcessBuilder(exe.toString()).inheritIO().start();
+    return p.waitFor() == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
+  }
+
+  private int runJmh() throws Exception {
+    String root = System.getProperty("ntk4j.root", ".");
+    Path target = Path.of(root, "java", "target");
+    if (!Files.isDirectory(target.resolve("test-classes")) || !Files.isDirectory(target.resolve("test-lib"))) {
+      throw new io.ntk4j.InvalidInputException("JMH classes not built under " + target + " (run ./ntk4j test once)");
+    }
+    String cp = String.join(java.io.File.pathSeparator, target.resolve("test-classes").toString(),
+        target.resolve("classes").toString(), target.resolve("test-lib").toString() + "/*",
+        target.resolve("lib").toString() + "/*");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
+        "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""), "-cp", cp, "org.openjdk.jmh.Main",
+        "io.ntk4j.bench.*", "-jvmArgsAppend", "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""))
+        .inheritIO().start();
     return p.waitFor() == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
   }
 
