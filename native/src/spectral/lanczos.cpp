@@ -151,7 +151,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0");
   const Index k = o.k;
   const Index b = std::min(n, o.block > 0 ? o.block : std::max<Index>(k, 4));
-  Index cap = o.max_basis > 0 ? o.max_basis : k + 4 * b;
+  Index cap = o.max_basis > 0 ? o.max_basis : k + 6 * b;
   cap = std::min(n, std::max(cap, k + b));
   if (o.max_basis > 0 && o.max_basis < std::min(n, k + b))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "max_basis = ", o.max_basis, " must be >= k + block = ", k + b);

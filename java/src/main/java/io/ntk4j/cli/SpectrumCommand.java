@@ -56,6 +56,13 @@ final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--tol", defaultValue = "1e-10", description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
   double tol;
 
+  @Option(names = "--block", defaultValue = "0", description = "Lanczos block size (0: max(k, 4), safe for repeated "
+      + "eigenvalues; smaller blocks need fewer applies when the top eigenvalues are simple)")
+  int block;
+
+  @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: k + 6 * block)")
+  int basis;
+
   @Option(names = "--probes", defaultValue = "300", description = "Hutch++ probes for the effective rank (default ${DEFAULT-VALUE})")
   long probes;
 
@@ -91,7 +98,7 @@ final class SpectrumCommand implements Callable<Integer> {
         default -> s.P();
       };
       LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
-      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed);
+      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
       double[] values, residuals;
       int converged;
       long applies;
