@@ -56,7 +56,8 @@ public final class TangentOperator implements LinearOperator {
     var handle = session.handle();
     long k = probes(in, inputShape(), "input");
     long kOut = probes(out, outputShape(), "output");
-    if (k != kOut || (in.rank() == inputShape().length) != (out.rank() == outputShape().length)) {
+    boolean singleIn = Arrays.equals(in.shape(), inputShape()), singleOut = Arrays.equals(out.shape(), outputShape());
+    if (k != kOut || singleIn != singleOut) {
       throw new InvalidInputException(
           this + ": output " + Arrays.toString(out.shape()) + " does not match input "
               + Arrays.toString(in.shape()) + " (expected " + Arrays.toString(outputShapeFor(in)) + ")");
@@ -120,6 +121,10 @@ public final class TangentOperator implements LinearOperator {
       return 1;
     }
     if (s.length == one.length + 1 && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), one) && s[0] > 0) {
+      return s[0];
+    }
+    // The LinearOperator block convention: [k, ...] holding k contiguous vectors (e.g. [k, n]).
+    if (s.length == 2 && s[0] > 0 && s[1] == Tensor.elementCount(one)) {
       return s[0];
     }
     throw new InvalidInputException(
