@@ -140,11 +140,16 @@ final class SpectrumCommand implements Callable<Integer> {
         applies = r.vectorApplies();
       }
       TraceEstimates tr = exact ? Eigs.exactTraces(sym) : Eigs.traces(sym, probes, seed);
+      // kpflow's effdim squares the operator first: PR(A^2) (DESIGN.md), reported alongside.
+      Estimate prKpflow;
+      try (NativeOperator sq = NativeOperator.with(sym, op -> op.compose(op))) {
+        prKpflow = exact ? Eigs.exactTraces(sq).effectiveRank() : Eigs.traces(sq, probes, seed).effectiveRank();
+      }
       PartialEffectiveDims dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
           Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
       PartialEffectiveDims dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
           Reduction.KPFLOW, exact, samples, deflation, seed);
-      applies += tr.effectiveRank().applies() + total(dims) + total(dimsK);
+      applies += tr.effectiveRank().applies() + 2 * prKpflow.applies() + total(dims) + total(dimsK);
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
       String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
@@ -163,6 +168,8 @@ final class SpectrumCommand implements Callable<Integer> {
         root.put("effective_rank", tr.effectiveRank().value());
         root.put("effective_rank_std_error", tr.effectiveRank().stdError());
         root.put("effective_rank_of", kind.equals("P") ? "PPt" : opName);
+        root.put("effective_rank_kpflow", prKpflow.value());
+        root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
         putDims(root.putObject("partial_effective_dims"), dims);
         putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
         root.put("applies", applies);
@@ -176,7 +183,8 @@ final class SpectrumCommand implements Callable<Integer> {
           out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
         }
         out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
-        out.printf("  effective rank of %s: %s%n", kind.equals("P") ? "PPt" : opName, fmt(tr.effectiveRank()));
+        out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.equals("P") ? "PPt" : opName,
+            fmt(tr.effectiveRank()), fmt(prKpflow));
         out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
             fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
         out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",

@@ -144,6 +144,32 @@ public final class Eigs {
     });
   }
 
+  /**
+   * Frobenius norm ||A||_F = sqrt(tr(A A*)) of any operator, by Hutch++ on its Gram with
+   * {@code probes} applies; the standard error is propagated from the trace's.
+   */
+  public static Estimate frobeniusNorm(LinearOperator a, long probes, long seed) {
+    return NativeOperator.with(a, op -> {
+      try (NativeOperator g = op.gram()) {
+        Estimate t = traces(g, probes, seed).trace();
+        double v = Math.sqrt(Math.max(t.value(), 0));
+        return new Estimate(v, v > 0 ? t.stdError() / (2 * v) : 0, t.applies());
+      }
+    });
+  }
+
+  /**
+   * kpflow's effective rank of a symmetric A: its {@code effdim} squares the operator first, so
+   * it is PR(A^2) = (tr A^2)^2 / tr(A^4) (DESIGN.md); estimated by Hutch++ on A^2.
+   */
+  public static Estimate effectiveRankKpflow(LinearOperator a, long probes, long seed) {
+    return NativeOperator.with(a, op -> {
+      try (NativeOperator sq = op.compose(op)) {
+        return traces(sq, probes, seed).effectiveRank();
+      }
+    });
+  }
+
   /** tr A, tr A^2 and PR(A) exactly (dense, n &lt;= 20000). */
   public static TraceEstimates exactTraces(LinearOperator a) {
     return NativeOperator.with(a, op -> {
