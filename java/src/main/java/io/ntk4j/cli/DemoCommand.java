@@ -138,6 +138,23 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf("  checks: adjoint <Pq,r> vs <q,P*r> rel. diff %.1e; NTK_S symmetry %.1e; |P^-1 P q - q| %.1e%n",
             adj, sym, inv / scale);
+
+        // The spectrum of NTK_S = J J^T (J = P J_theta), by block Lanczos on J^T J.
+        long t2 = System.nanoTime();
+        io.ntk4j.spectral.EigenResult top;
+        try (io.ntk4j.NativeOperator j = s.P().compose(s.jtheta())) {
+          top = io.ntk4j.spectral.Eigs.topOfGram(j, io.ntk4j.spectral.EigsOptions.top(5));
+        }
+        var pr = io.ntk4j.spectral.Eigs.traces(s.ntk(), 60, seed);
+        double eigMs = (System.nanoTime() - t2) / 1e6;
+        StringBuilder vals = new StringBuilder();
+        for (double v : top.values()) {
+          vals.append(String.format(" %.4e", v));
+        }
+        out.printf("  top-5 eigenvalues of NTK_S:%s (%d of 5 converged, %d applies)%n", vals, top.converged(),
+            top.vectorApplies());
+        out.printf("  effective rank of NTK_S (Hutch++, 60 probes): %.1f ± %.1f of %d dimensions; %.0f ms%n",
+            pr.effectiveRank().value(), pr.effectiveRank().stdError(), n, eigMs);
       }
     }
     return Main.EXIT_OK;

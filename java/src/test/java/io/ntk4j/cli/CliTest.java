@@ -96,6 +96,7 @@ class CliTest {
   void demoRunsAndItsChecksHold() {
     Result r = run("demo", "--probes", "4");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("NTK_S = P K P*").contains("Rayleigh quotients").contains("checks:");
+    assertThat(r.out()).contains("NTK_S = P K P*").contains("Rayleigh quotients").contains("checks:")
+        .contains("(5 of 5 converged").contains("effective rank of NTK_S");
   }
 }
