@@ -14,17 +14,6 @@
 namespace ntk4j::testing {
 namespace {
 
-// Q diag(d) Q^T with a random orthogonal Q.
-linalg::OperatorPtr prescribed(const std::vector<double>& d, unsigned seed) {
-  const Index n = static_cast<Index>(d.size());
-  auto g = random_vector(n * n, seed);
-  Eigen::MatrixXd m = Eigen::Map<Eigen::MatrixXd>(g.data(), n, n);
-  Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(m).householderQ();
-  Eigen::VectorXd dv = Eigen::Map<const Eigen::VectorXd>(d.data(), n);
-  Mat a = q * dv.asDiagonal() * q.transpose();
-  return linalg::dense(n, n, a.data(), "prescribed");
-}
-
 std::vector<double> sorted_desc(std::vector<double> d) {
   std::sort(d.begin(), d.end(), std::greater<>());
   return d;
@@ -36,7 +25,7 @@ TEST(Lanczos, PrescribedSpectrumWithRepeatedAndZeroEigenvalues) {
   std::copy(head.begin(), head.end(), d.begin());
   for (size_t i = 8; i < 150; ++i) d[i] = 0.5 * std::exp(-0.05 * double(i));  // decaying tail
   // the other 150 are exactly zero
-  auto a = prescribed(d, 1);
+  auto a = prescribed_spectrum(d, 1);
   spectral::EigsOptions o;
   o.k = 7;
   o.tol = 1e-10;
@@ -68,7 +57,7 @@ TEST(Lanczos, RankThreeOperatorAskedForTenEigenpairs) {
   d[0] = 4;
   d[1] = 2;
   d[2] = 1;
-  auto a = prescribed(d, 2);
+  auto a = prescribed_spectrum(d, 2);
   spectral::EigsOptions o;
   o.k = 10;
   auto r = spectral::lanczos_top(*a, o, false);
@@ -81,7 +70,7 @@ TEST(Lanczos, RankThreeOperatorAskedForTenEigenpairs) {
 }
 
 TEST(Lanczos, TinyOperatorIsSolvedExactly) {
-  auto a = prescribed({3, 1, 2}, 3);
+  auto a = prescribed_spectrum({3, 1, 2}, 3);
   spectral::EigsOptions o;
   o.k = 3;
   auto r = spectral::lanczos_top(*a, o, false);
@@ -95,7 +84,7 @@ TEST(Lanczos, NonConvergenceIsReportedNotHidden) {
   // A clustered spectrum, a tiny basis and no restarts: the top 5 cannot all converge.
   std::vector<double> d(2000);
   for (size_t i = 0; i < d.size(); ++i) d[i] = 1.0 / (1.0 + 0.001 * double(i));
-  auto a = prescribed(d, 4);
+  auto a = prescribed_spectrum(d, 4);
   spectral::EigsOptions o;
   o.k = 5;
   o.block = 2;
@@ -111,7 +100,7 @@ TEST(Lanczos, NonConvergenceIsReportedNotHidden) {
 }
 
 TEST(Lanczos, BadRequestsAreRefused) {
-  auto a = prescribed({1, 2, 3, 4}, 5);
+  auto a = prescribed_spectrum({1, 2, 3, 4}, 5);
   spectral::EigsOptions o;
   o.k = 5;
   try {

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <Eigen/QR>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "cells/model.hpp"
 #include "dynamics/trajectory.hpp"
+#include "linalg/linear_operator.hpp"
 
 namespace ntk4j::testing {
 
@@ -135,6 +137,17 @@ inline std::vector<double> one_step(const Model& m, const std::vector<double>& x
     for (Index t = 1; t < T; ++t)
       for (Index i = 0; i < H; ++i) h0[size_t((b * T + t) * H + i)] = hidden[size_t((b * T + t - 1) * H + i)];
   return unroll(m, x.data(), B * T, 1, h0.data()).hidden;
+}
+
+// Q diag(d) Q^T with a random orthogonal Q: an operator with a prescribed spectrum.
+inline linalg::OperatorPtr prescribed_spectrum(const std::vector<double>& d, unsigned seed) {
+  const Index n = static_cast<Index>(d.size());
+  auto g = random_vector(n * n, seed);
+  Eigen::MatrixXd m = Eigen::Map<Eigen::MatrixXd>(g.data(), n, n);
+  Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(m).householderQ();
+  Eigen::VectorXd dv = Eigen::Map<const Eigen::VectorXd>(d.data(), n);
+  Mat a = q * dv.asDiagonal() * q.transpose();
+  return linalg::dense(n, n, a.data(), "prescribed");
 }
 
 inline double max_rel(const Mat& a, const Mat& b) {

@@ -11,16 +11,6 @@
 namespace ntk4j::testing {
 namespace {
 
-linalg::OperatorPtr prescribed_spectrum(const std::vector<double>& d, unsigned seed) {
-  const Index n = static_cast<Index>(d.size());
-  auto g = random_vector(n * n, seed);
-  Eigen::MatrixXd m = Eigen::Map<Eigen::MatrixXd>(g.data(), n, n);
-  Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(m).householderQ();
-  Eigen::VectorXd dv = Eigen::Map<const Eigen::VectorXd>(d.data(), n);
-  Mat a = q * dv.asDiagonal() * q.transpose();
-  return linalg::dense(n, n, a.data(), "prescribed");
-}
-
 TEST(Traces, ExactEffectiveRankOfAKnownSpectrum) {
   std::vector<double> d(100, 0.0);
   for (size_t i = 0; i < 10; ++i) d[i] = 1.0 + double(i);  // 1..10, rest 0

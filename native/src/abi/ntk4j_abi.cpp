@@ -140,6 +140,14 @@ void require_symmetric(const ntk4j::linalg::LinearOperator& op) {
          "); eigenvalues need a symmetric operator, e.g. its Gram A A*");
 }
 
+// Option fields are >= 0 with 0 meaning "default".
+void check_options(const ntk4j_eigs_options& o) {
+  if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
+  if (o.tol < 0 || std::isnan(o.tol))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", o.tol);
+}
+
 int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
                   double* vectors, ntk4j_eigs_info* info, bool gram) {
   return guard([&] {
@@ -147,6 +155,7 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     require(options, "options");
     require(values, "values");
     require(residuals, "residuals");
+    check_options(*options);
     ntk4j::spectral::EigsOptions o;
     o.k = options->k;
     if (options->block != 0) o.block = options->block;
@@ -154,10 +163,6 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
     if (options->tol != 0.0) o.tol = options->tol;
     if (options->seed != 0) o.seed = options->seed;
-    if (options->block < 0 || options->max_basis < 0 || options->max_restarts < 0)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
-    if (options->tol < 0 || std::isnan(options->tol))
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
     if (!gram) require_symmetric(*a->op);
     auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
                   : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
@@ -469,10 +474,7 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     require(options, "options");
     require(values, "values");
     require(residuals, "residuals");
-    if (options->block < 0 || options->max_restarts < 0)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "oversampling (block) and max_restarts must be >= 0 (0 = default)");
-    if (options->tol < 0 || std::isnan(options->tol))
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", options->tol);
+    check_options(*options);
     ntk4j::spectral::SvdOptions o;
     o.k = options->k;
     if (options->block != 0) o.oversample = options->block;

@@ -95,6 +95,19 @@ public final class Tensor {
     return t;
   }
 
+  /**
+   * A tensor of independent N(0, scale^2) values from a seeded generator (reproducible: the same
+   * seed gives the same values).
+   */
+  public static Tensor gaussian(Arena arena, long seed, double scale, long... shape) {
+    Tensor t = allocate(arena, shape);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    for (long i = 0; i < t.size; i++) {
+      t.setFlat(i, scale * rng.nextGaussian());
+    }
+    return t;
+  }
+
   /** The off-heap memory (native order doubles, C order). */
   public MemorySegment segment() {
     return segment;

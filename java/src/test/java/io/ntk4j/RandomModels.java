@@ -24,12 +24,7 @@ final class RandomModels {
   }
 
   static Tensor gaussian(Arena arena, long seed, long... shape) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    Tensor t = Tensor.allocate(arena, shape);
-    for (long i = 0; i < t.size(); i++) {
-      t.setFlat(i, rng.nextGaussian());
-    }
-    return t;
+    return Tensor.gaussian(arena, seed, 1.0, shape);
   }
 
   static double dot(Tensor a, Tensor b) {

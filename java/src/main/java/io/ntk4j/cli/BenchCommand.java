@@ -239,11 +239,6 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static Tensor gaussian(Arena arena, long seed, long... shape) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    Tensor t = Tensor.allocate(arena, shape);
-    for (long i = 0; i < t.size(); i++) {
-      t.setFlat(i, rng.nextGaussian());
-    }
-    return t;
+    return Tensor.gaussian(arena, seed, 1.0, shape);
   }
 }

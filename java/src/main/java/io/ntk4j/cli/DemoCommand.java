@@ -78,11 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("ntk4j demo: %s on inputs [B=%d, T=%d, N=%d] (noisy sinusoids)%n", model, B, T, N);
         out.printf("  unrolled in %.1f ms; state space has B*T*H = %d dimensions%n", unrollMs, (long) B * T * H);
 
-        SplittableRandom rng = new SplittableRandom(seed + 2);
-        Tensor q = Tensor.allocate(arena, probes, B, T, H);
-        for (long i = 0; i < q.size(); i++) {
-          q.setFlat(i, rng.nextGaussian());
-        }
+        Tensor q = Tensor.gaussian(arena, seed + 2, 1.0, probes, B, T, H);
         Tensor y = Tensor.allocate(arena, q.shape());
         long t1 = System.nanoTime();
         s.ntk().apply(q, y);

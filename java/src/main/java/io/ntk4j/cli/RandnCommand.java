@@ -5,7 +5,6 @@ import io.ntk4j.io.Npy;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,13 +32,8 @@ final class RandnCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--shape dimensions must be > 0, got " + Arrays.toString(shape));
       }
     }
-    SplittableRandom rng = new SplittableRandom(seed);
     try (Arena arena = Arena.ofConfined()) {
-      Tensor t = Tensor.allocate(arena, shape);
-      for (long i = 0; i < t.size(); i++) {
-        t.setFlat(i, scale * rng.nextGaussian());
-      }
-      Npy.write(out, t);
+      Npy.write(out, Tensor.gaussian(arena, seed, scale, shape));
     }
     spec.commandLine().getOut().printf("wrote %s to %s%n", Arrays.toString(shape), out);
     return Main.EXIT_OK;

@@ -55,15 +55,9 @@ public class CallOverheadBenchmark {
     p.put("weight_ih", wih);
     p.put("weight_hh", whh);
     arena = Arena.ofConfined();
-    Tensor x = Tensor.allocate(arena, b, t, n);
-    for (long i = 0; i < x.size(); i++) {
-      x.setFlat(i, rng.nextGaussian());
-    }
+    Tensor x = Tensor.gaussian(arena, 2, 1.0, b, t, n);
     session = Session.open(Model.of(CellKind.RNN_LEAKY, h, n, 0.5, false, p), x);
-    q = Tensor.allocate(arena, b, t, h);
-    for (long i = 0; i < q.size(); i++) {
-      q.setFlat(i, rng.nextGaussian());
-    }
+    q = Tensor.gaussian(arena, 3, 1.0, b, t, h);
     y = Tensor.allocate(arena, b, t, h);
   }
 
