@@ -58,6 +58,10 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
                 tr.e.empty() ? nullptr : &tr.e[static_cast<size_t>(row * H)], dp.data());
     }
   }
+  if (m.kind == CellKind::RnnLeaky) {
+    tr.c_scalar = 1.0 - m.dt;
+    tr.d_scalar = m.dt;
+  }
   return tr;
 }
 

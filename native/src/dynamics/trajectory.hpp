@@ -3,6 +3,7 @@
 // Jacobians (memory O(B T (H + N)) besides the weights; DESIGN.md).
 #pragma once
 
+#include <limits>
 #include <vector>
 
 #include "cells/model.hpp"
@@ -14,6 +15,10 @@ struct Trajectory {
   Index B = 0, T = 0, H = 0, N = 0;
   std::vector<double> hidden;  // [B, T, H], h_1..h_T
   std::vector<double> c, e;    // [B, T, H] when the cell has them, else empty
+  // When c, or the hidden site's D, is the same number everywhere (rnn_leaky: 1 - dt and dt),
+  // that number, so that hot loops can skip reading the arrays; NaN otherwise.
+  double c_scalar = std::numeric_limits<double>::quiet_NaN();
+  double d_scalar = std::numeric_limits<double>::quiet_NaN();
   // Per site s: activity [B*T, dim_s] and D_s [B*T, rows_s], row (b*T + t) for step t (0-based,
   // i.e. the step that reads x[b,t] and h[b,t-1]).
   std::vector<std::vector<double>> act, d;

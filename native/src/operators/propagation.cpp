@@ -3,6 +3,7 @@
 //   J_t^T y = c_t (.) y + e_t (.) (W_hh^T [D_t[g] (.) y]_g)
 // with one GEMM for all k*B columns of a time step.
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "linalg/blas.hpp"
@@ -96,21 +97,100 @@ void copy_step(const Trajectory& tr, Index t, Index k, const double* q, double* 
 
 }  // namespace
 
+// P and P* fuse the elementwise work of a step into one pass per column: the output column is
+// written once (q + c y_prev + D u, no separate copy), and the input of the next step's GEMM
+// (e-scaled for P, D-scaled for P*) is produced while the column is still in cache.
 void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
-  StepScratch w(tr, k * tr.B);
-  const Index H = tr.H;
-  for (Index t = 0; t < tr.T; ++t) {
-    copy_step(tr, t, k, q, y);
-    if (t > 0) jacobian_step(tr, t, k, y + (t - 1) * H, 1.0, y + t * H, w);
+  const Model& m = *tr.model;
+  const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
+  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const bool has_e = !tr.e.empty(), has_c = !tr.c.empty();
+  const bool c_const = has_c && !std::isnan(tr.c_scalar), d_const = !std::isnan(tr.d_scalar);
+  const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
+  StepScratch w(tr, kB);
+  for (Index j = 0; j < kB; ++j) {  // t = 0: y_0 = q_0
+    col(y + j * ld, H) = col(q + j * ld, H);
+    if (has_e && T > 1)
+      col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>(((j % B) * T + 1) * H)], H) * col(y + j * ld, H);
+  }
+  for (Index t = 1; t < T; ++t) {
+    // u = W_hh v (v = e_t (.) y_{t-1}, or y_{t-1} itself viewed in place)
+    linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim,
+                 has_e ? w.v : y + (t - 1) * H, has_e ? H : ld, 0.0, w.u, rows);
+    for (Index j = 0; j < kB; ++j) {
+      const Index row = (j % B) * T + t;
+      double* yt = y + j * ld + t * H;
+      const auto yp = col(yt - H, H);
+      const double* u = w.u + j * rows;
+      auto out = col(yt, H);
+      if (d_const && s.groups == 1) {
+        if (c_const)
+          out = col(q + j * ld + t * H, H) + tr.c_scalar * yp + tr.d_scalar * col(u, H);
+        else if (has_c)
+          out = col(q + j * ld + t * H, H) + col(&tr.c[static_cast<size_t>(row * H)], H) * yp + tr.d_scalar * col(u, H);
+        else
+          out = col(q + j * ld + t * H, H) + tr.d_scalar * col(u, H);
+      } else {
+        const double* d = &dsite[static_cast<size_t>(row * rows)];
+        if (has_c)
+          out = col(q + j * ld + t * H, H) + col(&tr.c[static_cast<size_t>(row * H)], H) * yp + col(d, H) * col(u, H);
+        else
+          out = col(q + j * ld + t * H, H) + col(d, H) * col(u, H);
+        for (Index g = 1; g < s.groups; ++g) out += col(d + g * H, H) * col(u + g * H, H);
+      }
+      if (has_e && t + 1 < T)
+        col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>((row + 1) * H)], H) * out;
+    }
   }
 }
 
 void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y) {
-  StepScratch w(tr, k * tr.B);
-  const Index H = tr.H;
-  for (Index t = tr.T - 1; t >= 0; --t) {
-    copy_step(tr, t, k, q, y);
-    if (t + 1 < tr.T) jacobian_adjoint_step(tr, t + 1, k, y + (t + 1) * H, 1.0, y + t * H, w);
+  const Model& m = *tr.model;
+  const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
+  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const bool has_e = !tr.e.empty(), has_c = !tr.c.empty();
+  const bool c_const = has_c && !std::isnan(tr.c_scalar), d_const = !std::isnan(tr.d_scalar) && s.groups == 1;
+  const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
+  StepScratch w(tr, kB);
+  // S = D_t^T y_t (rows per column) for the step that uses J_t^T; with constant D, S = y itself.
+  auto scale_site = [&](Index j, Index row, const double* yt) {
+    double* u = w.u + j * rows;
+    if (d_const) {
+      col(u, H) = tr.d_scalar * col(yt, H);
+      return;
+    }
+    const double* d = &dsite[static_cast<size_t>(row * rows)];
+    for (Index g = 0; g < s.groups; ++g) col(u + g * H, H) = col(d + g * H, H) * col(yt, H);
+  };
+  for (Index j = 0; j < kB; ++j) {  // t = T-1: y = q
+    col(y + j * ld + (T - 1) * H, H) = col(q + j * ld + (T - 1) * H, H);
+    if (T > 1) scale_site(j, (j % B) * T + T - 1, y + j * ld + (T - 1) * H);
+  }
+  for (Index t = T - 2; t >= 0; --t) {
+    // v = W_hh^T S_{t+1}
+    linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim, w.u, rows, 0.0, w.v, H);
+    for (Index j = 0; j < kB; ++j) {
+      const Index next = (j % B) * T + t + 1;
+      double* yt = y + j * ld + t * H;
+      const auto yn = col(yt + H, H);
+      const auto v = col(w.v + j * H, H);
+      auto out = col(yt, H);
+      const auto qt = col(q + j * ld + t * H, H);
+      if (has_e) {
+        const auto e = col(&tr.e[static_cast<size_t>(next * H)], H);
+        if (c_const)
+          out = qt + e * v + tr.c_scalar * yn;
+        else if (has_c)
+          out = qt + e * v + col(&tr.c[static_cast<size_t>(next * H)], H) * yn;
+        else
+          out = qt + e * v;
+      } else if (has_c) {
+        out = qt + v + col(&tr.c[static_cast<size_t>(next * H)], H) * yn;
+      } else {
+        out = qt + v;
+      }
+      if (t > 0) scale_site(j, next - 1, yt);
+    }
   }
 }
 
