@@ -147,6 +147,43 @@ class OperatorAlgebraTest {
   }
 
   @Test
+  void operatorsOutliveTheSessionTheyCameFrom() {
+    Path dir = TestPaths.golden("rnn_leaky_dt1");
+    try (Arena arena = Arena.ofConfined()) {
+      Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+      NativeOperator ntk = s.ntk().toNative();
+      s.close();
+      assertThatThrownBy(s::ntk).isInstanceOf(IllegalStateException.class);
+      // The native state is shared: the operator still applies and still gives the golden product.
+      Tensor q = Npy.read(dir.resolve("q.npy"), arena).reshape(1, 90);
+      Tensor out = Tensor.allocate(arena, 1, 90);
+      ntk.apply(q, out);
+      assertThat(Tensor.relativeError(out, Npy.read(dir.resolve("NTK_q.npy"), arena))).isLessThan(1e-14);
+      ntk.close();
+      assertThatThrownBy(() -> ntk.apply(q, out)).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void javaOperatorsCanBeUsedFromSeveralThreads() throws Exception {
+    AtomicLong calls = new AtomicLong();
+    LinearOperator d = diagonal(300, calls);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      var futures = new java.util.ArrayList<java.util.concurrent.Future<double[]>>();
+      for (int i = 0; i < 6; i++) {
+        int seed = i;
+        futures.add(pool.submit(() -> Eigs.top(d, EigsOptions.top(3).withSeed(seed + 1)).values()));
+      }
+      for (var f : futures) {
+        assertThat(f.get()).containsExactly(new double[] {300, 299, 298}, within(1e-8));
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void randomizedTracesAgreeWithExactOnALargerOperator() {
     SplittableRandom rng = new SplittableRandom(3);
     double[] d = new double[800];
