@@ -2,7 +2,6 @@ package io.ntk4j;
 
 import io.ntk4j.io.ModelDirectory;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,10 +173,6 @@ public final class Model {
   /** Read-only view used by the native bridge (no copy). */
   double[] parameterUnsafe(String name) {
     return parameters.get(name);
-  }
-
-  List<String> names() {
-    return new ArrayList<>(parameters.keySet());
   }
 
   @Override
