@@ -151,7 +151,11 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0");
   const Index k = o.k;
   const Index b = std::min(n, o.block > 0 ? o.block : std::max<Index>(k, 4));
-  Index cap = o.max_basis > 0 ? o.max_basis : k + 6 * b;
+  // Default basis k + 6b, shrunk (down to k + 2b) so that V and AV stay within ~2 GiB for very
+  // long state vectors; an explicit max_basis is taken as given.
+  constexpr double kBasisBudgetBytes = 2.0 * 1024 * 1024 * 1024;
+  const Index affordable = static_cast<Index>(kBasisBudgetBytes / (2.0 * sizeof(double) * double(n)));
+  Index cap = o.max_basis > 0 ? o.max_basis : std::max(k + 2 * b, std::min(k + 6 * b, affordable));
   cap = std::min(n, std::max(cap, k + b));
   if (o.max_basis > 0 && o.max_basis < std::min(n, k + b))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "max_basis = ", o.max_basis, " must be >= k + block = ", k + b);
