@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
     subcommands = {DemoCommand.class, ApplyCommand.class, SpectrumCommand.class, BenchCommand.class, CompareCommand.class,
-      InitModelCommand.class,
+      TrainCommand.class, InitModelCommand.class,
       RandnCommand.class},
     exitCodeOnInvalidInput = Main.EXIT_USAGE,
     exitCodeListHeading = "%nExit codes:%n",

@@ -118,6 +118,40 @@ public final class ModelDirectory {
     }
   }
 
+  /**
+   * The optional readout of a model directory ({@code readout_weight.npy} [O, H] and
+   * {@code readout_bias.npy} [O]), or null when neither file is there.
+   */
+  public static io.ntk4j.training.Readout readReadout(Path dir, int hiddenSize) {
+    Path w = dir.resolve("readout_weight.npy"), b = dir.resolve("readout_bias.npy");
+    if (!Files.exists(w) && !Files.exists(b)) {
+      return null;
+    }
+    if (!Files.exists(w) || !Files.exists(b)) {
+      throw new ModelFormatException(dir + ": a readout needs both readout_weight.npy and readout_bias.npy");
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor wt = Npy.read(w, arena), bt = Npy.read(b, arena);
+      if (wt.rank() != 2 || wt.dim(1) != hiddenSize || bt.rank() != 1 || bt.dim(0) != wt.dim(0)) {
+        throw new ModelFormatException(dir + ": readout_weight.npy must be [O, " + hiddenSize
+            + "] and readout_bias.npy [O], got " + Arrays.toString(wt.shape()) + " and " + Arrays.toString(bt.shape()));
+      }
+      return new io.ntk4j.training.Readout((int) wt.dim(0), hiddenSize, wt.toArray(), bt.toArray());
+    }
+  }
+
+  /** Writes a model directory with its readout (readout_weight.npy, readout_bias.npy). */
+  public static void write(Path dir, Model model, io.ntk4j.training.Readout readout) {
+    write(dir, model);
+    if (readout != null) {
+      try (Arena arena = Arena.ofConfined()) {
+        Npy.write(dir.resolve("readout_weight.npy"),
+            Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
+        Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
+      }
+    }
+  }
+
   /** Writes a model directory (model.json and one .npy per parameter), each file atomically. */
   public static void write(Path dir, Model model) {
     try {

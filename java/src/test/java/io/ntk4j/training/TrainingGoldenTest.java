@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The three torch.optim trajectories of tests/golden/training reproduced: step-0 gradients and
  * every loss to 1e-10 relative, final parameters to 1e-9.
  */
-class TrainingGoldenTest {
+public class TrainingGoldenTest {
   static Stream<String> cases() {
     return Stream.of("elman_output_sgd", "gru_output_adam", "elman_state_whh_momentum");
   }
@@ -75,7 +75,7 @@ class TrainingGoldenTest {
     }
   }
 
-  static double relative(double[] a, double[] b) {
+  public static double relative(double[] a, double[] b) {
     double d = 0, s = 0;
     for (int i = 0; i < a.length; i++) {
       d = Math.max(d, Math.abs(a[i] - b[i]));

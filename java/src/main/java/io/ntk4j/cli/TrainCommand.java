@@ -1,0 +1,141 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.Model;
+import io.ntk4j.NumericalException;
+import io.ntk4j.io.ModelDirectory;
+import io.ntk4j.io.Npy;
+import io.ntk4j.training.Loss;
+import io.ntk4j.training.Optimizer;
+import io.ntk4j.training.Readout;
+import io.ntk4j.training.Trainer;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ntk4j train}: gradient descent through the exact operators, torch.optim semantics. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {
+      "Trains a model by gradient descent; the gradient is J_theta^T P* e with e = dL/dh (DESIGN.md).",
+      "Losses: mse (torch MSELoss on the readout y = W_out h + b_out) or state (1/2 sum (h - target)^2).",
+      "Optimizers follow torch.optim exactly: sgd, sgd_momentum (v = mu v + g), adam (0.9, 0.999, 1e-8).",
+      "Deterministic. A run that diverges stops with exit 3 and keeps the last good checkpoint."
+    })
+final class TrainCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (with readout_*.npy for mse)")
+  Path model;
+
+  @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
+
+  @Option(names = "--targets", required = true, paramLabel = "Y.npy", description = "[B,T,O] for mse, [B,T,H] for state")
+  Path targets;
+
+  @Option(names = "--loss", defaultValue = "mse", description = "mse or state (default ${DEFAULT-VALUE})") String loss;
+
+  @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, sgd_momentum or adam (default ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--lr", required = true, description = "learning rate") double lr;
+
+  @Option(names = "--momentum", defaultValue = "0.9", description = "momentum of sgd_momentum (default ${DEFAULT-VALUE})")
+  double momentum;
+
+  @Option(names = "--steps", required = true) int steps;
+
+  @Option(names = "--train", split = ",", defaultValue = "weight_ih,weight_hh,bias_ih,bias_hh,readout",
+      description = "parameters to train (default: all the model has)")
+  List<String> train;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "where to write the trained model") Path out;
+
+  @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "n",
+      description = "also write DIR/checkpoints/step_<s> every n steps (needs --out)")
+  int checkpointEvery;
+
+  @Option(names = "--json", description = "print one JSON object") boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 0) {
+      throw new ParameterException(spec.commandLine(), "--steps must be >= 0, got " + steps);
+    }
+    if (checkpointEvery < 0 || (checkpointEvery > 0 && out == null)) {
+      throw new ParameterException(spec.commandLine(), "--checkpoint-every needs n >= 0 and --out");
+    }
+    Model m = Model.load(model);
+    Readout readout = ModelDirectory.readReadout(model, m.hiddenSize());
+    Loss l = Loss.fromId(loss);
+    Optimizer.Kind kind = Optimizer.Kind.fromId(optimizer);
+    Set<String> trained = new LinkedHashSet<>();
+    boolean defaults = spec.commandLine().getParseResult().matchedOption("--train") == null;
+    for (String name : train) {
+      if (defaults && (name.equals("readout") ? l != Loss.MSE : !m.parameterNames().contains(name))) {
+        continue;  // the default names everything; keep what this model and loss have
+      }
+      trained.add(name);
+    }
+    PrintWriter pw = spec.commandLine().getOut();
+    try (Arena arena = Arena.ofConfined()) {
+      Trainer tr = new Trainer(m, readout, Npy.read(inputs, arena), Npy.read(targets, arena), l,
+          new Optimizer(kind, lr, kind == Optimizer.Kind.SGD_MOMENTUM ? momentum : 0.0), trained);
+      long t0 = System.nanoTime();
+      int done = 0;
+      try {
+        for (int s = 0; s < steps; s++) {
+          tr.step();
+          done = s + 1;
+          if (checkpointEvery > 0 && done % checkpointEvery == 0) {
+            ModelDirectory.write(out.resolve("checkpoints").resolve(String.format("step_%06d", done)), tr.model(),
+                tr.readout());
+          }
+          if (!json) {
+            pw.printf("step %d: loss %.10e%n", s, tr.losses().get(s));
+          }
+        }
+        tr.finish();
+      } catch (NumericalException e) {
+        if (out != null) {
+          ModelDirectory.write(out, tr.model(), tr.readout());  // the last good parameters
+        }
+        throw new NumericalException("training diverged after " + done + " of " + steps + " steps: " + e.getMessage()
+            + (out != null ? "; the last good parameters are in " + out : ""), e.status());
+      }
+      if (out != null) {
+        ModelDirectory.write(out, tr.model(), tr.readout());
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (json) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode ls = root.putArray("losses");
+        tr.losses().forEach(ls::add);
+        root.put("steps", steps);
+        root.put("optimizer", kind.id());
+        root.put("loss", l.id());
+        ArrayNode tn = root.putArray("trained");
+        trained.forEach(tn::add);
+        root.put("seconds", seconds);
+        if (out != null) {
+          root.put("out", out.toString());
+        }
+        pw.println(mapper.writeValueAsString(root));
+      } else {
+        pw.printf("final loss %.10e after %d steps (%.3f s)%s%n", tr.losses().get(tr.losses().size() - 1), steps, seconds,
+            out != null ? "; model written to " + out : "");
+      }
+    }
+    return Main.EXIT_OK;
+  }
+}

@@ -1,0 +1,80 @@
+package io.ntk4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.Model;
+import io.ntk4j.TestPaths;
+import io.ntk4j.io.Npy;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+  @TempDir Path tmp;
+
+  static Path golden(String c) {
+    return TestPaths.root().resolve("tests/golden/training").resolve(c);
+  }
+
+  @Test
+  void reproducesTheMomentumTrajectoryAndWritesTheModel() throws Exception {
+    Path dir = golden("elman_state_whh_momentum");
+    Path out = tmp.resolve("trained");
+    CliTest.Result r = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
+        "--targets", dir.resolve("targets.npy").toString(), "--loss", "state", "--optimizer", "sgd_momentum",
+        "--lr", "0.002", "--momentum", "0.9", "--steps", "5", "--train", "weight_hh", "--out", out.toString(),
+        "--checkpoint-every", "2", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    JsonNode want = new ObjectMapper().readTree(dir.resolve("model.json").toFile()).get("losses");
+    assertThat(j.get("losses")).hasSize(6);
+    for (int s = 0; s < 6; s++) {
+      assertThat(Math.abs(j.get("losses").get(s).asDouble() - want.get(s).asDouble()) / want.get(s).asDouble())
+          .isLessThanOrEqualTo(1e-10);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      double[] got = Model.load(out).parameter("weight_hh");
+      double[] expect = Npy.read(dir.resolve("final_weight_hh.npy"), arena).toArray();
+      assertThat(io.ntk4j.training.TrainingGoldenTest.relative(got, expect)).isLessThanOrEqualTo(1e-9);
+      // Untrained parameters are unchanged.
+      assertThat(Model.load(out).parameter("weight_ih")).containsExactly(Model.load(dir).parameter("weight_ih"));
+    }
+    assertThat(out.resolve("checkpoints/step_000002/model.json")).exists();
+    assertThat(out.resolve("checkpoints/step_000004/weight_hh.npy")).exists();
+  }
+
+  @Test
+  void divergenceStopsWithThreeAndKeepsTheLastGoodParameters() {
+    Path dir = golden("elman_output_sgd");
+    Path out = tmp.resolve("diverged");
+    CliTest.Result r = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
+        "--targets", dir.resolve("targets.npy").toString(), "--lr", "1e300", "--steps", "5", "--out", out.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(Main.EXIT_NUMERICAL);
+    assertThat(r.err()).contains("diverged");
+    assertThat(out.resolve("model.json")).exists();
+    Model kept = Model.load(out);
+    for (String name : kept.parameterNames()) {
+      for (double v : kept.parameter(name)) {
+        assertThat(Double.isFinite(v)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void badTrainingInputsExitWithTwo() {
+    Path dir = golden("elman_output_sgd");
+    CliTest.Result r = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
+        "--targets", dir.resolve("targets.npy").toString(), "--lr", "-1", "--steps", "1");
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("learning rate");
+    CliTest.Result s = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
+        "--targets", dir.resolve("targets.npy").toString(), "--lr", "0.1", "--steps", "1", "--loss", "state");
+    assertThat(s.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(s.err()).contains("targets");
+    assertThat(Files.exists(tmp.resolve("x"))).isFalse();
+  }
+}
