@@ -79,6 +79,16 @@ typedef struct ntk4j_estimate {
 #define NTK4J_REDUCTION_TRUE_PARTIAL_TRACE 0 /* M[r,r'] = sum_s G[(s,r),(s,r')] (default) */
 #define NTK4J_REDUCTION_KPFLOW 1             /* M[r,r'] = sum_{s,s'} G[(s,r),(s',r')] (kpflow) */
 
+/* Options of ntk4j_fixed_points (zero-initialize; zeros mean defaults). */
+typedef struct ntk4j_fixed_point_options {
+  int64_t starts;         /* random initial states (0: 16) */
+  int64_t rollout_steps;  /* autonomous steps before Newton from each start (0: 500; -1: none) */
+  int64_t max_iterations; /* Newton iterations per start (0: 100) */
+  double tol;             /* ||f(h) - h||_inf <= tol * max(1, ||h||_inf) (0: 1e-12) */
+  double init_scale;      /* starts ~ N(0, init_scale^2) (0: 1) */
+  uint64_t seed;          /* (0: the default seed) */
+} ntk4j_fixed_point_options;
+
 /* Diagnostics of ntk4j_eigs. */
 typedef struct ntk4j_eigs_info {
   int64_t converged;      /* how many of the k eigenpairs satisfy the tolerance */
@@ -152,6 +162,32 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
 
 /* Frees a session; NULL is accepted and ignored. Operators made from it stay valid. */
 void ntk4j_session_destroy(ntk4j_session* session);
+
+/* ---- dynamics (issue 4) ------------------------------------------------------------------ */
+
+/*
+ * One step f(h_b, x) for B states under one input x [N] (NULL: zero input), and optionally the
+ * Jacobians J_b = df/dh at h_b (jac: [B, H, H], J[i][j] = df_i/dh_j; NULL to skip).
+ */
+int32_t ntk4j_model_step(const ntk4j_model* model, const double* h, int64_t batch, const double* x, double* f,
+                         double* jac);
+
+/*
+ * Fixed points h = f(h, x) under a constant input x [N] (NULL: zero): Newton's method with
+ * backtracking from h = 0, from random starts, and from the ends of autonomous rollouts of those
+ * starts; deduplicated and sorted by norm. Up to `capacity` points are written to points
+ * [capacity, H]; *found says how many there are (possibly more than capacity), *failed how many
+ * Newton runs did not converge (reported, not an error).
+ */
+int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4j_fixed_point_options* options,
+                           int64_t capacity, double* points, int64_t* found, int64_t* failed);
+
+/*
+ * Eigen-decomposition of a general real n x n row-major matrix (LAPACK dgeev): eigenvalues
+ * re[n] + i im[n]; left and right eigenvectors (n x n row-major, column j = eigenvector j, a
+ * complex pair as columns j (real part) and j+1 (imaginary part)) only when non-NULL.
+ */
+int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, double* left, double* right);
 
 /* ---- operators and their algebra (issue 3) --------------------------------------------- */
 

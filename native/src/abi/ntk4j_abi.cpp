@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cells/model.hpp"
+#include "dynamics/fixed_points.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/blas.hpp"
 #include "ntk4j.h"
@@ -339,6 +340,60 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
 }
 
 void ntk4j_session_destroy(ntk4j_session* session) { delete session; }
+
+int32_t ntk4j_model_step(const ntk4j_model* model, const double* h, int64_t batch, const double* x, double* f,
+                         double* jac) {
+  return guard([&] {
+    require(model, "model");
+    require(h, "h");
+    require(f, "f");
+    const ntk4j::Model& m = *model->model;
+    if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch must be > 0, got ", batch);
+    const Index n = ntk4j::checked_mul(batch, m.H, "h [B,H]");
+    if (jac) ntk4j::checked_mul(n, m.H, "jac [B,H,H]");
+    require_finite(h, n, "h");
+    if (x) require_finite(x, m.N, "x");
+    ntk4j::dynamics::step_with_jacobian(m, h, batch, x, f, jac);
+  });
+}
+
+int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4j_fixed_point_options* options,
+                           int64_t capacity, double* points, int64_t* found, int64_t* failed) {
+  return guard([&] {
+    require(model, "model");
+    require(options, "options");
+    require(found, "found");
+    if (capacity < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "capacity must be >= 0, got ", capacity);
+    if (capacity > 0) require(points, "points");
+    const ntk4j::Model& m = *model->model;
+    if (x) require_finite(x, m.N, "x");
+    ntk4j::dynamics::FixedPointOptions o;
+    if (options->starts < 0 || options->max_iterations < 0 || options->rollout_steps < -1 || options->tol < 0 ||
+        options->init_scale < 0 || std::isnan(options->tol) || std::isnan(options->init_scale))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "fixed-point options must be >= 0 (rollout_steps >= -1; 0 = default)");
+    if (options->starts) o.starts = options->starts;
+    if (options->rollout_steps) o.rollout_steps = options->rollout_steps < 0 ? 0 : options->rollout_steps;
+    if (options->max_iterations) o.max_iterations = options->max_iterations;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->init_scale != 0.0) o.init_scale = options->init_scale;
+    if (options->seed) o.seed = options->seed;
+    auto r = ntk4j::dynamics::find_fixed_points(m, x, o);
+    *found = r.found;
+    if (failed) *failed = r.failed;
+    std::copy_n(r.points.begin(), std::min(r.found, capacity) * m.H, points);
+  });
+}
+
+int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, double* left, double* right) {
+  return guard([&] {
+    require(a, "a");
+    require(re, "re");
+    require(im, "im");
+    if (n <= 0 || n > 20000) fail(NTK4J_ERR_SHAPE, "matrix size must be in [1, 20000], got ", n);
+    require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
+    ntk4j::dynamics::general_eigen(n, a, re, im, left, right);
+  });
+}
 
 int32_t ntk4j_operator_from_session(const ntk4j_session* session, int32_t op, ntk4j_operator** out) {
   return guard([&] {

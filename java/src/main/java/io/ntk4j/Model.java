@@ -170,11 +170,6 @@ public final class Model {
     return out;
   }
 
-  /** Read-only view used by the native bridge (no copy). */
-  double[] parameterUnsafe(String name) {
-    return parameters.get(name);
-  }
-
   @Override
   public String toString() {
     return "Model[" + cell.id() + ", H=" + hiddenSize + ", N=" + inputSize

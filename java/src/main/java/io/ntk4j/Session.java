@@ -78,24 +78,11 @@ public final class Session implements AutoCloseable {
     try {
       MemorySegment handle;
       try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment modelOut = tmp.allocate(ValueLayout.ADDRESS);
-        MemorySegment wih = tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("weight_ih"));
-        MemorySegment whh = tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("weight_hh"));
-        MemorySegment bih = model.bias()
-            ? tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("bias_ih")) : MemorySegment.NULL;
-        MemorySegment bhh = model.bias()
-            ? tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, model.parameterUnsafe("bias_hh")) : MemorySegment.NULL;
-        NativeLibrary.check(Ntk4jNative.ntk4j_model_create(model.cell().code(), model.hiddenSize(),
-            model.inputSize(), model.dt(), model.bias() ? 1 : 0, wih, whh, bih, bhh, modelOut), "model");
-        MemorySegment nativeModel = modelOut.get(ValueLayout.ADDRESS, 0);
-        try {
-          MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
-          NativeLibrary.check(Ntk4jNative.ntk4j_session_create(nativeModel, inputs.segment(), b, t, n,
-              h0 == null ? MemorySegment.NULL : h0.segment(), sessionOut), "unroll");
-          handle = sessionOut.get(ValueLayout.ADDRESS, 0);
-        } finally {
-          Ntk4jNative.ntk4j_model_destroy(nativeModel);  // the session keeps what it needs
-        }
+        MemorySegment nativeModel = io.ntk4j.internal.NativeModel.create(model, tmp);  // freed with tmp
+        MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
+        NativeLibrary.check(Ntk4jNative.ntk4j_session_create(nativeModel, inputs.segment(), b, t, n,
+            h0 == null ? MemorySegment.NULL : h0.segment(), sessionOut), "unroll");
+        handle = sessionOut.get(ValueLayout.ADDRESS, 0);  // the session keeps what it needs of the model
       }
       // The native destructor runs when the arena closes (STYLE.md 10).
       MemorySegment owned = handle.reinterpret(arena, Ntk4jNative::ntk4j_session_destroy);

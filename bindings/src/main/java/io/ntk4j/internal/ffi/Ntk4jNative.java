@@ -1027,6 +1027,202 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_model_step {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_model_step");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_model_step(const ntk4j_model *model, const double *h, int64_t batch, const double *x, double *f, double *jac)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_model_step$descriptor() {
+        return ntk4j_model_step.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_model_step(const ntk4j_model *model, const double *h, int64_t batch, const double *x, double *f, double *jac)
+     * }
+     */
+    public static MethodHandle ntk4j_model_step$handle() {
+        return ntk4j_model_step.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_model_step(const ntk4j_model *model, const double *h, int64_t batch, const double *x, double *f, double *jac)
+     * }
+     */
+    public static MemorySegment ntk4j_model_step$address() {
+        return ntk4j_model_step.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_model_step(const ntk4j_model *model, const double *h, int64_t batch, const double *x, double *f, double *jac)
+     * }
+     */
+    public static int ntk4j_model_step(MemorySegment model, MemorySegment h, long batch, MemorySegment x, MemorySegment f, MemorySegment jac) {
+        var mh$ = ntk4j_model_step.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_model_step", model, h, batch, x, f, jac);
+            }
+            return (int)mh$.invokeExact(model, h, batch, x, f, jac);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_fixed_points {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_fixed_points");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_points(const ntk4j_model *model, const double *x, const ntk4j_fixed_point_options *options, int64_t capacity, double *points, int64_t *found, int64_t *failed)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_fixed_points$descriptor() {
+        return ntk4j_fixed_points.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_points(const ntk4j_model *model, const double *x, const ntk4j_fixed_point_options *options, int64_t capacity, double *points, int64_t *found, int64_t *failed)
+     * }
+     */
+    public static MethodHandle ntk4j_fixed_points$handle() {
+        return ntk4j_fixed_points.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_points(const ntk4j_model *model, const double *x, const ntk4j_fixed_point_options *options, int64_t capacity, double *points, int64_t *found, int64_t *failed)
+     * }
+     */
+    public static MemorySegment ntk4j_fixed_points$address() {
+        return ntk4j_fixed_points.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_points(const ntk4j_model *model, const double *x, const ntk4j_fixed_point_options *options, int64_t capacity, double *points, int64_t *found, int64_t *failed)
+     * }
+     */
+    public static int ntk4j_fixed_points(MemorySegment model, MemorySegment x, MemorySegment options, long capacity, MemorySegment points, MemorySegment found, MemorySegment failed) {
+        var mh$ = ntk4j_fixed_points.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_fixed_points", model, x, options, capacity, points, found, failed);
+            }
+            return (int)mh$.invokeExact(model, x, options, capacity, points, found, failed);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_eig_general {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_eig_general");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eig_general(const double *a, int64_t n, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_eig_general$descriptor() {
+        return ntk4j_eig_general.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eig_general(const double *a, int64_t n, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static MethodHandle ntk4j_eig_general$handle() {
+        return ntk4j_eig_general.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_eig_general(const double *a, int64_t n, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static MemorySegment ntk4j_eig_general$address() {
+        return ntk4j_eig_general.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_eig_general(const double *a, int64_t n, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static int ntk4j_eig_general(MemorySegment a, long n, MemorySegment re, MemorySegment im, MemorySegment left, MemorySegment right) {
+        var mh$ = ntk4j_eig_general.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_eig_general", a, n, re, im, left, right);
+            }
+            return (int)mh$.invokeExact(a, n, re, im, left, right);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_operator_from_session {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

@@ -1,0 +1,105 @@
+package io.ntk4j.dynamics;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.internal.NativeModel;
+import io.ntk4j.internal.ffi.Ntk4jNative;
+import io.ntk4j.internal.ffi.ntk4j_fixed_point_options;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Fixed points h = f(h, x_bar) of a model under a constant input and the spectra of their
+ * Jacobians J = df/dh (DESIGN.md, "Learning dynamics near bifurcations"): Newton's method with
+ * backtracking from the origin, from random states and from the ends of autonomous rollouts,
+ * deduplicated; eigenvalues, left and right eigenvectors by LAPACK.
+ *
+ * {@snippet :
+ * Result r = FixedPoints.find(model, null, Options.defaults());
+ * for (FixedPoint p : r.points()) {
+ *   System.out.println(p.spectralRadius() + (p.stable() ? " stable" : " unstable"));
+ * }
+ * }
+ */
+public final class FixedPoints {
+  private FixedPoints() {}
+
+  /** Search settings (see {@code ntk4j_fixed_point_options}); rolloutSteps 0 means Newton from the raw starts only. */
+  public record Options(int starts, int rolloutSteps, int maxIterations, double tol, double initScale, long seed) {
+    public Options {
+      if (starts < 0 || rolloutSteps < 0 || maxIterations < 1 || !(tol > 0) || !(initScale >= 0)) {
+        throw new InvalidInputException("fixed-point options: starts, rolloutSteps >= 0, maxIterations >= 1, tol > 0, "
+            + "initScale >= 0");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(16, 500, 100, 1e-12, 1.0, 2605);
+    }
+  }
+
+  /**
+   * A fixed point with its Jacobian (row-major H x H) and eigenvalues re + i im (unsorted, as LAPACK
+   * returns them; eigenvector column j of {@code right}/{@code left} belongs to eigenvalue j).
+   */
+  public record FixedPoint(double[] state, double[] jacobian, double[] eigenvaluesRe, double[] eigenvaluesIm,
+      double[] left, double[] right) {
+    /** max |lambda|. */
+    public double spectralRadius() {
+      double r = 0;
+      for (int i = 0; i < eigenvaluesRe.length; i++) {
+        r = Math.max(r, Math.hypot(eigenvaluesRe[i], eigenvaluesIm[i]));
+      }
+      return r;
+    }
+
+    /** Linearly stable: every |lambda| &lt; 1. */
+    public boolean stable() {
+      return spectralRadius() < 1;
+    }
+  }
+
+  /** The points found and how many Newton runs failed (failure is reported, not hidden). */
+  public record Result(List<FixedPoint> points, long failedRuns) {}
+
+  /** Finds the fixed points of {@code model} under the constant input {@code xBar} ([N], or null for zero). */
+  public static Result find(Model model, double[] xBar, Options o) {
+    int h = model.hiddenSize();
+    if (xBar != null && xBar.length != model.inputSize()) {
+      throw new InvalidInputException("x_bar has " + xBar.length + " values but the model's input_size is " + model.inputSize());
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment m = NativeModel.create(model, arena);
+      MemorySegment opts = ntk4j_fixed_point_options.allocate(arena);
+      ntk4j_fixed_point_options.starts(opts, o.starts());
+      ntk4j_fixed_point_options.rollout_steps(opts, o.rolloutSteps() == 0 ? -1 : o.rolloutSteps());
+      ntk4j_fixed_point_options.max_iterations(opts, o.maxIterations());
+      ntk4j_fixed_point_options.tol(opts, o.tol());
+      ntk4j_fixed_point_options.init_scale(opts, o.initScale() == 0 ? Double.MIN_VALUE : o.initScale());
+      ntk4j_fixed_point_options.seed(opts, o.seed());
+      MemorySegment x = xBar == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_DOUBLE, xBar);
+      MemorySegment found = arena.allocate(ValueLayout.JAVA_LONG), failed = arena.allocate(ValueLayout.JAVA_LONG);
+      int capacity = 4 * o.starts() + 8;
+      MemorySegment pts = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) capacity * h);
+      NativeLibrary.check(Ntk4jNative.ntk4j_fixed_points(m, x, opts, capacity, pts, found, failed), "fixed points");
+      int n = (int) Math.min(found.get(ValueLayout.JAVA_LONG, 0), capacity);
+      List<FixedPoint> out = new ArrayList<>();
+      MemorySegment f = arena.allocate(ValueLayout.JAVA_DOUBLE, h), jac = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h);
+      MemorySegment re = arena.allocate(ValueLayout.JAVA_DOUBLE, h), im = arena.allocate(ValueLayout.JAVA_DOUBLE, h);
+      MemorySegment left = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h), right = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h);
+      for (int p = 0; p < n; p++) {
+        MemorySegment state = pts.asSlice((long) p * h * Double.BYTES, (long) h * Double.BYTES);
+        NativeLibrary.check(Ntk4jNative.ntk4j_model_step(m, state, 1, x, f, jac), "jacobian");
+        NativeLibrary.check(Ntk4jNative.ntk4j_eig_general(jac, h, re, im, left, right), "eigenvalues");
+        out.add(new FixedPoint(state.toArray(ValueLayout.JAVA_DOUBLE), jac.toArray(ValueLayout.JAVA_DOUBLE),
+            re.toArray(ValueLayout.JAVA_DOUBLE), im.toArray(ValueLayout.JAVA_DOUBLE), left.toArray(ValueLayout.JAVA_DOUBLE),
+            right.toArray(ValueLayout.JAVA_DOUBLE)));
+      }
+      return new Result(out, failed.get(ValueLayout.JAVA_LONG, 0));
+    }
+  }
+}
