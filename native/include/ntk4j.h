@@ -189,6 +189,12 @@ int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4
  */
 int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, double* left, double* right);
 
+/*
+ * Solves A x = b for a general real n x n row-major matrix A (LAPACK dgesv); b [n, nrhs]
+ * row-major is overwritten by x. A singular matrix is NTK4J_ERR_NUMERICAL.
+ */
+int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs);
+
 /* ---- operators and their algebra (issue 3) --------------------------------------------- */
 
 /* One of a session's operators (NTK4J_OP_*) as an operator handle. */

@@ -3,6 +3,7 @@
 // crosses the ABI.
 #include <cstdint>
 #include <algorithm>
+#include <lapacke.h>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -392,6 +393,23 @@ int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, do
     if (n <= 0 || n > 20000) fail(NTK4J_ERR_SHAPE, "matrix size must be in [1, 20000], got ", n);
     require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
     ntk4j::dynamics::general_eigen(n, a, re, im, left, right);
+  });
+}
+
+int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs) {
+  return guard([&] {
+    require(a, "a");
+    require(b, "b");
+    if (n <= 0 || n > 20000 || nrhs <= 0) fail(NTK4J_ERR_SHAPE, "need 1 <= n <= 20000 and nrhs >= 1, got ", n, ", ", nrhs);
+    require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
+    require_finite(b, ntk4j::checked_mul(n, nrhs, "b"), "b");
+    std::vector<double> lu(a, a + n * n);
+    std::vector<lapack_int> piv(static_cast<size_t>(n));
+    const lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(nrhs),
+                                          lu.data(), static_cast<lapack_int>(n), piv.data(), b,
+                                          static_cast<lapack_int>(nrhs));
+    if (info > 0) fail(NTK4J_ERR_NUMERICAL, "matrix is singular (zero pivot ", info, ")");
+    if (info < 0) fail(NTK4J_ERR_INTERNAL, "LAPACK dgesv argument ", -info);
   });
 }
 

@@ -66,6 +66,33 @@ public final class FixedPoints {
   /** The points found and how many Newton runs failed (failure is reported, not hidden). */
   public record Result(List<FixedPoint> points, long failedRuns) {}
 
+  /** f(h, x) and its Jacobian df/dh (row-major H x H) at one state; x null means zero input. */
+  public static double[][] stepAndJacobian(Model model, double[] h, double[] x) {
+    int n = model.hiddenSize();
+    if (h.length != n) {
+      throw new InvalidInputException("state has " + h.length + " values but H = " + n);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment m = NativeModel.create(model, arena);
+      MemorySegment hs = arena.allocateFrom(ValueLayout.JAVA_DOUBLE, h);
+      MemorySegment xs = x == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_DOUBLE, x);
+      MemorySegment f = arena.allocate(ValueLayout.JAVA_DOUBLE, n), jac = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) n * n);
+      NativeLibrary.check(Ntk4jNative.ntk4j_model_step(m, hs, 1, xs, f, jac), "step");
+      return new double[][] {f.toArray(ValueLayout.JAVA_DOUBLE), jac.toArray(ValueLayout.JAVA_DOUBLE)};
+    }
+  }
+
+  /** Solves A x = b (A row-major n x n) with LAPACK; a singular A is a NumericalException. */
+  public static double[] solve(double[] a, double[] b) {
+    int n = b.length;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment as = arena.allocateFrom(ValueLayout.JAVA_DOUBLE, a), bs = arena.allocateFrom(ValueLayout.JAVA_DOUBLE, b);
+      NativeLibrary.ensureLoaded();
+      NativeLibrary.check(Ntk4jNative.ntk4j_solve(as, n, bs, 1), "solve");
+      return bs.toArray(ValueLayout.JAVA_DOUBLE);
+    }
+  }
+
   /** Finds the fixed points of {@code model} under the constant input {@code xBar} ([N], or null for zero). */
   public static Result find(Model model, double[] xBar, Options o) {
     int h = model.hiddenSize();

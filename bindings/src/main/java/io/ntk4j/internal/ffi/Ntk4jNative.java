@@ -1223,6 +1223,69 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_solve {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_solve");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_solve(const double *a, int64_t n, double *b, int64_t nrhs)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_solve$descriptor() {
+        return ntk4j_solve.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_solve(const double *a, int64_t n, double *b, int64_t nrhs)
+     * }
+     */
+    public static MethodHandle ntk4j_solve$handle() {
+        return ntk4j_solve.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_solve(const double *a, int64_t n, double *b, int64_t nrhs)
+     * }
+     */
+    public static MemorySegment ntk4j_solve$address() {
+        return ntk4j_solve.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_solve(const double *a, int64_t n, double *b, int64_t nrhs)
+     * }
+     */
+    public static int ntk4j_solve(MemorySegment a, long n, MemorySegment b, long nrhs) {
+        var mh$ = ntk4j_solve.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_solve", a, n, b, nrhs);
+            }
+            return (int)mh$.invokeExact(a, n, b, nrhs);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_operator_from_session {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

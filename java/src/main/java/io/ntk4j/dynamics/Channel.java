@@ -1,0 +1,176 @@
+package io.ntk4j.dynamics;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.spectral.EigenResult;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.EigsOptions;
+import java.lang.foreign.Arena;
+
+/**
+ * The sNTK bifurcation channel (DESIGN.md, "Learning dynamics near bifurcations"): at a fixed point
+ * h_bar with a real critical eigenvalue lambda_c (right/left eigenvectors v, w, w^T v = 1) and
+ * mu = |lambda_c| - 1,
+ * <pre>
+ *   d lambda / d theta = w^T (dJ/d theta + dJ/dh . dh_bar/d theta) v,   dh_bar/d theta = (I - J)^-1 df/d theta,
+ *   c = P J_theta grad mu / ||grad mu||,  NTK_S = c c^T + residual.
+ * </pre>
+ * The second derivatives enter only through g(h, theta) = w^T J(h, theta) v, whose gradients are
+ * one central difference in a scalar: d/d eps of J_theta(h + eps v)^T w and J(h + eps v)^T w
+ * (J v is the derivative of f along v); the rest is exact (adjoint applies and one linear solve).
+ */
+public final class Channel {
+  private Channel() {}
+
+  /** The channel of a trajectory and its figures. */
+  public record Result(double mu, double[] gradMu, Tensor channel, double channelEigenvalue, double traceNtk,
+      double shareOfTrace, double cosineWithTopEigenvector) {}
+
+  /** grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}. */
+  public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
+    int h = model.hiddenSize(), c = critical(p);
+    double lr = p.eigenvaluesRe()[c];
+    if (Math.abs(p.eigenvaluesIm()[c]) > 1e-12 * Math.max(1, Math.abs(lr))) {
+      throw new InvalidInputException("the critical eigenvalue is complex (" + lr + " + " + p.eigenvaluesIm()[c]
+          + "i): the channel is implemented for real crossings (pitchfork, saddle-node, flip) only");
+    }
+    double[] v = column(p.right(), h, c), w = column(p.left(), h, c);
+    double wv = dot(w, v);
+    double eps = 1e-5;
+    double[] hp = axpy(p.state(), eps, v), hm = axpy(p.state(), -eps, v);
+    // d/d eps [J_theta(h_bar + eps v)^T w] and d/d eps [J(h_bar + eps v)^T w], central differences.
+    double[] gTheta = scale(sub(jthetaT(model, hp, xBar, w), jthetaT(model, hm, xBar, w)), 1 / (2 * eps));
+    double[] gH = scale(sub(jacT(model, hp, xBar, w), jacT(model, hm, xBar, w)), 1 / (2 * eps));
+    // (w^T dJ/dh . dh_bar/d theta) = [J_theta^T (I - J)^-T gH]
+    double[] imjT = new double[h * h];
+    for (int i = 0; i < h; i++) {
+      for (int j = 0; j < h; j++) {
+        imjT[i * h + j] = (i == j ? 1 : 0) - p.jacobian()[j * h + i];
+      }
+    }
+    double[] z = FixedPoints.solve(imjT, gH);
+    double[] viaState = jthetaT(model, p.state(), xBar, z);
+    double sign = lr >= 0 ? 1 : -1;
+    double[] g = new double[gTheta.length];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = sign * (gTheta[i] + viaState[i]) / wv;
+    }
+    return g;
+  }
+
+  /**
+   * The channel of the trajectory of {@code session} for the fixed point {@code p}: c = P J_theta u
+   * with u = grad mu / ||grad mu||, its eigenvalue ||c||^2, its share of tr NTK_S (exact for
+   * n &lt;= 20000, else Hutch++ with 300 probes), and |cos| between c and NTK_S's top eigenvector.
+   */
+  public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena) {
+    double[] g = gradMu(session.model(), p, xBar);
+    double norm = Math.sqrt(dot(g, g));
+    Tensor u = Tensor.allocate(arena, 1, g.length);
+    for (int i = 0; i < g.length; i++) {
+      u.setFlat(i, g[i] / norm);
+    }
+    Tensor c = session.P().apply(session.jtheta().apply(u, arena), arena);
+    double cc = 0;
+    for (long i = 0; i < c.size(); i++) {
+      cc += c.getFlat(i) * c.getFlat(i);
+    }
+    long n = c.size();
+    double tr = n <= 20000 ? Eigs.exactTraces(session.ntk()).trace().value() : Eigs.traces(session.ntk(), 300, 1).trace().value();
+    double cos;
+    try (NativeOperator j = session.P().compose(session.jtheta())) {
+      EigenResult top = Eigs.topOfGram(j, EigsOptions.top(1).withVectors(true));
+      double d = 0;
+      for (long i = 0; i < n; i++) {
+        d += top.vectors().getFlat(i) * c.getFlat(i);
+      }
+      cos = Math.abs(d) / Math.sqrt(cc);
+    }
+    int k = critical(p);
+    double mu = Math.hypot(p.eigenvaluesRe()[k], p.eigenvaluesIm()[k]) - 1;
+    return new Result(mu, g, c, cc, tr, cc / tr, cos);
+  }
+
+  private static double[] jthetaT(Model model, double[] h0, double[] xBar, double[] w) {
+    int n = model.inputSize(), h = model.hiddenSize();
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor x = Tensor.allocate(arena, 1, 1, n);
+      if (xBar != null) {
+        for (int i = 0; i < n; i++) {
+          x.setFlat(i, xBar[i]);
+        }
+      }
+      try (Session s = Session.open(model, x, Tensor.of(arena, h0, 1, h))) {
+        return s.jthetaT().apply(Tensor.of(arena, w, 1, 1, h), arena).toArray();
+      }
+    }
+  }
+
+  private static double[] jacT(Model model, double[] h, double[] xBar, double[] w) {
+    double[] jac = FixedPoints.stepAndJacobian(model, h, xBar)[1];
+    int n = h.length;
+    double[] out = new double[n];
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i < n; i++) {
+        out[j] += jac[i * n + j] * w[i];
+      }
+    }
+    return out;
+  }
+
+  static int critical(FixedPoints.FixedPoint p) {
+    int best = 0;
+    double d = Double.MAX_VALUE;
+    for (int i = 0; i < p.eigenvaluesRe().length; i++) {
+      double e = Math.abs(Math.hypot(p.eigenvaluesRe()[i], p.eigenvaluesIm()[i]) - 1);
+      if (e < d) {
+        d = e;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static double[] column(double[] rowMajor, int n, int c) {
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = rowMajor[i * n + c];
+    }
+    return v;
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  private static double[] axpy(double[] x, double a, double[] y) {
+    double[] r = x.clone();
+    for (int i = 0; i < r.length; i++) {
+      r[i] += a * y[i];
+    }
+    return r;
+  }
+
+  private static double[] sub(double[] a, double[] b) {
+    double[] r = a.clone();
+    for (int i = 0; i < r.length; i++) {
+      r[i] -= b[i];
+    }
+    return r;
+  }
+
+  private static double[] scale(double[] a, double s) {
+    double[] r = a.clone();
+    for (int i = 0; i < r.length; i++) {
+      r[i] *= s;
+    }
+    return r;
+  }
+}
