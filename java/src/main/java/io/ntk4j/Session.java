@@ -35,15 +35,18 @@ public final class Session implements AutoCloseable {
   private final long batch;
   private final long steps;
   private final long numParams;
+  private final double[] initialState;
   private volatile boolean closed;
 
-  private Session(Model model, Arena arena, MemorySegment handle, long batch, long steps, long numParams) {
+  private Session(Model model, Arena arena, MemorySegment handle, long batch, long steps, long numParams,
+      double[] initialState) {
     this.model = model;
     this.arena = arena;
     this.handle = handle;
     this.batch = batch;
     this.steps = steps;
     this.numParams = numParams;
+    this.initialState = initialState;
   }
 
   /** Unrolls {@code model} on {@code inputs} [B, T, N] from h0 = 0. */
@@ -93,7 +96,7 @@ public final class Session implements AutoCloseable {
             MemorySegment.NULL, MemorySegment.NULL, np), "session dims");
         params = np.get(ValueLayout.JAVA_LONG, 0);
       }
-      return new Session(model, arena, owned, b, t, params);
+      return new Session(model, arena, owned, b, t, params, h0 == null ? new double[Math.toIntExact(b * model.hiddenSize())] : h0.toArray());
     } catch (RuntimeException | Error e) {
       arena.close();
       throw e;
@@ -122,6 +125,11 @@ public final class Session implements AutoCloseable {
 
   public long numParams() {
     return numParams;
+  }
+
+  /** The initial state h_0 [B, H], flat (zeros unless one was given). */
+  public double[] initialState() {
+    return initialState.clone();
   }
 
   /** Shape of one state-space vector, [B, T, H]. */

@@ -103,6 +103,8 @@ class ChannelTest {
         // With no input, NTK_S = c c^T exactly: the channel is all of it.
         assertThat(r.shareOfTrace()).isCloseTo(1.0, within(1e-9));
         assertThat(r.cosineWithTopEigenvector()).isCloseTo(1.0, within(1e-9));
+        // Near h_bar = 0 the cell is its own normal form to O(alpha^2): the prediction is c's direction.
+        assertThat(r.normalFormCosine()).isCloseTo(1.0, within(1e-6));
       }
     }
   }

@@ -27,7 +27,7 @@ public final class Channel {
 
   /** The channel of a trajectory and its figures. */
   public record Result(double mu, double[] gradMu, Tensor channel, double channelEigenvalue, double traceNtk,
-      double shareOfTrace, double cosineWithTopEigenvector) {}
+      double shareOfTrace, double cosineWithTopEigenvector, double normalFormCosine) {}
 
   /** grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}. */
   public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
@@ -91,7 +91,48 @@ public final class Channel {
     }
     int k = critical(p);
     double mu = Math.hypot(p.eigenvaluesRe()[k], p.eigenvaluesIm()[k]) - 1;
-    return new Result(mu, g, c, cc, tr, cc / tr, cos);
+    return new Result(mu, g, c, cc, tr, cc / tr, cos, normalFormCosine(session, p, mu, c, arena));
+  }
+
+  /**
+   * |cos| between c and the normal-form prediction (P_alpha alpha_shifted) (x) v (DESIGN.md): with
+   * alpha_t = w^T (h_t - h_bar) on each trial, the pitchfork alpha' = (1 + mu) alpha - alpha^3 has
+   * f'(alpha) = 1 + mu - 3 alpha^2, and z = P_alpha alpha_shifted solves
+   * z_t = alpha_{t-1} + f'(alpha_{t-1}) z_{t-1} (alpha_{-1} from the session's h_0).
+   */
+  static double normalFormCosine(Session session, FixedPoints.FixedPoint p, double mu, Tensor c, Arena arena) {
+    int h = session.model().hiddenSize(), k = critical(p);
+    double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
+    double wv = dot(w, v);
+    for (int i = 0; i < h; i++) {
+      w[i] /= wv;  // w^T v = 1
+    }
+    Tensor hidden = session.hidden(arena);
+    long b = session.batch(), t = session.steps();
+    double[] h0 = session.initialState();
+    double dotCp = 0, pp = 0, cc = 0;
+    for (long bi = 0; bi < b; bi++) {
+      double prevAlpha = 0;
+      for (int i = 0; i < h; i++) {
+        prevAlpha += w[i] * (h0[(int) (bi * h + i)] - p.state()[i]);
+      }
+      double z = 0;
+      for (long ti = 0; ti < t; ti++) {
+        z = prevAlpha + (ti == 0 ? 0 : (1 + mu - 3 * prevAlpha * prevAlpha) * z);
+        double alpha = 0;
+        for (int i = 0; i < h; i++) {
+          alpha += w[i] * (hidden.getFlat((bi * t + ti) * h + i) - p.state()[i]);
+        }
+        for (int i = 0; i < h; i++) {
+          double pred = z * v[i], ci = c.getFlat((bi * t + ti) * h + i);
+          dotCp += pred * ci;
+          pp += pred * pred;
+          cc += ci * ci;
+        }
+        prevAlpha = alpha;
+      }
+    }
+    return pp == 0 || cc == 0 ? 0 : Math.abs(dotCp) / Math.sqrt(pp * cc);
   }
 
   private static double[] jthetaT(Model model, double[] h0, double[] xBar, double[] w) {
