@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The bifurcation channel: grad mu against finite differences, and the linear-model theory. */
-class ChannelTest {
+public class ChannelTest {
   static Model elman(int h, double[] wih, double[] whh, double[] bih, double[] bhh) {
     Map<String, double[]> p = new LinkedHashMap<>();
     p.put("weight_ih", wih);
@@ -71,7 +71,7 @@ class ChannelTest {
     assertThat(worst / scale).isLessThan(1e-6);
   }
 
-  static Model rebuild(Model m, double[] theta) {
+  public static Model rebuild(Model m, double[] theta) {
     Map<String, double[]> p = new LinkedHashMap<>();
     int off = 0;
     for (String name : m.parameterNames()) {

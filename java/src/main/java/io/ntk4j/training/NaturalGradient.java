@@ -1,0 +1,82 @@
+package io.ntk4j.training;
+
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.spectral.EigenResult;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.EigsOptions;
+import java.lang.foreign.Arena;
+
+/**
+ * Low-rank natural gradient (DESIGN.md, "Learning dynamics near bifurcations"):
+ * delta theta = -eta (U Lambda U^T + rho I)^-1 g, with (Lambda, U) the top-r eigenpairs of the
+ * state-space Gauss-Newton matrix G = J_h^T J_h (J_h = P J_theta, the full-unroll Jacobian),
+ * found by block Lanczos on J_h^T J_h in parameter space. By the Woodbury identity
+ * (U Lambda U^T + rho I)^-1 g = (g - U diag(lambda / (lambda + rho)) U^T g) / rho, so the amplified
+ * directions (a bifurcation channel) are damped by rho / (lambda + rho) relative to the rest.
+ * Default rho = lambda_r (the r-th eigenvalue): directions beyond the top r move like SGD with
+ * step eta / lambda_r.
+ */
+public final class NaturalGradient {
+  private final int rank;
+  private final double rhoOverride;
+  private long lanczosVectors;
+
+  /** @param rho the damping, or NaN for the default lambda_r */
+  public NaturalGradient(int rank, double rho) {
+    if (rank < 1) {
+      throw new InvalidInputException("natural-gradient rank r must be >= 1, got " + rank);
+    }
+    if (!Double.isNaN(rho) && !(rho > 0 && Double.isFinite(rho))) {
+      throw new InvalidInputException("rho must be a finite number > 0 (or NaN for the default), got " + rho);
+    }
+    this.rank = rank;
+    this.rhoOverride = rho;
+  }
+
+  /** Vectors pushed through J_h^T J_h by the eigen-solves so far (the overhead over SGD). */
+  public long lanczosVectors() {
+    return lanczosVectors;
+  }
+
+  /**
+   * The preconditioned direction (U Lambda U^T + rho I)^-1 g for the cell parameters of
+   * {@code model} on {@code inputs} (g flat, PyTorch order).
+   */
+  public double[] precondition(Model model, Tensor inputs, double[] g) {
+    try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, inputs);
+        NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint(); NativeOperator gn = jt.gram()) {
+      if (g.length != s.numParams()) {
+        throw new InvalidInputException("gradient has " + g.length + " values but the model " + s.numParams());
+      }
+      int r = (int) Math.min(rank, s.numParams());
+      EigenResult e = Eigs.top(gn, EigsOptions.top(r).withVectors(true).withTol(1e-8));
+      lanczosVectors += e.vectorApplies();
+      double lambdaR = e.values()[r - 1];
+      double rho = Double.isNaN(rhoOverride) ? lambdaR : rhoOverride;
+      if (!(rho > 0)) {
+        throw new io.ntk4j.NumericalException("the Gauss-Newton matrix has rank < " + r + " (lambda_r = " + lambdaR
+            + "): pass an explicit rho", 0);
+      }
+      double[] out = g.clone();
+      long n = g.length;
+      for (int i = 0; i < r; i++) {
+        double proj = 0;
+        for (long p = 0; p < n; p++) {
+          proj += e.vectors().getFlat(i * n + p) * g[(int) p];
+        }
+        double f = e.values()[i] / (e.values()[i] + rho);
+        for (long p = 0; p < n; p++) {
+          out[(int) p] -= f * proj * e.vectors().getFlat(i * n + p);
+        }
+      }
+      for (int p = 0; p < out.length; p++) {
+        out[p] /= rho;
+      }
+      return out;
+    }
+  }
+}
