@@ -79,9 +79,9 @@ public final class Bifurcations {
       }
       FixedPoints.FixedPoint tracked = nearest(r.points(), previous);
       previous = tracked.state();
-      int c = critical(tracked);
-      double re = tracked.eigenvaluesRe()[c], im = tracked.eigenvaluesIm()[c];
-      points.add(new Point(parameters[i], r.points(), tracked, re, im, Math.hypot(re, im) - 1));
+      int c = tracked.criticalIndex();
+      points.add(new Point(parameters[i], r.points(), tracked, tracked.eigenvaluesRe()[c], tracked.eigenvaluesIm()[c],
+          tracked.mu()));
     }
     List<Crossing> crossings = new ArrayList<>();
     for (int i = 1; i < points.size(); i++) {
@@ -137,19 +137,6 @@ public final class Bifurcations {
       m[i] = 2 * c[i] - p[i];
     }
     return m;
-  }
-
-  private static int critical(FixedPoints.FixedPoint p) {
-    int best = 0;
-    double bestDist = Double.MAX_VALUE;
-    for (int i = 0; i < p.eigenvaluesRe().length; i++) {
-      double d = Math.abs(Math.hypot(p.eigenvaluesRe()[i], p.eigenvaluesIm()[i]) - 1);
-      if (d < bestDist) {
-        bestDist = d;
-        best = i;
-      }
-    }
-    return best;
   }
 
   private static FixedPoints.FixedPoint nearest(List<FixedPoints.FixedPoint> pts, double[] previous) {

@@ -31,7 +31,7 @@ public final class Channel {
 
   /** grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}. */
   public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
-    int h = model.hiddenSize(), c = critical(p);
+    int h = model.hiddenSize(), c = p.criticalIndex();
     double lr = p.eigenvaluesRe()[c];
     if (Math.abs(p.eigenvaluesIm()[c]) > 1e-12 * Math.max(1, Math.abs(lr))) {
       throw new InvalidInputException("the critical eigenvalue is complex (" + lr + " + " + p.eigenvaluesIm()[c]
@@ -89,8 +89,7 @@ public final class Channel {
       }
       cos = Math.abs(d) / Math.sqrt(cc);
     }
-    int k = critical(p);
-    double mu = Math.hypot(p.eigenvaluesRe()[k], p.eigenvaluesIm()[k]) - 1;
+    double mu = p.mu();
     return new Result(mu, g, c, cc, tr, cc / tr, cos, normalFormCosine(session, p, mu, c, arena));
   }
 
@@ -101,7 +100,7 @@ public final class Channel {
    * z_t = alpha_{t-1} + f'(alpha_{t-1}) z_{t-1} (alpha_{-1} from the session's h_0).
    */
   static double normalFormCosine(Session session, FixedPoints.FixedPoint p, double mu, Tensor c, Arena arena) {
-    int h = session.model().hiddenSize(), k = critical(p);
+    int h = session.model().hiddenSize(), k = p.criticalIndex();
     double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
     double wv = dot(w, v);
     for (int i = 0; i < h; i++) {
@@ -160,19 +159,6 @@ public final class Channel {
       }
     }
     return out;
-  }
-
-  static int critical(FixedPoints.FixedPoint p) {
-    int best = 0;
-    double d = Double.MAX_VALUE;
-    for (int i = 0; i < p.eigenvaluesRe().length; i++) {
-      double e = Math.abs(Math.hypot(p.eigenvaluesRe()[i], p.eigenvaluesIm()[i]) - 1);
-      if (e < d) {
-        d = e;
-        best = i;
-      }
-    }
-    return best;
   }
 
   private static double[] column(double[] rowMajor, int n, int c) {

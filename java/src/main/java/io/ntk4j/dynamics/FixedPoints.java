@@ -57,6 +57,26 @@ public final class FixedPoints {
       return r;
     }
 
+    /** Index of the critical eigenvalue lambda_c: the one with |lambda| closest to 1. */
+    public int criticalIndex() {
+      int best = 0;
+      double bestDist = Double.MAX_VALUE;
+      for (int i = 0; i < eigenvaluesRe.length; i++) {
+        double d = Math.abs(Math.hypot(eigenvaluesRe[i], eigenvaluesIm[i]) - 1);
+        if (d < bestDist) {
+          bestDist = d;
+          best = i;
+        }
+      }
+      return best;
+    }
+
+    /** Distance to bifurcation mu = |lambda_c| - 1. */
+    public double mu() {
+      int c = criticalIndex();
+      return Math.hypot(eigenvaluesRe[c], eigenvaluesIm[c]) - 1;
+    }
+
     /** Linearly stable: every |lambda| &lt; 1. */
     public boolean stable() {
       return spectralRadius() < 1;
