@@ -49,6 +49,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--lr", required = true, description = "learning rate") double lr;
 
+  @Option(names = "--natural-gradient", paramLabel = "r", defaultValue = "0",
+      description = "precondition with the low-rank natural gradient of rank r (0: off)")
+  int naturalRank;
+
+  @Option(names = "--rho", defaultValue = "NaN", description = "natural-gradient damping (default: lambda_r)")
+  double rho;
+
   @Option(names = "--momentum", defaultValue = "0.9", description = "momentum of sgd_momentum (default ${DEFAULT-VALUE})")
   double momentum;
 
@@ -90,6 +97,13 @@ final class TrainCommand implements Callable<Integer> {
     try (Arena arena = Arena.ofConfined()) {
       Trainer tr = new Trainer(m, readout, Npy.read(inputs, arena), Npy.read(targets, arena), l,
           new Optimizer(kind, lr, kind == Optimizer.Kind.SGD_MOMENTUM ? momentum : 0.0), trained);
+      io.ntk4j.training.NaturalGradient ng = null;
+      if (naturalRank > 0) {
+        ng = new io.ntk4j.training.NaturalGradient(naturalRank, rho);
+        tr.withNaturalGradient(ng);
+      } else if (naturalRank < 0) {
+        throw new ParameterException(spec.commandLine(), "--natural-gradient must be >= 0");
+      }
       long t0 = System.nanoTime();
       int done = 0;
       try {
@@ -127,6 +141,11 @@ final class TrainCommand implements Callable<Integer> {
         ArrayNode tn = root.putArray("trained");
         trained.forEach(tn::add);
         root.put("seconds", seconds);
+        root.put("seconds_per_step", steps > 0 ? seconds / steps : 0.0);
+        if (ng != null) {
+          root.put("natural_gradient_rank", naturalRank);
+          root.put("natural_gradient_lanczos_vectors", ng.lanczosVectors());
+        }
         if (out != null) {
           root.put("out", out.toString());
         }

@@ -40,6 +40,7 @@ public final class Trainer {
   private final Optimizer optimizer;
   private final Set<String> trained;
   private final List<Double> losses = new ArrayList<>();
+  private NaturalGradient naturalGradient;
 
   /**
    * @param readout required for {@link Loss#MSE}, ignored (may be null) for {@link Loss#STATE}
@@ -90,6 +91,15 @@ public final class Trainer {
       throw new InvalidInputException(what + " must have shape " + Arrays.toString(want) + ", got "
           + Arrays.toString(t.shape()));
     }
+  }
+
+  /**
+   * Preconditions the cell parameters' gradient with the low-rank natural gradient before the
+   * optimizer sees it (the readout's gradient is left as is). Returns this trainer.
+   */
+  public Trainer withNaturalGradient(NaturalGradient ng) {
+    this.naturalGradient = ng;
+    return this;
   }
 
   public Model model() {
@@ -171,6 +181,25 @@ public final class Trainer {
   public double step() {
     Evaluation ev = evaluate();
     losses.add(ev.loss());
+    if (naturalGradient != null) {
+      // (U Lambda U^T + rho I)^-1 g over all cell parameters, then split back by name.
+      double[] flat = new double[Math.toIntExact(model.numParams())];
+      int o = 0;
+      for (String name : model.parameterNames()) {
+        double[] gv = ev.gradients().get(name);
+        System.arraycopy(gv, 0, flat, o, gv.length);
+        o += gv.length;
+      }
+      double[] pre = naturalGradient.precondition(model, inputs, flat);
+      Map<String, double[]> grads = new LinkedHashMap<>(ev.gradients());
+      o = 0;
+      for (String name : model.parameterNames()) {
+        int len = grads.get(name).length;
+        grads.put(name, Arrays.copyOfRange(pre, o, o + len));
+        o += len;
+      }
+      ev = new Evaluation(ev.loss(), grads);
+    }
     // Flatten the trained parameters in a fixed order, step, and write them back.
     List<String> names = new ArrayList<>();
     for (String name : model.parameterNames()) {

@@ -48,6 +48,20 @@ class TrainCommandTest {
   }
 
   @Test
+  void naturalGradientTrainsAndReportsItsCost() throws Exception {
+    Path dir = golden("elman_state_whh_momentum");
+    CliTest.Result r = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
+        "--targets", dir.resolve("targets.npy").toString(), "--loss", "state", "--optimizer", "sgd", "--lr", "0.5",
+        "--steps", "4", "--natural-gradient", "4", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    JsonNode losses = j.get("losses");
+    assertThat(losses.get(4).asDouble()).isLessThan(losses.get(0).asDouble());
+    assertThat(j.get("natural_gradient_lanczos_vectors").asLong()).isPositive();
+    assertThat(j.get("seconds_per_step").asDouble()).isPositive();
+  }
+
+  @Test
   void divergenceStopsWithThreeAndKeepsTheLastGoodParameters() {
     Path dir = golden("elman_output_sgd");
     Path out = tmp.resolve("diverged");
