@@ -30,7 +30,19 @@ import java.util.Set;
  */
 public final class Trainer {
   /** Loss, and gradients by parameter name (PyTorch names plus readout_weight, readout_bias). */
-  public record Evaluation(double loss, Map<String, double[]> gradients) {}
+  public record Evaluation(double loss, Map<String, double[]> gradients) {
+    /** The cell parameters' gradient as one flat vector in {@code model}'s (PyTorch) order. */
+    public double[] cellGradient(Model model) {
+      double[] flat = new double[Math.toIntExact(model.numParams())];
+      int o = 0;
+      for (String name : model.parameterNames()) {
+        double[] gv = gradients.get(name);
+        System.arraycopy(gv, 0, flat, o, gv.length);
+        o += gv.length;
+      }
+      return flat;
+    }
+  }
 
   private Model model;
   private Readout readout;
@@ -183,16 +195,9 @@ public final class Trainer {
     losses.add(ev.loss());
     if (naturalGradient != null) {
       // (U Lambda U^T + rho I)^-1 g over all cell parameters, then split back by name.
-      double[] flat = new double[Math.toIntExact(model.numParams())];
-      int o = 0;
-      for (String name : model.parameterNames()) {
-        double[] gv = ev.gradients().get(name);
-        System.arraycopy(gv, 0, flat, o, gv.length);
-        o += gv.length;
-      }
-      double[] pre = naturalGradient.precondition(model, inputs, flat);
+      double[] pre = naturalGradient.precondition(model, inputs, ev.cellGradient(model));
       Map<String, double[]> grads = new LinkedHashMap<>(ev.gradients());
-      o = 0;
+      int o = 0;
       for (String name : model.parameterNames()) {
         int len = grads.get(name).length;
         grads.put(name, Arrays.copyOfRange(pre, o, o + len));

@@ -76,15 +76,7 @@ class NaturalGradientTest {
       for (int s = 0; s < 5; s++) {
         Trainer t = new Trainer(cur, null, x, y, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, 1e-3, 0),
             java.util.Set.of("weight_hh"));
-        var ev = t.evaluate();
-        double[] flat = new double[(int) cur.numParams()];
-        int off = 0;
-        for (String name : cur.parameterNames()) {
-          double[] gv = ev.gradients().get(name);
-          System.arraycopy(gv, 0, flat, off, gv.length);
-          off += gv.length;
-        }
-        double[] d = ng.precondition(cur, x, flat);
+        double[] d = ng.precondition(cur, x, t.evaluate().cellGradient(cur));
         double[] theta = cur.parameterVector();
         for (int i = 0; i < theta.length; i++) {
           theta[i] -= 0.5 * d[i];
