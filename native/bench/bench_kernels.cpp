@@ -91,9 +91,9 @@ void BM_LanczosCycle(benchmark::State& st) {
 }  // namespace
 
 BENCHMARK(BM_Unroll)->Arg(128)->Arg(256)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_P)->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Pt)->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_K)->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_P)->Args({128, 1})->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Pt)->Args({128, 1})->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_K)->Args({128, 1})->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NTK)->Args({128, 2})->Args({128, 16})->Args({256, 16})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LanczosCycle)->Arg(128)->Unit(benchmark::kMillisecond)->Iterations(2);
 

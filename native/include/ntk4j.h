@@ -105,10 +105,12 @@ const char* ntk4j_last_error(void);
 /* Library version, e.g. "0.1.0". Never NULL. */
 const char* ntk4j_version(void);
 
-/* Bounds the number of threads of the BLAS backend (n >= 1). */
+/* Bounds the number of threads of the core (n >= 1; default: OpenBLAS's default, i.e. the cores or
+ * OPENBLAS_NUM_THREADS). The core splits work across its own threads and keeps OpenBLAS
+ * single-threaded (process-wide: OpenBLAS has one setting per process). */
 int32_t ntk4j_set_num_threads(int32_t n);
 
-/* Number of BLAS threads currently in use (written to *out). */
+/* Number of threads of the core (written to *out). */
 int32_t ntk4j_get_num_threads(int32_t* out);
 
 /*

@@ -2,6 +2,11 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+#include <atomic>
+
+#include "linalg/parallel.hpp"
+
 extern "C" {
 // OpenBLAS extensions (declared here so that any cblas.h works).
 void openblas_set_num_threads(int num_threads);
@@ -19,16 +24,62 @@ int as_blas_int(Index v) {
 }
 }  // namespace
 
-void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
-          Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
-  if (m == 0 || n == 0) return;
+namespace {
+
+// The core's thread count; taken from OpenBLAS once, which is then kept single-threaded.
+std::atomic<int>& threads() {
+  static std::atomic<int> n{[] {
+    const int from_blas = std::max(1, openblas_get_num_threads());
+    openblas_set_num_threads(1);
+    return from_blas;
+  }()};
+  return n;
+}
+
+void blas_dgemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
+                Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
   cblas_dgemm(CblasColMajor, op_a == Op::N ? CblasNoTrans : CblasTrans,
               op_b == Op::N ? CblasNoTrans : CblasTrans, as_blas_int(m), as_blas_int(n),
               as_blas_int(kk), alpha, a, as_blas_int(lda), b, as_blas_int(ldb), beta, c,
               as_blas_int(ldc));
 }
 
-void set_num_threads(int n) { openblas_set_num_threads(n); }
-int num_threads() { return openblas_get_num_threads(); }
+// At load: LAPACK (dsyevd, dgeev, QR) calls OpenBLAS's BLAS internally, before any gemm here.
+const bool single_threaded_blas_at_load = (threads(), true);
+
+// Below this many flops a GEMM runs on the calling thread (waking workers costs ~10 us; the
+// thin products of Krylov orthogonalization, 2 MFLOP and memory-bound, gain from two threads).
+constexpr double kSplitFlops = 1e6;
+constexpr Index kMinPanel = 16;
+
+}  // namespace
+
+void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
+          Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
+  if (m == 0 || n == 0) return;
+  (void)threads();  // OpenBLAS single-threaded from the first product on
+  const bool by_columns = n >= m;
+  const Index chunks = 2.0 * double(m) * double(n) * double(kk) < kSplitFlops
+                           ? 1
+                           : parallel_width(by_columns ? n : m, kMinPanel);
+  if (chunks <= 1) {
+    blas_dgemm(op_a, op_b, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  parallel_chunks(by_columns ? n : m, chunks, [&](Index, Index lo, Index hi) {
+    if (by_columns)  // C[:, lo:hi] = op(A) op(B)[:, lo:hi]
+      blas_dgemm(op_a, op_b, m, hi - lo, kk, alpha, a, lda, op_b == Op::N ? b + lo * ldb : b + lo, ldb,
+                 beta, c + lo * ldc, ldc);
+    else  // C[lo:hi, :] = op(A)[lo:hi, :] op(B)
+      blas_dgemm(op_a, op_b, hi - lo, n, kk, alpha, op_a == Op::N ? a + lo : a + lo * lda, lda, b, ldb,
+                 beta, c + lo, ldc);
+  });
+}
+
+void set_num_threads(int n) {
+  threads() = std::max(1, n);
+}
+
+int num_threads() { return threads(); }
 
 }  // namespace ntk4j::linalg

@@ -9,10 +9,16 @@ namespace ntk4j::linalg {
 
 enum class Op { N, T };
 
-// C (m x n) = alpha * op(A) (m x kk) * op(B) (kk x n) + beta * C, all column-major.
+// C (m x n) = alpha * op(A) (m x kk) * op(B) (kk x n) + beta * C, all column-major. Large
+// products are cut into column (or row) panels of C, one per thread.
 void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
           Index lda, const double* b, Index ldb, double beta, double* c, Index ldc);
 
+// Threads of the core (ntk4j_set_num_threads). The core has one threading model, its own:
+// OpenBLAS is kept single-threaded and large GEMMs are split across the core's workers
+// (linalg/parallel.hpp). Mixing the two was measured slower: OpenBLAS's idle workers spin for a
+// while after each threaded call and take a core from the next split kernel. The default is
+// OpenBLAS's own default (cores, or OPENBLAS_NUM_THREADS) as found at first use.
 void set_num_threads(int n);
 int num_threads();
 

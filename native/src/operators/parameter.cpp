@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/parallel.hpp"
 #include "linalg/scratch.hpp"
 #include "linalg/views.hpp"
 #include "operators/operators.hpp"
@@ -17,108 +18,135 @@ namespace {
 
 using linalg::col;
 
-// X (rows x BT, column-major) = D_s^T q for one probe q ([B, T, H]): X[g*H+i, bt] = D[bt, g*H+i] q[bt, i].
-void scale_into_site(const Trajectory& tr, size_t s, const double* q, double* x) {
+// X (rows x nbt, column-major) = D_s^T q over rows bt0 .. bt0+nbt-1 of one probe q ([B, T, H]):
+// X[g*H+i, bt] = D[bt, g*H+i] q[bt, i].
+void scale_into_site(const Trajectory& tr, size_t s, const double* q, Index bt0, Index nbt, double* x) {
   const Site& site = tr.model->sites[s];
-  const Index H = tr.H, rows = site.rows, BT = tr.bt();
+  const Index H = tr.H, rows = site.rows;
   const double* d = tr.d[s].data();
-  for (Index bt = 0; bt < BT; ++bt) {
+  for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     const auto qc = col(q + bt * H, H);
     for (Index g = 0; g < site.groups; ++g)
-      col(x + bt * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
+      col(x + (bt - bt0) * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
   }
 }
 
-// y[bt, i] += sum_g D[bt, g*H+i] u[g*H+i, bt]  (u: rows x BT column-major).
-void scale_from_site(const Trajectory& tr, size_t s, const double* u, double* y) {
+// y[bt, i] += sum_g D[bt, g*H+i] u[g*H+i, bt - bt0] over rows bt0 .. bt0+nbt-1 (u: rows x nbt).
+void scale_from_site(const Trajectory& tr, size_t s, const double* u, Index bt0, Index nbt, double* y) {
   const Site& site = tr.model->sites[s];
-  const Index H = tr.H, rows = site.rows, BT = tr.bt();
+  const Index H = tr.H, rows = site.rows;
   const double* d = tr.d[s].data();
-  for (Index bt = 0; bt < BT; ++bt) {
+  for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     auto yc = col(y + bt * H, H);
     for (Index g = 0; g < site.groups; ++g)
-      yc += col(d + bt * rows + g * H, H) * col(u + bt * rows + g * H, H);
+      yc += col(d + bt * rows + g * H, H) * col(u + (bt - bt0) * rows + g * H, H);
   }
 }
 
-// M (rows x dim, column-major) = X A_s, A_s = act[s] as a (BT x dim) row-major matrix.
-void site_gradient(const Trajectory& tr, size_t s, const double* x, double* mat) {
-  const Site& site = tr.model->sites[s];
-  linalg::gemm(linalg::Op::N, linalg::Op::T, site.rows, site.dim, tr.bt(), 1.0, x, site.rows,
-               tr.act[s].data(), site.dim, 0.0, mat, site.rows);
+// Site matrices of every probe, V_s (rows x dim, column-major), gathered from or scattered to
+// flat PyTorch-ordered parameter vectors; offset(s) locates site s within one probe's stack.
+struct SiteStack {
+  std::vector<Index> offset;
+  Index size = 0;
+  explicit SiteStack(const Model& m) {
+    for (const Site& s : m.sites) {
+      offset.push_back(size);
+      size += s.rows * s.dim;
+    }
+  }
+};
+
+void gather_sites(const Model& m, const SiteStack& st, const double* v, double* mats) {
+  for (size_t s = 0; s < m.sites.size(); ++s) {
+    const Site& site = m.sites[s];
+    double* mat = mats + st.offset[s];
+    for (const ParamSlice& sl : site.slices) {
+      const double* p = v + m.param_offset[static_cast<size_t>(sl.param)];
+      for (Index c = 0; c < sl.ncols; ++c)
+        for (Index r = 0; r < site.rows; ++r) mat[(sl.col0 + c) * site.rows + r] = p[r * sl.ncols + c];
+    }
+  }
 }
 
-// U (rows x BT) = M A_s^T.
-void site_forward(const Trajectory& tr, size_t s, const double* mat, double* u) {
-  const Site& site = tr.model->sites[s];
-  linalg::gemm(linalg::Op::N, linalg::Op::N, site.rows, tr.bt(), site.dim, 1.0, mat, site.rows,
-               tr.act[s].data(), site.dim, 0.0, u, site.rows);
+void scatter_sites(const Model& m, const SiteStack& st, const double* mats, double* g) {
+  for (size_t s = 0; s < m.sites.size(); ++s) {
+    const Site& site = m.sites[s];
+    const double* mat = mats + st.offset[s];
+    for (const ParamSlice& sl : site.slices) {
+      double* p = g + m.param_offset[static_cast<size_t>(sl.param)];
+      for (Index r = 0; r < site.rows; ++r)
+        for (Index c = 0; c < sl.ncols; ++c) p[r * sl.ncols + c] = mat[(sl.col0 + c) * site.rows + r];
+    }
+  }
 }
 
-size_t max_site(const Trajectory& tr, bool dim_times_rows) {
-  size_t n = 0;
-  for (const Site& s : tr.model->sites)
-    n = std::max(n, static_cast<size_t>(dim_times_rows ? s.rows * s.dim : s.rows * tr.bt()));
-  return n;
+Index max_rows(const Model& m) {
+  Index r = 0;
+  for (const Site& s : m.sites) r = std::max(r, s.rows);
+  return r;
 }
+
+// Rows of B*T per thread below which splitting does not pay.
+constexpr Index kMinRowsPerThread = 256;
 
 }  // namespace
 
+// y = J_theta v: per site and probe, U = V_s A_s^T over a range of B*T rows, then y += D_s U.
+// Threads take disjoint row ranges (no reduction needed).
 void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
   const Model& m = *tr.model;
-  linalg::Scratch mat(max_site(tr, true)), u(max_site(tr, false));
+  const SiteStack st(m);
   const Index n = tr.state_size();
-  std::fill(y, y + k * n, 0.0);
-  for (Index j = 0; j < k; ++j) {
-    const double* vj = v + j * m.num_params;
-    for (size_t s = 0; s < m.sites.size(); ++s) {
-      const Site& site = m.sites[s];
-      // Gather V_s (rows x dim, column-major) from the flat PyTorch-ordered parameter vector.
-      for (const ParamSlice& sl : site.slices) {
-        const double* p = vj + m.param_offset[static_cast<size_t>(sl.param)];
-        for (Index c = 0; c < sl.ncols; ++c)
-          for (Index r = 0; r < site.rows; ++r)
-            mat.data()[(sl.col0 + c) * site.rows + r] = p[r * sl.ncols + c];
+  linalg::Scratch mats(static_cast<size_t>(k * st.size));
+  for (Index j = 0; j < k; ++j) gather_sites(m, st, v + j * m.num_params, mats.data() + j * st.size);
+  linalg::parallel_chunks(tr.bt(), linalg::parallel_width(tr.bt(), kMinRowsPerThread), [&](Index, Index bt0, Index bt1) {
+    const Index nbt = bt1 - bt0;
+    linalg::Scratch u(static_cast<size_t>(max_rows(m) * nbt));
+    for (Index j = 0; j < k; ++j) {
+      double* yj = y + j * n;
+      std::fill(yj + bt0 * tr.H, yj + bt1 * tr.H, 0.0);
+      for (size_t s = 0; s < m.sites.size(); ++s) {
+        const Site& site = m.sites[s];
+        linalg::gemm(linalg::Op::N, linalg::Op::N, site.rows, nbt, site.dim, 1.0,
+                     mats.data() + j * st.size + st.offset[s], site.rows,
+                     tr.act[s].data() + bt0 * site.dim, site.dim, 0.0, u.data(), site.rows);
+        scale_from_site(tr, s, u.data(), bt0, nbt, yj);
       }
-      site_forward(tr, s, mat.data(), u.data());
-      scale_from_site(tr, s, u.data(), y + j * n);
     }
-  }
+  });
 }
 
+// g = J_theta^T q: per site and probe, M = X A_s with X = D_s^T q. Each thread sums its range
+// of B*T rows into its own stack of site matrices; the stacks are added afterwards.
 void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {
   const Model& m = *tr.model;
-  linalg::Scratch mat(max_site(tr, true)), x(max_site(tr, false));
-  const Index n = tr.state_size();
-  for (Index j = 0; j < k; ++j) {
-    double* gj = g + j * m.num_params;
-    for (size_t s = 0; s < m.sites.size(); ++s) {
-      const Site& site = m.sites[s];
-      scale_into_site(tr, s, q + j * n, x.data());
-      site_gradient(tr, s, x.data(), mat.data());
-      for (const ParamSlice& sl : site.slices) {
-        double* p = gj + m.param_offset[static_cast<size_t>(sl.param)];
-        for (Index r = 0; r < site.rows; ++r)
-          for (Index c = 0; c < sl.ncols; ++c)
-            p[r * sl.ncols + c] = mat.data()[(sl.col0 + c) * site.rows + r];
+  const SiteStack st(m);
+  const Index n = tr.state_size(), width = std::min(tr.bt(), linalg::parallel_width(tr.bt(), kMinRowsPerThread));
+  const Index per_chunk = k * st.size;
+  linalg::Scratch partial(static_cast<size_t>(width * per_chunk));
+  linalg::parallel_chunks(tr.bt(), width, [&](Index c, Index bt0, Index bt1) {
+    const Index nbt = bt1 - bt0;
+    linalg::Scratch x(static_cast<size_t>(max_rows(m) * nbt));
+    for (Index j = 0; j < k; ++j)
+      for (size_t s = 0; s < m.sites.size(); ++s) {
+        const Site& site = m.sites[s];
+        scale_into_site(tr, s, q + j * n, bt0, nbt, x.data());
+        linalg::gemm(linalg::Op::N, linalg::Op::T, site.rows, site.dim, nbt, 1.0, x.data(), site.rows,
+                     tr.act[s].data() + bt0 * site.dim, site.dim, 0.0,
+                     partial.data() + c * per_chunk + j * st.size + st.offset[s], site.rows);
       }
-    }
-  }
+  });
+  double* sum = partial.data();
+  for (Index c = 1; c < width; ++c)
+    for (Index i = 0; i < per_chunk; ++i) sum[i] += partial.data()[c * per_chunk + i];
+  for (Index j = 0; j < k; ++j) scatter_sites(m, st, sum + j * st.size, g + j * m.num_params);
 }
 
+// K q = J_theta (J_theta^T q) (DESIGN.md, "Kronecker core of K"; G_s = A_s A_s^T is never formed).
 void parameter_operator(const Trajectory& tr, const double* q, Index k, double* y) {
-  const Model& m = *tr.model;
-  linalg::Scratch mat(max_site(tr, true)), x(max_site(tr, false));
-  const Index n = tr.state_size();
-  std::fill(y, y + k * n, 0.0);
-  for (Index j = 0; j < k; ++j) {
-    for (size_t s = 0; s < m.sites.size(); ++s) {
-      scale_into_site(tr, s, q + j * n, x.data());
-      site_gradient(tr, s, x.data(), mat.data());
-      site_forward(tr, s, mat.data(), x.data());
-      scale_from_site(tr, s, x.data(), y + j * n);
-    }
-  }
+  linalg::Scratch g(static_cast<size_t>(k * tr.model->num_params));
+  jtheta_adjoint(tr, q, k, g.data());
+  jtheta(tr, g.data(), k, y);
 }
 
 }  // namespace ntk4j::ops

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/parallel.hpp"
 #include "linalg/scratch.hpp"
 #include "linalg/views.hpp"
 #include "operators/operators.hpp"
@@ -95,15 +96,15 @@ void copy_step(const Trajectory& tr, Index t, Index k, const double* q, double* 
       linalg::ConstStepMap(q + t * H, H, kB, Eigen::OuterStride<>(ld));
 }
 
-}  // namespace
-
 // P and P* fuse the elementwise work of a step into one pass per column: the output column is
 // written once (q + c y_prev + D u, no separate copy), and the input of the next step's GEMM
 // (e-scaled for P, D-scaled for P*) is produced while the column is still in cache.
-void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
+// Columns j0 .. j0+kB-1 of a [k, B, T, H] block (q and y point at column j0): each column is one
+// trial of one probe, swept in time independently of the others.
+void propagate_columns(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
-  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const Index H = tr.H, T = tr.T, B = tr.B, ld = T * H, rows = s.rows;
   const bool has_e = !tr.e.empty(), has_c = !tr.c.empty();
   const bool c_const = has_c && !std::isnan(tr.c_scalar), d_const = !std::isnan(tr.d_scalar);
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
@@ -111,14 +112,14 @@ void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
   for (Index j = 0; j < kB; ++j) {  // t = 0: y_0 = q_0
     col(y + j * ld, H) = col(q + j * ld, H);
     if (has_e && T > 1)
-      col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>(((j % B) * T + 1) * H)], H) * col(y + j * ld, H);
+      col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>((((j0 + j) % B) * T + 1) * H)], H) * col(y + j * ld, H);
   }
   for (Index t = 1; t < T; ++t) {
     // u = W_hh v (v = e_t (.) y_{t-1}, or y_{t-1} itself viewed in place)
     linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim,
                  has_e ? w.v : y + (t - 1) * H, has_e ? H : ld, 0.0, w.u, rows);
     for (Index j = 0; j < kB; ++j) {
-      const Index row = (j % B) * T + t;
+      const Index row = ((j0 + j) % B) * T + t;
       double* yt = y + j * ld + t * H;
       const auto yp = col(yt - H, H);
       const double* u = w.u + j * rows;
@@ -144,10 +145,10 @@ void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
   }
 }
 
-void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y) {
+void propagate_adjoint_columns(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
-  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const Index H = tr.H, T = tr.T, B = tr.B, ld = T * H, rows = s.rows;
   const bool has_e = !tr.e.empty(), has_c = !tr.c.empty();
   const bool c_const = has_c && !std::isnan(tr.c_scalar), d_const = !std::isnan(tr.d_scalar) && s.groups == 1;
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
@@ -164,13 +165,13 @@ void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y
   };
   for (Index j = 0; j < kB; ++j) {  // t = T-1: y = q
     col(y + j * ld + (T - 1) * H, H) = col(q + j * ld + (T - 1) * H, H);
-    if (T > 1) scale_site(j, (j % B) * T + T - 1, y + j * ld + (T - 1) * H);
+    if (T > 1) scale_site(j, ((j0 + j) % B) * T + T - 1, y + j * ld + (T - 1) * H);
   }
   for (Index t = T - 2; t >= 0; --t) {
     // v = W_hh^T S_{t+1}
     linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim, w.u, rows, 0.0, w.v, H);
     for (Index j = 0; j < kB; ++j) {
-      const Index next = (j % B) * T + t + 1;
+      const Index next = ((j0 + j) % B) * T + t + 1;
       double* yt = y + j * ld + t * H;
       const auto yn = col(yt + H, H);
       const auto v = col(w.v + j * H, H);
@@ -192,6 +193,25 @@ void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y
       if (t > 0) scale_site(j, next - 1, yt);
     }
   }
+}
+
+}  // namespace
+
+// Column chunks of at least 8 trials per thread (below that a thread's GEMMs get too thin).
+constexpr Index kMinColumnsPerThread = 8;
+
+void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
+  const Index ld = tr.T * tr.H;
+  linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread), [&](Index, Index b, Index e) {
+    propagate_columns(tr, q + b * ld, y + b * ld, b, e - b);
+  });
+}
+
+void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y) {
+  const Index ld = tr.T * tr.H;
+  linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread), [&](Index, Index b, Index e) {
+    propagate_adjoint_columns(tr, q + b * ld, y + b * ld, b, e - b);
+  });
 }
 
 void propagate_inverse(const Trajectory& tr, const double* q, Index k, double* y) {

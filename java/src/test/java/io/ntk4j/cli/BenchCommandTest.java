@@ -18,7 +18,7 @@ class BenchCommandTest {
     assertThat(j.get("ntk_apply_fraction_of_dgemm").asDouble())
         .isEqualTo(j.get("ntk_apply_gflops").asDouble() / j.get("dgemm_gflops").asDouble());
     assertThat(j.get("top10_converged").asInt()).isEqualTo(10);
-    assertThat(j.get("top10_block2_converged").asInt()).isEqualTo(10);
+    assertThat(j.get("top10_block1_converged").asInt()).isEqualTo(10);
     assertThat(j.get("top10_eigenvalues")).hasSize(10);
     assertThat(j.get("peer").asText()).startsWith("skipped");
   }
