@@ -254,7 +254,10 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
     if (r.converged == k || exhausted || r.restarts >= o.max_restarts) {
       r.values.assign(theta.begin(), theta.begin() + kk);
-      if (want_vectors) r.vectors = std::move(u);
+      if (want_vectors) {
+        r.vectors = std::move(u);
+        r.images = std::move(au);
+      }
       break;
     }
     // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
@@ -303,33 +306,40 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
       r.block_applies += s.block_applies;
       return r;
     }
-  // u_i = A v_i / sqrt(lambda_i), then the true residuals ||A A* u_i - lambda_i u_i||.
-  std::vector<double> u(static_cast<size_t>(k * n)), au(static_cast<size_t>(k * n));
-  linalg::checked_apply(*a, s.vectors.data(), k, u.data());
+  // With v_i the eigenvectors of A* A and r_i = A* A v_i - lambda_i v_i their residuals,
+  // u_i = A v_i / ||A v_i|| has A A* u_i - lambda_i u_i = A r_i / ||A v_i||: one block apply of A
+  // on [v, r] gives the vectors of A A* and their true residuals.
+  std::vector<double> vr(static_cast<size_t>(2 * k * m)), images(static_cast<size_t>(2 * k * n));
+  std::copy_n(s.vectors.data(), k * m, vr.data());
+  for (Index i = 0; i < k * m; ++i)
+    vr[static_cast<size_t>(k * m + i)] =
+        s.images[static_cast<size_t>(i)] - s.values[static_cast<size_t>(i / m)] * s.vectors[static_cast<size_t>(i)];
+  linalg::checked_apply(*a, vr.data(), 2 * k, images.data());
+  std::vector<double> u(images.begin(), images.begin() + k * n), norms(static_cast<size_t>(k));
   for (Index i = 0; i < k; ++i) {
     double norm = 0;
     for (Index j = 0; j < n; ++j) norm += u[static_cast<size_t>(i * n + j)] * u[static_cast<size_t>(i * n + j)];
-    const double scale = 1.0 / std::sqrt(norm);  // = 1/sqrt(lambda_i) up to round-off
-    for (Index j = 0; j < n; ++j) u[static_cast<size_t>(i * n + j)] *= scale;
+    norms[static_cast<size_t>(i)] = std::sqrt(norm);  // = sqrt(lambda_i) up to round-off
+    for (Index j = 0; j < n; ++j) u[static_cast<size_t>(i * n + j)] /= norms[static_cast<size_t>(i)];
   }
-  linalg::checked_apply(*big, u.data(), k, au.data());
   EigsResult r = s;
   r.converged = 0;
   double scale = 0;
   for (double v : s.values) scale = std::max(scale, std::abs(v));
   for (Index i = 0; i < k; ++i) {
     double res = 0;
-    const double li = s.values[static_cast<size_t>(i)];
     for (Index j = 0; j < n; ++j) {
-      const double d = au[static_cast<size_t>(i * n + j)] - li * u[static_cast<size_t>(i * n + j)];
+      const double d = images[static_cast<size_t>((k + i) * n + j)];
       res += d * d;
     }
-    r.residuals[static_cast<size_t>(i)] = std::sqrt(res);
+    r.residuals[static_cast<size_t>(i)] = std::sqrt(res) / norms[static_cast<size_t>(i)];
     if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
   }
-  // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*).
+  // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*); the 2k
+  // columns through A alone count as k.
   r.vector_applies = s.vector_applies + k;
   r.block_applies = s.block_applies + 1;
+  r.images.clear();
   if (want_vectors)
     r.vectors = std::move(u);
   else

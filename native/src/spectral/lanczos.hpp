@@ -26,6 +26,7 @@ struct EigsResult {
   std::vector<double> values;     // k, descending
   std::vector<double> residuals;  // k, ||A v_i - theta_i v_i|| (v_i unit)
   std::vector<double> vectors;    // k x n (row i = v_i), empty unless asked for
+  std::vector<double> images;     // k x n (row i = A v_i), with the vectors
   Index converged = 0;            // how many of the k satisfy the tolerance
   Index block_applies = 0;        // calls of A.apply
   Index vector_applies = 0;       // columns pushed through A
