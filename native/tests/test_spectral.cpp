@@ -69,6 +69,23 @@ TEST(Lanczos, RankThreeOperatorAskedForTenEigenpairs) {
   for (double res : r.residuals) EXPECT_LE(res, 1e-10 * 4);
 }
 
+TEST(Lanczos, ConvergenceIsCheckedBeforeTheBasisIsFull) {
+  // Well separated top eigenvalues converge in a few dozen vectors; a basis of 300 must not be
+  // filled first (checks every 3 blocks: at most 3 blocks of overshoot).
+  std::vector<double> d(3000);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = std::pow(0.7, double(i));
+  auto a = prescribed_spectrum(d, 6);
+  spectral::EigsOptions o;
+  o.k = 3;
+  o.block = 1;
+  o.max_basis = 300;
+  auto r = spectral::lanczos_top(*a, o, false);
+  ASSERT_EQ(r.converged, 3);
+  EXPECT_EQ(r.restarts, 0);
+  EXPECT_LT(r.vector_applies, 100);
+  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(r.values[i], d[i], 1e-12);
+}
+
 TEST(Lanczos, TinyOperatorIsSolvedExactly) {
   auto a = prescribed_spectrum({3, 1, 2}, 3);
   spectral::EigsOptions o;

@@ -190,16 +190,27 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
 
   std::vector<double> theta, y, t;  // t: V^T A V (t_size x t_size, column-major)
   Index t_size = 0;
+  const Index check_every = 3 * b;  // as often as a thick restart would check (restart_keep)
   while (true) {
     // Expand the block Krylov space up to the capacity.
     // Only whole blocks (or the rest of a nearly exhausted space): a partial block would make the
     // restart continuation below incomplete and stall convergence.
-    while (basis.size() + b <= cap || (basis.size() < cap && cap == n)) {
+    // Convergence is checked every few blocks, not only when the basis is full: a check costs
+    // two tall-skinny GEMMs (about one reorthogonalization), an apply usually far more, and
+    // checking only at restarts overshoots by up to a basis' worth of applies.
+    const Index check_at = std::min(cap, std::max(basis.size(), k + b) + check_every);
+    bool grew = false, stalled = false;
+    while ((basis.size() + b <= cap || (basis.size() < cap && cap == n)) &&
+           (!grew || basis.size() < check_at)) {
       const Index got = next_block(std::min(b, cap - basis.size()));
-      if (got == 0) break;
+      if (got == 0) {
+        stalled = true;
+        break;
+      }
       src = basis.size();
       src_len = got;
       basis.append(x, got);
+      grew = true;
     }
     // Rayleigh-Ritz on T = V^T A V, extended by the columns added since the last restart only
     // (after a restart T is diag(theta) of the kept Ritz vectors, exactly).
@@ -249,10 +260,15 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
         s += d * d;
       }
       r.residuals[static_cast<size_t>(i)] = std::sqrt(s);
-      if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
+      const double limit =
+          o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale))
+                             : o.tol * scale;
+      if (r.residuals[static_cast<size_t>(i)] <= limit) ++r.converged;
     }
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
-    if (r.converged == k || exhausted || r.restarts >= o.max_restarts) {
+    // The basis can take another whole block (or the rest of the space) without a restart.
+    const bool room = !stalled && (cur + b <= cap || (cur < cap && cap == n));
+    if (r.converged == k || exhausted || (!room && r.restarts >= o.max_restarts)) {
       r.values.assign(theta.begin(), theta.begin() + kk);
       if (want_vectors) {
         r.vectors = std::move(u);
@@ -260,6 +276,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       }
       break;
     }
+    if (room) continue;  // keep expanding without a restart
     // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
     // sequence with the block that would have come next. The residuals of all kept Ritz vectors
     // lie in its span, so nothing learned is lost; it is orthogonal to the old basis and hence
@@ -294,7 +311,7 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   const Index n = a->rows(), m = a->cols();
   if (m >= n || o.k > m) return lanczos_top(*big, o, want_vectors);
   EigsOptions small_o = o;
-  small_o.tol = o.tol * 0.1;  // the map back to A A* may amplify residuals by sqrt(lambda_max / lambda)
+  small_o.adjoint_side_tol = true;  // the map back to A A* amplifies residuals by sqrt(lambda_max / lambda)
   const auto small = linalg::gram(linalg::adjoint(a));  // A* A
   EigsResult s = lanczos_top(*small, small_o, true);
   const Index k = o.k;

@@ -20,6 +20,11 @@ struct EigsOptions {
   Index max_restarts = 200;   // restarts before giving up (unconverged pairs are reported so)
   double tol = 1e-10;         // residual tolerance relative to |theta_max|
   std::uint64_t seed = 2605;  // start block
+  // Internal (gram_top): run on A* A but judge each pair i by the residual its image
+  // A v_i / ||A v_i|| will have as an eigenvector of A A*: ||A r_i|| / ||A v_i|| <=
+  // ||r_i|| sqrt(theta_max / theta_i), so pair i is converged once
+  // ||r_i|| <= tol sqrt(theta_i theta_max) (never looser than 0.1 tol theta_max near zero).
+  bool adjoint_side_tol = false;
 };
 
 struct EigsResult {
