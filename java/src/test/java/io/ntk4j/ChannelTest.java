@@ -83,6 +83,17 @@ public class ChannelTest {
   }
 
   @Test
+  void cubicCoefficientOfTanhIsGCubedOverThree() {
+    // tanh(g h) = g h - (g h)^3 / 3 + ...: kappa = g^3 / 3 along v = 1 at the origin.
+    for (double g : new double[] {0.7, 1.3}) {
+      Model m = elman(1, new double[] {0.4}, new double[] {g}, null, null);
+      FixedPoints.FixedPoint origin = FixedPoints.find(m, null, FixedPoints.Options.defaults()).points().stream()
+          .filter(p -> Math.abs(p.state()[0]) < 1e-12).findFirst().orElseThrow();
+      assertThat(Channel.cubicCoefficient(m, origin, null)).as("g = " + g).isCloseTo(g * g * g / 3, within(1e-6));
+    }
+  }
+
+  @Test
   void scalarChannelGrowsLikeTheLinearModelTheory() {
     // h' = tanh(g h) from h0 = alpha0 with no input: near h_bar = 0 it is alpha' = g alpha, and the
     // channel eigenvalue is alpha0^2 (1 + g^2) / (1 - g^2)^3 in the linear, long-time limit.

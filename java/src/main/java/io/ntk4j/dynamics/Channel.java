@@ -67,6 +67,21 @@ public final class Channel {
    * n &lt;= 20000, else Hutch++ with 300 probes), and |cos| between c and NTK_S's top eigenvector.
    */
   public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena) {
+    long n = session.batch() * session.steps() * session.hiddenSize();
+    double tr = n <= 20000 ? Eigs.exactTraces(session.ntk()).trace().value()
+        : Eigs.traces(session.ntk(), 300, 1).trace().value();
+    return of(session, p, xBar, arena, tr);
+  }
+
+  /**
+   * As {@link #of(Session, FixedPoints.FixedPoint, double[], Arena)} with tr NTK_S given (e.g. the
+   * sum of the eigenvalues of J^T J on the parameter side, exact and cheap when there are few
+   * parameters).
+   */
+  public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena, double traceNtk) {
+    if (!(traceNtk > 0) || !Double.isFinite(traceNtk)) {
+      throw new InvalidInputException("tr NTK_S must be a finite number > 0, got " + traceNtk);
+    }
     double[] g = gradMu(session.model(), p, xBar);
     double norm = Math.sqrt(dot(g, g));
     Tensor u = Tensor.allocate(arena, 1, g.length);
@@ -79,7 +94,7 @@ public final class Channel {
       cc += c.getFlat(i) * c.getFlat(i);
     }
     long n = c.size();
-    double tr = n <= 20000 ? Eigs.exactTraces(session.ntk()).trace().value() : Eigs.traces(session.ntk(), 300, 1).trace().value();
+    double tr = traceNtk;
     double cos;
     try (NativeOperator j = session.P().compose(session.jtheta())) {
       EigenResult top = Eigs.topOfGram(j, EigsOptions.top(1).withVectors(true));
@@ -90,7 +105,7 @@ public final class Channel {
       cos = Math.abs(d) / Math.sqrt(cc);
     }
     double mu = p.mu();
-    return new Result(mu, g, c, cc, tr, cc / tr, cos, normalFormCosine(session, p, mu, c, arena));
+    return new Result(mu, g, c, cc, tr, cc / tr, cos, normalFormCosine(session, p, xBar, mu, c, arena));
   }
 
   /**
@@ -98,14 +113,22 @@ public final class Channel {
    * alpha_t = w^T (h_t - h_bar) on each trial, the pitchfork alpha' = (1 + mu) alpha - alpha^3 has
    * f'(alpha) = 1 + mu - 3 alpha^2, and z = P_alpha alpha_shifted solves
    * z_t = alpha_{t-1} + f'(alpha_{t-1}) z_{t-1} (alpha_{-1} from the session's h_0).
+   *
+   * <p>The unit cubic coefficient holds for alpha measured in the normal form's own scale: the
+   * cell's reduced map along v is alpha' = (1 + mu) alpha - kappa alpha^3 + ..., with
+   * kappa = -(1/6) d^3/d eps^3 w^T f(h_bar + eps v) at 0 (a central difference), so
+   * f'(alpha) = 1 + mu - 3 kappa alpha^2 in the raw coordinate (the same propagator as the unit-cubic
+   * pitchfork in sqrt(kappa) alpha, and z scales out of the cosine).
    */
-  static double normalFormCosine(Session session, FixedPoints.FixedPoint p, double mu, Tensor c, Arena arena) {
+  static double normalFormCosine(Session session, FixedPoints.FixedPoint p, double[] xBar, double mu, Tensor c,
+      Arena arena) {
     int h = session.model().hiddenSize(), k = p.criticalIndex();
     double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
     double wv = dot(w, v);
     for (int i = 0; i < h; i++) {
       w[i] /= wv;  // w^T v = 1
     }
+    double kappa = cubicCoefficient(session.model(), p, xBar, v, w);
     Tensor hidden = session.hidden(arena);
     long b = session.batch(), t = session.steps();
     double[] h0 = session.initialState();
@@ -117,7 +140,7 @@ public final class Channel {
       }
       double z = 0;
       for (long ti = 0; ti < t; ti++) {
-        z = prevAlpha + (ti == 0 ? 0 : (1 + mu - 3 * prevAlpha * prevAlpha) * z);
+        z = prevAlpha + (ti == 0 ? 0 : (1 + mu - 3 * kappa * prevAlpha * prevAlpha) * z);
         double alpha = 0;
         for (int i = 0; i < h; i++) {
           alpha += w[i] * (hidden.getFlat((bi * t + ti) * h + i) - p.state()[i]);
@@ -132,6 +155,35 @@ public final class Channel {
       }
     }
     return pp == 0 || cc == 0 ? 0 : Math.abs(dotCp) / Math.sqrt(pp * cc);
+  }
+
+  /**
+   * The cubic coefficient kappa of the reduced map alpha' = (1 + mu) alpha - kappa alpha^3 + ... along
+   * the critical right eigenvector v of {@code p} (alpha = w^T (h - h_bar), w^T v = 1): for
+   * h' = tanh(g h) at 0 it is g^3 / 3. A central difference of w^T f(h_bar + eps v, x_bar).
+   */
+  public static double cubicCoefficient(Model model, FixedPoints.FixedPoint p, double[] xBar) {
+    int h = model.hiddenSize(), k = p.criticalIndex();
+    double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
+    double wv = dot(w, v);
+    for (int i = 0; i < h; i++) {
+      w[i] /= wv;
+    }
+    return cubicCoefficient(model, p, xBar, v, w);
+  }
+
+  /** kappa = -(1/6) g'''(0) for g(eps) = w^T f(h_bar + eps v, x_bar) (w^T v = 1). */
+  private static double cubicCoefficient(Model model, FixedPoints.FixedPoint p, double[] xBar, double[] v, double[] w) {
+    double norm = Math.sqrt(dot(v, v));
+    double eps = 1e-2 / norm;
+    double[] g = new double[7];
+    for (int i = -3; i <= 3; i++) {
+      double[] f = FixedPoints.stepAndJacobian(model, axpy(p.state(), i * eps, v), xBar)[0];
+      g[i + 3] = dot(w, f);
+    }
+    // Seven-point central stencil for g''' (truncation error O(eps^4)).
+    double third = (-g[6] + 8 * g[5] - 13 * g[4] + 13 * g[2] - 8 * g[1] + g[0]) / (8 * eps * eps * eps);
+    return -third / 6;
   }
 
   private static double[] jthetaT(Model model, double[] h0, double[] xBar, double[] w) {

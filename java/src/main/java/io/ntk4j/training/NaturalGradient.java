@@ -19,14 +19,28 @@ import java.lang.foreign.Arena;
  * directions (a bifurcation channel) are damped by rho / (lambda + rho) relative to the rest.
  * Default rho = lambda_r (the r-th eigenvalue): directions beyond the top r move like SGD with
  * step eta / lambda_r.
+ *
+ * <p>With {@code matchedToSgd} the direction is multiplied by rho, i.e. the preconditioner is rho (U Lambda U^T + rho I)^-1:
+ * the step is then exactly SGD's outside the top-r subspace and SGD's scaled by
+ * rho / (lambda_i + rho) along u_i, so at the same learning rate the two methods differ only in
+ * how the amplified directions move (their curvature is capped near rho).
  */
 public final class NaturalGradient {
   private final int rank;
   private final double rhoOverride;
+  private final boolean matched;
   private long lanczosVectors;
 
   /** @param rho the damping, or NaN for the default lambda_r */
   public NaturalGradient(int rank, double rho) {
+    this(rank, rho, false);
+  }
+
+  /**
+   * @param rho the damping, or NaN for the default lambda_r
+   * @param matchedToSgd scale the direction by rho (SGD's step outside the top-r subspace)
+   */
+  public NaturalGradient(int rank, double rho, boolean matchedToSgd) {
     if (rank < 1) {
       throw new InvalidInputException("natural-gradient rank r must be >= 1, got " + rank);
     }
@@ -35,6 +49,12 @@ public final class NaturalGradient {
     }
     this.rank = rank;
     this.rhoOverride = rho;
+    this.matched = matchedToSgd;
+  }
+
+  /** Whether the direction is scaled by rho (see the class documentation). */
+  public boolean matchedToSgd() {
+    return matched;
   }
 
   /** Vectors pushed through J_h^T J_h by the eigen-solves so far (the overhead over SGD). */
@@ -73,8 +93,10 @@ public final class NaturalGradient {
           out[(int) p] -= f * proj * e.vectors().getFlat(i * n + p);
         }
       }
-      for (int p = 0; p < out.length; p++) {
-        out[p] /= rho;
+      if (!matched) {
+        for (int p = 0; p < out.length; p++) {
+          out[p] /= rho;
+        }
       }
       return out;
     }

@@ -93,10 +93,59 @@ class CliTest {
   }
 
   @Test
-  void demoRunsAndItsChecksHold() {
-    Result r = run("demo", "--probes", "4");
+  void bifurcationWritesItsReportAndJsonSummary() throws Exception {
+    Path config = tmp.resolve("small.json");
+    java.nio.file.Files.writeString(config, "{\"hidden\": 6, \"batch\": 4, \"steps\": 12, \"pulseSteps\": 3,"
+        + " \"lr\": 1e-3, \"trainSteps\": 8, \"recordEvery\": 2, \"ngRank\": 2, \"seeds\": [1, 2]}");
+    Path out = tmp.resolve("report");
+    Result r = run("bifurcation", "--config", config.toString(), "--out", out.toString(), "--json");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("NTK_S = P K P*").contains("Rayleigh quotients").contains("checks:")
-        .contains("(5 of 5 converged").contains("effective rank of NTK_S");
+    String[] lines = r.out().strip().split("\n");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[lines.length - 1]);
+    for (String key : new String[] {"crossing_step", "effective_rank", "collapse_ratio", "channel_share_at_crossing",
+        "normal_form_cosine", "sgd", "lowrank_ng", "seeds"}) {
+      assertThat(json.has(key)).as(key).isTrue();
+    }
+    for (String key : new String[] {"final_loss", "max_loss_spike", "steps_to_teacher_loss", "seconds_per_step"}) {
+      assertThat(json.get("sgd").has(key)).as(key).isTrue();
+      assertThat(json.get("lowrank_ng").has(key)).as(key).isTrue();
+    }
+    assertThat(json.get("seeds")).hasSize(2);
+    for (String f : new String[] {"summary.json", "config.json", "records_seed1.csv", "losses_seed2.csv",
+        "effective_rank.png", "mu.png", "loss.png"}) {
+      assertThat(out.resolve(f)).exists();
+    }
+    java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(out.resolve("loss.png").toFile());
+    assertThat(png.getWidth()).isEqualTo(900);
+    assertThat(png.getHeight()).isEqualTo(500);
+    java.util.Set<Integer> colours = new java.util.HashSet<>();
+    for (int y = 0; y < png.getHeight(); y += 5) {
+      for (int x = 0; x < png.getWidth(); x += 5) {
+        colours.add(png.getRGB(x, y));
+      }
+    }
+    assertThat(colours.size()).as("distinct colours in the plot").isGreaterThan(4);
+    // records: a header and one row per recorded step (0, 2, 4, 6, 8)
+    assertThat(java.nio.file.Files.readAllLines(out.resolve("records_seed1.csv"))).hasSize(6);
+  }
+
+  @Test
+  void badBifurcationConfigsAreRefusedWithTheirReason() throws Exception {
+    Path unknown = tmp.resolve("unknown.json");
+    java.nio.file.Files.writeString(unknown, "{\"cell\": \"lstm\"}");
+    Result r = run("bifurcation", "--config", unknown.toString(), "--out", tmp.resolve("o1").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("unknown key \"cell\"");
+    Path negative = tmp.resolve("negative.json");
+    java.nio.file.Files.writeString(negative, "{\"lr\": -0.1}");
+    r = run("bifurcation", "--config", negative.toString(), "--out", tmp.resolve("o2").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("learning rate must be a finite number > 0");
+    java.nio.file.Files.writeString(negative, "{\"hidden\": -4}");
+    r = run("bifurcation", "--config", negative.toString(), "--out", tmp.resolve("o3").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("hidden must be >= 2");
+    assertThat(tmp.resolve("o1")).doesNotExist();
+    assertThat(tmp.resolve("o3")).doesNotExist();
   }
 }

@@ -1,0 +1,474 @@
+package io.ntk4j.experiments;
+
+import io.ntk4j.CellKind;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.NumericalException;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.dynamics.Channel;
+import io.ntk4j.dynamics.FixedPoints;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.training.Loss;
+import io.ntk4j.training.NaturalGradient;
+import io.ntk4j.training.Optimizer;
+import io.ntk4j.training.Trainer;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The student-teacher bifurcation experiment ("State-Space NTK Collapse Near Bifurcations"): a
+ * teacher leaky RNN (no biases, so h = 0 is a fixed point at zero input) whose symmetric W_hh has
+ * its leading eigenvalue above 1, so the origin has undergone a pitchfork (unstable, with two
+ * stable fixed points +-h_bar that store the sign of an input pulse), and a student that shares
+ * the teacher's eigenvectors but starts with the leading eigenvalue below 1 (the origin stable,
+ * no memory). The student learns the teacher's trajectories under the state loss
+ * 1/2 sum (h - target)^2 (targets carry small Gaussian noise, so the teacher's own loss is the
+ * noise floor), with SGD and with the low-rank natural gradient at the same learning rate.
+ *
+ * <p>Every {@code recordEvery} steps of the SGD run it records, at the origin's branch: the
+ * critical eigenvalue lambda_c of J_bar and mu = |lambda_c| - 1, the spectrum of NTK_S (exactly, as
+ * the nonzero eigenvalues of J^T J on the parameter side, J = P J_theta), its effective rank
+ * (tr A)^2 / tr A^2 and kpflow's PR(A^2), and the channel decomposition of {@link Channel}.
+ *
+ * <p>The natural gradient runs matched to SGD ({@link NaturalGradient}): its step
+ * -eta rho (U Lambda U^T + rho I)^-1 g is SGD's outside the top-r subspace and SGD's times
+ * rho / (lambda_i + rho) along the top eigenvectors u_i (rho = lambda_r by default), so at the same
+ * learning rate the comparison isolates the damping of the amplified directions.
+ */
+public final class StudentTeacher {
+  private StudentTeacher() {}
+
+  /** The experiment's settings; {@link #defaults()} is what {@code ntk4j demo} runs. */
+  public record Config(int hidden, int batch, int steps, double dt, double teacherGain, double studentGain,
+      double bulkScale, double pulse, int pulseSteps, double noise, double lr, int trainSteps, int recordEvery,
+      int ngRank, double ngRho, long[] seeds) {
+    public Config {
+      require(hidden >= 2, "hidden must be >= 2, got " + hidden);
+      require(batch >= 1, "batch must be >= 1, got " + batch);
+      require(steps >= 2, "steps must be >= 2, got " + steps);
+      require(dt > 0 && dt <= 1, "dt must be in (0, 1], got " + dt);
+      require(teacherGain > 1 && Double.isFinite(teacherGain),
+          "teacherGain (the teacher's leading W_hh eigenvalue) must be > 1 so that the teacher is past the pitchfork, got "
+              + teacherGain);
+      require(studentGain > 0 && studentGain < 1,
+          "studentGain (the student's leading W_hh eigenvalue) must be in (0, 1), below the pitchfork, got " + studentGain);
+      require(bulkScale >= 0 && bulkScale < 1, "bulkScale must be in [0, 1), got " + bulkScale);
+      require(pulse > 0 && Double.isFinite(pulse), "pulse must be a finite number > 0, got " + pulse);
+      require(pulseSteps >= 1 && pulseSteps < steps, "pulseSteps must be in [1, steps), got " + pulseSteps);
+      require(noise >= 0 && Double.isFinite(noise), "noise must be a finite number >= 0, got " + noise);
+      require(lr > 0 && Double.isFinite(lr), "learning rate must be a finite number > 0, got " + lr);
+      require(trainSteps >= 1, "trainSteps must be >= 1, got " + trainSteps);
+      require(recordEvery >= 1, "recordEvery must be >= 1, got " + recordEvery);
+      require(ngRank >= 1, "ngRank must be >= 1, got " + ngRank);
+      require(Double.isNaN(ngRho) || (ngRho > 0 && Double.isFinite(ngRho)),
+          "ngRho must be a finite number > 0 (or NaN for lambda_r), got " + ngRho);
+      require(seeds != null && seeds.length >= 1, "at least one seed is needed");
+      seeds = seeds.clone();
+    }
+
+    public static Config defaults() {
+      return new Config(16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 2e-4, 200, 2, 4, Double.NaN,
+          new long[] {1, 2, 3});
+    }
+
+    @Override
+    public long[] seeds() {
+      return seeds.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Config c && toString().equals(c.toString());
+    }
+
+    @Override
+    public int hashCode() {
+      return toString().hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "Config[hidden=" + hidden + ", batch=" + batch + ", steps=" + steps + ", dt=" + dt + ", teacherGain="
+          + teacherGain + ", studentGain=" + studentGain + ", bulkScale=" + bulkScale + ", pulse=" + pulse
+          + ", pulseSteps=" + pulseSteps + ", noise=" + noise + ", lr=" + lr + ", trainSteps=" + trainSteps
+          + ", recordEvery=" + recordEvery + ", ngRank=" + ngRank + ", ngRho=" + ngRho + ", seeds="
+          + Arrays.toString(seeds) + "]";
+    }
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new InvalidInputException(message);
+    }
+  }
+
+  /** What is recorded at one step of the SGD run (NaN where undefined, e.g. a complex lambda_c). */
+  public record Record(int step, double loss, double lambdaC, double mu, double effectiveRank, double kpflowRank,
+      double[] topEigenvalues, double traceNtk, double channelEigenvalue, double channelShare,
+      double cosineWithTop, double normalFormCosine, int stableFixedPoints) {}
+
+  /** One training run's loss curve (loss before each step, then after the last) and its cost. */
+  public record Run(String method, List<Double> losses, List<Double> mu, boolean diverged, int divergedAt,
+      double secondsPerStep, long extraVectorApplies) {
+    /** max_t L_t / min_{s <= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
+    public double maxLossSpike() {
+      double best = Double.POSITIVE_INFINITY, spike = 1;
+      for (double l : losses) {
+        best = Math.min(best, l);
+        spike = Math.max(spike, l / best);
+      }
+      return diverged ? Double.POSITIVE_INFINITY : spike;
+    }
+
+    /** The first step whose loss is within 10 % of {@code teacherLoss}, or -1. */
+    public int stepsTo(double teacherLoss) {
+      for (int i = 0; i < losses.size(); i++) {
+        if (losses.get(i) <= 1.1 * teacherLoss) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    public double finalLoss() {
+      return losses.get(losses.size() - 1);
+    }
+  }
+
+  /** The first learned crossing of the unit circle by the origin's critical eigenvalue. */
+  public record Crossing(int step, String kind, Record before, Record at, Record after) {
+    public double collapseRatio() {
+      return at.effectiveRank() / before.effectiveRank();
+    }
+  }
+
+  /** One seed's outcome. */
+  public record SeedResult(long seed, double teacherLoss, List<Record> records, Crossing crossing, Run sgd,
+      Run lowRankNg) {}
+
+  /** Runs every seed of {@code config}; {@code log} receives one line per finished phase. */
+  public static List<SeedResult> run(Config config, Consumer<String> log) {
+    List<SeedResult> out = new ArrayList<>();
+    for (long seed : config.seeds()) {
+      out.add(runSeed(config, seed, log));
+    }
+    return out;
+  }
+
+  /** The teacher of {@code seed}: W_hh = Q diag(teacherGain, bulk) Q^T, W_ih ~ N(0, 1). */
+  public static Model teacher(Config c, long seed) {
+    return build(c, new SplittableRandom(seed), c.teacherGain(), 0);
+  }
+
+  /** The student of {@code seed}: the teacher's W_hh with leading eigenvalue studentGain, perturbed. */
+  public static Model student(Config c, long seed) {
+    return build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
+  }
+
+  private static Model build(Config c, SplittableRandom rng, double leading, double perturb) {
+    int h = c.hidden();
+    double[] q = orthogonal(h, rng);
+    double[] lambda = new double[h];
+    lambda[0] = leading;
+    for (int i = 1; i < h; i++) {
+      lambda[i] = c.bulkScale() * (2 * rng.nextDouble() - 1);
+    }
+    double[] wih = new double[h];
+    for (int i = 0; i < h; i++) {
+      wih[i] = rng.nextGaussian();
+    }
+    // The student's perturbation draws from a generator of its own so that teacher and student
+    // share Q, the bulk and W_ih exactly.
+    SplittableRandom noise = rng.split();
+    double[] whh = new double[h * h];
+    for (int i = 0; i < h; i++) {
+      for (int j = 0; j < h; j++) {
+        double s = 0;
+        for (int m = 0; m < h; m++) {
+          s += q[i * h + m] * lambda[m] * q[j * h + m];
+        }
+        whh[i * h + j] = s;
+      }
+    }
+    if (perturb > 0) {
+      for (int i = 0; i < h; i++) {
+        for (int j = 0; j <= i; j++) {
+          double e = perturb * noise.nextGaussian() / Math.sqrt(h);
+          whh[i * h + j] += e;
+          if (j != i) {
+            whh[j * h + i] += e;
+          }
+        }
+      }
+    }
+    Map<String, double[]> p = new LinkedHashMap<>();
+    p.put("weight_ih", wih);
+    p.put("weight_hh", whh);
+    return Model.of(CellKind.RNN_LEAKY, h, 1, c.dt(), false, p);
+  }
+
+  /** Columns of a random orthogonal matrix (row-major), by Gram-Schmidt on Gaussian columns. */
+  private static double[] orthogonal(int h, SplittableRandom rng) {
+    double[] q = new double[h * h];
+    for (int j = 0; j < h; j++) {
+      double[] v = new double[h];
+      for (int i = 0; i < h; i++) {
+        v[i] = rng.nextGaussian();
+      }
+      for (int pass = 0; pass < 2; pass++) {
+        for (int m = 0; m < j; m++) {
+          double d = 0;
+          for (int i = 0; i < h; i++) {
+            d += q[i * h + m] * v[i];
+          }
+          for (int i = 0; i < h; i++) {
+            v[i] -= d * q[i * h + m];
+          }
+        }
+      }
+      double norm = 0;
+      for (double x : v) {
+        norm += x * x;
+      }
+      norm = Math.sqrt(norm);
+      for (int i = 0; i < h; i++) {
+        q[i * h + j] = v[i] / norm;
+      }
+    }
+    return q;
+  }
+
+  /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] pulse for pulseSteps, then 0. */
+  public static Tensor inputs(Config c, long seed, Arena arena) {
+    SplittableRandom rng = new SplittableRandom(seed * 7919 + 17);
+    Tensor x = Tensor.allocate(arena, c.batch(), c.steps(), 1);
+    for (int b = 0; b < c.batch(); b++) {
+      double a = (b % 2 == 0 ? 1 : -1) * c.pulse() * (0.5 + rng.nextDouble());
+      for (int t = 0; t < c.pulseSteps(); t++) {
+        x.set(a, b, t, 0);
+      }
+    }
+    return x;
+  }
+
+  static SeedResult runSeed(Config c, long seed, Consumer<String> log) {
+    try (Arena arena = Arena.ofConfined()) {
+      Model teacher = teacher(c, seed);
+      Tensor x = inputs(c, seed, arena);
+      Tensor clean;
+      try (Session s = Session.open(teacher, x)) {
+        clean = s.hidden(arena);
+      }
+      Tensor targets = Tensor.allocate(arena, clean.shape());
+      SplittableRandom rng = new SplittableRandom(seed * 104729 + 3);
+      double teacherLoss = 0;
+      for (long i = 0; i < clean.size(); i++) {
+        double e = c.noise() * rng.nextGaussian();
+        targets.setFlat(i, clean.getFlat(i) + e);
+        teacherLoss += 0.5 * e * e;
+      }
+      List<Record> records = new ArrayList<>();
+      Run sgd = train(c, seed, x, targets, false, records, log);
+      Run ng = train(c, seed, x, targets, true, null, log);
+      return new SeedResult(seed, teacherLoss, records, crossing(records), sgd, ng);
+    }
+  }
+
+  private static Run train(Config c, long seed, Tensor x, Tensor targets, boolean natural, List<Record> records,
+      Consumer<String> log) {
+    Model start = student(c, seed);
+    Trainer tr = new Trainer(start, null, x, targets, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, c.lr(), 0),
+        Set.of("weight_ih", "weight_hh"));
+    NaturalGradient ng = natural ? new NaturalGradient(c.ngRank(), c.ngRho(), true) : null;
+    if (ng != null) {
+      tr.withNaturalGradient(ng);
+    }
+    List<Double> mu = new ArrayList<>();
+    double trainSeconds = 0;
+    int done = 0;
+    boolean diverged = false;
+    int divergedAt = -1;
+    String method = natural ? "lowrank_ng" : "sgd";
+    for (int step = 0; step <= c.trainSteps(); step++) {
+      if (step % c.recordEvery() == 0 || step == c.trainSteps()) {
+        if (records != null) {
+          Record r;
+          try {
+            r = analyze(tr.model(), x, step, Double.NaN);
+          } catch (NumericalException e) {
+            // No fixed point near the origin (or a failed solve): recorded as undefined, not hidden.
+            double nan = Double.NaN;
+            r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0);
+          }
+          records.add(r);
+          mu.add(r.mu());
+        } else {
+          mu.add(originMu(tr.model()));
+        }
+      }
+      if (step == c.trainSteps()) {
+        tr.finish();
+        break;
+      }
+      long t0 = System.nanoTime();
+      try {
+        tr.step();
+      } catch (NumericalException e) {
+        diverged = true;
+        divergedAt = step;
+        break;
+      }
+      trainSeconds += (System.nanoTime() - t0) / 1e9;
+      done++;
+      double last = tr.losses().get(tr.losses().size() - 1);
+      if (!Double.isFinite(last)) {
+        diverged = true;
+        divergedAt = step;
+        break;
+      }
+    }
+    // Records carry the loss before the step they were taken at.
+    if (records != null) {
+      List<Double> l = tr.losses();
+      for (int i = 0; i < records.size(); i++) {
+        Record r = records.get(i);
+        if (r.step() < l.size()) {
+          records.set(i, new Record(r.step(), l.get(r.step()), r.lambdaC(), r.mu(), r.effectiveRank(), r.kpflowRank(),
+              r.topEigenvalues(), r.traceNtk(), r.channelEigenvalue(), r.channelShare(), r.cosineWithTop(),
+              r.normalFormCosine(), r.stableFixedPoints()));
+        }
+      }
+    }
+    log.accept(String.format("seed %d %s: %d steps, loss %.4g -> %.4g%s", seed, method, done, tr.losses().get(0),
+        tr.losses().get(tr.losses().size() - 1), diverged ? " (diverged at step " + divergedAt + ")" : ""));
+    return new Run(method, List.copyOf(tr.losses()), mu, diverged, divergedAt, done == 0 ? 0 : trainSeconds / done,
+        ng == null ? 0 : ng.lanczosVectors());
+  }
+
+  /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */
+  private static double originMu(Model m) {
+    try {
+      return origin(m).mu();
+    } catch (NumericalException e) {
+      return Double.NaN;
+    }
+  }
+
+  private static FixedPoints.FixedPoint origin(Model m) {
+    FixedPoints.Result r = FixedPoints.find(m, null, new FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1));
+    FixedPoints.FixedPoint best = null;
+    double bestNorm = Double.POSITIVE_INFINITY;
+    for (FixedPoints.FixedPoint p : r.points()) {
+      double n = 0;
+      for (double v : p.state()) {
+        n += v * v;
+      }
+      if (n < bestNorm) {
+        bestNorm = n;
+        best = p;
+      }
+    }
+    if (best == null) {
+      throw new NumericalException("Newton found no fixed point near the origin (" + r.failedRuns() + " runs failed)", 0);
+    }
+    return best;
+  }
+
+  /** The analysis of one student model on the inputs (loss filled in by the caller). */
+  public static Record analyze(Model m, Tensor x, int step, double loss) {
+    FixedPoints.FixedPoint p = origin(m);
+    int ci = p.criticalIndex();
+    double lambdaC = p.eigenvaluesRe()[ci];
+    try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, x);
+        NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint();
+        NativeOperator g = jt.gram()) {
+      // The nonzero spectrum of NTK_S = J J^T is that of J^T J (parameters x parameters).
+      double[] ev = Eigs.exact(g);
+      double s1 = 0, s2 = 0, s4 = 0;
+      for (double v : ev) {
+        double l = Math.max(v, 0);
+        s1 += l;
+        s2 += l * l;
+        s4 += l * l * l * l;
+      }
+      double[] top = Arrays.copyOf(ev, Math.min(5, ev.length));
+      double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
+      if (Math.abs(p.eigenvaluesIm()[ci]) <= 1e-12 * Math.max(1, Math.abs(lambdaC))) {
+        try {
+          Channel.Result cr = Channel.of(s, p, null, arena, s1);
+          share = cr.shareOfTrace();
+          chan = cr.channelEigenvalue();
+          cosTop = cr.cosineWithTopEigenvector();
+          cosNf = cr.normalFormCosine();
+        } catch (NumericalException e) {
+          // e.g. I - J_bar singular (lambda_c = 1 exactly): the channel is undefined at this record
+        }
+      }
+      return new Record(step, loss, lambdaC, p.mu(), s1 * s1 / s2, s2 * s2 / s4, top, s1, chan, share, cosTop, cosNf,
+          stableFixedPoints(m));
+    }
+  }
+
+  /**
+   * The first learned bifurcation: the first record pair where the origin's mu goes from < 0 to
+   * >= 0 (a pitchfork when the stable fixed points go from 1 to 2 or more, else a crossing of the
+   * unit circle at +1 or -1 by lambda_c's sign), or, if the origin never crosses, the first pair
+   * where the number of stable fixed points grows while the origin stays stable (saddle-nodes away
+   * from the origin). Null if neither happens.
+   */
+  static Crossing crossing(List<Record> records) {
+    for (int i = 1; i < records.size(); i++) {
+      Record a = records.get(i - 1), b = records.get(i);
+      if (a.mu() < 0 && b.mu() >= 0) {
+        Record at = Math.abs(a.mu()) <= Math.abs(b.mu()) ? a : b;
+        String kind = b.lambdaC() < 0 ? "flip (origin)"
+            : b.stableFixedPoints() >= 2 && a.stableFixedPoints() <= 1 ? "pitchfork (origin)" : "real +1 (origin)";
+        return around(records, at, kind);
+      }
+    }
+    for (int i = 1; i < records.size(); i++) {
+      Record a = records.get(i - 1), b = records.get(i);
+      if (b.stableFixedPoints() > a.stableFixedPoints() && b.mu() < 0) {
+        return around(records, b, "saddle-node (stable fixed points " + a.stableFixedPoints() + " -> "
+            + b.stableFixedPoints() + ", origin stable)");
+      }
+    }
+    return null;
+  }
+
+  private static Crossing around(List<Record> records, Record at, String kind) {
+    // "Before" and "after": half the crossing step away on either side (clipped to the run).
+    int half = Math.max(1, at.step() / 2);
+    return new Crossing(at.step(), kind, nearest(records, at.step() - half), at, nearest(records, at.step() + half));
+  }
+
+  /** Stable fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
+  static int stableFixedPoints(Model m) {
+    int n = 0;
+    for (FixedPoints.FixedPoint p : FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
+      if (p.stable()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static Record nearest(List<Record> records, int step) {
+    Record best = records.get(0);
+    for (Record r : records) {
+      if (Math.abs(r.step() - step) < Math.abs(best.step() - step)) {
+        best = r;
+      }
+    }
+    return best;
+  }
+}
