@@ -66,6 +66,11 @@ typedef struct ntk4j_eigs_options {
   int64_t max_restarts; /* (0: 200) */
   double tol;           /* residual tolerance relative to |lambda_max| (0: 1e-10) */
   uint64_t seed;        /* start block (0: the default seed) */
+  /* Warm start (ntk4j_eigs only; NULL / 0: a random start block): start_cols columns of length n,
+   * column-major (e.g. the eigenvectors of a previous, nearby call) opening the first block, whose
+   * width becomes max(block, start_cols); random columns fill the rest. */
+  const double* start;
+  int64_t start_cols;
 } ntk4j_eigs_options;
 
 /* A randomized estimate with its standard error and cost. */

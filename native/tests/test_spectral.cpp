@@ -86,6 +86,33 @@ TEST(Lanczos, ConvergenceIsCheckedBeforeTheBasisIsFull) {
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(r.values[i], d[i], 1e-12);
 }
 
+TEST(Lanczos, WarmStartFromNearbyEigenvectorsConvergesAtOnce) {
+  std::vector<double> d(1500);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = 1.0 / (1.0 + 0.01 * double(i));  // clustered: slow cold
+  auto a = prescribed_spectrum(d, 8);
+  spectral::EigsOptions o;
+  o.k = 4;
+  o.block = 4;
+  auto cold = spectral::lanczos_top(*a, o, true);
+  ASSERT_EQ(cold.converged, 4);
+  // The converged vectors as the start of a second solve: the first block is already invariant.
+  spectral::EigsOptions w = o;
+  w.start = cold.vectors.data();
+  w.start_cols = 4;
+  w.seed = 99;
+  auto warm = spectral::lanczos_top(*a, w, false);
+  ASSERT_EQ(warm.converged, 4);
+  EXPECT_LE(warm.vector_applies, 4 * 4);
+  EXPECT_GT(cold.vector_applies, 3 * warm.vector_applies);
+  for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(warm.values[i], d[i], 1e-12);
+  // Bad start requests are refused.
+  w.start_cols = 2000;
+  EXPECT_THROW(spectral::lanczos_top(*a, w, false), std::exception);
+  w.start = nullptr;
+  w.start_cols = 2;
+  EXPECT_THROW(spectral::lanczos_top(*a, w, false), std::exception);
+}
+
 TEST(Lanczos, TinyOperatorIsSolvedExactly) {
   auto a = prescribed_spectrum({3, 1, 2}, 3);
   spectral::EigsOptions o;

@@ -165,6 +165,10 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
     if (options->tol != 0.0) o.tol = options->tol;
     if (options->seed != 0) o.seed = options->seed;
+    if ((options->start != nullptr || options->start_cols != 0) && gram)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ntk4j_eigs_gram)");
+    o.start = options->start;
+    o.start_cols = options->start_cols;
     if (!gram) require_symmetric(*a->op);
     auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
                   : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
@@ -554,6 +558,8 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     if (options->max_restarts != 0) o.max_iterations = options->max_restarts;
     if (options->tol != 0.0) o.tol = options->tol;
     if (options->seed != 0) o.seed = options->seed;
+    if (options->start != nullptr || options->start_cols != 0)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ntk4j_svds)");
     auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
     std::copy(r.values.begin(), r.values.end(), values);
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);

@@ -157,8 +157,12 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be a finite number > 0, got ", o.tol);
   if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0");
+  if (o.start_cols < 0 || (o.start_cols > 0 && o.start == nullptr))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "start_cols = ", o.start_cols, " needs that many start vectors");
+  if (o.start_cols > n)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, o.start_cols, " start vectors for an operator of dimension ", n);
   const Index k = o.k;
-  const Index b = std::min(n, o.block > 0 ? o.block : std::max<Index>(k, 4));
+  const Index b = std::min(n, std::max(o.start_cols, o.block > 0 ? o.block : std::max<Index>(k, 4)));
   // Default basis k + 6b, shrunk (down to k + 2b) so that V and AV stay within ~2 GiB for very
   // long state vectors; an explicit max_basis is taken as given.
   constexpr double kBasisBudgetBytes = 2.0 * 1024 * 1024 * 1024;
@@ -174,6 +178,11 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   r.basis = cap;
   std::vector<double> x(static_cast<size_t>(n * b));
   gaussian_fill(x.data(), n * b, o.seed);
+  if (o.start_cols > 0) {
+    for (Index i = 0; i < n * o.start_cols; ++i)
+      if (!std::isfinite(o.start[i])) fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors contain a non-finite value");
+    std::copy_n(o.start, n * o.start_cols, x.data());
+  }
   basis.append(x, basis.orthonormalize(x, b));
   Index src = 0, src_len = basis.size();
   // The next Krylov block: A times the last block, padded with random columns, orthonormalized
@@ -191,6 +200,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   std::vector<double> theta, y, t;  // t: V^T A V (t_size x t_size, column-major)
   Index t_size = 0;
   const Index check_every = 3 * b;  // as often as a thick restart would check (restart_keep)
+  bool warm_check = o.start_cols >= k;
   while (true) {
     // Expand the block Krylov space up to the capacity.
     // Only whole blocks (or the rest of a nearly exhausted space): a partial block would make the
@@ -200,7 +210,11 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     // checking only at restarts overshoots by up to a basis' worth of applies.
     const Index check_at = std::min(cap, std::max(basis.size(), k + b) + check_every);
     bool grew = false, stalled = false;
-    while ((basis.size() + b <= cap || (basis.size() < cap && cap == n)) &&
+    // A warm start of >= k vectors is checked as it is: its images are known, so if it is already
+    // converged (a nearby previous solve) no further apply is spent.
+    const bool check_start = warm_check;
+    warm_check = false;
+    while (!check_start && (basis.size() + b <= cap || (basis.size() < cap && cap == n)) &&
            (!grew || basis.size() < check_at)) {
       const Index got = next_block(std::min(b, cap - basis.size()));
       if (got == 0) {

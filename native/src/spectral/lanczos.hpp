@@ -25,6 +25,10 @@ struct EigsOptions {
   // ||r_i|| sqrt(theta_max / theta_i), so pair i is converged once
   // ||r_i|| <= tol sqrt(theta_i theta_max) (never looser than 0.1 tol theta_max near zero).
   bool adjoint_side_tol = false;
+  // Warm start: start_cols columns of length n (column-major) open the first block, whose width
+  // becomes max(block, start_cols); null: a random start block.
+  const double* start = nullptr;
+  Index start_cols = 0;
 };
 
 struct EigsResult {

@@ -76,7 +76,7 @@ public final class StudentTeacher {
     }
 
     public static Config defaults() {
-      return new Config(16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 2e-4, 200, 2, 4, Double.NaN,
+      return new Config(16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN,
           new long[] {1, 2, 3});
     }
 

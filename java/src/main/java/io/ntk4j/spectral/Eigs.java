@@ -31,7 +31,27 @@ public final class Eigs {
 
   /** Top-k eigenpairs of a symmetric operator by randomized block Lanczos. */
   public static EigenResult top(LinearOperator a, EigsOptions o) {
-    return lanczos(a, o, false);
+    return lanczos(a, o, false, null);
+  }
+
+  /**
+   * Top-k eigenpairs warm-started from {@code start} ([c, n]: c vectors of length n, e.g. the
+   * {@link EigenResult#vectors()} of a previous solve on a nearby operator): they open the first
+   * block (of width max(block, c)). When they already span a converged invariant subspace the
+   * solve costs one block apply; otherwise Lanczos continues from them.
+   *
+   * {@snippet :
+   * EigenResult previous = Eigs.top(g, EigsOptions.top(4).withVectors(true));
+   * // ... g changes a little (a training step) ...
+   * EigenResult next = Eigs.top(g, EigsOptions.top(4).withVectors(true), previous.vectors());
+   * }
+   */
+  public static EigenResult top(LinearOperator a, EigsOptions o, Tensor start) {
+    if (start != null && (start.rank() != 2 || start.dim(1) != a.cols() || start.dim(0) < 1)) {
+      throw new InvalidInputException("start vectors must have shape [c >= 1, " + a.cols() + "], got "
+          + java.util.Arrays.toString(start.shape()));
+    }
+    return lanczos(a, o, false, start);
   }
 
   /**
@@ -47,10 +67,10 @@ public final class Eigs {
    * }
    */
   public static EigenResult topOfGram(LinearOperator a, EigsOptions o) {
-    return lanczos(a, o, true);
+    return lanczos(a, o, true, null);
   }
 
-  private static EigenResult lanczos(LinearOperator a, EigsOptions o, boolean gram) {
+  private static EigenResult lanczos(LinearOperator a, EigsOptions o, boolean gram, Tensor start) {
     return NativeOperator.with(a, op -> {
       if (o.k() > op.rows()) {
         throw new InvalidInputException("k = " + o.k() + " eigenpairs requested but " + op + " has dimension " + op.rows());
@@ -63,6 +83,10 @@ public final class Eigs {
         ntk4j_eigs_options.max_basis(opts, o.maxBasis());
         ntk4j_eigs_options.max_restarts(opts, o.maxRestarts());
         ntk4j_eigs_options.seed(opts, o.seed());
+        if (start != null) {
+          ntk4j_eigs_options.start(opts, start.segment());
+          ntk4j_eigs_options.start_cols(opts, start.dim(0));
+        }
         MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
         MemorySegment residuals = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
         Tensor vectors = null;

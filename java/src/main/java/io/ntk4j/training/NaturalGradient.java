@@ -14,7 +14,8 @@ import java.lang.foreign.Arena;
  * Low-rank natural gradient (DESIGN.md, "Learning dynamics near bifurcations"):
  * delta theta = -eta (U Lambda U^T + rho I)^-1 g, with (Lambda, U) the top-r eigenpairs of the
  * state-space Gauss-Newton matrix G = J_h^T J_h (J_h = P J_theta, the full-unroll Jacobian),
- * found by block Lanczos on J_h^T J_h in parameter space. By the Woodbury identity
+ * found by block Lanczos on J_h^T J_h in parameter space, warm-started from the previous step's
+ * eigenvectors (a converged start costs one block apply). By the Woodbury identity
  * (U Lambda U^T + rho I)^-1 g = (g - U diag(lambda / (lambda + rho)) U^T g) / rho, so the amplified
  * directions (a bifurcation channel) are damped by rho / (lambda + rho) relative to the rest.
  * Default rho = lambda_r (the r-th eigenvalue): directions beyond the top r move like SGD with
@@ -29,7 +30,15 @@ public final class NaturalGradient {
   private final int rank;
   private final double rhoOverride;
   private final boolean matched;
+  /**
+   * Residual tolerance of the per-step eigen-solve, relative to lambda_1: the preconditioner needs
+   * the top eigenpairs to a few digits only (an error in U changes it by as much, and it stays
+   * symmetric positive definite), and a warm start then converges in one or two blocks.
+   */
+  public static final double TOL = 1e-4;
   private long lanczosVectors;
+  private long solves;
+  private Tensor previous;  // the last solve's eigenvectors [r, p] (warm start of the next)
 
   /** @param rho the damping, or NaN for the default lambda_r */
   public NaturalGradient(int rank, double rho) {
@@ -57,6 +66,11 @@ public final class NaturalGradient {
     return matched;
   }
 
+  /** Eigen-solves so far (one per preconditioned step). */
+  public long solves() {
+    return solves;
+  }
+
   /** Vectors pushed through J_h^T J_h by the eigen-solves so far (the overhead over SGD). */
   public long lanczosVectors() {
     return lanczosVectors;
@@ -67,14 +81,26 @@ public final class NaturalGradient {
    * {@code model} on {@code inputs} (g flat, PyTorch order).
    */
   public double[] precondition(Model model, Tensor inputs, double[] g) {
-    try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, inputs);
-        NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint(); NativeOperator gn = jt.gram()) {
+    try (Session s = Session.open(model, inputs)) {
+      return precondition(s, g);
+    }
+  }
+
+  /** As {@link #precondition(Model, Tensor, double[])} on an open session (no second unroll). */
+  public double[] precondition(Session s, double[] g) {
+    try (NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint(); NativeOperator gn = jt.gram()) {
       if (g.length != s.numParams()) {
         throw new InvalidInputException("gradient has " + g.length + " values but the model " + s.numParams());
       }
       int r = (int) Math.min(rank, s.numParams());
-      EigenResult e = Eigs.top(gn, EigsOptions.top(r).withVectors(true).withTol(1e-8));
+      // Warm start from the previous step's eigenvectors: G moves little per step, so they are
+      // nearly invariant and a few block applies bring them back to the tolerance.
+      EigsOptions opts = EigsOptions.top(r).withVectors(true).withTol(TOL);
+      boolean warm = previous != null && previous.dim(1) == s.numParams() && previous.dim(0) == r;
+      EigenResult e = warm ? Eigs.top(gn, opts, previous) : Eigs.top(gn, opts);
+      previous = e.vectors();
       lanczosVectors += e.vectorApplies();
+      solves++;
       double lambdaR = e.values()[r - 1];
       double rho = Double.isNaN(rhoOverride) ? lambdaR : rhoOverride;
       if (!(rho > 0)) {

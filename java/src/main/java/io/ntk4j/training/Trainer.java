@@ -129,8 +129,15 @@ public final class Trainer {
 
   /** Loss and gradients at the current parameters. */
   public Evaluation evaluate() {
+    try (Session s = Session.open(model, inputs)) {
+      return evaluate(s);
+    }
+  }
+
+  /** Loss and gradients from a session of the current model on the inputs (one unroll serves both). */
+  private Evaluation evaluate(Session s) {
     long b = inputs.dim(0), t = inputs.dim(1), h = model.hiddenSize(), n = b * t * h;
-    try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, inputs)) {
+    try (Arena arena = Arena.ofConfined()) {
       Tensor hidden = s.hidden(arena);
       Tensor e = Tensor.allocate(arena, b, t, h);
       Map<String, double[]> grads = new LinkedHashMap<>();
@@ -191,19 +198,22 @@ public final class Trainer {
 
   /** One optimizer step on the trained parameters; returns the loss before the step. */
   public double step() {
-    Evaluation ev = evaluate();
-    losses.add(ev.loss());
-    if (naturalGradient != null) {
-      // (U Lambda U^T + rho I)^-1 g over all cell parameters, then split back by name.
-      double[] pre = naturalGradient.precondition(model, inputs, ev.cellGradient(model));
-      Map<String, double[]> grads = new LinkedHashMap<>(ev.gradients());
-      int o = 0;
-      for (String name : model.parameterNames()) {
-        int len = grads.get(name).length;
-        grads.put(name, Arrays.copyOfRange(pre, o, o + len));
-        o += len;
+    Evaluation ev;
+    try (Session s = Session.open(model, inputs)) {
+      ev = evaluate(s);
+      losses.add(ev.loss());
+      if (naturalGradient != null) {
+        // (U Lambda U^T + rho I)^-1 g over all cell parameters, then split back by name.
+        double[] pre = naturalGradient.precondition(s, ev.cellGradient(model));
+        Map<String, double[]> grads = new LinkedHashMap<>(ev.gradients());
+        int o = 0;
+        for (String name : model.parameterNames()) {
+          int len = grads.get(name).length;
+          grads.put(name, Arrays.copyOfRange(pre, o, o + len));
+          o += len;
+        }
+        ev = new Evaluation(ev.loss(), grads);
       }
-      ev = new Evaluation(ev.loss(), grads);
     }
     // Flatten the trained parameters in a fixed order, step, and write them back.
     List<String> names = new ArrayList<>();

@@ -21,6 +21,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     int64_t max_restarts;
  *     double tol;
  *     uint64_t seed;
+ *     const double *start;
+ *     int64_t start_cols;
  * }
  * }
  */
@@ -36,7 +38,9 @@ public class ntk4j_eigs_options {
         Ntk4jNative.C_LONG.withName("max_basis"),
         Ntk4jNative.C_LONG.withName("max_restarts"),
         Ntk4jNative.C_DOUBLE.withName("tol"),
-        Ntk4jNative.C_LONG.withName("seed")
+        Ntk4jNative.C_LONG.withName("seed"),
+        Ntk4jNative.C_POINTER.withName("start"),
+        Ntk4jNative.C_LONG.withName("start_cols")
     ).withName("ntk4j_eigs_options");
 
     /**
@@ -308,6 +312,94 @@ public class ntk4j_eigs_options {
      */
     public static void seed(MemorySegment struct, long fieldValue) {
         struct.set(seed$LAYOUT, seed$OFFSET, fieldValue);
+    }
+
+    private static final AddressLayout start$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("start"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * const double *start
+     * }
+     */
+    public static final AddressLayout start$layout() {
+        return start$LAYOUT;
+    }
+
+    private static final long start$OFFSET = $LAYOUT.byteOffset(groupElement("start"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * const double *start
+     * }
+     */
+    public static final long start$offset() {
+        return start$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * const double *start
+     * }
+     */
+    public static MemorySegment start(MemorySegment struct) {
+        return struct.get(start$LAYOUT, start$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * const double *start
+     * }
+     */
+    public static void start(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(start$LAYOUT, start$OFFSET, fieldValue);
+    }
+
+    private static final OfLong start_cols$LAYOUT = (OfLong)$LAYOUT.select(groupElement("start_cols"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int64_t start_cols
+     * }
+     */
+    public static final OfLong start_cols$layout() {
+        return start_cols$LAYOUT;
+    }
+
+    private static final long start_cols$OFFSET = $LAYOUT.byteOffset(groupElement("start_cols"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int64_t start_cols
+     * }
+     */
+    public static final long start_cols$offset() {
+        return start_cols$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int64_t start_cols
+     * }
+     */
+    public static long start_cols(MemorySegment struct) {
+        return struct.get(start_cols$LAYOUT, start_cols$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int64_t start_cols
+     * }
+     */
+    public static void start_cols(MemorySegment struct, long fieldValue) {
+        struct.set(start_cols$LAYOUT, start_cols$OFFSET, fieldValue);
     }
 
     /**
