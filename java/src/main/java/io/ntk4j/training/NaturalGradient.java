@@ -30,12 +30,13 @@ public final class NaturalGradient {
   private final int rank;
   private final double rhoOverride;
   private final boolean matched;
+  private final double tol;
   /**
-   * Residual tolerance of the per-step eigen-solve, relative to lambda_1: the preconditioner needs
+   * Default residual tolerance of the per-step eigen-solve, relative to lambda_1: the preconditioner needs
    * the top eigenpairs to a few digits only (an error in U changes it by as much, and it stays
    * symmetric positive definite), and a warm start then converges in one or two blocks.
    */
-  public static final double TOL = 1e-4;
+  public static final double DEFAULT_TOL = 1e-4;
   private long lanczosVectors;
   private long solves;
   private Tensor previous;  // the last solve's eigenvectors [r, p] (warm start of the next)
@@ -50,6 +51,14 @@ public final class NaturalGradient {
    * @param matchedToSgd scale the direction by rho (SGD's step outside the top-r subspace)
    */
   public NaturalGradient(int rank, double rho, boolean matchedToSgd) {
+    this(rank, rho, matchedToSgd, DEFAULT_TOL);
+  }
+
+  /** @param tol residual tolerance of the per-step eigen-solve relative to lambda_1 ({@link #DEFAULT_TOL}) */
+  public NaturalGradient(int rank, double rho, boolean matchedToSgd, double tol) {
+    if (!(tol > 0) || !Double.isFinite(tol)) {
+      throw new InvalidInputException("eigen-solve tolerance must be a finite number > 0, got " + tol);
+    }
     if (rank < 1) {
       throw new InvalidInputException("natural-gradient rank r must be >= 1, got " + rank);
     }
@@ -59,6 +68,7 @@ public final class NaturalGradient {
     this.rank = rank;
     this.rhoOverride = rho;
     this.matched = matchedToSgd;
+    this.tol = tol;
   }
 
   /** Whether the direction is scaled by rho (see the class documentation). */
@@ -95,7 +105,7 @@ public final class NaturalGradient {
       int r = (int) Math.min(rank, s.numParams());
       // Warm start from the previous step's eigenvectors: G moves little per step, so they are
       // nearly invariant and a few block applies bring them back to the tolerance.
-      EigsOptions opts = EigsOptions.top(r).withVectors(true).withTol(TOL);
+      EigsOptions opts = EigsOptions.top(r).withVectors(true).withTol(tol);
       boolean warm = previous != null && previous.dim(1) == s.numParams() && previous.dim(0) == r;
       EigenResult e = warm ? Eigs.top(gn, opts, previous) : Eigs.top(gn, opts);
       previous = e.vectors();

@@ -22,7 +22,7 @@ class NaturalGradientTest {
       Tensor jfull = Npy.read(dir.resolve("Jfull_dense.npy"), arena);  // [n, P], the full-unroll J_h
       int n = (int) jfull.dim(0), p = (int) jfull.dim(1), r = 4;
       double[] g = Npy.read(dir.resolve("v.npy"), arena).toArray();
-      double[] got = new NaturalGradient(r, 0.05).precondition(m, x, g);
+      double[] got = new NaturalGradient(r, 0.05, false, 1e-12).precondition(m, x, g);
       // Dense: G = J^T J, (G_r + rho I)^-1 g with G_r its rank-r truncation: apply via eigenvectors.
       double[][] gm = new double[p][p];
       for (int a = 0; a < p; a++) {
@@ -60,6 +60,33 @@ class NaturalGradientTest {
         assertThat(lhs[a]).isCloseTo(g[a], within(1e-7 * (1 + Math.abs(g[a]))));
       }
     }
+  }
+
+  @Test
+  void matchedVariantIsRhoTimesThePlainOneAndTheSecondSolveIsWarm() {
+    Path dir = TestPaths.golden("rnn_elman");
+    try (Arena arena = Arena.ofConfined()) {
+      Model m = Model.load(dir);
+      Tensor x = Npy.read(dir.resolve("inputs.npy"), arena);
+      double[] g = Npy.read(dir.resolve("v.npy"), arena).toArray();
+      double rho = 0.05;
+      double[] plain = new NaturalGradient(3, rho, false, 1e-12).precondition(m, x, g);
+      NaturalGradient matched = new NaturalGradient(3, rho, true, 1e-12);
+      double[] scaled = matched.precondition(m, x, g);
+      for (int i = 0; i < g.length; i++) {
+        assertThat(scaled[i]).isCloseTo(rho * plain[i], within(1e-9 * (1 + Math.abs(rho * plain[i]))));
+      }
+      long cold = matched.lanczosVectors();
+      // Same operator again: the previous eigenvectors are converged, one block apply confirms them.
+      double[] again = matched.precondition(m, x, g);
+      assertThat(matched.solves()).isEqualTo(2);
+      assertThat(matched.lanczosVectors() - cold).isLessThanOrEqualTo(4).isLessThan(cold);
+      for (int i = 0; i < g.length; i++) {
+        assertThat(again[i]).isCloseTo(scaled[i], within(1e-9 * (1 + Math.abs(scaled[i]))));
+      }
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NaturalGradient(2, 1.0, true, -1))
+        .isInstanceOf(io.ntk4j.InvalidInputException.class).hasMessageContaining("tolerance");
   }
 
   @Test
