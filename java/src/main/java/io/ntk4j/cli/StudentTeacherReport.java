@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.experiments.StudentTeacher;
+import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.experiments.StudentTeacher.Crossing;
 import io.ntk4j.experiments.StudentTeacher.Record;
 import io.ntk4j.experiments.StudentTeacher.Run;
@@ -86,9 +87,10 @@ final class StudentTeacherReport {
     for (SeedResult r : results) {
       for (Run run : new Run[] {r.sgd(), r.lowRankNg()}) {
         int st = run.stepsTo(r.teacherLoss());
-        out.printf(Locale.ROOT, "  %4d  %-11s  %11.4g  %12.4g  %14.4g  %21s  %.4f%n", r.seed(), run.method(),
+        out.printf(Locale.ROOT, "  %4d  %-11s  %11.4g  %12.4g  %14.4g  %21s  %.4f%s%n", r.seed(), run.method(),
             run.finalLoss(), r.teacherLoss(), run.maxLossSpike(), st < 0 ? "never" : Integer.toString(st),
-            run.secondsPerStep());
+            run.secondsPerStep(), run.diverged() ? "  DIVERGED at step " + run.divergedAt()
+                + " (last good parameters kept in students/seed" + r.seed() + "_" + run.method() + ")" : "");
       }
     }
   }
@@ -158,6 +160,9 @@ final class StudentTeacherReport {
       }
       o.put("seconds_per_step", run.secondsPerStep());
       o.put("diverged", run.diverged());
+      if (run.diverged()) {
+        o.put("diverged_at_step", run.divergedAt());
+      }
       if (run.extraVectorApplies() > 0) {
         o.put("lanczos_vectors", run.extraVectorApplies());
       }
@@ -185,6 +190,9 @@ final class StudentTeacherReport {
       for (SeedResult r : results) {
         writeRecords(tmp.resolve("records_seed" + r.seed() + ".csv"), r.records());
         writeLosses(tmp.resolve("losses_seed" + r.seed() + ".csv"), r);
+        for (Run run : new Run[] {r.sgd(), r.lowRankNg()}) {  // the trained students (last good parameters)
+          ModelDirectory.write(tmp.resolve("students").resolve("seed" + r.seed() + "_" + run.method()), run.last(), null);
+        }
       }
       plots(tmp, results);
       if (Files.exists(dir)) {

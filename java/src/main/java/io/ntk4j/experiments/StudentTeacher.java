@@ -48,10 +48,14 @@ public final class StudentTeacher {
   private StudentTeacher() {}
 
   /** The experiment's settings; {@link #defaults()} is what {@code ntk4j demo} runs. */
-  public record Config(int hidden, int batch, int steps, double dt, double teacherGain, double studentGain,
+  public record Config(String cell, int hidden, int batch, int steps, double dt, double teacherGain, double studentGain,
       double bulkScale, double pulse, int pulseSteps, double noise, double lr, int trainSteps, int recordEvery,
       int ngRank, double ngRho, long[] seeds) {
     public Config {
+      require(cell != null, "cell is required (rnn_leaky or rnn_elman)");
+      require(cell.equals("rnn_leaky") || cell.equals("rnn_elman"), "cell \"" + cell + "\" is not supported here: the"
+          + " experiment builds the pitchfork from W_hh's leading eigenvalue, which needs a cell whose Jacobian at the"
+          + " origin is (1 - dt) I + dt W_hh (rnn_leaky) or W_hh (rnn_elman)");
       require(hidden >= 2, "hidden must be >= 2, got " + hidden);
       require(batch >= 1, "batch must be >= 1, got " + batch);
       require(steps >= 2, "steps must be >= 2, got " + steps);
@@ -76,7 +80,7 @@ public final class StudentTeacher {
     }
 
     public static Config defaults() {
-      return new Config(16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN,
+      return new Config("rnn_leaky", 16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN,
           new long[] {1, 2, 3});
     }
 
@@ -97,7 +101,7 @@ public final class StudentTeacher {
 
     @Override
     public String toString() {
-      return "Config[hidden=" + hidden + ", batch=" + batch + ", steps=" + steps + ", dt=" + dt + ", teacherGain="
+      return "Config[cell=" + cell + ", hidden=" + hidden + ", batch=" + batch + ", steps=" + steps + ", dt=" + dt + ", teacherGain="
           + teacherGain + ", studentGain=" + studentGain + ", bulkScale=" + bulkScale + ", pulse=" + pulse
           + ", pulseSteps=" + pulseSteps + ", noise=" + noise + ", lr=" + lr + ", trainSteps=" + trainSteps
           + ", recordEvery=" + recordEvery + ", ngRank=" + ngRank + ", ngRho=" + ngRho + ", seeds="
@@ -116,9 +120,12 @@ public final class StudentTeacher {
       double[] topEigenvalues, double traceNtk, double channelEigenvalue, double channelShare,
       double cosineWithTop, double normalFormCosine, int stableFixedPoints) {}
 
-  /** One training run's loss curve (loss before each step, then after the last) and its cost. */
+  /**
+   * One training run's loss curve (loss before each step, then after the last), its cost, and its
+   * last good parameters (the final ones, or those before the step that diverged).
+   */
   public record Run(String method, List<Double> losses, List<Double> mu, boolean diverged, int divergedAt,
-      double secondsPerStep, long extraVectorApplies) {
+      double secondsPerStep, long extraVectorApplies, Model last) {
     /** max_t L_t / min_{s <= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
     public double maxLossSpike() {
       double best = Double.POSITIVE_INFINITY, spike = 1;
@@ -213,7 +220,7 @@ public final class StudentTeacher {
     Map<String, double[]> p = new LinkedHashMap<>();
     p.put("weight_ih", wih);
     p.put("weight_hh", whh);
-    return Model.of(CellKind.RNN_LEAKY, h, 1, c.dt(), false, p);
+    return Model.of(CellKind.fromId(c.cell()), h, 1, c.dt(), false, p);
   }
 
   /** Columns of a random orthogonal matrix (row-major), by Gram-Schmidt on Gaussian columns. */
@@ -351,7 +358,7 @@ public final class StudentTeacher {
     log.accept(String.format("seed %d %s: %d steps, loss %.4g -> %.4g%s", seed, method, done, tr.losses().get(0),
         tr.losses().get(tr.losses().size() - 1), diverged ? " (diverged at step " + divergedAt + ")" : ""));
     return new Run(method, List.copyOf(tr.losses()), mu, diverged, divergedAt, done == 0 ? 0 : trainSeconds / done,
-        ng == null ? 0 : ng.lanczosVectors());
+        ng == null ? 0 : ng.lanczosVectors(), tr.model());
   }
 
   /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */

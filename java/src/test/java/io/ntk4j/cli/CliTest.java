@@ -112,7 +112,8 @@ class CliTest {
     }
     assertThat(json.get("seeds")).hasSize(2);
     for (String f : new String[] {"summary.json", "config.json", "records_seed1.csv", "losses_seed2.csv",
-        "effective_rank.png", "mu.png", "loss.png"}) {
+        "effective_rank.png", "mu.png", "loss.png", "students/seed1_sgd/model.json",
+        "students/seed2_lowrank_ng/weight_hh.npy"}) {
       assertThat(out.resolve(f)).exists();
     }
     java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(out.resolve("loss.png").toFile());
@@ -132,10 +133,14 @@ class CliTest {
   @Test
   void badBifurcationConfigsAreRefusedWithTheirReason() throws Exception {
     Path unknown = tmp.resolve("unknown.json");
-    java.nio.file.Files.writeString(unknown, "{\"cell\": \"lstm\"}");
+    java.nio.file.Files.writeString(unknown, "{\"gain\": 2}");
     Result r = run("bifurcation", "--config", unknown.toString(), "--out", tmp.resolve("o1").toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(r.err()).contains("unknown key \"cell\"");
+    assertThat(r.err()).contains("unknown key \"gain\"");
+    java.nio.file.Files.writeString(unknown, "{\"cell\": \"lstm\"}");
+    r = run("bifurcation", "--config", unknown.toString(), "--out", tmp.resolve("o1").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("cell \"lstm\" is not supported");
     Path negative = tmp.resolve("negative.json");
     java.nio.file.Files.writeString(negative, "{\"lr\": -0.1}");
     r = run("bifurcation", "--config", negative.toString(), "--out", tmp.resolve("o2").toString());

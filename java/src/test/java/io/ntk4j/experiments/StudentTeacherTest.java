@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class StudentTeacherTest {
   static Config small(double lr, int trainSteps, long... seeds) {
     Config d = Config.defaults();
-    return new Config(6, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(), d.pulse(), 3, d.noise(), lr,
+    return new Config(d.cell(), 6, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(), d.pulse(), 3, d.noise(), lr,
         trainSteps, 2, 2, d.ngRho(), seeds);
   }
 
@@ -56,6 +56,16 @@ class StudentTeacherTest {
     FixedPoints.FixedPoint s = FixedPoints.find(student, null, new FixedPoints.Options(2, 0, 50, 1e-12, 1e-3, 1))
         .points().get(0);
     assertThat(s.mu()).isNegative();
+  }
+
+  @Test
+  void elmanTeacherHasLambdaCEqualToItsGain() {
+    Config d = Config.defaults();
+    Config c = new Config("rnn_elman", 8, 4, 12, d.dt(), 1.3, 0.5, d.bulkScale(), d.pulse(), 3, d.noise(), 1e-3, 5, 2,
+        2, d.ngRho(), new long[] {1});
+    FixedPoints.FixedPoint origin = FixedPoints.find(StudentTeacher.teacher(c, 4), null,
+        new FixedPoints.Options(2, 0, 50, 1e-12, 1e-6, 1)).points().get(0);
+    assertThat(origin.eigenvaluesRe()[origin.criticalIndex()]).isCloseTo(1.3, within(1e-10));  // J(0) = W_hh
   }
 
   @Test
@@ -115,13 +125,17 @@ class StudentTeacherTest {
     Config d = Config.defaults();
     assertThatThrownBy(() -> small(-1e-3, 5, 1)).isInstanceOf(InvalidInputException.class).hasMessageContaining("learning rate");
     assertThatThrownBy(() -> small(Double.NaN, 5, 1)).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> new Config(-3, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(), d.pulse(), 3,
+    assertThatThrownBy(() -> new Config("rnn_leaky", -3, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(), d.pulse(), 3,
         d.noise(), 1e-3, 5, 2, 2, d.ngRho(), new long[] {1})).hasMessageContaining("hidden");
-    assertThatThrownBy(() -> new Config(6, 4, 12, d.dt(), 0.9, d.studentGain(), d.bulkScale(), d.pulse(), 3,
+    assertThatThrownBy(() -> new Config("rnn_leaky", 6, 4, 12, d.dt(), 0.9, d.studentGain(), d.bulkScale(), d.pulse(), 3,
         d.noise(), 1e-3, 5, 2, 2, d.ngRho(), new long[] {1})).hasMessageContaining("teacherGain");
-    assertThatThrownBy(() -> new Config(6, 4, 12, d.dt(), d.teacherGain(), 1.2, d.bulkScale(), d.pulse(), 3,
+    assertThatThrownBy(() -> new Config("rnn_leaky", 6, 4, 12, d.dt(), d.teacherGain(), 1.2, d.bulkScale(), d.pulse(), 3,
         d.noise(), 1e-3, 5, 2, 2, d.ngRho(), new long[] {1})).hasMessageContaining("studentGain");
     assertThatThrownBy(() -> small(1e-3, 5)).hasMessageContaining("seed");
+    assertThatThrownBy(() -> new Config("gru", 6, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(),
+        d.pulse(), 3, d.noise(), 1e-3, 5, 2, 2, d.ngRho(), new long[] {1})).hasMessageContaining("cell \"gru\"");
+    assertThatThrownBy(() -> new Config("lstm", 6, 4, 12, d.dt(), d.teacherGain(), d.studentGain(), d.bulkScale(),
+        d.pulse(), 3, d.noise(), 1e-3, 5, 2, 2, d.ngRho(), new long[] {1})).isInstanceOf(InvalidInputException.class);
   }
 
   @Test
