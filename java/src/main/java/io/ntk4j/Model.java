@@ -93,9 +93,16 @@ public final class Model {
         Collections.unmodifiableMap(copy));
   }
 
-  /** Loads a model directory (model.json + one float64 .npy per parameter); see {@link ModelDirectory}. */
-  public static Model load(Path directory) {
-    return ModelDirectory.read(directory);
+  /**
+   * Loads a model directory (model.json + one float64 .npy per parameter; see {@link ModelDirectory})
+   * or a PyTorch state dict ({@code .safetensors}, {@code .npz}) whose cell its shapes decide (see
+   * {@link io.ntk4j.io.PyTorchModel}, which also returns the readout and the notes on what it assumed).
+   */
+  public static Model load(Path path) {
+    if (io.ntk4j.io.PyTorchModel.isStateDictFile(path)) {
+      return io.ntk4j.io.PyTorchModel.load(path, io.ntk4j.io.PyTorchModel.Options.inferred()).model();
+    }
+    return ModelDirectory.read(path);
   }
 
   /** Parameter names in PyTorch {@code named_parameters()} order. */

@@ -27,8 +27,7 @@ import picocli.CommandLine.Spec;
 final class ApplyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (model.json + weight .npy files)")
-  Path model;
+  @picocli.CommandLine.Mixin ModelOption modelOption;
 
   @Option(names = "--inputs", required = true, paramLabel = "X.npy", description = "inputs [B,T,N], float64")
   Path inputs;
@@ -46,7 +45,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     OperatorKind kind = OperatorKind.fromId(op);
-    Model m = Model.load(model);
+    Model m = modelOption.load(spec.commandLine().getErr()).model();
     try (Arena arena = Arena.ofConfined()) {
       Tensor x = Npy.read(inputs, arena);
       Tensor q = Npy.read(probe, arena);

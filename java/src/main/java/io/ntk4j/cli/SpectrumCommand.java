@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class SpectrumCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR") Path model;
+  @picocli.CommandLine.Mixin ModelOption modelOption;
 
   @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
 
@@ -86,7 +86,7 @@ final class SpectrumCommand implements Callable<Integer> {
     if (top <= 0) {
       throw new InvalidInputException("--top must be > 0, got " + top);
     }
-    Model m = Model.load(model);
+    Model m = modelOption.load(spec.commandLine().getErr()).model();
     long t0 = System.nanoTime();
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(m, Npy.read(inputs, arena));
@@ -157,7 +157,7 @@ final class SpectrumCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         root.put("op", opName);
-        root.put("model", model.toString());
+        root.put("model", modelOption.model.toString());
         root.put("method", exact ? "exact" : "randomized");
         root.put("values_are", kind.equals("P") ? "singular values" : "eigenvalues");
         ArrayNode ev = root.putArray("eigenvalues");

@@ -34,8 +34,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory (with readout_*.npy for mse)")
-  Path model;
+  @picocli.CommandLine.Mixin ModelOption modelOption;
 
   @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
 
@@ -81,8 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     if (checkpointEvery < 0 || (checkpointEvery > 0 && out == null)) {
       throw new ParameterException(spec.commandLine(), "--checkpoint-every needs n >= 0 and --out");
     }
-    Model m = Model.load(model);
-    Readout readout = ModelDirectory.readReadout(model, m.hiddenSize());
+    io.ntk4j.io.PyTorchModel.Loaded loaded = modelOption.load(spec.commandLine().getErr());
+    Model m = loaded.model();
+    Readout readout = loaded.readout();
     Loss l = Loss.fromId(loss);
     Optimizer.Kind kind = Optimizer.Kind.fromId(optimizer);
     Set<String> trained = new LinkedHashSet<>();

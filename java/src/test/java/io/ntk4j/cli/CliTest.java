@@ -153,4 +153,27 @@ class CliTest {
     assertThat(tmp.resolve("o1")).doesNotExist();
     assertThat(tmp.resolve("o3")).doesNotExist();
   }
+
+  @Test
+  void spectrumTakesAPyTorchStateDictAndRefusesTwoLayers() throws Exception {
+    Path dir = TestPaths.root().resolve("tests/golden/pytorch_export");
+    Result r = run("spectrum", "--model", dir.resolve("rnncell_safetensors/model.safetensors").toString(), "--inputs",
+        dir.resolve("rnncell_safetensors/inputs.npy").toString(), "--op", "NTK", "--top", "3", "--exact", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("float32 weights upcast to float64");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+    for (int i = 0; i < 3; i++) {
+      double want = manifest.get("rnncell_safetensors").get("eig_NTK_top5").get(i).asDouble();
+      assertThat(json.get("eigenvalues").get(i).asDouble()).isCloseTo(want, org.assertj.core.api.Assertions.within(1e-9 * want));
+    }
+    Result bad = run("spectrum", "--model", dir.resolve("refuse_rnn_bidirectional/model.safetensors").toString(),
+        "--inputs", dir.resolve("rnncell_safetensors/inputs.npy").toString(), "--op", "NTK");
+    assertThat(bad.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(bad.err()).contains("bidirectional").contains("weight_hh_l0_reverse");
+    Result dirWithCell = run("spectrum", "--model", golden("gru", ""), "--cell", "gru", "--inputs",
+        golden("gru", "inputs.npy"), "--op", "NTK");
+    assertThat(dirWithCell.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(dirWithCell.err()).contains("--cell and --dt apply to state-dict files only");
+  }
 }

@@ -1,0 +1,43 @@
+package io.ntk4j.cli;
+
+import io.ntk4j.CellKind;
+import io.ntk4j.io.ModelDirectory;
+import io.ntk4j.io.PyTorchModel;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --model} as every command takes it: a model directory, or a PyTorch state dict
+ * ({@code .safetensors}, {@code .npz}) with {@code --cell} and {@code --dt} for what the file does
+ * not say. Notes on assumptions (float32 upcast, default dt) go to stderr.
+ */
+final class ModelOption {
+  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+      description = "model directory (model.json + .npy weights) or a PyTorch state dict (.safetensors, .npz)")
+  Path model;
+
+  @Option(names = "--cell", paramLabel = "KIND",
+      description = "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru")
+  String cell;
+
+  @Option(names = "--dt", paramLabel = "DT", description = "dt of a leaky cell loaded from a state-dict file (default 1)")
+  Double dt;
+
+  PyTorchModel.Loaded load(PrintWriter err) {
+    if (PyTorchModel.isStateDictFile(model)) {
+      PyTorchModel.Loaded m = PyTorchModel.load(model, new PyTorchModel.Options(
+          cell == null ? null : CellKind.fromId(cell), dt == null ? Double.NaN : dt));
+      m.notes().forEach(n -> err.println("ntk4j: note: " + n));
+      err.flush();
+      return m;
+    }
+    if (cell != null || dt != null) {
+      throw new io.ntk4j.InvalidInputException("--cell and --dt apply to state-dict files only; " + model
+          + " is a model directory, whose model.json says both");
+    }
+    io.ntk4j.Model m = ModelDirectory.read(model);
+    return new PyTorchModel.Loaded(m, ModelDirectory.readReadout(model, m.hiddenSize()), List.of());
+  }
+}

@@ -1,0 +1,195 @@
+package io.ntk4j.io;
+
+import io.ntk4j.CellKind;
+import io.ntk4j.Model;
+import io.ntk4j.training.Readout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads a model saved by PyTorch (a {@code .safetensors} or {@code .npz} state dict) into ntk4j's
+ * {@link Model}, mapping PyTorch's names:
+ * <ul>
+ *   <li>{@code torch.nn.RNNCell} / {@code GRUCell}: {@code weight_ih, weight_hh, bias_ih, bias_hh};
+ *   <li>single-layer {@code torch.nn.RNN} / {@code GRU} (either {@code batch_first}): the same names
+ *       ending in {@code _l0};
+ *   <li>KPFlow's {@code Model} checkpoints: a prefix {@code rnn.} ({@code rnn.weight_hh_l0}, ...),
+ *       the leaky {@code BasicRNN}'s {@code rnn.cell.weight_hh} / {@code rnn.cell.weight_ih} (with
+ *       their {@code rnn.*_l0} aliases, which must hold the same values), and the readout
+ *       {@code Wout.weight} [O, H] / {@code Wout.bias} [O].
+ * </ul>
+ * The cell comes from the shapes where they decide it: W_hh with 3H rows is a GRU; H rows with
+ * biases is PyTorch's tanh RNN ({@code rnn_elman}); KPFlow's {@code rnn.cell.*} names are its leaky
+ * cell ({@code rnn_leaky}, whose dt a state dict does not store: 1 unless given). An RNN without
+ * biases could be either tanh cell and needs {@link Options#cell()}. Multi-layer
+ * ({@code _l1}...), bidirectional ({@code _reverse}), LSTM (4H rows) or unknown layouts are refused
+ * with the names found, never analysed wrongly. (A {@code torch.nn.RNN(nonlinearity="relu")} cannot
+ * be told from its weights: ntk4j's cells are tanh.)
+ *
+ * {@snippet :
+ * PyTorchModel.Loaded m = PyTorchModel.load(Path.of("gru.safetensors"), PyTorchModel.Options.inferred());
+ * m.notes().forEach(System.err::println);   // e.g. "float32 weights upcast to float64"
+ * Model model = m.model();
+ * }
+ */
+public final class PyTorchModel {
+  private PyTorchModel() {}
+
+  /**
+   * What the file does not say: the cell ({@code null} to infer it) and dt for a leaky cell
+   * ({@code NaN}: 1, with a note).
+   */
+  public record Options(CellKind cell, double dt) {
+    public static Options inferred() {
+      return new Options(null, Double.NaN);
+    }
+  }
+
+  /** The model, its readout if the file had one (else null), and notes on what was assumed. */
+  public record Loaded(Model model, Readout readout, List<String> notes) {}
+
+  /** Whether {@code path} names a state-dict file this class reads (rather than a model directory). */
+  public static boolean isStateDictFile(Path path) {
+    String n = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return !Files.isDirectory(path) && (n.endsWith(".safetensors") || n.endsWith(".npz"));
+  }
+
+  public static Loaded load(Path file, Options options) {
+    StateDict sd = StateDict.read(file);
+    List<String> notes = new ArrayList<>();
+    if (sd.upcast()) {
+      notes.add(file + ": float32 weights upcast to float64");
+    }
+    Map<String, StateDict.Array> a = sd.arrays();
+    String found = String.join(", ", new TreeSet<>(a.keySet()));
+    String supported = "supported: torch.nn.RNNCell/GRUCell (weight_ih, weight_hh, bias_ih, bias_hh), single-layer "
+        + "torch.nn.RNN/GRU (..._l0), KPFlow Model checkpoints (rnn.weight_hh_l0, rnn.cell.weight_hh, Wout.weight)";
+    for (String k : a.keySet()) {
+      if (k.matches(".*_l[1-9][0-9]*(_reverse)?$")) {
+        throw new ModelFormatException(file + ": a multi-layer network (found " + found + "); ntk4j analyses one "
+            + "recurrent layer: export a single layer (" + supported + ")");
+      }
+      if (k.endsWith("_reverse")) {
+        throw new ModelFormatException(file + ": a bidirectional network (found " + found + "); ntk4j analyses "
+            + "a forward recurrence only (" + supported + ")");
+      }
+    }
+    // Canonical names: strip the layout's prefix and the _l0 suffix; aliases must agree.
+    Map<String, StateDict.Array> cell = new LinkedHashMap<>();
+    Map<String, StateDict.Array> readout = new LinkedHashMap<>();
+    boolean basicRnn = false;
+    for (Map.Entry<String, StateDict.Array> e : a.entrySet()) {
+      String k = e.getKey();
+      if (k.equals("Wout.weight") || k.equals("Wout.bias")) {
+        readout.put(k, e.getValue());
+        continue;
+      }
+      String c = k;
+      if (c.startsWith("rnn.cell.")) {
+        c = c.substring("rnn.cell.".length());
+        basicRnn = true;
+      } else if (c.startsWith("rnn.")) {
+        c = c.substring("rnn.".length());
+      }
+      if (c.endsWith("_l0")) {
+        c = c.substring(0, c.length() - 3);
+      }
+      if (!List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh").contains(c)) {
+        throw new ModelFormatException(file + ": unknown parameter \"" + k + "\" (found " + found + "; " + supported
+            + ")");
+      }
+      StateDict.Array prev = cell.put(c, e.getValue());
+      if (prev != null && (!Arrays.equals(prev.shape(), e.getValue().shape())
+          || !Arrays.equals(prev.values(), e.getValue().values()))) {
+        throw new ModelFormatException(file + ": \"" + k + "\" and another name for " + c + " hold different values");
+      }
+    }
+    StateDict.Array whh = cell.get("weight_hh"), wih = cell.get("weight_ih");
+    if (whh == null || wih == null) {
+      throw new ModelFormatException(file + ": no recurrent weights (weight_hh, weight_ih) among " + found + " ("
+          + supported + ")");
+    }
+    if (whh.shape().length != 2 || wih.shape().length != 2) {
+      throw new ModelFormatException(file + ": weight_hh and weight_ih must be matrices, got "
+          + Arrays.toString(whh.shape()) + " and " + Arrays.toString(wih.shape()));
+    }
+    int h = Math.toIntExact(whh.shape()[1]);
+    long rows = whh.shape()[0];
+    int n = Math.toIntExact(wih.shape()[1]);
+    boolean bias = cell.containsKey("bias_ih") || cell.containsKey("bias_hh");
+    if (bias && !(cell.containsKey("bias_ih") && cell.containsKey("bias_hh"))) {
+      throw new ModelFormatException(file + ": one of bias_ih, bias_hh without the other (found " + found + ")");
+    }
+    CellKind inferred;
+    if (rows == 3L * h) {
+      inferred = CellKind.GRU;
+    } else if (rows == 4L * h) {
+      throw new ModelFormatException(file + ": weight_hh has 4H rows (" + rows + " x " + h + "): an LSTM, which "
+          + "ntk4j does not support (" + supported + ")");
+    } else if (rows == h) {
+      inferred = basicRnn ? CellKind.RNN_LEAKY : bias ? CellKind.RNN_ELMAN : null;
+    } else {
+      throw new ModelFormatException(file + ": weight_hh is " + rows + " x " + h + ", not H x H or 3H x H");
+    }
+    CellKind kind = options.cell() != null ? options.cell() : inferred;
+    if (kind == null) {
+      throw new ModelFormatException(file + ": a tanh RNN without biases could be rnn_elman (torch.nn.RNN) or "
+          + "rnn_leaky (KPFlow's BasicRNN): say which with the cell option (--cell)");
+    }
+    if (inferred != null && kind != inferred && !(inferred != CellKind.GRU && kind != CellKind.GRU)) {
+      throw new ModelFormatException(file + ": the weights are those of a " + inferred.id() + " but cell "
+          + kind.id() + " was asked for");
+    }
+    if (kind == CellKind.RNN_LEAKY && bias) {
+      throw new ModelFormatException(file + ": rnn_leaky has no biases, but the file has bias_ih and bias_hh");
+    }
+    double dt = 1.0;
+    if (kind.usesDt()) {
+      if (Double.isNaN(options.dt())) {
+        notes.add(file + ": dt is not stored in a state dict; using dt = 1 (pass --dt to change it)");
+      } else {
+        dt = options.dt();
+      }
+    }
+    Map<String, double[]> params = new LinkedHashMap<>();
+    for (String name : Model.parameterNames(bias)) {
+      StateDict.Array arr = cell.get(name);
+      long[] want = Model.parameterShape(kind, h, n, name);
+      if (!Arrays.equals(arr.shape(), want)) {
+        throw new ModelFormatException(file + ": " + name + " has shape " + Arrays.toString(arr.shape()) + ", a "
+            + kind.id() + " with H=" + h + ", N=" + n + " needs " + Arrays.toString(want));
+      }
+      params.put(name, arr.values());
+    }
+    Model model = Model.of(kind, h, n, dt, bias, params);
+    Readout ro = null;
+    StateDict.Array w = readout.get("Wout.weight"), b = readout.get("Wout.bias");
+    if (w != null) {
+      if (w.shape().length != 2 || w.shape()[1] != h) {
+        throw new ModelFormatException(file + ": Wout.weight has shape " + Arrays.toString(w.shape()) + ", not [O, "
+            + h + "]");
+      }
+      int o = Math.toIntExact(w.shape()[0]);
+      double[] bias0 = new double[o];
+      if (b != null) {
+        if (b.shape().length != 1 || b.shape()[0] != o) {
+          throw new ModelFormatException(file + ": Wout.bias has shape " + Arrays.toString(b.shape()) + ", not [" + o
+              + "]");
+        }
+        bias0 = b.values();
+      } else {
+        notes.add(file + ": no Wout.bias; the readout bias is zero");
+      }
+      ro = new Readout(o, h, w.values(), bias0);
+    } else if (b != null) {
+      throw new ModelFormatException(file + ": Wout.bias without Wout.weight");
+    }
+    return new Loaded(model, ro, List.copyOf(notes));
+  }
+}
