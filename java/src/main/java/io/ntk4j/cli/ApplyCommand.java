@@ -29,8 +29,7 @@ final class ApplyCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ModelOption modelOption;
 
-  @Option(names = "--inputs", required = true, paramLabel = "X.npy", description = "inputs [B,T,N], float64")
-  Path inputs;
+  @picocli.CommandLine.Mixin DataOption data;
 
   @Option(names = "--probe", required = true, paramLabel = "Q.npy", description = "probe [B,T,H] or [k,B,T,H], float64")
   Path probe;
@@ -47,7 +46,7 @@ final class ApplyCommand implements Callable<Integer> {
     OperatorKind kind = OperatorKind.fromId(op);
     Model m = modelOption.load(spec.commandLine().getErr()).model();
     try (Arena arena = Arena.ofConfined()) {
-      Tensor x = Npy.read(inputs, arena);
+      Tensor x = data.inputs(arena);
       Tensor q = Npy.read(probe, arena);
       try (Session session = open(m, x)) {
         TangentOperator a = session.operator(kind);
@@ -73,7 +72,8 @@ final class ApplyCommand implements Callable<Integer> {
     try {
       return Session.open(m, x);
     } catch (InvalidInputException e) {
-      throw new InvalidInputException(inputs + ": " + e.getMessage(), e.status(), e);
+      throw new InvalidInputException((data.inputs != null ? data.inputs.toString() : "task " + data.task) + ": "
+          + e.getMessage(), e.status(), e);
     }
   }
 }

@@ -43,7 +43,7 @@ final class SpectrumCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ModelOption modelOption;
 
-  @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
+  @picocli.CommandLine.Mixin DataOption data;
 
   @Option(names = "--op", defaultValue = "NTK", description = "NTK, K, PPt or P (default ${DEFAULT-VALUE})")
   String op;
@@ -89,7 +89,7 @@ final class SpectrumCommand implements Callable<Integer> {
     Model m = modelOption.load(spec.commandLine().getErr()).model();
     long t0 = System.nanoTime();
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(m, Npy.read(inputs, arena));
+        Session s = Session.open(m, data.inputs(arena));
         NativeOperator ppt = s.P().gram()) {
       LinearOperator a = switch (kind) {
         case "NTK" -> s.ntk();

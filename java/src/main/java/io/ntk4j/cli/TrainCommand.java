@@ -36,9 +36,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ModelOption modelOption;
 
-  @Option(names = "--inputs", required = true, paramLabel = "X.npy") Path inputs;
+  @picocli.CommandLine.Mixin DataOption data;
 
-  @Option(names = "--targets", required = true, paramLabel = "Y.npy", description = "[B,T,O] for mse, [B,T,H] for state")
+  @Option(names = "--targets", paramLabel = "Y.npy", description = "[B,T,O] for mse, [B,T,H] for state")
   Path targets;
 
   @Option(names = "--loss", defaultValue = "mse", description = "mse or state (default ${DEFAULT-VALUE})") String loss;
@@ -95,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     PrintWriter pw = spec.commandLine().getOut();
     try (Arena arena = Arena.ofConfined()) {
-      Trainer tr = new Trainer(m, readout, Npy.read(inputs, arena), Npy.read(targets, arena), l,
+      Trainer tr = new Trainer(m, readout, data.inputs(arena), data.targets(targets, arena), l,
           new Optimizer(kind, lr, kind == Optimizer.Kind.SGD_MOMENTUM ? momentum : 0.0), trained);
       io.ntk4j.training.NaturalGradient ng = null;
       if (naturalRank > 0) {

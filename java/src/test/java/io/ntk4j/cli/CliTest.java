@@ -176,4 +176,31 @@ class CliTest {
     assertThat(dirWithCell.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(dirWithCell.err()).contains("--cell and --dt apply to state-dict files only");
   }
+
+  @Test
+  void tasksAreGeneratedForCommandsAndAsFiles() throws Exception {
+    Path x = tmp.resolve("x.npy"), y = tmp.resolve("y.npy");
+    Result r = run("task", "--task", "memory_pro", "--trials", "6", "--T", "30", "--inputs-out", x.toString(),
+        "--targets-out", y.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(io.ntk4j.io.Npy.header(x).shape()).containsExactly(6, 30, 3);
+    assertThat(io.ntk4j.io.Npy.header(y).shape()).containsExactly(6, 30, 3);
+    Path model = tmp.resolve("m");
+    assertThat(run("init-model", "--cell", "rnn_elman", "--hidden", "5", "--input", "3", "--seed", "2", "--out",
+        model.toString()).code()).isZero();
+    Result viaTask = run("spectrum", "--model", model.toString(), "--task", "memory_pro", "--trials", "6", "--T", "30",
+        "--top", "2", "--exact", "--json");
+    Result viaFile = run("spectrum", "--model", model.toString(), "--inputs", x.toString(), "--top", "2", "--exact",
+        "--json");
+    assertThat(viaTask.code()).as(viaTask.err()).isZero();
+    var a = new com.fasterxml.jackson.databind.ObjectMapper().readTree(viaTask.out()).get("eigenvalues");
+    var b = new com.fasterxml.jackson.databind.ObjectMapper().readTree(viaFile.out()).get("eigenvalues");
+    assertThat(a).isEqualTo(b);  // the same seed gives the same data
+    Result both = run("spectrum", "--model", model.toString(), "--inputs", x.toString(), "--task", "flip_flop");
+    assertThat(both.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(both.err()).contains("exactly one of --inputs");
+    Result unknown = run("task", "--task", "nback", "--inputs-out", x.toString(), "--targets-out", y.toString());
+    assertThat(unknown.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(unknown.err()).contains("unknown task \"nback\"");
+  }
 }
