@@ -36,6 +36,16 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** {@code --threads n} on any command: bounds the native core's threads (default: all cores). */
+  @CommandLine.Option(names = "--threads", paramLabel = "n", scope = CommandLine.ScopeType.INHERIT,
+      description = "threads of the native core (default: one per core)")
+  void setThreads(int n) {
+    if (n < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+    }
+    io.ntk4j.Ntk4j.setThreads(n);
+  }
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try --help)");

@@ -203,4 +203,19 @@ class CliTest {
     assertThat(unknown.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(unknown.err()).contains("unknown task \"nback\"");
   }
+
+  @Test
+  void threadsOptionBoundsTheCoreOnAnyCommand() {
+    try {
+      Result r = run("spectrum", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"), "--top", "2",
+          "--threads", "1");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(io.ntk4j.Ntk4j.threads()).isEqualTo(1);
+      Result bad = run("spectrum", "--threads", "0", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"));
+      assertThat(bad.code()).isEqualTo(Main.EXIT_USAGE);
+      assertThat(bad.err()).contains("--threads must be >= 1");
+    } finally {
+      io.ntk4j.Ntk4j.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+  }
 }
