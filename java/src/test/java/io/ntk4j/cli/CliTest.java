@@ -218,4 +218,28 @@ class CliTest {
       io.ntk4j.Ntk4j.setThreads(Runtime.getRuntime().availableProcessors());
     }
   }
+
+  @Test
+  void sweepFollowsCheckpointsInStepOrderAndRefusesAForeignOutFolder() throws Exception {
+    Path ck = tmp.resolve("ck");
+    for (String step : new String[] {"step_10", "step_2", "step_1"}) {
+      assertThat(run("init-model", "--cell", "rnn_elman", "--hidden", "4", "--input", "2", "--seed",
+          step.substring(5), "--out", ck.resolve(step).toString()).code()).isZero();
+    }
+    Path x = tmp.resolve("x.npy");
+    assertThat(run("randn", "--shape", "2,5,2", "--seed", "1", "--out", x.toString()).code()).isZero();
+    Result r = run("sweep", "--checkpoints", ck.toString(), "--inputs", x.toString(), "--op", "NTK", "--exact",
+        "--out", tmp.resolve("s").toString(), "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    var pts = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("points");
+    assertThat(pts).hasSize(3);
+    assertThat(pts.get(0).get("label").asText()).isEqualTo("step_1");
+    assertThat(pts.get(1).get("label").asText()).isEqualTo("step_2");
+    assertThat(pts.get(2).get("parameter").asDouble()).isEqualTo(10.0);
+    assertThat(pts.get(0).has("kronecker_prediction")).isFalse();  // only K of rnn_leaky has one
+    Result other = run("sweep", "--checkpoints", ck.toString(), "--inputs", x.toString(), "--op", "K", "--exact",
+        "--out", tmp.resolve("s").toString());
+    assertThat(other.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(other.err()).contains("holds a different sweep");
+  }
 }

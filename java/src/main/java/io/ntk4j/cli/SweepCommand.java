@@ -1,0 +1,302 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.Tensor;
+import io.ntk4j.experiments.Sweep;
+import io.ntk4j.io.ModelDirectory;
+import io.ntk4j.io.PyTorchModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ntk4j sweep}: effective rank and partial effective dimensions of K, P P* or NTK_S along a
+ * sweep of the gain g of W_hh, or along a folder of checkpoints; points run in parallel and each
+ * finished point is appended (and synced) to {@code OUT/points.jsonl}, so a sweep that is killed
+ * resumes from where it stopped when run again with the same arguments.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+    description = {"Partial effective dimensions of K, P or NTK_S along a gain sweep of W_hh (--param g --values a:b:n)",
+        "or a folder of checkpoints (--checkpoints DIR); resumable (--out DIR keeps finished points)."})
+final class SweepCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", paramLabel = "DIR|FILE", description = "base model of a gain sweep") Path model;
+
+  @Option(names = "--checkpoints", paramLabel = "DIR",
+      description = "folder of checkpoints (model directories or .safetensors/.npz), in name order") Path checkpoints;
+
+  @picocli.CommandLine.Mixin DataOption data;
+
+  @Option(names = "--param", defaultValue = "g", description = "swept parameter: g, the gain of W_hh (default ${DEFAULT-VALUE})")
+  String param;
+
+  @Option(names = "--values", paramLabel = "a:b:n", description = "n values from a to b, or a comma list (gain sweep)")
+  String values;
+
+  @Option(names = "--op", defaultValue = "K", description = "K, P or NTK (default ${DEFAULT-VALUE})") String op;
+
+  @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)") boolean exact;
+
+  @Option(names = "--probes", defaultValue = "64", description = "probes of the randomized estimates (default ${DEFAULT-VALUE})")
+  long probes;
+
+  @Option(names = "--seed", defaultValue = "2605", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--workers", defaultValue = "0", description = "points run at once (default 0: one per core)")
+  int workers;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "where points.jsonl and points.csv go")
+  Path out;
+
+  @Option(names = "--json", description = "print all points as one JSON object") boolean json;
+
+  private record Job(int index, double parameter, String label, Model model) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Sweep.Op kind;
+    try {
+      kind = Sweep.Op.valueOf(op.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("unknown --op \"" + op + "\" (supported: K, P, NTK)");
+    }
+    if ((model == null) == (checkpoints == null)) {
+      throw new InvalidInputException("give exactly one of --model (gain sweep) and --checkpoints");
+    }
+    if (probes < 1) {
+      throw new InvalidInputException("--probes must be >= 1, got " + probes);
+    }
+    List<Job> jobs = model != null ? gainJobs() : checkpointJobs();
+    PrintWriter pw = spec.commandLine().getOut();
+    ObjectMapper m = new ObjectMapper();
+    ObjectNode config = m.createObjectNode();
+    config.put("source", model != null ? "gain:" + model.toAbsolutePath() : "checkpoints:" + checkpoints.toAbsolutePath());
+    config.put("inputs", data.inputs != null ? data.inputs.toAbsolutePath().toString() : "task:" + data.task + ":"
+        + data.trials + ":" + data.steps + ":" + data.dataSeed + ":" + !data.noNoise);
+    config.put("op", kind.name());
+    config.put("exact", exact);
+    config.put("probes", probes);
+    config.put("seed", seed);
+    ArrayNode vs = config.putArray("points");
+    jobs.forEach(j -> vs.add(j.label()));
+    Files.createDirectories(out);
+    Path cfgFile = out.resolve("sweep.json"), log = out.resolve("points.jsonl");
+    TreeMap<Integer, JsonNode> done = new TreeMap<>();
+    if (Files.exists(cfgFile)) {
+      JsonNode previous = m.readTree(Files.readString(cfgFile));
+      if (!previous.equals(m.readTree(m.writeValueAsString(config)))) {  // as read back (int vs long nodes)
+        throw new InvalidInputException(out + " holds a different sweep (" + cfgFile + "): resume it with its own "
+            + "arguments or choose another --out");
+      }
+      if (Files.exists(log)) {
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+          if (line.isBlank()) {
+            continue;
+          }
+          try {
+            JsonNode p = m.readTree(line);
+            done.put(p.get("index").asInt(), p);
+          } catch (IOException e) {
+            // a line cut short by a kill: that point runs again
+          }
+        }
+      }
+      if (!done.isEmpty() && !json) {
+        pw.printf("resuming: %d of %d points already done in %s%n", done.size(), jobs.size(), log);
+      }
+    } else {
+      Files.writeString(cfgFile, m.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+    }
+    List<Job> todo = new ArrayList<>();
+    for (Job j : jobs) {
+      if (!done.containsKey(j.index())) {
+        todo.add(j);
+      }
+    }
+    int width = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+    try (Arena arena = Arena.ofShared();
+        FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND)) {
+      Tensor x = data.inputs(arena);
+      ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(width, todo.size())));
+      try {
+        List<Future<Sweep.Point>> futures = new ArrayList<>();
+        for (Job j : todo) {
+          futures.add(pool.submit(() -> {
+            Sweep.Point p = Sweep.analyze(j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
+            byte[] line = (toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+            synchronized (ch) {  // one whole line per point, on disk before the next is counted done
+              ch.write(java.nio.ByteBuffer.wrap(line));
+              ch.force(false);
+            }
+            return p;
+          }));
+        }
+        for (Future<Sweep.Point> f : futures) {
+          Sweep.Point p = f.get();
+          done.put(p.index(), toJson(m, p));
+          if (!json) {
+            pw.printf(Locale.ROOT, "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)%n", p.label(),
+                p.effectiveRank(), p.dims()[0], p.dims()[1], p.dims()[2], p.prediction() == null ? ""
+                    : String.format(Locale.ROOT, "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
+                        p.prediction().batch(), p.prediction().time(), p.prediction().prGammaSquared()),
+                p.seconds());
+            pw.flush();
+          }
+        }
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RuntimeException re) {
+          throw re;
+        }
+        throw e;
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    writeCsv(done, out.resolve("points.csv"));
+    if (json) {
+      ObjectNode root = m.createObjectNode();
+      root.set("config", config);
+      ArrayNode pts = root.putArray("points");
+      done.values().forEach(pts::add);
+      pw.println(root);
+    } else {
+      pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
+    }
+    return Main.EXIT_OK;
+  }
+
+  private List<Job> gainJobs() {
+    if (!param.equals("g")) {
+      throw new InvalidInputException("--param " + param + " is not supported (supported: g, the gain of W_hh)");
+    }
+    if (values == null) {
+      throw new InvalidInputException("a gain sweep needs --values a:b:n (or a comma list)");
+    }
+    Model base = load(model);
+    double[] v = Sweep.values(values);
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < v.length; i++) {
+      jobs.add(new Job(i, v[i], String.format(Locale.ROOT, "g=%.6g", v[i]), Sweep.withGain(base, v[i])));
+    }
+    return jobs;
+  }
+
+  private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
+
+  private List<Job> checkpointJobs() throws IOException {
+    if (values != null) {
+      throw new InvalidInputException("--values belongs to a gain sweep, not to --checkpoints");
+    }
+    if (!Files.isDirectory(checkpoints)) {
+      throw new InvalidInputException(checkpoints + ": not a directory");
+    }
+    List<Path> entries;
+    try (var s = Files.list(checkpoints)) {
+      entries = s.filter(p -> Files.isRegularFile(p.resolve("model.json")) || PyTorchModel.isStateDictFile(p))
+          .sorted(Comparator.comparingLong(SweepCommand::number).thenComparing(Path::toString)).toList();
+    }
+    if (entries.isEmpty()) {
+      throw new InvalidInputException(checkpoints + ": no checkpoints (model directories or .safetensors/.npz files)");
+    }
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Path p = entries.get(i);
+      long n = number(p);
+      jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), load(p)));
+    }
+    return jobs;
+  }
+
+  /** The last number in a checkpoint's name (its step), or -1. */
+  private static long number(Path p) {
+    Matcher mt = NUMBER.matcher(p.getFileName().toString());
+    return mt.find() ? Long.parseLong(mt.group(1)) : -1;
+  }
+
+  private static Model load(Path p) {
+    return PyTorchModel.isStateDictFile(p) ? PyTorchModel.load(p, PyTorchModel.Options.inferred()).model()
+        : ModelDirectory.read(p);
+  }
+
+  private static ObjectNode toJson(ObjectMapper m, Sweep.Point p) {
+    ObjectNode o = m.createObjectNode();
+    o.put("index", p.index());
+    o.put("parameter", p.parameter());
+    o.put("label", p.label());
+    o.put("effective_rank", p.effectiveRank());
+    ObjectNode d = o.putObject("partial_effective_dims");
+    d.put("batch", p.dims()[0]);
+    d.put("time", p.dims()[1]);
+    d.put("hidden", p.dims()[2]);
+    ObjectNode dk = o.putObject("partial_effective_dims_kpflow");
+    dk.put("batch", p.dimsKpflow()[0]);
+    dk.put("time", p.dimsKpflow()[1]);
+    dk.put("hidden", p.dimsKpflow()[2]);
+    if (p.prediction() != null) {
+      ObjectNode k = o.putObject("kronecker_prediction");
+      k.put("batch", p.prediction().batch());
+      k.put("time", p.prediction().time());
+      k.put("hidden", p.prediction().hidden());
+      k.put("batch_kpflow", p.prediction().batchKpflow());
+      k.put("time_kpflow", p.prediction().timeKpflow());
+      k.put("pr_gamma_squared", p.prediction().prGammaSquared());
+    }
+    o.put("seconds", p.seconds());
+    return o;
+  }
+
+  private static void writeCsv(TreeMap<Integer, JsonNode> done, Path file) {
+    StringBuilder sb = new StringBuilder("index,parameter,label,effective_rank,dim_batch,dim_time,dim_hidden,"
+        + "dim_batch_kpflow,dim_time_kpflow,dim_hidden_kpflow,kron_batch,kron_time,kron_hidden,kron_pr_gamma2,seconds\n");
+    for (JsonNode p : done.values()) {
+      JsonNode d = p.get("partial_effective_dims"), dk = p.get("partial_effective_dims_kpflow"),
+          k = p.get("kronecker_prediction");
+      sb.append(p.get("index").asInt()).append(',').append(p.get("parameter").asDouble()).append(',')
+          .append(p.get("label").asText()).append(',').append(p.get("effective_rank").asDouble()).append(',')
+          .append(d.get("batch").asDouble()).append(',').append(d.get("time").asDouble()).append(',')
+          .append(d.get("hidden").asDouble()).append(',').append(dk.get("batch").asDouble()).append(',')
+          .append(dk.get("time").asDouble()).append(',').append(dk.get("hidden").asDouble()).append(',')
+          .append(k == null ? "" : k.get("batch").asText()).append(',').append(k == null ? "" : k.get("time").asText())
+          .append(',').append(k == null ? "" : k.get("hidden").asText()).append(',')
+          .append(k == null ? "" : k.get("pr_gamma_squared").asText()).append(',').append(p.get("seconds").asDouble())
+          .append('\n');
+    }
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, sb.toString());
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+package io.ntk4j.experiments;
+
+import io.ntk4j.CellKind;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
+import io.ntk4j.Model;
+import io.ntk4j.NativeOperator;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.PartialEffectiveDims;
+import io.ntk4j.spectral.Reduction;
+import io.ntk4j.spectral.TraceEstimates;
+import java.lang.foreign.Arena;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One point of a sweep (the Global-NTK paper's weight-scale sweep, or a path of checkpoints): the
+ * effective rank and partial effective dimensions of K, P P* or NTK_S, with, for K of
+ * {@code rnn_leaky}, the Kronecker-core prediction alongside.
+ *
+ * <p>Partial effective dimensions follow {@code spectrum} and the public reference: for the
+ * operator A (K, P or NTK_S) the Gram G = A A* is reduced to the kept axis (true partial trace, or
+ * kpflow's broadcast-reduce) and PR = (tr M)^2 / ||M||_F^2 is taken. For {@code rnn_leaky},
+ * K = dt^2 (Gamma (x) I_H) with Gamma = A A^T the Gram of the activities a = [tanh(h_{t-1}); x_t]
+ * over (b, t) (DESIGN.md, "Kronecker core of K"), so G = K^2 = dt^4 (Gamma^2 (x) I_H) and the
+ * dimensions follow from Gamma alone: keep-hidden is H, keep-batch and keep-time are the PR of
+ * Gamma^2 reduced over the other axis (summed over equal indices for the true partial trace, over
+ * all pairs for kpflow's), and keep-(b, t) is PR(Gamma^2) = ||Gamma||_F^4 / ||Gamma^2||_F^2, the
+ * reference's "theory" curve.
+ */
+public final class Sweep {
+  private Sweep() {}
+
+  /** The operators a sweep can follow. */
+  public enum Op { K, P, NTK }
+
+  /** Kronecker-core predictions for K of rnn_leaky (null fields elsewhere). */
+  public record Prediction(double batch, double time, double hidden, double batchKpflow, double timeKpflow,
+      double prGammaSquared) {}
+
+  /** One finished point. */
+  public record Point(int index, double parameter, String label, double effectiveRank, double[] dims,
+      double[] dimsKpflow, Prediction prediction, double seconds) {}
+
+  /** W_hh scaled by {@code g}, everything else as in {@code base}. */
+  public static Model withGain(Model base, double g) {
+    if (!Double.isFinite(g)) {
+      throw new InvalidInputException("gain values must be finite, got " + g);
+    }
+    Map<String, double[]> p = new LinkedHashMap<>();
+    for (String name : base.parameterNames()) {
+      double[] v = base.parameter(name);
+      if (name.equals("weight_hh")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] *= g;
+        }
+      }
+      p.put(name, v);
+    }
+    return Model.of(base.cell(), base.hiddenSize(), base.inputSize(), base.dt(), base.bias(), p);
+  }
+
+  /**
+   * Analyses one model: exact (dense, small state spaces) or randomized (Hutch++ and sketched
+   * partial traces with {@code probes} probes and {@code seed}).
+   */
+  public static Point analyze(int index, double parameter, String label, Model m, Tensor inputs, Op op,
+      boolean exact, long probes, long seed) {
+    long t0 = System.nanoTime();
+    try (Session s = Session.open(m, inputs)) {
+      LinearOperator a = switch (op) {
+        case K -> s.K();
+        case P -> s.P();
+        case NTK -> s.ntk();
+      };
+      double er;
+      if (op == Op.P) {
+        try (NativeOperator ppt = s.P().compose(s.Pt())) {
+          TraceEstimates t = exact ? Eigs.exactTraces(ppt) : Eigs.traces(ppt, probes, seed);
+          er = t.effectiveRank().value();
+        }
+      } else {
+        TraceEstimates t = exact ? Eigs.exactTraces(a) : Eigs.traces(a, probes, seed);
+        er = t.effectiveRank().value();
+      }
+      PartialEffectiveDims d = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+          Reduction.TRUE_PARTIAL_TRACE, exact, probes, 64, seed);
+      PartialEffectiveDims dk = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW,
+          exact, probes, 64, seed);
+      Prediction pred = op == Op.K && m.cell() == CellKind.RNN_LEAKY && !m.bias() ? kronecker(s, inputs) : null;
+      return new Point(index, parameter, label, er,
+          new double[] {d.batch().value(), d.time().value(), d.hidden().value()},
+          new double[] {dk.batch().value(), dk.time().value(), dk.hidden().value()}, pred,
+          (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** The Kronecker-core prediction of K's partial effective dimensions (rnn_leaky, see the class doc). */
+  static Prediction kronecker(Session s, Tensor inputs) {
+    int b = (int) s.batch(), t = (int) s.steps(), h = (int) s.hiddenSize(), n = (int) s.inputSize(), bt = b * t;
+    double[] h0 = s.initialState();
+    double[][] a = new double[bt][h + n];
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor hid = s.hidden(arena);
+      for (int bi = 0; bi < b; bi++) {
+        for (int ti = 0; ti < t; ti++) {
+          double[] row = a[bi * t + ti];
+          for (int i = 0; i < h; i++) {
+            double prev = ti == 0 ? h0[bi * h + i] : hid.get(bi, ti - 1, i);
+            row[i] = Math.tanh(prev);
+          }
+          for (int j = 0; j < n; j++) {
+            row[h + j] = inputs.get(bi, ti, j);
+          }
+        }
+      }
+    }
+    double[][] gamma = new double[bt][bt];
+    for (int i = 0; i < bt; i++) {
+      for (int j = 0; j <= i; j++) {
+        double v = 0;
+        for (int k = 0; k < h + n; k++) {
+          v += a[i][k] * a[j][k];
+        }
+        gamma[i][j] = gamma[j][i] = v;
+      }
+    }
+    double[][] g2 = new double[bt][bt];
+    for (int i = 0; i < bt; i++) {
+      for (int k = 0; k < bt; k++) {
+        double gik = gamma[i][k];
+        for (int j = 0; j < bt; j++) {
+          g2[i][j] += gik * gamma[k][j];
+        }
+      }
+    }
+    double[][] mb = new double[b][b], mbk = new double[b][b], mt = new double[t][t], mtk = new double[t][t];
+    for (int b1 = 0; b1 < b; b1++) {
+      for (int t1 = 0; t1 < t; t1++) {
+        for (int b2 = 0; b2 < b; b2++) {
+          for (int t2 = 0; t2 < t; t2++) {
+            double v = g2[b1 * t + t1][b2 * t + t2];
+            mbk[b1][b2] += v;
+            mtk[t1][t2] += v;
+            if (t1 == t2) {
+              mb[b1][b2] += v;
+            }
+            if (b1 == b2) {
+              mt[t1][t2] += v;
+            }
+          }
+        }
+      }
+    }
+    return new Prediction(pr(mb), pr(mt), h, pr(mbk), pr(mtk), pr(g2));
+  }
+
+  /** (tr M)^2 / ||M||_F^2 of a symmetric matrix. */
+  static double pr(double[][] m) {
+    double tr = 0, f = 0;
+    for (int i = 0; i < m.length; i++) {
+      tr += m[i][i];
+      for (double v : m[i]) {
+        f += v * v;
+      }
+    }
+    return tr * tr / f;
+  }
+
+  /** Parses "a:b:n" (n values from a to b inclusive) or a comma-separated list. */
+  public static double[] values(String spec) {
+    try {
+      if (spec.contains(":")) {
+        String[] p = spec.split(":");
+        if (p.length != 3) {
+          throw new InvalidInputException("--values a:b:n needs three fields, got \"" + spec + "\"");
+        }
+        double a = Double.parseDouble(p[0]), b = Double.parseDouble(p[1]);
+        int n = Integer.parseInt(p[2].strip());
+        if (n < 1 || n > 100000) {
+          throw new InvalidInputException("--values a:b:n needs 1 <= n <= 100000, got " + n);
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = n == 1 ? a : a + (b - a) * i / (n - 1);
+        }
+        return v;
+      }
+      String[] p = spec.split(",");
+      double[] v = new double[p.length];
+      for (int i = 0; i < p.length; i++) {
+        v[i] = Double.parseDouble(p[i].strip());
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("--values must be a:b:n or a comma-separated list of numbers, got \"" + spec + "\"");
+    }
+  }
+}

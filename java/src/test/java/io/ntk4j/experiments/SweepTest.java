@@ -1,0 +1,64 @@
+package io.ntk4j.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.ntk4j.CellKind;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.Tensor;
+import java.lang.foreign.Arena;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The weight-scale sweep of K's partial effective dimensions against the Kronecker core. */
+class SweepTest {
+  static Model leaky(int h, int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] wih = new double[h * n], whh = new double[h * h];
+    for (int i = 0; i < wih.length; i++) {
+      wih[i] = r.nextGaussian();
+    }
+    for (int i = 0; i < whh.length; i++) {
+      whh[i] = r.nextGaussian() / Math.sqrt(h);
+    }
+    Map<String, double[]> p = new LinkedHashMap<>();
+    p.put("weight_ih", wih);
+    p.put("weight_hh", whh);
+    return Model.of(CellKind.RNN_LEAKY, h, n, 0.3, false, p);
+  }
+
+  @Test
+  void exactPartialDimsOfKMatchTheKroneckerCoreAtEveryGain() {
+    Model base = leaky(6, 2, 11);
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
+      for (double g : Sweep.values("0:3:7")) {
+        Sweep.Point p = Sweep.analyze(0, g, "g", Sweep.withGain(base, g), x, Sweep.Op.K, true, 1, 1);
+        Sweep.Prediction k = p.prediction();
+        assertThat(k).isNotNull();
+        assertThat(p.dims()[0]).as("batch, g = " + g).isCloseTo(k.batch(), within(1e-9 * k.batch()));
+        assertThat(p.dims()[1]).as("time, g = " + g).isCloseTo(k.time(), within(1e-9 * k.time()));
+        assertThat(p.dims()[2]).as("hidden, g = " + g).isCloseTo(6.0, within(1e-9 * 6));
+        assertThat(p.dimsKpflow()[0]).as("kpflow batch").isCloseTo(k.batchKpflow(), within(1e-9 * k.batchKpflow()));
+        assertThat(p.dimsKpflow()[1]).as("kpflow time").isCloseTo(k.timeKpflow(), within(1e-9 * k.timeKpflow()));
+        assertThat(p.dimsKpflow()[2]).as("kpflow hidden").isCloseTo(6.0, within(1e-9 * 6));
+        assertThat(k.prGammaSquared()).isBetween(1.0, 21.0);
+      }
+    }
+  }
+
+  @Test
+  void valuesParseAndBadOnesAreRefused() {
+    assertThat(Sweep.values("0:3:4")).containsExactly(0, 1, 2, 3);
+    assertThat(Sweep.values("0.5, 2")).containsExactly(0.5, 2);
+    assertThat(Sweep.values("1:1:1")).containsExactly(1);
+    assertThatThrownBy(() -> Sweep.values("0:3")).isInstanceOf(InvalidInputException.class).hasMessageContaining("a:b:n");
+    assertThatThrownBy(() -> Sweep.values("0:3:0")).hasMessageContaining("1 <= n");
+    assertThatThrownBy(() -> Sweep.values("a,b")).hasMessageContaining("comma-separated");
+    assertThatThrownBy(() -> Sweep.withGain(leaky(3, 1, 1), Double.NaN)).hasMessageContaining("finite");
+  }
+}
