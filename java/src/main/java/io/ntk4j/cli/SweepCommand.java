@@ -149,6 +149,7 @@ final class SweepCommand implements Callable<Integer> {
       ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(width, todo.size())));
       try {
         List<Future<Sweep.Point>> futures = new ArrayList<>();
+        List<Sweep.Point> finished = new ArrayList<>();
         for (Job j : todo) {
           futures.add(pool.submit(() -> {
             Sweep.Point p = Sweep.analyze(j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
@@ -160,17 +161,21 @@ final class SweepCommand implements Callable<Integer> {
             return p;
           }));
         }
+        boolean bar = Progress.interactive(json);
+        try (Progress progress = Progress.start("sweep", todo.size(), "points", json)) {
         for (Future<Sweep.Point> f : futures) {
           Sweep.Point p = f.get();
           done.put(p.index(), toJson(m, p));
-          if (!json) {
-            pw.printf(Locale.ROOT, "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)%n", p.label(),
-                p.effectiveRank(), p.dims()[0], p.dims()[1], p.dims()[2], p.prediction() == null ? ""
-                    : String.format(Locale.ROOT, "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
-                        p.prediction().batch(), p.prediction().time(), p.prediction().prGammaSquared()),
-                p.seconds());
+          progress.step();
+          finished.add(p);
+          if (!json && !bar) {
+            pw.println(line(p));
             pw.flush();
           }
+        }
+        }
+        if (!json && bar) {  // the bar stood in for the lines while the points ran
+          finished.forEach(p -> pw.println(line(p)));
         }
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
@@ -193,6 +198,14 @@ final class SweepCommand implements Callable<Integer> {
       pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
     }
     return Main.EXIT_OK;
+  }
+
+  private static String line(Sweep.Point p) {
+    return String.format(Locale.ROOT, "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)", p.label(),
+        p.effectiveRank(), p.dims()[0], p.dims()[1], p.dims()[2], p.prediction() == null ? ""
+            : String.format(Locale.ROOT, "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
+                p.prediction().batch(), p.prediction().time(), p.prediction().prGammaSquared()),
+        p.seconds());
   }
 
   private List<Job> gainJobs() {

@@ -106,7 +106,9 @@ final class TrainCommand implements Callable<Integer> {
       }
       long t0 = System.nanoTime();
       int done = 0;
-      try {
+      // On a terminal a progress bar (rate, ETA, loss) replaces the per-step lines.
+      boolean bar = Progress.interactive(json);
+      try (Progress progress = Progress.start("train", steps, "steps", json)) {
         for (int s = 0; s < steps; s++) {
           tr.step();
           done = s + 1;
@@ -114,7 +116,9 @@ final class TrainCommand implements Callable<Integer> {
             ModelDirectory.write(out.resolve("checkpoints").resolve(String.format("step_%06d", done)), tr.model(),
                 tr.readout());
           }
-          if (!json) {
+          progress.step();
+          progress.extra(String.format("loss %.4e", tr.losses().get(s)));
+          if (!json && !bar) {
             pw.printf("step %d: loss %.10e%n", s, tr.losses().get(s));
           }
         }
