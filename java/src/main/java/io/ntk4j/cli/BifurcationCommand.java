@@ -29,7 +29,8 @@ final class BifurcationCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "JSON file with fields of the experiment's Config")
   Path config;
 
-  @Option(names = "--out", description = "output folder (default: ntk4j-bifurcation-<date>-<time>)")
+  @Option(names = {"--out", "--report"}, paramLabel = "DIR",
+      description = "report folder (default: ntk4j-bifurcation-<date>-<time>; must not exist or be empty)")
   Path out;
 
   @Option(names = "--json", description = "print one JSON object (the summary) as the last line")

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", description = "output folder (default: ntk4j-bifurcation-<date>-<time>; must not exist or be empty)")
+  @Option(names = {"--out", "--report"}, paramLabel = "DIR",
+      description = "report folder (default: ntk4j-bifurcation-<date>-<time>; must not exist or be empty)")
   Path out;
 
   @Option(names = "--json", description = "print one JSON object (the summary) as the last line")

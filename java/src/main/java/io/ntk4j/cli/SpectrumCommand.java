@@ -20,7 +20,9 @@ import io.ntk4j.spectral.TraceEstimates;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -52,6 +54,10 @@ final class SpectrumCommand implements Callable<Integer> {
   int top;
 
   @Option(names = "--exact", description = "dense LAPACK instead of randomized methods") boolean exact;
+
+  @Option(names = "--report", paramLabel = "DIR",
+      description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
+  Path report;
 
   @Option(names = "--tol", defaultValue = "1e-10", description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
   double tol;
@@ -153,9 +159,9 @@ final class SpectrumCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
       String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
-      if (json) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode root = mapper.createObjectNode();
+      ObjectMapper mapper = new ObjectMapper();
+      ObjectNode root = mapper.createObjectNode();
+      {
         root.put("op", opName);
         root.put("model", modelOption.model.toString());
         root.put("method", exact ? "exact" : "randomized");
@@ -174,6 +180,11 @@ final class SpectrumCommand implements Callable<Integer> {
         putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
         root.put("applies", applies);
         root.put("seconds", seconds);
+      }
+      if (report != null) {
+        writeReport(root, opName, kind.equals("P"), values, residuals, tr.trace().value(), m.toString());
+      }
+      if (json) {
         out.println(mapper.writeValueAsString(root));
       } else {
         out.printf("%s of %s on %s, inputs [B=%d, T=%d], %s%n", kind.equals("P") ? "singular values" : "eigenvalues",
@@ -193,6 +204,50 @@ final class SpectrumCommand implements Callable<Integer> {
       }
       return converged == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
     }
+  }
+
+  /**
+   * The report of {@code --report}: summary.json (the --json object), eigenvalues.csv, the spectrum
+   * on a log scale with the residuals, and the cumulative share of the trace.
+   */
+  private void writeReport(ObjectNode root, String opName, boolean singular, double[] values, double[] residuals,
+      double trace, String modelText) {
+    Report r = Report.create(report, "ntk4j spectrum: " + opName + " of " + modelText);
+    r.key("operator", opName).key("model", modelText).key("method", root.get("method").asText())
+        .key("top " + (singular ? "singular value" : "eigenvalue"), String.format("%.10g", values[0]))
+        .key("converged", root.get("converged").asText() + " of " + values.length)
+        .key("effective rank (tr A)^2 / tr A^2", String.format("%.6g", root.get("effective_rank").asDouble()))
+        .key("kpflow PR(A^2)", String.format("%.6g", root.get("effective_rank_kpflow").asDouble()));
+    reportDims(r, root.get("partial_effective_dims"), "partial effective dims (true partial trace)");
+    reportDims(r, root.get("partial_effective_dims_kpflow"), "partial effective dims (kpflow)");
+    r.key("operator applies", root.get("applies").asText()).key("seconds", String.format("%.3f", root.get("seconds").asDouble()));
+    r.json("summary.json", root);
+    List<Object[]> rows = new ArrayList<>();
+    double[] idx = new double[values.length], cum = new double[values.length], res = new double[values.length];
+    double acc = 0;
+    for (int i = 0; i < values.length; i++) {
+      double lam = singular ? values[i] * values[i] : values[i];  // P: shares of tr(P P*)
+      acc += lam;
+      idx[i] = i + 1;
+      cum[i] = acc / trace;
+      res[i] = Math.max(residuals[i], Double.MIN_NORMAL);  // a log axis cannot show an exact 0
+      rows.add(new Object[] {i + 1, values[i], residuals[i], cum[i]});
+    }
+    r.csv("eigenvalues.csv", new String[] {"i", singular ? "sigma" : "lambda", "residual", "cumulative_share_of_trace"},
+        rows);
+    var spec = Report.chart("Top of the spectrum of " + opName, "i", singular ? "singular value" : "eigenvalue", true);
+    spec.addSeries(singular ? "sigma_i" : "lambda_i", idx, values.clone());
+    spec.addSeries("residual ||A v - lambda v||", idx, res);
+    r.plot("spectrum", spec);
+    var share = Report.chart("Cumulative share of the trace", "i", "sum_{j<=i} lambda_j / tr A", false);
+    share.addSeries(opName, idx, cum);
+    r.plot("cumulative_variance", share);
+    r.finish();
+  }
+
+  private static void reportDims(Report r, com.fasterxml.jackson.databind.JsonNode d, String name) {
+    r.key(name, String.format("batch %.6g, time %.6g, hidden %.6g", d.get("batch").asDouble(), d.get("time").asDouble(),
+        d.get("hidden").asDouble()));
   }
 
   private static long total(PartialEffectiveDims d) {

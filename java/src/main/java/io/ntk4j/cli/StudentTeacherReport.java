@@ -1,9 +1,9 @@
 package io.ntk4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ntk4j.InvalidInputException;
 import io.ntk4j.experiments.StudentTeacher;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.experiments.StudentTeacher.Crossing;
@@ -15,16 +15,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.Styler;
 
 /**
  * Runs the student-teacher experiment and reports it (shared by {@code demo} and
@@ -37,9 +33,7 @@ final class StudentTeacherReport {
   static int run(StudentTeacher.Config config, Path outOrNull, boolean json, PrintWriter out, PrintWriter err) {
     Path dir = outOrNull != null ? outOrNull
         : Path.of("ntk4j-bifurcation-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    if (Files.exists(dir) && !isEmptyDir(dir)) {
-      throw new InvalidInputException("output folder " + dir + " exists and is not empty: choose another --out");
-    }
+    Report report = Report.create(dir, "ntk4j student-teacher bifurcation experiment");
     long t0 = System.nanoTime();
     List<SeedResult> results = StudentTeacher.run(config, line -> {
       if (!json) {
@@ -49,23 +43,15 @@ final class StudentTeacherReport {
     });
     double seconds = (System.nanoTime() - t0) / 1e9;
     ObjectNode summary = summary(config, results, seconds);
-    write(dir, config, results, summary);
+    write(report, config, results, summary);
     if (json) {
       out.println(summary.toString());
     } else {
       table(results, out);
-      out.printf(Locale.ROOT, "  %d seeds in %.1f s; JSON, CSV and PNG in %s%n", results.size(), seconds,
+      out.printf(Locale.ROOT, "  %d seeds in %.1f s; report (index.html, JSON, CSV, PNG, SVG) in %s%n", results.size(), seconds,
           dir.toAbsolutePath());
     }
     return Main.EXIT_OK;
-  }
-
-  private static boolean isEmptyDir(Path dir) {
-    try (var s = Files.list(dir)) {
-      return Files.isDirectory(dir) && s.findAny().isEmpty();
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private static void table(List<SeedResult> results, PrintWriter out) {
@@ -179,33 +165,43 @@ final class StudentTeacherReport {
     }
   }
 
-  private static void write(Path dir, StudentTeacher.Config config, List<SeedResult> results, ObjectNode summary) {
+  private static void write(Report rep, StudentTeacher.Config config, List<SeedResult> results, ObjectNode summary) {
     try {
-      Path parent = dir.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      Path tmp = Files.createTempDirectory(parent, ".ntk4j-partial-");
+      Path tmp = rep.staging();
       ObjectMapper m = new ObjectMapper();
-      m.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("summary.json").toFile(), summary);
-      m.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("config.json").toFile(), config);
+      rep.json("summary.json", summary).json("config.json", m.valueToTree(config));
       for (SeedResult r : results) {
         writeRecords(tmp.resolve("records_seed" + r.seed() + ".csv"), r.records());
         writeLosses(tmp.resolve("losses_seed" + r.seed() + ".csv"), r);
+        rep.file("records_seed" + r.seed() + ".csv").file("losses_seed" + r.seed() + ".csv");
         for (Run run : new Run[] {r.sgd(), r.lowRankNg()}) {  // the trained students (last good parameters)
           ModelDirectory.write(tmp.resolve("students").resolve("seed" + r.seed() + "_" + run.method()), run.last(), null);
         }
       }
-      plots(tmp, results);
-      if (Files.exists(dir)) {
-        Files.delete(dir);  // empty (checked before the run)
+      rep.file("students");
+      JsonNode h = summary;
+      rep.key("headline seed", h.get("headline_seed").asText())
+          .key("crossing", h.get("crossing_kind").isNull() ? "none detected"
+              : h.get("crossing_kind").asText() + " at step " + h.get("crossing_step").asText());
+      if (!h.get("effective_rank").isNull()) {
+        rep.key("effective rank before / at / after", String.format(Locale.ROOT, "%.3f / %.3f / %.3f",
+            h.get("effective_rank").get("before").asDouble(), h.get("effective_rank").get("at").asDouble(),
+            h.get("effective_rank").get("after").asDouble()))
+            .key("collapse ratio (at / before)", String.format(Locale.ROOT, "%.3f", h.get("collapse_ratio").asDouble()))
+            .key("channel share of tr NTK_S at the crossing", h.get("channel_share_at_crossing").asText())
+            .key("normal-form cosine", h.get("normal_form_cosine").asText());
       }
-      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-      try {  // temporary directories are created owner-only; the report is an ordinary folder
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system: keep its defaults
+      for (String method : new String[] {"sgd", "lowrank_ng"}) {
+        JsonNode r = h.get(method);
+        rep.key(method, String.format(Locale.ROOT, "final loss %.4g, largest spike %.4g, steps to teacher loss %s, "
+            + "%.2f ms/step", r.get("final_loss").asDouble(), r.get("max_loss_spike").asDouble(),
+            r.get("steps_to_teacher_loss").isNull() ? "never" : r.get("steps_to_teacher_loss").asText(),
+            1e3 * r.get("seconds_per_step").asDouble()));
       }
+      plots(rep, results);
+      rep.finish();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the report to " + dir + ": " + e.getMessage(), e);
+      throw new java.io.UncheckedIOException("cannot write the report: " + e.getMessage(), e);
     }
   }
 
@@ -236,37 +232,45 @@ final class StudentTeacherReport {
     Files.writeString(file, sb.toString());
   }
 
-  private static void plots(Path dir, List<SeedResult> results) throws IOException {
-    XYChart er = chart("Effective rank of NTK_S (SGD run)", "training step", "(tr A)^2 / tr A^2", false);
-    XYChart mu = chart("Distance to bifurcation mu = |lambda_c| - 1 (origin)", "training step", "mu", false);
-    XYChart loss = chart("Loss: SGD vs low-rank natural gradient", "training step", "loss", true);
+  private static void plots(Report rep, List<SeedResult> results) {
+    XYChart er = Report.chart("Effective rank of NTK_S (SGD run)", "training step", "(tr A)^2 / tr A^2", false);
+    XYChart mu = Report.chart("Distance to bifurcation mu = |lambda_c| - 1 (origin)", "training step", "mu", false);
+    XYChart loss = Report.chart("Loss: SGD vs low-rank natural gradient", "training step", "loss", true);
+    XYChart plane = Report.chart("Critical eigenvalue of the origin in the complex plane", "Re lambda_c", "Im lambda_c",
+        false);
+    double[] cx = new double[181], cy = new double[181];
+    for (int i = 0; i <= 180; i++) {
+      cx[i] = Math.cos(2 * Math.PI * i / 180);
+      cy[i] = Math.sin(2 * Math.PI * i / 180);
+    }
+    plane.addSeries("unit circle", cx, cy).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
     for (SeedResult r : results) {
-      List<Double> steps = new ArrayList<>(), ers = new ArrayList<>(), mus = new ArrayList<>();
+      List<Double> steps = new ArrayList<>(), ers = new ArrayList<>(), mus = new ArrayList<>(), re = new ArrayList<>(),
+          im = new ArrayList<>();
       for (Record rec : r.records()) {
         steps.add((double) rec.step());
         ers.add(rec.effectiveRank());
         mus.add(rec.mu());
+        if (Double.isFinite(rec.lambdaC()) && Double.isFinite(rec.lambdaCIm())) {
+          re.add(rec.lambdaC());
+          im.add(rec.lambdaCIm());
+        }
       }
-      er.addSeries("seed " + r.seed(), steps, ers);
-      mu.addSeries("seed " + r.seed(), steps, mus);
+      er.addSeries("seed " + r.seed(), steps, ers).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+      mu.addSeries("seed " + r.seed(), steps, mus).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+      if (!re.isEmpty()) {
+        plane.addSeries("seed " + r.seed(), re, im).setXYSeriesRenderStyle(
+            org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+      }
       for (Run run : new Run[] {r.sgd(), r.lowRankNg()}) {
         List<Double> x = new ArrayList<>();
         for (int i = 0; i < run.losses().size(); i++) {
           x.add((double) i);
         }
-        loss.addSeries(run.method() + " seed " + r.seed(), x, run.losses());
+        loss.addSeries(run.method() + " seed " + r.seed(), x, run.losses())
+            .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
       }
     }
-    BitmapEncoder.saveBitmap(er, dir.resolve("effective_rank.png").toString(), BitmapEncoder.BitmapFormat.PNG);
-    BitmapEncoder.saveBitmap(mu, dir.resolve("mu.png").toString(), BitmapEncoder.BitmapFormat.PNG);
-    BitmapEncoder.saveBitmap(loss, dir.resolve("loss.png").toString(), BitmapEncoder.BitmapFormat.PNG);
-  }
-
-  private static XYChart chart(String title, String x, String y, boolean logY) {
-    XYChart c = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(x).yAxisTitle(y).build();
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    c.getStyler().setMarkerSize(0);
-    c.getStyler().setYAxisLogarithmic(logY);
-    return c;
+    rep.plot("effective_rank", er).plot("mu", mu).plot("loss", loss).plot("critical_eigenvalues", plane);
   }
 }

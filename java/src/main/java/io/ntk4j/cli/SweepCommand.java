@@ -78,6 +78,10 @@ final class SweepCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print all points as one JSON object") boolean json;
 
+  @Option(names = "--report", paramLabel = "DIR",
+      description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
+  Path report;
+
   private record Job(int index, double parameter, String label, Model model) {}
 
   @Override
@@ -188,6 +192,9 @@ final class SweepCommand implements Callable<Integer> {
       }
     }
     writeCsv(done, out.resolve("points.csv"));
+    if (report != null) {
+      writeReport(config, done, kind);
+    }
     if (json) {
       ObjectNode root = m.createObjectNode();
       root.set("config", config);
@@ -198,6 +205,56 @@ final class SweepCommand implements Callable<Integer> {
       pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
     }
     return Main.EXIT_OK;
+  }
+
+  /** Effective rank and partial effective dimensions against the swept parameter, as a report. */
+  private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, Sweep.Op kind) throws IOException {
+    Report r = Report.create(report, "ntk4j sweep: " + kind + " along " + config.get("source").asText());
+    ObjectMapper m = new ObjectMapper();
+    ObjectNode all = m.createObjectNode();
+    all.set("config", config);
+    ArrayNode pts = all.putArray("points");
+    done.values().forEach(pts::add);
+    r.key("operator", kind.name()).key("points", Integer.toString(done.size()))
+        .key("method", config.get("exact").asBoolean() ? "exact" : "randomized (" + probes + " probes)");
+    r.json("sweep.json", all);
+    Files.copy(out.resolve("points.csv"), r.staging().resolve("points.csv"));
+    r.file("points.csv");
+    int n = done.size();
+    double[] x = new double[n], er = new double[n], b = new double[n], t = new double[n], h = new double[n],
+        kb = new double[n], kt = new double[n], pr = new double[n];
+    boolean kron = true;
+    int i = 0;
+    for (JsonNode p : done.values()) {
+      x[i] = p.get("parameter").asDouble();
+      er[i] = p.get("effective_rank").asDouble();
+      b[i] = p.get("partial_effective_dims").get("batch").asDouble();
+      t[i] = p.get("partial_effective_dims").get("time").asDouble();
+      h[i] = p.get("partial_effective_dims").get("hidden").asDouble();
+      JsonNode k = p.get("kronecker_prediction");
+      kron &= k != null;
+      if (k != null) {
+        kb[i] = k.get("batch").asDouble();
+        kt[i] = k.get("time").asDouble();
+        pr[i] = k.get("pr_gamma_squared").asDouble();
+      }
+      i++;
+    }
+    String xName = checkpoints != null ? "checkpoint step" : "gain g of W_hh";
+    var rank = Report.chart("Effective rank (tr A)^2 / tr A^2 of " + kind, xName, "effective rank", false);
+    rank.addSeries(kind.name(), x, er);
+    r.plot("effective_rank", rank);
+    var dims = Report.chart("Partial effective dimensions of " + kind + " (true partial trace)", xName, "dimension", false);
+    dims.addSeries("batch", x, b);
+    dims.addSeries("time", x, t);
+    dims.addSeries("hidden", x, h);
+    if (kron) {
+      dims.addSeries("batch (Kronecker core)", x, kb);
+      dims.addSeries("time (Kronecker core)", x, kt);
+      dims.addSeries("PR(Gamma^2), keep (b,t)", x, pr);
+    }
+    r.plot("partial_effective_dims", dims);
+    r.finish();
   }
 
   private static String line(Sweep.Point p) {

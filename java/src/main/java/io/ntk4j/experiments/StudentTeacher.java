@@ -115,10 +115,13 @@ public final class StudentTeacher {
     }
   }
 
-  /** What is recorded at one step of the SGD run (NaN where undefined, e.g. a complex lambda_c). */
+  /**
+   * What is recorded at one step of the SGD run (NaN where undefined, e.g. the channel of a complex
+   * lambda_c); lambdaC and lambdaCIm are the real and imaginary parts of the critical eigenvalue.
+   */
   public record Record(int step, double loss, double lambdaC, double mu, double effectiveRank, double kpflowRank,
       double[] topEigenvalues, double traceNtk, double channelEigenvalue, double channelShare,
-      double cosineWithTop, double normalFormCosine, int stableFixedPoints) {}
+      double cosineWithTop, double normalFormCosine, int stableFixedPoints, double lambdaCIm) {}
 
   /**
    * One training run's loss curve (loss before each step, then after the last), its cost, and its
@@ -314,7 +317,7 @@ public final class StudentTeacher {
           } catch (NumericalException e) {
             // No fixed point near the origin (or a failed solve): recorded as undefined, not hidden.
             double nan = Double.NaN;
-            r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0);
+            r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0, nan);
           }
           records.add(r);
           mu.add(r.mu());
@@ -351,7 +354,7 @@ public final class StudentTeacher {
         if (r.step() < l.size()) {
           records.set(i, new Record(r.step(), l.get(r.step()), r.lambdaC(), r.mu(), r.effectiveRank(), r.kpflowRank(),
               r.topEigenvalues(), r.traceNtk(), r.channelEigenvalue(), r.channelShare(), r.cosineWithTop(),
-              r.normalFormCosine(), r.stableFixedPoints()));
+              r.normalFormCosine(), r.stableFixedPoints(), r.lambdaCIm()));
         }
       }
     }
@@ -421,7 +424,7 @@ public final class StudentTeacher {
         }
       }
       return new Record(step, loss, lambdaC, p.mu(), s1 * s1 / s2, s2 * s2 / s4, top, s1, chan, share, cosTop, cosNf,
-          stableFixedPoints(m));
+          stableFixedPoints(m), p.eigenvaluesIm()[ci]);
     }
   }
 

@@ -113,12 +113,12 @@ class CliTest {
     assertThat(json.get("seeds")).hasSize(2);
     for (String f : new String[] {"summary.json", "config.json", "records_seed1.csv", "losses_seed2.csv",
         "effective_rank.png", "mu.png", "loss.png", "students/seed1_sgd/model.json",
-        "students/seed2_lowrank_ng/weight_hh.npy"}) {
+        "students/seed2_lowrank_ng/weight_hh.npy", "index.html", "critical_eigenvalues.png", "loss.svg"}) {
       assertThat(out.resolve(f)).exists();
     }
     java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(out.resolve("loss.png").toFile());
     assertThat(png.getWidth()).isEqualTo(900);
-    assertThat(png.getHeight()).isEqualTo(500);
+    assertThat(png.getHeight()).isEqualTo(520);
     java.util.Set<Integer> colours = new java.util.HashSet<>();
     for (int y = 0; y < png.getHeight(); y += 5) {
       for (int x = 0; x < png.getWidth(); x += 5) {

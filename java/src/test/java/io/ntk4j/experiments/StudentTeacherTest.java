@@ -90,7 +90,7 @@ class StudentTeacherTest {
   }
 
   private static Record rec(int step, double mu, int stable, double er) {
-    return new Record(step, 1, 1 + mu, mu, er, 1, new double[] {1}, 1, 0.5, 0.5, 1, 1, stable);
+    return new Record(step, 1, 1 + mu, mu, er, 1, new double[] {1}, 1, 0.5, 0.5, 1, 1, stable, 0);
   }
 
   @Test
