@@ -148,6 +148,27 @@ public final class Model {
     return parameterNames(bias);
   }
 
+  /**
+   * This model with W_hh scaled by {@code g} (everything else shared): the gain of the
+   * weight-scale sweeps and of {@link io.ntk4j.dynamics.Bifurcations#sweepGain}.
+   */
+  public Model withGain(double g) {
+    if (!Double.isFinite(g)) {
+      throw new InvalidInputException("gain values must be finite, got " + g);
+    }
+    Map<String, double[]> p = new LinkedHashMap<>();
+    for (String name : parameterNames()) {
+      double[] v = parameter(name);
+      if (name.equals("weight_hh")) {
+        for (int j = 0; j < v.length; j++) {
+          v[j] *= g;
+        }
+      }
+      p.put(name, v);
+    }
+    return Model.of(cell(), hiddenSize(), inputSize(), dt(), bias(), p);
+  }
+
   /** A copy of one parameter, flat row-major. */
   public double[] parameter(String name) {
     double[] v = parameters.get(name);

@@ -29,20 +29,15 @@ final class BifurcationCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "JSON file with fields of the experiment's Config")
   Path config;
 
-  @Option(names = {"--out", "--report"}, paramLabel = "DIR",
-      description = "report folder (default: ntk4j-bifurcation-<date>-<time>; must not exist or be empty)")
-  Path out;
-
-  @Option(names = "--json", description = "print one JSON object (the summary) as the last line")
-  boolean json;
+  @picocli.CommandLine.Mixin ExperimentOutput output;
 
   @Override
   public Integer call() {
     StudentTeacher.Config c = load(config);
-    if (!json) {
+    if (!output.json) {
       spec.commandLine().getOut().println("ntk4j bifurcation: " + c);
     }
-    return StudentTeacherReport.run(c, out, json, spec.commandLine().getOut(), spec.commandLine().getErr());
+    return StudentTeacherReport.run(c, output.out, output.json, spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
   /** The defaults overlaid with the file's fields. */

@@ -1,10 +1,8 @@
 package io.ntk4j.cli;
 
 import io.ntk4j.experiments.StudentTeacher;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -19,19 +17,14 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"--out", "--report"}, paramLabel = "DIR",
-      description = "report folder (default: ntk4j-bifurcation-<date>-<time>; must not exist or be empty)")
-  Path out;
-
-  @Option(names = "--json", description = "print one JSON object (the summary) as the last line")
-  boolean json;
+  @picocli.CommandLine.Mixin ExperimentOutput output;
 
   @Override
   public Integer call() {
     StudentTeacher.Config c = StudentTeacher.Config.defaults();
-    if (!json) {
+    if (!output.json) {
       spec.commandLine().getOut().println("ntk4j demo: " + c);
     }
-    return StudentTeacherReport.run(c, out, json, spec.commandLine().getOut(), spec.commandLine().getErr());
+    return StudentTeacherReport.run(c, output.out, output.json, spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 }

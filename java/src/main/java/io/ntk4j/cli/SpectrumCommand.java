@@ -8,7 +8,6 @@ import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
-import io.ntk4j.io.Npy;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;
 import io.ntk4j.io.ModelDirectory;
-import io.ntk4j.io.Npy;
 import io.ntk4j.training.Loss;
 import io.ntk4j.training.Optimizer;
 import io.ntk4j.training.Readout;

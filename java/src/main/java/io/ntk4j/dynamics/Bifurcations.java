@@ -3,9 +3,7 @@ package io.ntk4j.dynamics;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Bifurcation tracking along a path of models (issue 4, DESIGN.md): at each point the fixed points
@@ -46,20 +44,7 @@ public final class Bifurcations {
     }
     List<Model> path = new ArrayList<>();
     for (double g : gains) {
-      if (!Double.isFinite(g)) {
-        throw new InvalidInputException("gain values must be finite, got " + g);
-      }
-      Map<String, double[]> p = new LinkedHashMap<>();
-      for (String name : base.parameterNames()) {
-        double[] v = base.parameter(name);
-        if (name.equals("weight_hh")) {
-          for (int i = 0; i < v.length; i++) {
-            v[i] *= g;
-          }
-        }
-        p.put(name, v);
-      }
-      path.add(Model.of(base.cell(), base.hiddenSize(), base.inputSize(), base.dt(), base.bias(), p));
+      path.add(base.withGain(g));
     }
     return track(path, gains, xBar, options);
   }

@@ -12,8 +12,6 @@ import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.Reduction;
 import io.ntk4j.spectral.TraceEstimates;
 import java.lang.foreign.Arena;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One point of a sweep (the Global-NTK paper's weight-scale sweep, or a path of checkpoints): the
@@ -44,23 +42,11 @@ public final class Sweep {
   public record Point(int index, double parameter, String label, double effectiveRank, double[] dims,
       double[] dimsKpflow, Prediction prediction, double seconds) {}
 
-  /** W_hh scaled by {@code g}, everything else as in {@code base}. */
+  /** W_hh scaled by {@code g}, everything else as in {@code base} (see {@link Model#withGain}). */
   public static Model withGain(Model base, double g) {
-    if (!Double.isFinite(g)) {
-      throw new InvalidInputException("gain values must be finite, got " + g);
-    }
-    Map<String, double[]> p = new LinkedHashMap<>();
-    for (String name : base.parameterNames()) {
-      double[] v = base.parameter(name);
-      if (name.equals("weight_hh")) {
-        for (int i = 0; i < v.length; i++) {
-          v[i] *= g;
-        }
-      }
-      p.put(name, v);
-    }
-    return Model.of(base.cell(), base.hiddenSize(), base.inputSize(), base.dt(), base.bias(), p);
+    return base.withGain(g);
   }
+
 
   /**
    * Analyses one model: exact (dense, small state spaces) or randomized (Hutch++ and sketched

@@ -8,7 +8,6 @@ import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
-import java.lang.foreign.Arena;
 
 /**
  * Low-rank natural gradient (DESIGN.md, "Learning dynamics near bifurcations"):
