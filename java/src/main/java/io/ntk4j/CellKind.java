@@ -3,7 +3,14 @@ package io.ntk4j;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The recurrent cells ntk4j knows, with PyTorch's conventions (DESIGN.md, "Conventions"). */
+/**
+ * The recurrent cells ntk4j knows, with PyTorch's conventions (DESIGN.md, "Conventions").
+ *
+ * {@snippet :
+ * CellKind cell = CellKind.fromId("rnn_leaky");
+ * boolean hasDt = cell.usesDt();   // true: h' = (1-dt) h + dt (W_hh tanh h + W_ih x)
+ * }
+ */
 public enum CellKind {
   /** {@code h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x)}, no bias (KPFlow's BasicRNNCell). */
   RNN_LEAKY("rnn_leaky", 1, 1),

@@ -15,6 +15,12 @@ import java.util.function.Function;
  * native operators (applied entirely in native code), or a Java {@link LinearOperator} reached
  * through an FFM upcall. Owns its native handle: {@link #close()} frees it (idempotent); operators
  * derived from it stay valid. Use after close throws {@link IllegalStateException}.
+ *
+ * {@snippet :
+ * try (NativeOperator j = session.P().compose(session.jtheta())) {   // J = P J_theta
+ *   EigenResult top = Eigs.topOfGram(j, EigsOptions.top(5));            // NTK_S = J J^T
+ * }
+ * }
  */
 public final class NativeOperator implements LinearOperator, AutoCloseable {
   private final Arena arena;

@@ -6,7 +6,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Library-wide settings and facts: native version, thread count, the machine's DGEMM rate. */
+/**
+ * Library-wide settings and facts: native version, thread count, the machine's DGEMM rate.
+ *
+ * {@snippet :
+ * Ntk4j.setThreads(2);  // the native core's threads (the CLI's --threads)
+ * System.out.println(Ntk4j.nativeVersion() + ", " + Ntk4j.threads() + " threads, DGEMM "
+ *     + Ntk4j.dgemmGflops(1024, 3) + " GFLOP/s");
+ * }
+ */
 public final class Ntk4j {
   private Ntk4j() {}
 

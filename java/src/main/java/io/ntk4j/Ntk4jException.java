@@ -4,6 +4,14 @@ package io.ntk4j;
  * Base of every exception ntk4j throws. Unchecked, so that Kotlin and Scala callers are not
  * forced into handlers, and carrying the native status code when the failure came from the
  * native core ({@code 0} otherwise).
+ *
+ * {@snippet :
+ * try {
+ *   Eigs.top(session.ntk(), EigsOptions.top(5));
+ * } catch (Ntk4jException e) {   // InvalidInputException or NumericalException
+ *   System.err.println(e.getMessage());
+ * }
+ * }
  */
 public class Ntk4jException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -6,6 +6,10 @@ import java.util.stream.Collectors;
 /**
  * The exact tangent operators of an unrolled trajectory (DESIGN.md, "The operators"). State
  * space is [B, T, H]; parameter space is the flat PyTorch-ordered parameter vector.
+ *
+ * {@snippet :
+ * TangentOperator pInverse = session.operator(OperatorKind.fromId("Pinv"));
+ * }
  */
 public enum OperatorKind {
   /** Propagator P: {@code z_t = q_t + J_t z_{t-1}}. */

@@ -13,6 +13,13 @@ import java.util.Arrays;
  *
  * <p>{@link #apply(Tensor, Tensor)} hands both segments to native code unchanged: the result is
  * written directly into {@code out}, with no intermediate copy.
+ *
+ * {@snippet :
+ * try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, inputs)) {
+ *   Tensor q = Tensor.gaussian(arena, 1, 1.0, 4, s.batch(), s.steps(), s.hiddenSize());  // 4 probes
+ *   Tensor y = s.ntk().apply(q, arena);   // NTK_S q, [4, B, T, H]
+ * }
+ * }
  */
 public final class TangentOperator implements LinearOperator {
   private final Session session;

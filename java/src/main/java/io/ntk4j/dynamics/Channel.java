@@ -21,6 +21,12 @@ import java.lang.foreign.Arena;
  * The second derivatives enter only through g(h, theta) = w^T J(h, theta) v, whose gradients are
  * one central difference in a scalar: d/d eps of J_theta(h + eps v)^T w and J(h + eps v)^T w
  * (J v is the derivative of f along v); the rest is exact (adjoint applies and one linear solve).
+ *
+ * {@snippet :
+ * FixedPoints.FixedPoint origin = FixedPoints.find(model, null, FixedPoints.Options.defaults()).points().get(0);
+ * Channel.Result c = Channel.of(session, origin, null, arena);
+ * System.out.println("channel carries " + c.shareOfTrace() + " of tr NTK_S");
+ * }
  */
 public final class Channel {
   private Channel() {}

@@ -43,6 +43,13 @@ import java.util.function.Consumer;
  * -eta rho (U Lambda U^T + rho I)^-1 g is SGD's outside the top-r subspace and SGD's times
  * rho / (lambda_i + rho) along the top eigenvectors u_i (rho = lambda_r by default), so at the same
  * learning rate the comparison isolates the damping of the amplified directions.
+ *
+ * {@snippet :
+ * StudentTeacher.Config c = StudentTeacher.Config.defaults();      // what ntk4j demo runs
+ * for (StudentTeacher.SeedResult r : StudentTeacher.run(c, System.out::println)) {
+ *   System.out.println(r.seed() + ": " + (r.crossing() == null ? "no crossing" : r.crossing().kind()));
+ * }
+ * }
  */
 public final class StudentTeacher {
   private StudentTeacher() {}

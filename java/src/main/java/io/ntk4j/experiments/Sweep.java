@@ -27,6 +27,13 @@ import java.lang.foreign.Arena;
  * Gamma^2 reduced over the other axis (summed over equal indices for the true partial trace, over
  * all pairs for kpflow's), and keep-(b, t) is PR(Gamma^2) = ||Gamma||_F^4 / ||Gamma^2||_F^2, the
  * reference's "theory" curve.
+ *
+ * {@snippet :
+ * for (double g : Sweep.values("0:3:7")) {
+ *   Sweep.Point p = Sweep.analyze(0, g, "g=" + g, model.withGain(g), inputs, Sweep.Op.K, true, 0, 1);
+ *   System.out.println(g + " " + p.dims()[1] + " vs Kronecker " + p.prediction().time());
+ * }
+ * }
  */
 public final class Sweep {
   private Sweep() {}

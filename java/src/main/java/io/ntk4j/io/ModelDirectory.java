@@ -25,6 +25,11 @@ import java.util.Map;
  * rnn_leaky and true otherwise), {@code h0} absent or {@code "zeros"}, other keys ignored; plus
  * one float64 .npy per parameter, named by PyTorch: {@code weight_ih.npy}, {@code weight_hh.npy},
  * {@code bias_ih.npy}, {@code bias_hh.npy}. This is the layout of {@code tests/golden/*}.
+ *
+ * {@snippet :
+ * Model m = ModelDirectory.read(Path.of("tests/golden/gru"));
+ * ModelDirectory.write(Path.of("/tmp/gru-copy"), m);
+ * }
  */
 public final class ModelDirectory {
   private static final ObjectMapper JSON = new ObjectMapper();

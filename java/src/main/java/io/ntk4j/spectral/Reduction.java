@@ -1,6 +1,13 @@
 package io.ntk4j.spectral;
 
-/** How a Gram matrix G = A A* is reduced to one axis (DESIGN.md, partial effective dimension). */
+/**
+ * How a Gram matrix G = A A* is reduced to one axis (DESIGN.md, partial effective dimension).
+ *
+ * {@snippet :
+ * PartialEffectiveDims kpflow = Eigs.partialEffectiveDims(session.ntk(), session.batch(), session.steps(),
+ *     session.hiddenSize(), Reduction.KPFLOW, false, 8, 64, 1);   // the public reference's reduction
+ * }
+ */
 public enum Reduction {
   /** The textbook partial trace M[r,r'] = sum_s G[(s,r),(s,r')] (default). */
   TRUE_PARTIAL_TRACE(0),

@@ -1,6 +1,12 @@
 package io.ntk4j.training;
 
-/** Training losses (issue 4): on the readout output, or directly on the state. */
+/**
+ * Training losses (issue 4): on the readout output, or directly on the state.
+ *
+ * {@snippet :
+ * Loss loss = Loss.fromId("state");   // 1/2 sum (h - target)^2; "mse" is torch's MSELoss on the readout
+ * }
+ */
 public enum Loss {
   /** torch's MSELoss: mean over B*T*O of (W_out h + b_out - y)^2; needs a readout. */
   MSE("mse"),

@@ -24,6 +24,13 @@ import io.ntk4j.spectral.EigsOptions;
  * the step is then exactly SGD's outside the top-r subspace and SGD's scaled by
  * rho / (lambda_i + rho) along u_i, so at the same learning rate the two methods differ only in
  * how the amplified directions move (their curvature is capped near rho).
+ *
+ * {@snippet :
+ * Trainer tr = new Trainer(model, null, inputs, targets, Loss.STATE,
+ *     new Optimizer(Optimizer.Kind.SGD, 1e-3, 0), Set.of("weight_hh"))
+ *     .withNaturalGradient(new NaturalGradient(4, Double.NaN));   // r = 4, rho = lambda_4
+ * tr.step();
+ * }
  */
 public final class NaturalGradient {
   private final int rank;

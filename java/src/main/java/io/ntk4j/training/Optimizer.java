@@ -10,6 +10,12 @@ import io.ntk4j.InvalidInputException;
  *   <li>Adam (betas 0.9, 0.999, eps 1e-8): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
  *       theta -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).</li>
  * </ul>
+ *
+ * {@snippet :
+ * Optimizer adam = new Optimizer(Optimizer.Kind.ADAM, 1e-3, 0);
+ * double[] theta = {1, 2}, grad = {0.5, -0.5};
+ * adam.step(theta, grad);   // theta is updated in place, as torch.optim.Adam would
+ * }
  */
 public final class Optimizer {
   /** The optimizer kinds and their command-line names. */

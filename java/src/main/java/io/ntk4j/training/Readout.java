@@ -5,6 +5,10 @@ import io.ntk4j.InvalidInputException;
 /**
  * A linear readout y = W_out h + b_out on the hidden state (DESIGN.md, "Learning dynamics"):
  * {@code weight} is [O, H] row-major, {@code bias} is [O].
+ *
+ * {@snippet :
+ * Readout r = new Readout(2, 3, new double[] {1, 0, 0, 0, 1, 0}, new double[] {0, 0});  // O = 2, H = 3
+ * }
  */
 public record Readout(int outputSize, int hiddenSize, double[] weight, double[] bias) {
   public Readout {
