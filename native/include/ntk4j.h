@@ -118,6 +118,13 @@ int32_t ntk4j_set_num_threads(int32_t n);
 /* Number of threads of the core (written to *out). */
 int32_t ntk4j_get_num_threads(int32_t* out);
 
+/* Progress of long native work: fn(user_data, done, total, what) is called on the calling thread
+ * between the steps of Lanczos (converged eigenpairs of k), Hutch++ (stages of 3), randomized SVD
+ * (power iterations) and partial traces (axes of 3). NULL removes it. Process-wide; fn must return
+ * normally (a Java upcall must catch everything). */
+typedef void (*ntk4j_progress_fn)(void* user_data, int64_t done, int64_t total, const char* what);
+int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void* user_data);
+
 /*
  * This machine's DGEMM rate through the same OpenBLAS the core uses: C = A B with n x n
  * matrices (16 <= n <= 8192), the best of `repeats` runs, in GFLOP/s (benchmark reference).

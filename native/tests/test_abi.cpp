@@ -156,3 +156,41 @@ TEST(Abi, ThreadCount) {
 }
 
 }  // namespace
+
+namespace {
+struct ProgressLog {
+  std::vector<std::string> what;
+  std::vector<int64_t> done, total;
+};
+void record_progress(void* user, int64_t done, int64_t total, const char* what) {
+  auto* log = static_cast<ProgressLog*>(user);
+  log->what.emplace_back(what);
+  log->done.push_back(done);
+  log->total.push_back(total);
+}
+}  // namespace
+
+TEST(Abi, ProgressHookSeesLanczosAndHutchPlusPlusAndCanBeRemoved) {
+  Leaky l;
+  ntk4j_operator* k = nullptr;
+  ASSERT_EQ(ntk4j_operator_from_session(l.session, NTK4J_OP_K, &k), NTK4J_OK) << err();
+  ProgressLog log;
+  ASSERT_EQ(ntk4j_set_progress(record_progress, &log), NTK4J_OK);
+  ntk4j_eigs_options o{};
+  o.k = 3;
+  double values[3], residuals[3];
+  ASSERT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_OK) << err();
+  ASSERT_FALSE(log.what.empty());
+  EXPECT_EQ(log.what.back(), "Lanczos: converged eigenpairs");
+  EXPECT_EQ(log.total.back(), 3);
+  EXPECT_EQ(log.done.back(), 3);  // the last report: all converged
+  ntk4j_estimate t1, t2, pr;
+  ASSERT_EQ(ntk4j_trace_estimate(k, 9, 1, &t1, &t2, &pr), NTK4J_OK) << err();
+  EXPECT_EQ(log.what.back(), "Hutch++");
+  EXPECT_EQ(log.done.back(), 3);
+  const size_t calls = log.what.size();
+  ASSERT_EQ(ntk4j_set_progress(nullptr, nullptr), NTK4J_OK);
+  ASSERT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_OK) << err();
+  EXPECT_EQ(log.what.size(), calls);  // removed: no more calls
+  ntk4j_operator_destroy(k);
+}

@@ -17,6 +17,7 @@
 #include "dynamics/trajectory.hpp"
 #include "linalg/blas.hpp"
 #include "ntk4j.h"
+#include "core/progress.hpp"
 #include "operators/operators.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
@@ -199,6 +200,10 @@ int32_t ntk4j_get_num_threads(int32_t* out) {
     require(out, "out");
     *out = ntk4j::linalg::num_threads();
   });
+}
+
+int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void* user_data) {
+  return guard([&] { ntk4j::set_progress(fn, user_data); });
 }
 
 int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double* gflops) {

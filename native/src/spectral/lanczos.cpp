@@ -1,5 +1,7 @@
 #include "spectral/lanczos.hpp"
 
+#include "core/progress.hpp"
+
 #include <lapacke.h>
 
 #include <algorithm>
@@ -279,6 +281,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
                              : o.tol * scale;
       if (r.residuals[static_cast<size_t>(i)] <= limit) ++r.converged;
     }
+    report_progress(r.converged, k, "Lanczos: converged eigenpairs");
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
     // The basis can take another whole block (or the rest of the space) without a restart.
     const bool room = !stalled && (cur + b <= cap || (cur < cap && cap == n));

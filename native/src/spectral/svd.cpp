@@ -1,3 +1,4 @@
+#include "core/progress.hpp"
 #include "spectral/svd.hpp"
 
 #include <lapacke.h>
@@ -80,6 +81,7 @@ SvdResult randomized_svd(const linalg::LinearOperator& a, const SvdOptions& o, b
       if (r.residuals[static_cast<size_t>(i)] <= o.tol * s[0]) ++r.converged;
     }
     r.iterations = it;
+    report_progress(r.converged, k, "randomized SVD: converged triplets");
     if (r.converged == k || it >= o.max_iterations || l == mn) break;
     // One power step: Q <- orth(A orth(A* Q)); z already holds A* Q.
     orthonormalize(z, n, l);

@@ -1,3 +1,4 @@
+#include "core/progress.hpp"
 #include "spectral/trace.hpp"
 
 #include <cmath>
@@ -89,8 +90,10 @@ TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint6
   // Range sketch Q = orth(A S).
   std::vector<double> sk(static_cast<size_t>(n * s)), q(static_cast<size_t>(n * s));
   rademacher(sk.data(), n * s, rng);
+  report_progress(0, 3, "Hutch++");
   linalg::checked_apply(a, sk.data(), s, q.data());
   const Index r = orthonormal_columns(q, n, s);
+  report_progress(1, 3, "Hutch++");
   // Exact part on range(Q): tr(Q^T A Q) and ||A Q||_F^2 (= tr(Q^T A^2 Q) for symmetric A).
   std::vector<double> aq(static_cast<size_t>(n * std::max<Index>(r, 1)));
   double t1 = 0, t2 = 0;
@@ -111,7 +114,9 @@ TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint6
       gemm(Op::N, Op::N, n, g, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
     }
   }
+  report_progress(2, 3, "Hutch++");
   linalg::checked_apply(a, w.data(), g, aw.data());
+  report_progress(3, 3, "Hutch++");
   std::vector<double> x1(static_cast<size_t>(g)), x2(static_cast<size_t>(g));
   for (Index j = 0; j < g; ++j) {
     double u = 0, v = 0;
@@ -222,6 +227,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
   }
 
   for (int axis = 0; axis < 3; ++axis) {
+    report_progress(axis, 3, "partial traces: axes");
     const Index m = ax.len(axis);
     const Index traced = n / m;
     std::vector<double> low(static_cast<size_t>(m * m), 0.0);

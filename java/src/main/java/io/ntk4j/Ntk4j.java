@@ -29,6 +29,43 @@ public final class Ntk4j {
     NativeLibrary.check(Ntk4jNative.ntk4j_set_num_threads(n), "set threads");
   }
 
+  /**
+   * Receives the progress of long native work (Lanczos: converged eigenpairs of k; Hutch++: stages
+   * of 3; randomized SVD: converged triplets; partial traces: axes of 3), on the thread that called
+   * into the library, between steps.
+   */
+  @FunctionalInterface
+  public interface ProgressListener {
+    void progress(long done, long total, String what);
+  }
+
+  private static Arena progressArena;
+
+  /**
+   * Installs {@code listener} (process-wide; null removes it). Anything it throws is dropped: an
+   * exception must not unwind through native frames.
+   */
+  public static synchronized void setProgress(ProgressListener listener) {
+    NativeLibrary.ensureLoaded();
+    Arena arena = null;
+    MemorySegment stub = MemorySegment.NULL;
+    if (listener != null) {
+      arena = Arena.ofShared();
+      stub = io.ntk4j.internal.ffi.ntk4j_progress_fn.allocate((user, done, total, what) -> {
+        try {
+          listener.progress(done, total, what.reinterpret(256).getString(0));
+        } catch (Throwable t) {
+          // dropped: see the method documentation
+        }
+      }, arena);
+    }
+    NativeLibrary.check(Ntk4jNative.ntk4j_set_progress(stub, MemorySegment.NULL), "progress");
+    if (progressArena != null) {
+      progressArena.close();  // its stub is no longer installed
+    }
+    progressArena = arena;
+  }
+
   /** Threads the native BLAS uses. */
   public static int threads() {
     NativeLibrary.ensureLoaded();

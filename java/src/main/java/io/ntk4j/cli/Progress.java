@@ -31,6 +31,37 @@ final class Progress implements AutoCloseable {
     return new Progress(bar);
   }
 
+  /**
+   * Shows the progress the native core reports (Lanczos, Hutch++, SVD, partial traces) as bars, one
+   * per phase, until closed; nothing when not {@link #interactive}.
+   */
+  static AutoCloseable attachNative(boolean quiet) {
+    if (!interactive(quiet)) {
+      return () -> { };
+    }
+    final Progress[] current = {null};
+    final String[] phase = {null};
+    io.ntk4j.Ntk4j.setProgress((done, total, what) -> {
+      if (!what.equals(phase[0])) {
+        if (current[0] != null) {
+          current[0].close();
+        }
+        current[0] = start(what, total, "", false);
+        phase[0] = what;
+      }
+      if (current[0].bar != null) {
+        current[0].bar.maxHint(total);
+        current[0].bar.stepTo(done);
+      }
+    });
+    return () -> {
+      io.ntk4j.Ntk4j.setProgress(null);
+      if (current[0] != null) {
+        current[0].close();
+      }
+    };
+  }
+
   void step() {
     if (bar != null) {
       bar.step();

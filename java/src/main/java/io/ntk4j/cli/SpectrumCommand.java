@@ -92,6 +92,12 @@ final class SpectrumCommand implements Callable<Integer> {
       throw new InvalidInputException("--top must be > 0, got " + top);
     }
     Model m = modelOption.load(spec.commandLine().getErr()).model();
+    try (AutoCloseable progress = Progress.attachNative(json)) {
+      return compute(m, kind);
+    }
+  }
+
+  private Integer compute(Model m, String kind) throws Exception {
     long t0 = System.nanoTime();
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(m, data.inputs(arena));

@@ -458,6 +458,67 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_set_progress {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_set_progress");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void *user_data)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_set_progress$descriptor() {
+        return ntk4j_set_progress.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void *user_data)
+     * }
+     */
+    public static MethodHandle ntk4j_set_progress$handle() {
+        return ntk4j_set_progress.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void *user_data)
+     * }
+     */
+    public static MemorySegment ntk4j_set_progress$address() {
+        return ntk4j_set_progress.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_progress(ntk4j_progress_fn fn, void *user_data)
+     * }
+     */
+    public static int ntk4j_set_progress(MemorySegment fn, MemorySegment user_data) {
+        var mh$ = ntk4j_set_progress.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_set_progress", fn, user_data);
+            }
+            return (int)mh$.invokeExact(fn, user_data);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_dgemm_gflops {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,
