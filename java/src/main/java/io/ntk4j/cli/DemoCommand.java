@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
  * pitchfork; the crossing, the effective-rank collapse of NTK_S, the channel's share of the trace,
  * the normal-form cosine, and SGD against the low-rank natural gradient are reported.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Student-teacher bifurcation experiment with its defaults (3 seeds): training through a learned",
-        "pitchfork, NTK_S effective-rank collapse, the bifurcation channel, SGD vs low-rank natural gradient."})
+@Command(name = "demo",
+    header = "The main job: the student-teacher bifurcation experiment (3 seeds, about a minute).", mixinStandardHelpOptions = true,
+    description = "Trains a student RNN through a learned pitchfork with SGD and with the low-rank natural gradient, "
+        + "and reports the crossing, the NTK_S effective-rank collapse, the bifurcation channel and a report folder.")
 final class DemoCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

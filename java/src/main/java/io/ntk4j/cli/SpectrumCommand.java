@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
 /** {@code ntk4j spectrum}: top eigenvalues, effective rank and partial effective dimensions. */
 @Command(
     name = "spectrum",
+    header = "Top eigenvalues, effective rank and partial effective dimensions of NTK_S, K, P P* or P.",
     mixinStandardHelpOptions = true,
     description = {
       "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective",

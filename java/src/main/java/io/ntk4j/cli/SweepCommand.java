@@ -41,9 +41,10 @@ import picocli.CommandLine.Spec;
  * finished point is appended (and synced) to {@code OUT/points.jsonl}, so a sweep that is killed
  * resumes from where it stopped when run again with the same arguments.
  */
-@Command(name = "sweep", mixinStandardHelpOptions = true,
-    description = {"Partial effective dimensions of K, P or NTK_S along a gain sweep of W_hh (--param g --values a:b:n)",
-        "or a folder of checkpoints (--checkpoints DIR); resumable (--out DIR keeps finished points)."})
+@Command(name = "sweep",
+    header = "Effective rank and partial effective dimensions along a gain sweep or a folder of checkpoints.", mixinStandardHelpOptions = true,
+    description = "Partial effective dimensions of K, P or NTK_S along a gain sweep of W_hh (--param g --values a:b:n) "
+        + "or a folder of checkpoints (--checkpoints DIR); resumable (--out DIR keeps finished points).")
 final class SweepCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
