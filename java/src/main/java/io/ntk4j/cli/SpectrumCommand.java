@@ -112,11 +112,13 @@ final class SpectrumCommand implements Callable<Integer> {
       LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
       EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
       double[] values, residuals;
+      double[] symSpectrum = null;  // exact mode: every eigenvalue of sym (the traces follow from them)
       int converged;
       long applies;
       if (exact) {
-        double[] all = kind.equals("P") ? Arrays.stream(Eigs.exact(ppt)).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
-            : Eigs.exact(a);
+        symSpectrum = Eigs.exact(sym);
+        double[] all = kind.equals("P") ? Arrays.stream(symSpectrum).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
+            : symSpectrum;
         if (top > all.length) {
           throw new InvalidInputException("--top " + top + " exceeds the dimension " + all.length);
         }
@@ -151,11 +153,25 @@ final class SpectrumCommand implements Callable<Integer> {
         converged = r.converged();
         applies = r.vectorApplies();
       }
-      TraceEstimates tr = exact ? Eigs.exactTraces(sym) : Eigs.traces(sym, probes, seed);
       // kpflow's effdim squares the operator first: PR(A^2) (DESIGN.md), reported alongside.
+      TraceEstimates tr;
       Estimate prKpflow;
-      try (NativeOperator sq = NativeOperator.with(sym, op -> op.compose(op))) {
-        prKpflow = exact ? Eigs.exactTraces(sq).effectiveRank() : Eigs.traces(sq, probes, seed).effectiveRank();
+      if (exact) {
+        // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from sum l^4
+        // (no second dense formation of A, none of A^2).
+        double s1 = 0, s2 = 0, s4 = 0;
+        for (double l : symSpectrum) {
+          s1 += l;
+          s2 += l * l;
+          s4 += l * l * l * l;
+        }
+        tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
+        prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
+      } else {
+        tr = Eigs.traces(sym, probes, seed);
+        try (NativeOperator sq = NativeOperator.with(sym, op -> op.compose(op))) {
+          prKpflow = Eigs.traces(sq, probes, seed).effectiveRank();
+        }
       }
       PartialEffectiveDims dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
           Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
