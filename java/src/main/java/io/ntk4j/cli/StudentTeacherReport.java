@@ -56,15 +56,16 @@ final class StudentTeacherReport {
 
   private static void table(List<SeedResult> results, PrintWriter out) {
     out.println();
-    out.println("  seed  crossing                      step  eff.rank before/at/after  collapse  channel share  normal-form cos");
+    out.println("  seed  crossing                                      step  eff.rank before/at/after  collapse  channel share"
+        + "  normal-form cos");
     for (SeedResult r : results) {
       Crossing c = r.crossing();
       if (c == null) {
         out.printf(Locale.ROOT, "  %4d  none detected%n", r.seed());
         continue;
       }
-      out.printf(Locale.ROOT, "  %4d  %-28s  %4d  %6.2f / %6.2f / %6.2f    %6.3f    %8.3f       %8.3f%n", r.seed(),
-          c.kind().length() > 28 ? c.kind().substring(0, 28) : c.kind(), c.step(), c.before().effectiveRank(),
+      out.printf(Locale.ROOT, "  %4d  %-44s  %4d  %6.2f / %6.2f / %6.2f    %6.3f    %8.3f       %8.3f%n", r.seed(),
+          c.kind(), c.step(), c.before().effectiveRank(),
           c.at().effectiveRank(), c.after().effectiveRank(), c.collapseRatio(), c.at().channelShare(),
           c.at().normalFormCosine());
     }
