@@ -1,6 +1,12 @@
 package io.ntk4j.spectral;
 
-/** The named axes of a state space [B, T, H]. */
+/**
+ * The named axes of a state space [B, T, H].
+ *
+ * {@snippet :
+ * long steps = Axis.TIME.length(session.batch(), session.steps(), session.hiddenSize());   // T
+ * }
+ */
 public enum Axis {
   BATCH,
   TIME,
