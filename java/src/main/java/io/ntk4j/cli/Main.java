@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
-    subcommands = {DemoCommand.class, BifurcationCommand.class, SweepCommand.class, TaskCommand.class, ApplyCommand.class, SpectrumCommand.class, BenchCommand.class, CompareCommand.class,
+    subcommands = {DemoCommand.class, BifurcationCommand.class, FixedPointsCommand.class, SweepCommand.class, TaskCommand.class, ApplyCommand.class, SpectrumCommand.class, BenchCommand.class, CompareCommand.class,
       TrainCommand.class, InitModelCommand.class,
       RandnCommand.class},
     exitCodeOnInvalidInput = Main.EXIT_USAGE,

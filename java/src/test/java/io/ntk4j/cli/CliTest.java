@@ -242,4 +242,32 @@ class CliTest {
     assertThat(other.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(other.err()).contains("holds a different sweep");
   }
+
+  @Test
+  void fixedPointsCommandFindsThePitchforkAndTheChannel() throws Exception {
+    // h' = tanh(w h + 0.5 x) with w = 0.9: the origin, lambda = 0.9; W_hh -> g W_hh crosses at g = 1/0.9.
+    java.util.Map<String, double[]> p = new java.util.LinkedHashMap<>();
+    p.put("weight_ih", new double[] {0.5});
+    p.put("weight_hh", new double[] {0.9});
+    Path dir = tmp.resolve("scalar");
+    io.ntk4j.io.ModelDirectory.write(dir, io.ntk4j.Model.of(io.ntk4j.CellKind.RNN_ELMAN, 1, 1, 1.0, false, p));
+    Path x = tmp.resolve("x.npy");
+    assertThat(run("randn", "--shape", "2,40,1", "--seed", "3", "--out", x.toString()).code()).isZero();
+    Result r = run("fixed-points", "--model", dir.toString(), "--gains", "0.95:1.25:4", "--channel", "--inputs",
+        x.toString(), "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(j.get("fixed_points")).hasSize(1);
+    assertThat(j.get("fixed_points").get(0).get("lambda_c_re").asDouble()).isCloseTo(0.9, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(j.get("crossings")).hasSize(1);
+    assertThat(j.get("crossings").get(0).get("kind").asText()).isEqualTo("pitchfork");
+    assertThat(j.get("crossings").get(0).get("between").asDouble()).isLessThan(1 / 0.9);
+    assertThat(j.get("crossings").get(0).get("and").asDouble()).isGreaterThan(1 / 0.9);
+    var ch = j.get("channel");
+    assertThat(ch.get("mu").asDouble()).isCloseTo(-0.1, org.assertj.core.api.Assertions.within(1e-12));
+    assertThat(ch.get("share_of_trace").asDouble()).isBetween(0.0, 1.0);
+    Result bad = run("fixed-points", "--model", dir.toString(), "--input", "1,2");
+    assertThat(bad.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(bad.err()).contains("--input has 2 values but the model has N = 1");
+  }
 }
