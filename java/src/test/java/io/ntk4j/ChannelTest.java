@@ -71,6 +71,57 @@ public class ChannelTest {
     assertThat(worst / scale).isLessThan(1e-6);
   }
 
+  @Test
+  void gradMuOfAComplexPairMatchesFiniteDifferences() {
+    // A damped rotation with biases and an input: the critical eigenvalues are a complex pair
+    // (Neimark-Sacker type), and h_bar != 0 depends on theta.
+    int h = 2;
+    double th = 0.6, r = 0.9;
+    double[] whh = {r * Math.cos(th), -r * Math.sin(th), r * Math.sin(th), r * Math.cos(th)};
+    double[] wih = {0.4, -0.7}, bih = {0.05, -0.1}, bhh = {0.02, 0.03};
+    double[] xBar = {0.3};
+    Model m = elman(h, wih, whh, bih, bhh);
+    FixedPoints.FixedPoint p = FixedPoints.find(m, xBar, FixedPoints.Options.defaults()).points().get(0);
+    int c = p.criticalIndex();
+    assertThat(Math.abs(p.eigenvaluesIm()[c])).isGreaterThan(0.1);
+    double[] g = Channel.gradMu(m, p, xBar);
+    double[] theta = m.parameterVector();
+    double eps = 1e-6, worst = 0, scale = 0;
+    for (int k = 0; k < theta.length; k++) {
+      double[] plus = theta.clone(), minus = theta.clone();
+      plus[k] += eps;
+      minus[k] -= eps;
+      double fd = (complexMu(rebuild(m, plus), xBar, p.state()) - complexMu(rebuild(m, minus), xBar, p.state()))
+          / (2 * eps);
+      worst = Math.max(worst, Math.abs(fd - g[k]));
+      scale = Math.max(scale, Math.abs(fd));
+    }
+    assertThat(worst / scale).isLessThan(1e-6);
+    try (Arena arena = Arena.ofConfined();
+        Session s = Session.open(m, Tensor.gaussian(arena, 4, 1.0, 2, 30, 1))) {
+      Channel.Result res = Channel.of(s, p, xBar, arena);
+      assertThat(res.shareOfTrace()).isBetween(0.0, 1.0);
+      assertThat(res.normalFormCosine()).isNaN();  // the pitchfork normal form is for real crossings
+    }
+  }
+
+  private static double complexMu(Model m, double[] xBar, double[] near) {
+    FixedPoints.Result r = FixedPoints.find(m, xBar, new FixedPoints.Options(4, 0, 100, 1e-14, 0.1, 3));
+    FixedPoints.FixedPoint best = null;
+    double bd = Double.MAX_VALUE;
+    for (FixedPoints.FixedPoint q : r.points()) {
+      double d = 0;
+      for (int i = 0; i < near.length; i++) {
+        d = Math.max(d, Math.abs(q.state()[i] - near[i]));
+      }
+      if (d < bd) {
+        bd = d;
+        best = q;
+      }
+    }
+    return best.mu();
+  }
+
   public static Model rebuild(Model m, double[] theta) {
     Map<String, double[]> p = new LinkedHashMap<>();
     int off = 0;

@@ -35,36 +35,66 @@ public final class Channel {
   public record Result(double mu, double[] gradMu, Tensor channel, double channelEigenvalue, double traceNtk,
       double shareOfTrace, double cosineWithTopEigenvector, double normalFormCosine) {}
 
-  /** grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}. */
+  /**
+   * grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}.
+   * For a complex critical pair (LAPACK's packing: v = VR[:, c] + i VR[:, c+1] for the member with
+   * Im > 0), with u the left eigenvector: d lambda = u^H dJ v / u^H v and
+   * d mu = Re(conj(lambda) d lambda) / |lambda|, where each real bilinear form x^T dJ y of the
+   * expansion u^H dJ v = (a - ib)^T dJ (c + id) is differentiated like the real case.
+   */
   public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
     int h = model.hiddenSize(), c = p.criticalIndex();
-    double lr = p.eigenvaluesRe()[c];
-    if (Math.abs(p.eigenvaluesIm()[c]) > 1e-12 * Math.max(1, Math.abs(lr))) {
-      throw new InvalidInputException("the critical eigenvalue is complex (" + lr + " + " + p.eigenvaluesIm()[c]
-          + "i): the channel is implemented for real crossings (pitchfork, saddle-node, flip) only");
-    }
-    double[] v = column(p.right(), h, c), w = column(p.left(), h, c);
-    double wv = dot(w, v);
-    double eps = 1e-5;
-    double[] hp = axpy(p.state(), eps, v), hm = axpy(p.state(), -eps, v);
-    // d/d eps [J_theta(h_bar + eps v)^T w] and d/d eps [J(h_bar + eps v)^T w], central differences.
-    double[] gTheta = scale(sub(jthetaT(model, hp, xBar, w), jthetaT(model, hm, xBar, w)), 1 / (2 * eps));
-    double[] gH = scale(sub(jacT(model, hp, xBar, w), jacT(model, hm, xBar, w)), 1 / (2 * eps));
-    // (w^T dJ/dh . dh_bar/d theta) = [J_theta^T (I - J)^-T gH]
-    double[] imjT = new double[h * h];
+    double lr = p.eigenvaluesRe()[c], li = p.eigenvaluesIm()[c];
+    double[] imjT = new double[h * h];  // (I - J)^T, for dh_bar/d theta
     for (int i = 0; i < h; i++) {
       for (int j = 0; j < h; j++) {
         imjT[i * h + j] = (i == j ? 1 : 0) - p.jacobian()[j * h + i];
       }
     }
-    double[] z = FixedPoints.solve(imjT, gH);
-    double[] viaState = jthetaT(model, p.state(), xBar, z);
-    double sign = lr >= 0 ? 1 : -1;
-    double[] g = new double[gTheta.length];
-    for (int i = 0; i < g.length; i++) {
-      g[i] = sign * (gTheta[i] + viaState[i]) / wv;
+    if (Math.abs(li) <= 1e-12 * Math.max(1, Math.abs(lr))) {
+      double[] v = column(p.right(), h, c), w = column(p.left(), h, c);
+      double[] g = bilinearGradient(model, p, xBar, w, v, imjT);
+      double scale = (lr >= 0 ? 1 : -1) / dot(w, v);
+      for (int i = 0; i < g.length; i++) {
+        g[i] *= scale;
+      }
+      return g;
+    }
+    // The pair's columns: re at the member with Im > 0, im next to it.
+    int base = li > 0 ? c : c - 1;
+    double sgn = li > 0 ? 1 : -1;  // the member with Im < 0 has the conjugate vectors
+    double[] vr = column(p.right(), h, base), vi = scale(column(p.right(), h, base + 1), sgn);
+    double[] ur = column(p.left(), h, base), ui = scale(column(p.left(), h, base + 1), sgn);
+    // u^H v = (ur - i ui)^T (vr + i vi)
+    double sRe = dot(ur, vr) + dot(ui, vi), sIm = dot(ur, vi) - dot(ui, vr);
+    double[] gac = bilinearGradient(model, p, xBar, ur, vr, imjT), gbd = bilinearGradient(model, p, xBar, ui, vi, imjT);
+    double[] gad = bilinearGradient(model, p, xBar, ur, vi, imjT), gbc = bilinearGradient(model, p, xBar, ui, vr, imjT);
+    double den = sRe * sRe + sIm * sIm, mod = Math.hypot(lr, li);
+    double[] g = new double[gac.length];
+    for (int k = 0; k < g.length; k++) {
+      double nRe = gac[k] + gbd[k], nIm = gad[k] - gbc[k];
+      double dRe = (nRe * sRe + nIm * sIm) / den, dIm = (nIm * sRe - nRe * sIm) / den;  // (nRe + i nIm) / s
+      g[k] = (lr * dRe + li * dIm) / mod;
     }
     return g;
+  }
+
+  /**
+   * grad_theta of x^T J(h_bar(theta), theta) y for fixed real x, y: the explicit dependence
+   * d/d eps [J_theta(h_bar + eps y)^T x] plus the one through h_bar,
+   * J_theta^T (I - J)^-T d/d eps [J(h_bar + eps y)^T x] (central differences in eps).
+   */
+  private static double[] bilinearGradient(Model model, FixedPoints.FixedPoint p, double[] xBar, double[] x, double[] y,
+      double[] imjT) {
+    double eps = 1e-5;
+    double[] hp = axpy(p.state(), eps, y), hm = axpy(p.state(), -eps, y);
+    double[] gTheta = scale(sub(jthetaT(model, hp, xBar, x), jthetaT(model, hm, xBar, x)), 1 / (2 * eps));
+    double[] gH = scale(sub(jacT(model, hp, xBar, x), jacT(model, hm, xBar, x)), 1 / (2 * eps));
+    double[] viaState = jthetaT(model, p.state(), xBar, FixedPoints.solve(imjT, gH));
+    for (int i = 0; i < gTheta.length; i++) {
+      gTheta[i] += viaState[i];
+    }
+    return gTheta;
   }
 
   /**
@@ -111,7 +141,11 @@ public final class Channel {
       cos = Math.abs(d) / Math.sqrt(cc);
     }
     double mu = p.mu();
-    return new Result(mu, g, c, cc, tr, cc / tr, cos, normalFormCosine(session, p, xBar, mu, c, arena));
+    int ci = p.criticalIndex();
+    boolean complex = Math.abs(p.eigenvaluesIm()[ci]) > 1e-12 * Math.max(1, Math.abs(p.eigenvaluesRe()[ci]));
+    // The pitchfork normal form describes real crossings; a complex pair (Neimark-Sacker) gets NaN.
+    double nf = complex ? Double.NaN : normalFormCosine(session, p, xBar, mu, c, arena);
+    return new Result(mu, g, c, cc, tr, cc / tr, cos, nf);
   }
 
   /**

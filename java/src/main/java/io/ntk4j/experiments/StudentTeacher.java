@@ -123,7 +123,7 @@ public final class StudentTeacher {
   }
 
   /**
-   * What is recorded at one step of the SGD run (NaN where undefined, e.g. the channel of a complex
+   * What is recorded at one step of the SGD run (NaN where undefined, e.g. the normal-form cosine of a complex
    * lambda_c); lambdaC and lambdaCIm are the real and imaginary parts of the critical eigenvalue.
    */
   public record Record(int step, double loss, double lambdaC, double mu, double effectiveRank, double kpflowRank,
@@ -419,7 +419,7 @@ public final class StudentTeacher {
       }
       double[] top = Arrays.copyOf(ev, Math.min(5, ev.length));
       double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
-      if (Math.abs(p.eigenvaluesIm()[ci]) <= 1e-12 * Math.max(1, Math.abs(lambdaC))) {
+      {
         try {
           Channel.Result cr = Channel.of(s, p, null, arena, s1);
           share = cr.shareOfTrace();
