@@ -143,7 +143,20 @@ void require_symmetric(const ntk4j::linalg::LinearOperator& op) {
          "); eigenvalues need a symmetric operator, e.g. its Gram A A*");
 }
 
-// Option fields are >= 0 with 0 meaning "default".
+// The arguments every eigen/SVD call shares: operator, options, outputs; option fields >= 0 with 0
+// meaning "default"; start vectors only where `start_allowed` (ntk4j_eigs), named by `call`.
+void check_options(const ntk4j_eigs_options& o);
+void check_spectral_call(const ntk4j_operator* a, const ntk4j_eigs_options* options, const double* values,
+                         const double* residuals, bool start_allowed, const char* call) {
+  require(a, "operator");
+  require(options, "options");
+  require(values, "values");
+  require(residuals, "residuals");
+  check_options(*options);
+  if (!start_allowed && (options->start != nullptr || options->start_cols != 0))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ", call, ")");
+}
+
 void check_options(const ntk4j_eigs_options& o) {
   if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
@@ -154,11 +167,7 @@ void check_options(const ntk4j_eigs_options& o) {
 int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
                   double* vectors, ntk4j_eigs_info* info, bool gram) {
   return guard([&] {
-    require(a, "operator");
-    require(options, "options");
-    require(values, "values");
-    require(residuals, "residuals");
-    check_options(*options);
+    check_spectral_call(a, options, values, residuals, !gram, "ntk4j_eigs_gram");
     ntk4j::spectral::EigsOptions o;
     o.k = options->k;
     if (options->block != 0) o.block = options->block;
@@ -166,8 +175,6 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
     if (options->tol != 0.0) o.tol = options->tol;
     if (options->seed != 0) o.seed = options->seed;
-    if ((options->start != nullptr || options->start_cols != 0) && gram)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ntk4j_eigs_gram)");
     o.start = options->start;
     o.start_cols = options->start_cols;
     if (!gram) require_symmetric(*a->op);
@@ -552,19 +559,13 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
 int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
                    double* residuals, double* u, double* v, ntk4j_eigs_info* info) {
   return guard([&] {
-    require(a, "operator");
-    require(options, "options");
-    require(values, "values");
-    require(residuals, "residuals");
-    check_options(*options);
+    check_spectral_call(a, options, values, residuals, false, "ntk4j_svds");
     ntk4j::spectral::SvdOptions o;
     o.k = options->k;
     if (options->block != 0) o.oversample = options->block;
     if (options->max_restarts != 0) o.max_iterations = options->max_restarts;
     if (options->tol != 0.0) o.tol = options->tol;
     if (options->seed != 0) o.seed = options->seed;
-    if (options->start != nullptr || options->start_cols != 0)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ntk4j_svds)");
     auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
     std::copy(r.values.begin(), r.values.end(), values);
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);

@@ -25,6 +25,11 @@ public class ChannelTest {
   }
 
   static double mu(Model m, double[] xBar, double[] near) {
+    return nearest(m, xBar, near).spectralRadius() - 1;  // the critical eigenvalue of these symmetric-W cases is the largest
+  }
+
+  /** The fixed point nearest {@code near} (max-norm), from Newton started near it. */
+  static FixedPoints.FixedPoint nearest(Model m, double[] xBar, double[] near) {
     FixedPoints.Result r = FixedPoints.find(m, xBar, new FixedPoints.Options(4, 0, 100, 1e-14, 0.1, 3));
     FixedPoints.FixedPoint best = null;
     double bd = Double.MAX_VALUE;
@@ -38,8 +43,9 @@ public class ChannelTest {
         best = p;
       }
     }
-    return best.spectralRadius() - 1;  // the critical eigenvalue of these symmetric-W cases is the largest
+    return best;
   }
+
 
   @Test
   void gradMuMatchesFiniteDifferencesThroughTheFixedPointsDependence() {
@@ -106,21 +112,9 @@ public class ChannelTest {
   }
 
   private static double complexMu(Model m, double[] xBar, double[] near) {
-    FixedPoints.Result r = FixedPoints.find(m, xBar, new FixedPoints.Options(4, 0, 100, 1e-14, 0.1, 3));
-    FixedPoints.FixedPoint best = null;
-    double bd = Double.MAX_VALUE;
-    for (FixedPoints.FixedPoint q : r.points()) {
-      double d = 0;
-      for (int i = 0; i < near.length; i++) {
-        d = Math.max(d, Math.abs(q.state()[i] - near[i]));
-      }
-      if (d < bd) {
-        bd = d;
-        best = q;
-      }
-    }
-    return best.mu();
+    return nearest(m, xBar, near).mu();
   }
+
 
   public static Model rebuild(Model m, double[] theta) {
     Map<String, double[]> p = new LinkedHashMap<>();
