@@ -194,3 +194,24 @@ TEST(Abi, ProgressHookSeesLanczosAndHutchPlusPlusAndCanBeRemoved) {
   EXPECT_EQ(log.what.size(), calls);  // removed: no more calls
   ntk4j_operator_destroy(k);
 }
+
+TEST(Abi, StartVectorsAreTakenByEigsOnly) {
+  Leaky l;
+  ntk4j_operator* k = nullptr;
+  ASSERT_EQ(ntk4j_operator_from_session(l.session, NTK4J_OP_K, &k), NTK4J_OK) << err();
+  std::vector<double> start(static_cast<size_t>(l.B * l.T * l.H), 1.0);
+  ntk4j_eigs_options o{};
+  o.k = 2;
+  o.start = start.data();
+  o.start_cols = 1;
+  double values[2], residuals[2];
+  EXPECT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_OK) << err();
+  EXPECT_EQ(ntk4j_eigs_gram(k, &o, values, residuals, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("not by ntk4j_eigs_gram"), std::string::npos) << err();
+  EXPECT_EQ(ntk4j_svds(k, &o, values, residuals, nullptr, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("not by ntk4j_svds"), std::string::npos) << err();
+  o.start_cols = 2;
+  o.start = nullptr;
+  EXPECT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  ntk4j_operator_destroy(k);
+}
