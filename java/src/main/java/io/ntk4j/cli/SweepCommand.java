@@ -277,7 +277,7 @@ final class SweepCommand implements Callable<Integer> {
     double[] v = Sweep.values(values);
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < v.length; i++) {
-      jobs.add(new Job(i, v[i], String.format(Locale.ROOT, "g=%.6g", v[i]), Sweep.withGain(base, v[i])));
+      jobs.add(new Job(i, v[i], String.format(Locale.ROOT, "g=%.6g", v[i]), base.withGain(v[i])));
     }
     return jobs;
   }

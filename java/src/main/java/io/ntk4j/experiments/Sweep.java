@@ -49,12 +49,6 @@ public final class Sweep {
   public record Point(int index, double parameter, String label, double effectiveRank, double[] dims,
       double[] dimsKpflow, Prediction prediction, double seconds) {}
 
-  /** W_hh scaled by {@code g}, everything else as in {@code base} (see {@link Model#withGain}). */
-  public static Model withGain(Model base, double g) {
-    return base.withGain(g);
-  }
-
-
   /**
    * Analyses one model: exact (dense, small state spaces) or randomized (Hutch++ and sketched
    * partial traces with {@code probes} probes and {@code seed}).

@@ -37,7 +37,7 @@ class SweepTest {
     try (Arena arena = Arena.ofConfined()) {
       Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
       for (double g : Sweep.values("0:3:7")) {
-        Sweep.Point p = Sweep.analyze(0, g, "g", Sweep.withGain(base, g), x, Sweep.Op.K, true, 1, 1);
+        Sweep.Point p = Sweep.analyze(0, g, "g", base.withGain(g), x, Sweep.Op.K, true, 1, 1);
         Sweep.Prediction k = p.prediction();
         assertThat(k).isNotNull();
         assertThat(p.dims()[0]).as("batch, g = " + g).isCloseTo(k.batch(), within(1e-9 * k.batch()));
@@ -59,6 +59,6 @@ class SweepTest {
     assertThatThrownBy(() -> Sweep.values("0:3")).isInstanceOf(InvalidInputException.class).hasMessageContaining("a:b:n");
     assertThatThrownBy(() -> Sweep.values("0:3:0")).hasMessageContaining("1 <= n");
     assertThatThrownBy(() -> Sweep.values("a,b")).hasMessageContaining("comma-separated");
-    assertThatThrownBy(() -> Sweep.withGain(leaky(3, 1, 1), Double.NaN)).hasMessageContaining("finite");
+    assertThatThrownBy(() -> leaky(3, 1, 1).withGain(Double.NaN)).hasMessageContaining("finite");
   }
 }
