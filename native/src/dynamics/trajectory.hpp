@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cells/model.hpp"
+#include "linalg/packed_gemm.hpp"
 
 namespace ntk4j {
 
@@ -22,6 +23,9 @@ struct Trajectory {
   // Per site s: activity [B*T, dim_s] and D_s [B*T, rows_s], row (b*T + t) for step t (0-based,
   // i.e. the step that reads x[b,t] and h[b,t-1]).
   std::vector<std::vector<double>> act, d;
+  // W_hh (rows x H of the hidden site) and its transpose, packed once for the thin per-step
+  // products of P and P* (linalg/packed_gemm.hpp).
+  linalg::PackedMatrix w_hh, w_hh_t;
 
   Index bt() const { return B * T; }
   Index state_size() const { return B * T * H; }

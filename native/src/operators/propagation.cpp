@@ -1,7 +1,7 @@
 // P, P*, P^-1, P^-* on blocks. J_t = diag(c_t) + D_t W_hh diag(e_t) (cells/model.hpp), so
 //   J_t v   = c_t (.) v + sum_g D_t[g] (.) (W_hh (e_t (.) v))[g]
 //   J_t^T y = c_t (.) y + e_t (.) (W_hh^T [D_t[g] (.) y]_g)
-// with one GEMM for all k*B columns of a time step.
+// with one product by the packed W_hh (linalg/packed_gemm.hpp) for all k*B columns of a step.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -48,8 +48,7 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
     ldv = H;
   }
   // u = W_hh v: W_hh is the first H columns of the row-major site weight (rows x dim).
-  linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim, vin, ldv,
-               0.0, w.u, rows);
+  tr.w_hh.multiply(vin, ldv, kB, w.u, rows);
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
   for (Index j = 0; j < kB; ++j) {
     const Index row = (j % B) * T + t;
@@ -75,8 +74,7 @@ void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double*
     for (Index g = 0; g < s.groups; ++g) col(uc + g * H, H) = col(d + g * H, H) * yc;
   }
   // v = W_hh^T u
-  linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim,
-               w.u, rows, 0.0, w.v, H);
+  tr.w_hh_t.multiply(w.u, rows, kB, w.v, H);
   for (Index j = 0; j < kB; ++j) {
     const Index row = (j % B) * T + t;
     const auto vc = col(w.v + j * H, H);
@@ -116,8 +114,7 @@ void propagate_columns(const Trajectory& tr, const double* q, double* y, Index j
   }
   for (Index t = 1; t < T; ++t) {
     // u = W_hh v (v = e_t (.) y_{t-1}, or y_{t-1} itself viewed in place)
-    linalg::gemm(linalg::Op::T, linalg::Op::N, rows, kB, H, 1.0, s.weight.data(), s.dim,
-                 has_e ? w.v : y + (t - 1) * H, has_e ? H : ld, 0.0, w.u, rows);
+    tr.w_hh.multiply(has_e ? w.v : y + (t - 1) * H, has_e ? H : ld, kB, w.u, rows);
     for (Index j = 0; j < kB; ++j) {
       const Index row = ((j0 + j) % B) * T + t;
       double* yt = y + j * ld + t * H;
@@ -169,7 +166,7 @@ void propagate_adjoint_columns(const Trajectory& tr, const double* q, double* y,
   }
   for (Index t = T - 2; t >= 0; --t) {
     // v = W_hh^T S_{t+1}
-    linalg::gemm(linalg::Op::N, linalg::Op::N, H, kB, rows, 1.0, s.weight.data(), s.dim, w.u, rows, 0.0, w.v, H);
+    tr.w_hh_t.multiply(w.u, rows, kB, w.v, H);
     for (Index j = 0; j < kB; ++j) {
       const Index next = ((j0 + j) % B) * T + t + 1;
       double* yt = y + j * ld + t * H;
