@@ -11,6 +11,7 @@
 #include "linalg/blas.hpp"
 #include "linalg/parallel.hpp"
 #include "operators/operators.hpp"
+#include "operators/state_jacobian.hpp"
 #include "test_support.hpp"
 
 namespace ntk4j::testing {
@@ -140,7 +141,10 @@ TEST_P(ThreadedKernels, EqualTheSerialKernels) {
                            {"J_theta", ops::jtheta, true, false},
                            {"J_theta^T", ops::jtheta_adjoint, false, true},
                            {"K", ops::parameter_operator, false, false},
-                           {"NTK_S", ops::ntk, false, false}};
+                           {"NTK_S", ops::ntk, false, false},
+                           {"P J_theta", ops::state_jacobian, true, false},
+                           {"J_theta^T P*", ops::state_jacobian_adjoint, false, true},
+                           {"J_theta^T P* P J_theta", ops::state_gauss_newton, true, true}};
   for (Index k : {1, 3})
     for (const Named& kn : kernels) {
       const auto q = random_vector(k * (kn.from_params ? np : n), 5);
@@ -158,6 +162,41 @@ TEST_P(ThreadedKernels, EqualTheSerialKernels) {
       EXPECT_LE(diff, 1e-13 * scale) << kn.name << " k=" << k;
       EXPECT_GT(scale, 0) << kn.name;
     }
+}
+
+// The fused kernels (operators/state_jacobian.hpp) split the k*B columns so that a probe's trials
+// can land on both threads (k = 3, B >= 16); they must equal the unfused compositions.
+TEST_P(ThreadedKernels, FusedStateJacobianEqualsTheComposition) {
+  const Case c = GetParam();
+  const auto model = build(c, random_params(c, 7));
+  const auto x = random_vector(c.B * c.T * c.N, 11);
+  Threads t(2);
+  const Trajectory tr = unroll(*model, x.data(), c.B, c.T, nullptr);
+  const Index n = tr.state_size(), np = model->num_params, k = 3;
+  const auto v = random_vector(k * np, 3), q = random_vector(k * n, 4);
+  std::vector<double> jv(size_t(k * n)), pjv(jv.size()), fused_pjv(jv.size());
+  ops::jtheta(tr, v.data(), k, jv.data());
+  ops::propagate(tr, jv.data(), k, pjv.data());
+  ops::state_jacobian(tr, v.data(), k, fused_pjv.data());
+  std::vector<double> ptq(size_t(k * n)), jtptq(size_t(k * np)), fused_jtptq(jtptq.size());
+  ops::propagate_adjoint(tr, q.data(), k, ptq.data());
+  ops::jtheta_adjoint(tr, ptq.data(), k, jtptq.data());
+  ops::state_jacobian_adjoint(tr, q.data(), k, fused_jtptq.data());
+  std::vector<double> ptpjv(size_t(k * n)), gn(size_t(k * np)), fused_gn(gn.size());
+  ops::propagate_adjoint(tr, pjv.data(), k, ptpjv.data());
+  ops::jtheta_adjoint(tr, ptpjv.data(), k, gn.data());
+  ops::state_gauss_newton(tr, v.data(), k, fused_gn.data());
+  auto rel = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double scale = 0, diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      scale = std::max(scale, std::abs(a[i]));
+      diff = std::max(diff, std::abs(a[i] - b[i]));
+    }
+    return scale > 0 ? diff / scale : 1.0;
+  };
+  EXPECT_LE(rel(pjv, fused_pjv), 1e-13);
+  EXPECT_LE(rel(jtptq, fused_jtptq), 1e-13);
+  EXPECT_LE(rel(gn, fused_gn), 1e-13);
 }
 
 // B*T >= 512 and B >= 16: every kernel splits across two threads.

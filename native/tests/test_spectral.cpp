@@ -263,6 +263,40 @@ TEST(RandomizedSvd, BadRequests) {
 namespace ntk4j::testing {
 namespace {
 
+TEST(OperatorAlgebra, SessionStateJacobianAndItsNormalAreFused) {
+  // P composed with J_theta of the same session becomes the fused J_h, whose normal operator (asked
+  // for directly, or written as J_h* J_h) is the fused Gauss-Newton matrix; anything else stays
+  // the generic composition.
+  const Case c = cases()[0];
+  auto model = build(c, random_params(c, 3));
+  const auto x = random_vector(c.B * c.T * c.N, 4);
+  auto make_state = [&] {
+    auto state = std::make_shared<SessionState>();
+    state->model = std::shared_ptr<const Model>(model.get(), [](const Model*) {});
+    state->trajectory = unroll(*model, x.data(), c.B, c.T, nullptr);
+    return state;
+  };
+  auto state = make_state(), other = make_state();
+  auto j = linalg::compose(session_operator(state, NTK4J_OP_P), session_operator(state, NTK4J_OP_JTHETA));
+  EXPECT_EQ(j->name().rfind("P J_theta(", 0), 0u) << j->name();
+  EXPECT_EQ(linalg::normal(j)->name().rfind("J_theta^T P* P J_theta(", 0), 0u);
+  EXPECT_EQ(linalg::compose(linalg::adjoint(j), j)->name(), linalg::normal(j)->name());
+  EXPECT_TRUE(linalg::normal(j)->symmetric());
+  auto mixed = linalg::compose(session_operator(state, NTK4J_OP_P), session_operator(other, NTK4J_OP_JTHETA));
+  EXPECT_EQ(mixed->name().find("J_theta^T"), std::string::npos);
+  EXPECT_NE(mixed->name().rfind("P J_theta(", 0), 0u) << "two sessions must not fuse";
+  // The fused J_h and its normal match the dense products of the separate operators.
+  auto as_mat = [](const linalg::LinearOperator& op) {
+    return Mat(Eigen::Map<Mat>(linalg::to_dense(op).data(), op.rows(), op.cols()));
+  };
+  const Mat P = as_mat(*session_operator(state, NTK4J_OP_P));
+  const Mat Jt = as_mat(*session_operator(state, NTK4J_OP_JTHETA));
+  const Mat Jh = as_mat(*j);
+  EXPECT_LT(max_rel(Jh, Mat(P * Jt)), 1e-13);
+  EXPECT_LT(max_rel(as_mat(*linalg::adjoint(j)), Mat(Jh.transpose())), 1e-13);
+  EXPECT_LT(max_rel(as_mat(*linalg::normal(j)), Mat(Jh.transpose() * Jh)), 1e-13);
+}
+
 TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
   Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 3, 2, 4, 6, "elman"};  // n = 72 states, 21 params
   auto state = std::make_shared<SessionState>();

@@ -20,6 +20,7 @@ class Adjoint final : public LinearOperator {
   void apply_adjoint(const double* x, Index k, double* y) const override { a_->apply(x, k, y); }
   bool symmetric() const override { return a_->symmetric(); }
   std::string name() const override { return a_->name() + "*"; }
+  const OperatorPtr& inner() const { return a_; }
 
  private:
   OperatorPtr a_;
@@ -131,10 +132,17 @@ OperatorPtr compose(OperatorPtr a, OperatorPtr b) {
   if (a->cols() != b->rows())
     fail(NTK4J_ERR_SHAPE, "cannot compose ", a->name(), " (", a->rows(), " x ", a->cols(), ") with ",
          b->name(), " (", b->rows(), " x ", b->cols(), ")");
+  if (auto fused = a->fused_compose(*b)) return fused;
+  if (const auto* adj = dynamic_cast<const Adjoint*>(a.get()); adj && adj->inner() == b) return normal(b);
   return std::make_shared<Compose>(std::move(a), std::move(b));
 }
 
 OperatorPtr gram(OperatorPtr a) { return std::make_shared<Gram>(std::move(a)); }
+
+OperatorPtr normal(OperatorPtr a) {
+  if (auto fused = a->fused_normal()) return fused;
+  return gram(adjoint(std::move(a)));
+}
 
 OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta) {
   if (a->rows() != b->rows() || a->cols() != b->cols())

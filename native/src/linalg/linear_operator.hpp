@@ -24,6 +24,15 @@ class LinearOperator {
   // True if A = A^T (apply_adjoint may then be apply).
   virtual bool symmetric() const { return false; }
   virtual std::string name() const = 0;
+
+  // Fusion hooks for operators that know a faster joint form (a session's P J_theta, and its
+  // Gauss-Newton matrix); null: none, the generic composition is used.
+  // A* A (this = A).
+  virtual std::shared_ptr<const LinearOperator> fused_normal() const { return nullptr; }
+  // A B (this = A).
+  virtual std::shared_ptr<const LinearOperator> fused_compose(const LinearOperator& /*b*/) const {
+    return nullptr;
+  }
 };
 
 using OperatorPtr = std::shared_ptr<const LinearOperator>;
@@ -34,6 +43,8 @@ OperatorPtr adjoint(OperatorPtr a);
 OperatorPtr compose(OperatorPtr a, OperatorPtr b);
 // A A* (symmetric positive semi-definite; rows x rows).
 OperatorPtr gram(OperatorPtr a);
+// A* A (cols x cols), fused when A offers it.
+OperatorPtr normal(OperatorPtr a);
 // alpha A + beta B (same shapes).
 OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta);
 // A given as a dense row-major matrix (rows x cols), copied.

@@ -4,6 +4,7 @@
 //   J_theta v   :  y += D_s (V_s A_s^T)         (one GEMM)
 //   K q         :  y += D_s ((X A_s) A_s^T)     (two GEMMs; G_s = A_s A_s^T is never formed)
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "linalg/blas.hpp"
@@ -43,23 +44,34 @@ void scale_from_site(const Trajectory& tr, size_t s, const double* u, Index bt0,
   }
 }
 
-// Site matrices of every probe, V_s (rows x dim, column-major), gathered from or scattered to
-// flat PyTorch-ordered parameter vectors; offset(s) locates site s within one probe's stack.
-struct SiteStack {
-  std::vector<Index> offset;
-  Index size = 0;
-  explicit SiteStack(const Model& m) {
-    for (const Site& s : m.sites) {
-      offset.push_back(size);
-      size += s.rows * s.dim;
-    }
-  }
-};
+Index max_rows(const Model& m) {
+  Index r = 0;
+  for (const Site& s : m.sites) r = std::max(r, s.rows);
+  return r;
+}
 
-void gather_sites(const Model& m, const SiteStack& st, const double* v, double* mats) {
+// The hidden site of rnn_leaky: one site, D the same number everywhere (tr.d_scalar), one group.
+// Its D scaling folds into the GEMM's alpha and the state rows are the GEMM's operand, in place.
+bool scalar_site(const Trajectory& tr, const Site& site) {
+  return tr.model->sites.size() == 1 && site.groups == 1 && site.rows == tr.H && !std::isnan(tr.d_scalar);
+}
+
+// Rows of B*T per thread below which splitting does not pay.
+constexpr Index kMinRowsPerThread = 256;
+
+}  // namespace
+
+SiteStack::SiteStack(const Model& m) {
+  for (const Site& s : m.sites) {
+    offset.push_back(size);
+    size += s.rows * s.dim;
+  }
+}
+
+void SiteStack::gather(const Model& m, const double* v, double* mats) const {
   for (size_t s = 0; s < m.sites.size(); ++s) {
     const Site& site = m.sites[s];
-    double* mat = mats + st.offset[s];
+    double* mat = mats + offset[s];
     for (const ParamSlice& sl : site.slices) {
       const double* p = v + m.param_offset[static_cast<size_t>(sl.param)];
       for (Index c = 0; c < sl.ncols; ++c)
@@ -68,10 +80,10 @@ void gather_sites(const Model& m, const SiteStack& st, const double* v, double* 
   }
 }
 
-void scatter_sites(const Model& m, const SiteStack& st, const double* mats, double* g) {
+void SiteStack::scatter(const Model& m, const double* mats, double* g) const {
   for (size_t s = 0; s < m.sites.size(); ++s) {
     const Site& site = m.sites[s];
-    const double* mat = mats + st.offset[s];
+    const double* mat = mats + offset[s];
     for (const ParamSlice& sl : site.slices) {
       double* p = g + m.param_offset[static_cast<size_t>(sl.param)];
       for (Index r = 0; r < site.rows; ++r)
@@ -80,16 +92,48 @@ void scatter_sites(const Model& m, const SiteStack& st, const double* mats, doub
   }
 }
 
-Index max_rows(const Model& m) {
-  Index r = 0;
-  for (const Site& s : m.sites) r = std::max(r, s.rows);
-  return r;
+void jtheta_rows(const Trajectory& tr, const SiteStack& st, const double* mats, Index bt0, Index bt1, double* y) {
+  const Model& m = *tr.model;
+  const Index nbt = bt1 - bt0;
+  if (nbt <= 0) return;
+  if (scalar_site(tr, m.sites[0])) {  // y = d (V A^T), written straight into the state rows
+    const Site& site = m.sites[0];
+    linalg::gemm(linalg::Op::N, linalg::Op::N, site.rows, nbt, site.dim, tr.d_scalar, mats, site.rows,
+                 tr.act[0].data() + bt0 * site.dim, site.dim, 0.0, y + bt0 * tr.H, tr.H);
+    return;
+  }
+  linalg::Scratch u(static_cast<size_t>(max_rows(m) * nbt));
+  std::fill(y + bt0 * tr.H, y + bt1 * tr.H, 0.0);
+  for (size_t s = 0; s < m.sites.size(); ++s) {
+    const Site& site = m.sites[s];
+    linalg::gemm(linalg::Op::N, linalg::Op::N, site.rows, nbt, site.dim, 1.0, mats + st.offset[s], site.rows,
+                 tr.act[s].data() + bt0 * site.dim, site.dim, 0.0, u.data(), site.rows);
+    scale_from_site(tr, s, u.data(), bt0, nbt, y);
+  }
 }
 
-// Rows of B*T per thread below which splitting does not pay.
-constexpr Index kMinRowsPerThread = 256;
-
-}  // namespace
+void jtheta_adjoint_rows(const Trajectory& tr, const SiteStack& st, const double* q, Index bt0, Index bt1,
+                         double* mats) {
+  const Model& m = *tr.model;
+  const Index nbt = bt1 - bt0;
+  if (nbt <= 0) {
+    std::fill(mats, mats + st.size, 0.0);
+    return;
+  }
+  if (scalar_site(tr, m.sites[0])) {  // M = d (Q A), Q the state rows themselves
+    const Site& site = m.sites[0];
+    linalg::gemm(linalg::Op::N, linalg::Op::T, site.rows, site.dim, nbt, tr.d_scalar, q + bt0 * tr.H, tr.H,
+                 tr.act[0].data() + bt0 * site.dim, site.dim, 0.0, mats, site.rows);
+    return;
+  }
+  linalg::Scratch x(static_cast<size_t>(max_rows(m) * nbt));
+  for (size_t s = 0; s < m.sites.size(); ++s) {
+    const Site& site = m.sites[s];
+    scale_into_site(tr, s, q, bt0, nbt, x.data());
+    linalg::gemm(linalg::Op::N, linalg::Op::T, site.rows, site.dim, nbt, 1.0, x.data(), site.rows,
+                 tr.act[s].data() + bt0 * site.dim, site.dim, 0.0, mats + st.offset[s], site.rows);
+  }
+}
 
 // y = J_theta v: per site and probe, U = V_s A_s^T over a range of B*T rows, then y += D_s U.
 // Threads take disjoint row ranges (no reduction needed).
@@ -98,21 +142,9 @@ void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
   const SiteStack st(m);
   const Index n = tr.state_size();
   linalg::Scratch mats(static_cast<size_t>(k * st.size));
-  for (Index j = 0; j < k; ++j) gather_sites(m, st, v + j * m.num_params, mats.data() + j * st.size);
+  for (Index j = 0; j < k; ++j) st.gather(m, v + j * m.num_params, mats.data() + j * st.size);
   linalg::parallel_chunks(tr.bt(), linalg::parallel_width(tr.bt(), kMinRowsPerThread), [&](Index, Index bt0, Index bt1) {
-    const Index nbt = bt1 - bt0;
-    linalg::Scratch u(static_cast<size_t>(max_rows(m) * nbt));
-    for (Index j = 0; j < k; ++j) {
-      double* yj = y + j * n;
-      std::fill(yj + bt0 * tr.H, yj + bt1 * tr.H, 0.0);
-      for (size_t s = 0; s < m.sites.size(); ++s) {
-        const Site& site = m.sites[s];
-        linalg::gemm(linalg::Op::N, linalg::Op::N, site.rows, nbt, site.dim, 1.0,
-                     mats.data() + j * st.size + st.offset[s], site.rows,
-                     tr.act[s].data() + bt0 * site.dim, site.dim, 0.0, u.data(), site.rows);
-        scale_from_site(tr, s, u.data(), bt0, nbt, yj);
-      }
-    }
+    for (Index j = 0; j < k; ++j) jtheta_rows(tr, st, mats.data() + j * st.size, bt0, bt1, y + j * n);
   });
 }
 
@@ -125,21 +157,13 @@ void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {
   const Index per_chunk = k * st.size;
   linalg::Scratch partial(static_cast<size_t>(width * per_chunk));
   linalg::parallel_chunks(tr.bt(), width, [&](Index c, Index bt0, Index bt1) {
-    const Index nbt = bt1 - bt0;
-    linalg::Scratch x(static_cast<size_t>(max_rows(m) * nbt));
     for (Index j = 0; j < k; ++j)
-      for (size_t s = 0; s < m.sites.size(); ++s) {
-        const Site& site = m.sites[s];
-        scale_into_site(tr, s, q + j * n, bt0, nbt, x.data());
-        linalg::gemm(linalg::Op::N, linalg::Op::T, site.rows, site.dim, nbt, 1.0, x.data(), site.rows,
-                     tr.act[s].data() + bt0 * site.dim, site.dim, 0.0,
-                     partial.data() + c * per_chunk + j * st.size + st.offset[s], site.rows);
-      }
+      jtheta_adjoint_rows(tr, st, q + j * n, bt0, bt1, partial.data() + c * per_chunk + j * st.size);
   });
   double* sum = partial.data();
   for (Index c = 1; c < width; ++c)
     for (Index i = 0; i < per_chunk; ++i) sum[i] += partial.data()[c * per_chunk + i];
-  for (Index j = 0; j < k; ++j) scatter_sites(m, st, sum + j * st.size, g + j * m.num_params);
+  for (Index j = 0; j < k; ++j) st.scatter(m, sum + j * st.size, g + j * m.num_params);
 }
 
 // K q = J_theta (J_theta^T q) (DESIGN.md, "Kronecker core of K"; G_s = A_s A_s^T is never formed).

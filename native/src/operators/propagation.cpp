@@ -197,6 +197,14 @@ void propagate_adjoint_columns(const Trajectory& tr, const double* q, double* y,
 // Column chunks of at least 8 trials per thread (below that a thread's GEMMs get too thin).
 constexpr Index kMinColumnsPerThread = 8;
 
+void propagate_range(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  propagate_columns(tr, q, y, j0, kB);
+}
+
+void propagate_adjoint_range(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  propagate_adjoint_columns(tr, q, y, j0, kB);
+}
+
 void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
   const Index ld = tr.T * tr.H;
   linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread), [&](Index, Index b, Index e) {

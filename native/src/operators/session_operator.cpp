@@ -1,6 +1,7 @@
 #include "operators/session_operator.hpp"
 
 #include "operators/operators.hpp"
+#include "operators/state_jacobian.hpp"
 
 namespace ntk4j {
 
@@ -13,20 +14,29 @@ struct OpInfo {
   Kernel forward;
   Kernel backward;
   bool param_in, param_out, symmetric;
+  std::int32_t code;  // NTK4J_OP_*, or one of the fused forms below
 };
+
+// Fused forms, reached through operator algebra rather than by code: P composed with J_theta of
+// the same session, and that operator's normal A* A (operators/state_jacobian.hpp).
+constexpr std::int32_t kStateJacobian = -1, kGaussNewton = -2;
 
 OpInfo info(std::int32_t op) {
   switch (op) {
-    case NTK4J_OP_P: return {"P", ops::propagate, ops::propagate_adjoint, false, false, false};
-    case NTK4J_OP_PT: return {"P*", ops::propagate_adjoint, ops::propagate, false, false, false};
+    case NTK4J_OP_P: return {"P", ops::propagate, ops::propagate_adjoint, false, false, false, op};
+    case NTK4J_OP_PT: return {"P*", ops::propagate_adjoint, ops::propagate, false, false, false, op};
     case NTK4J_OP_PINV:
-      return {"P^-1", ops::propagate_inverse, ops::propagate_inverse_adjoint, false, false, false};
+      return {"P^-1", ops::propagate_inverse, ops::propagate_inverse_adjoint, false, false, false, op};
     case NTK4J_OP_PINVT:
-      return {"P^-*", ops::propagate_inverse_adjoint, ops::propagate_inverse, false, false, false};
-    case NTK4J_OP_JTHETA: return {"J_theta", ops::jtheta, ops::jtheta_adjoint, true, false, false};
-    case NTK4J_OP_JTHETA_T: return {"J_theta^T", ops::jtheta_adjoint, ops::jtheta, false, true, false};
-    case NTK4J_OP_K: return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true};
-    case NTK4J_OP_NTK: return {"NTK_S", ops::ntk, ops::ntk, false, false, true};
+      return {"P^-*", ops::propagate_inverse_adjoint, ops::propagate_inverse, false, false, false, op};
+    case NTK4J_OP_JTHETA: return {"J_theta", ops::jtheta, ops::jtheta_adjoint, true, false, false, op};
+    case NTK4J_OP_JTHETA_T: return {"J_theta^T", ops::jtheta_adjoint, ops::jtheta, false, true, false, op};
+    case NTK4J_OP_K: return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true, op};
+    case NTK4J_OP_NTK: return {"NTK_S", ops::ntk, ops::ntk, false, false, true, op};
+    case kStateJacobian:
+      return {"P J_theta", ops::state_jacobian, ops::state_jacobian_adjoint, true, false, false, op};
+    case kGaussNewton:
+      return {"J_theta^T P* P J_theta", ops::state_gauss_newton, ops::state_gauss_newton, true, true, true, op};
     default: fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
   }
 }
@@ -42,6 +52,16 @@ class SessionOperator final : public linalg::LinearOperator {
     info_.backward(s_->trajectory, x, k, y);
   }
   bool symmetric() const override { return info_.symmetric; }
+  linalg::OperatorPtr fused_normal() const override {
+    if (info_.code != kStateJacobian) return nullptr;
+    return std::make_shared<SessionOperator>(s_, info(kGaussNewton));
+  }
+  linalg::OperatorPtr fused_compose(const linalg::LinearOperator& b) const override {
+    const auto* other = dynamic_cast<const SessionOperator*>(&b);
+    if (info_.code != NTK4J_OP_P || !other || other->info_.code != NTK4J_OP_JTHETA || other->s_ != s_)
+      return nullptr;
+    return std::make_shared<SessionOperator>(s_, info(kStateJacobian));
+  }
   std::string name() const override {
     const auto& t = s_->trajectory;
     return std::string(info_.name) + "(B=" + std::to_string(t.B) + ",T=" + std::to_string(t.T) +

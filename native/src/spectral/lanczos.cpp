@@ -54,18 +54,35 @@ class Basis {
   double* av(Index j) { return av_.data() + j * n_; }
   Index block_applies = 0, vector_applies = 0;
 
-  // Orthonormalizes the m columns of x (n x m) against the basis and each other; columns that
-  // vanish (the Krylov space became invariant) are replaced by random directions. Returns the
-  // number of usable columns (fewer only when the basis plus x would exceed n).
-  Index orthonormalize(std::vector<double>& x, Index m) {
-    const Index room = std::min(m, n_ - cur_);
+  // Extending the basis by a block x (n x m) is done in two steps so that the residual estimates
+  // of Rayleigh-Ritz (lanczos_top) can look at x in between. project() takes the basis out of x:
+  // block CGS2, two passes of x -= V (V^T x) as GEMMs, the first with coefficients the caller may
+  // already know (`known`, cur x m with leading dimension ldk: for x = A V_last they are the last
+  // columns of V^T A V, so that pass costs one sweep over V instead of two). Returns the norms
+  // of x before, which normalize() needs to recognize a vanished column.
+  std::vector<double> project(std::vector<double>& x, Index m, const double* known = nullptr, Index ldk = 0) {
     std::vector<double> before(static_cast<size_t>(m));
     for (Index j = 0; j < m; ++j) before[static_cast<size_t>(j)] = norm(x.data() + j * n_);
     std::vector<double> c(static_cast<size_t>(std::max<Index>(cur_, 1) * m));
-    for (int pass = 0; pass < 2 && cur_ > 0; ++pass) {  // block CGS2 against the basis (GEMMs)
-      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
-      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, c.data(), cur_, 1.0, x.data(), n_);
+    for (int pass = 0; pass < 2 && cur_ > 0; ++pass) {
+      const double* coef = c.data();
+      Index ldc = cur_;
+      if (pass == 0 && known) {
+        coef = known;
+        ldc = ldk;
+      } else {
+        gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
+      }
+      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, coef, ldc, 1.0, x.data(), n_);
     }
+    return before;
+  }
+
+  // Orthonormalizes the (projected) columns of x among themselves; columns that vanish (the
+  // Krylov space became invariant) are replaced by random directions. Returns the number of
+  // usable columns (fewer only when the basis plus x would exceed n).
+  Index normalize(std::vector<double>& x, Index m, const std::vector<double>& before) {
+    const Index room = std::min(m, n_ - cur_);
     Index good = 0;
     for (Index j = 0; j < m && good < room; ++j) {
       double* col = x.data() + j * n_;
@@ -89,6 +106,8 @@ class Basis {
     }
     return good;
   }
+
+  Index orthonormalize(std::vector<double>& x, Index m) { return normalize(x, m, project(x, m)); }
 
   // Appends m orthonormal columns (from x) and their images.
   void append(const std::vector<double>& x, Index m) {
@@ -186,49 +205,15 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     std::copy_n(o.start, n * o.start_cols, x.data());
   }
   basis.append(x, basis.orthonormalize(x, b));
+  // The last block appended: columns src .. src+src_len-1 of the basis (always its last columns).
   Index src = 0, src_len = basis.size();
-  // The next Krylov block: A times the last block, padded with random columns, orthonormalized
-  // against the basis (into x). Returns its width.
-  auto next_block = [&](Index m) -> Index {
-    for (Index j = 0; j < m; ++j) {
-      if (j < src_len)
-        std::copy_n(basis.av(src + j), n, x.data() + j * n);
-      else
-        basis.random_column(x.data() + j * n);
-    }
-    return basis.orthonormalize(x, m);
-  };
 
   std::vector<double> theta, y, t;  // t: V^T A V (t_size x t_size, column-major)
   Index t_size = 0;
-  const Index check_every = 3 * b;  // as often as a thick restart would check (restart_keep)
-  bool warm_check = o.start_cols >= k;
+  std::vector<double> u, au;  // Ritz vectors and their images (true residuals, returned vectors)
+  std::vector<double> fy;     // F y_i[last block] (residual estimates of blocks wider than 1)
   while (true) {
-    // Expand the block Krylov space up to the capacity.
-    // Only whole blocks (or the rest of a nearly exhausted space): a partial block would make the
-    // restart continuation below incomplete and stall convergence.
-    // Convergence is checked every few blocks, not only when the basis is full: a check costs
-    // two tall-skinny GEMMs (about one reorthogonalization), an apply usually far more, and
-    // checking only at restarts overshoots by up to a basis' worth of applies.
-    const Index check_at = std::min(cap, std::max(basis.size(), k + b) + check_every);
-    bool grew = false, stalled = false;
-    // A warm start of >= k vectors is checked as it is: its images are known, so if it is already
-    // converged (a nearby previous solve) no further apply is spent.
-    const bool check_start = warm_check;
-    warm_check = false;
-    while (!check_start && (basis.size() + b <= cap || (basis.size() < cap && cap == n)) &&
-           (!grew || basis.size() < check_at)) {
-      const Index got = next_block(std::min(b, cap - basis.size()));
-      if (got == 0) {
-        stalled = true;
-        break;
-      }
-      src = basis.size();
-      src_len = got;
-      basis.append(x, got);
-      grew = true;
-    }
-    // Rayleigh-Ritz on T = V^T A V, extended by the columns added since the last restart only
+    // Rayleigh-Ritz on T = V^T A V, extended by the columns added since the last step only
     // (after a restart T is diag(theta) of the kept Ritz vectors, exactly).
     const Index cur = basis.size();
     {
@@ -257,62 +242,101 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
     }
     std::vector<double> rows;
     dense_symmetric_eigen(cur, t, theta, &rows);
-    // y (cur x cur, column-major): column i = eigenvector i = row i of `rows`.
-    y = rows;
-    // Residuals of the top k Ritz pairs: ||AV y_i - theta_i V y_i||, no extra applies.
+    y = std::move(rows);  // column i of y (cur x cur, column-major) = eigenvector i = row i of rows
     const Index kk = std::min(k, cur);
-    std::vector<double> u(static_cast<size_t>(n * kk)), au(static_cast<size_t>(n * kk));
-    gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.vdata().data(), n, y.data(), cur, 0.0, u.data(), n);
-    gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.avdata().data(), n, y.data(), cur, 0.0, au.data(), n);
     double scale = 0;
     for (Index i = 0; i < cur; ++i) scale = std::max(scale, std::abs(theta[static_cast<size_t>(i)]));
-    r.residuals.assign(static_cast<size_t>(kk), 0.0);
-    r.converged = 0;
-    for (Index i = 0; i < kk; ++i) {
-      double s = 0;
+    auto limit = [&](Index i) {
       const double ti = theta[static_cast<size_t>(i)];
-      for (Index j = 0; j < n; ++j) {
-        const double d = au[static_cast<size_t>(i * n + j)] - ti * u[static_cast<size_t>(i * n + j)];
-        s += d * d;
-      }
-      r.residuals[static_cast<size_t>(i)] = std::sqrt(s);
-      const double limit =
-          o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale))
-                             : o.tol * scale;
-      if (r.residuals[static_cast<size_t>(i)] <= limit) ++r.converged;
-    }
-    report_progress(r.converged, k, "Lanczos: converged eigenpairs");
+      return o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale))
+                                : o.tol * scale;
+    };
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
     // The basis can take another whole block (or the rest of the space) without a restart.
-    const bool room = !stalled && (cur + b <= cap || (cur < cap && cap == n));
-    if (r.converged == k || exhausted || (!room && r.restarts >= o.max_restarts)) {
-      r.values.assign(theta.begin(), theta.begin() + kk);
-      if (want_vectors) {
-        r.vectors = std::move(u);
-        r.images = std::move(au);
+    const bool room = cur + b <= cap || (cur < cap && cap == n);
+    const bool give_up = !room && r.restarts >= o.max_restarts;
+    const Index p = room ? cur : restart_keep(k, b, cap, cur);
+    const Index width = exhausted ? 0 : std::min(b, cap - p);
+
+    // The next block F = (I - V V^T) A V_last. Every earlier column's image lies in the span of
+    // V (Krylov relation, kept through thick restarts), so the residual of a Ritz pair is
+    // A V y_i - theta_i V y_i = F y_i[last block], exactly up to round-off: its norm estimates the
+    // residual for the price of a thin GEMM, and F is the next block anyway. The estimate only
+    // decides when to look; convergence is declared on true residuals.
+    std::vector<double> before;
+    Index estimated = 0;
+    const bool krylov_block = src_len > 0 && src + src_len == cur;
+    if (width > 0) {
+      for (Index j = 0; j < width; ++j) {
+        if (j < src_len)
+          std::copy_n(basis.av(src + j), n, x.data() + j * n);
+        else
+          basis.random_column(x.data() + j * n);
       }
-      break;
+      const bool known = krylov_block && src_len == width;  // V^T A V_last = last columns of T
+      before = basis.project(x, width, known ? t.data() + src * cur : nullptr, cur);
+      if (kk == k && krylov_block) {
+        if (src_len == 1) {  // ||f y_i[last]|| = ||f|| |y_i[last]|
+          double ss = 0;
+          for (Index j = 0; j < n; ++j) ss += x[static_cast<size_t>(j)] * x[static_cast<size_t>(j)];
+          for (Index i = 0; i < k; ++i)
+            if (std::sqrt(ss) * std::abs(y[static_cast<size_t>(i * cur + src)]) <= limit(i)) ++estimated;
+        } else {
+          fy.resize(static_cast<size_t>(n * k));
+          gemm(Op::N, Op::N, n, k, src_len, 1.0, x.data(), n, y.data() + src, cur, 0.0, fy.data(), n);
+          for (Index i = 0; i < k; ++i) {
+            double ss = 0;
+            for (Index j = 0; j < n; ++j) ss += fy[static_cast<size_t>(i * n + j)] * fy[static_cast<size_t>(i * n + j)];
+            if (std::sqrt(ss) <= limit(i)) ++estimated;
+          }
+        }
+      }
+      report_progress(estimated, k, "Lanczos: converged eigenpairs");
     }
-    if (room) continue;  // keep expanding without a restart
-    // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
-    // sequence with the block that would have come next. The residuals of all kept Ritz vectors
-    // lie in its span, so nothing learned is lost; it is orthogonal to the old basis and hence
-    // to the kept Ritz vectors.
-    const Index p = restart_keep(k, b, cap, cur);
-    const Index got = next_block(std::min(b, cap - p));
-    basis.rotate(y, p);
-    t.assign(static_cast<size_t>(p * p), 0.0);
-    for (Index i = 0; i < p; ++i) t[static_cast<size_t>(i * p + i)] = theta[static_cast<size_t>(i)];
-    t_size = p;
-    ++r.restarts;
-    if (got > 0) {
-      src = basis.size();
-      src_len = got;
-      basis.append(x, got);
-    } else {
-      src = 0;
-      src_len = std::min(b, p);
+    const bool last = exhausted || give_up || width == 0;
+    if (estimated == k || last) {
+      // True residuals of the top k Ritz pairs: ||AV y_i - theta_i V y_i||, no extra applies.
+      u.assign(static_cast<size_t>(n * kk), 0.0);
+      au.assign(static_cast<size_t>(n * kk), 0.0);
+      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.vdata().data(), n, y.data(), cur, 0.0, u.data(), n);
+      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.avdata().data(), n, y.data(), cur, 0.0, au.data(), n);
+      r.residuals.assign(static_cast<size_t>(kk), 0.0);
+      r.converged = 0;
+      for (Index i = 0; i < kk; ++i) {
+        double ss = 0;
+        const double ti = theta[static_cast<size_t>(i)];
+        for (Index j = 0; j < n; ++j) {
+          const double d = au[static_cast<size_t>(i * n + j)] - ti * u[static_cast<size_t>(i * n + j)];
+          ss += d * d;
+        }
+        r.residuals[static_cast<size_t>(i)] = std::sqrt(ss);
+        if (r.residuals[static_cast<size_t>(i)] <= limit(i)) ++r.converged;
+      }
+      report_progress(r.converged, k, "Lanczos: converged eigenpairs");
+      if (r.converged == k || last) {
+        r.values.assign(theta.begin(), theta.begin() + kk);
+        if (want_vectors) {
+          r.vectors = std::move(u);
+          r.images = std::move(au);
+        }
+        break;
+      }
+      // The estimates were optimistic (round-off, or random columns broke the Krylov relation).
     }
+    const Index got = basis.normalize(x, width, before);
+    if (!room) {
+      // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
+      // sequence with the block computed above. The residuals of all kept Ritz vectors lie in its
+      // span, so nothing learned is lost; it is orthogonal to the old basis and hence to them.
+      basis.rotate(y, p);
+      t.assign(static_cast<size_t>(p * p), 0.0);
+      for (Index i = 0; i < p; ++i) t[static_cast<size_t>(i * p + i)] = theta[static_cast<size_t>(i)];
+      t_size = p;
+      ++r.restarts;
+    }
+    src = basis.size();
+    src_len = got;
+    if (got > 0) basis.append(x, got);
   }
   r.block_applies = basis.block_applies;
   r.vector_applies = basis.vector_applies;
@@ -329,7 +353,7 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   if (m >= n || o.k > m) return lanczos_top(*big, o, want_vectors);
   EigsOptions small_o = o;
   small_o.adjoint_side_tol = true;  // the map back to A A* amplifies residuals by sqrt(lambda_max / lambda)
-  const auto small = linalg::gram(linalg::adjoint(a));  // A* A
+  const auto small = linalg::normal(a);  // A* A
   EigsResult s = lanczos_top(*small, small_o, true);
   const Index k = o.k;
   const double top = std::abs(s.values[0]);
