@@ -318,6 +318,14 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
         if (want_vectors) {
           r.vectors = std::move(u);
           r.images = std::move(au);
+          if (krylov_block && width >= src_len && kk == k) {  // F and the coefficients, for gram_top
+            r.krylov_width = src_len;
+            r.krylov_block.assign(x.begin(), x.begin() + n * src_len);
+            r.krylov_coeffs.resize(static_cast<size_t>(src_len * k));
+            for (Index i = 0; i < k; ++i)
+              for (Index j = 0; j < src_len; ++j)
+                r.krylov_coeffs[static_cast<size_t>(i * src_len + j)] = y[static_cast<size_t>(i * cur + src + j)];
+          }
         }
         break;
       }
@@ -365,39 +373,72 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
       return r;
     }
   // With v_i the eigenvectors of A* A and r_i = A* A v_i - lambda_i v_i their residuals,
-  // u_i = A v_i / ||A v_i|| has A A* u_i - lambda_i u_i = A r_i / ||A v_i||: one block apply of A
-  // on [v, r] gives the vectors of A A* and their true residuals.
-  std::vector<double> vr(static_cast<size_t>(2 * k * m)), images(static_cast<size_t>(2 * k * n));
-  std::copy_n(s.vectors.data(), k * m, vr.data());
+  // u_i = A v_i / ||A v_i|| has A A* u_i - lambda_i u_i = A r_i / ||A v_i||, and ||A v_i|| =
+  // sqrt(lambda_i) (lambda_i is v_i's Rayleigh quotient). The r_i all lie, up to round-off, in the
+  // span of the final Krylov block F (b columns): r_i = F c_i + e_i with e_i tiny and known. So
+  // one apply of A on F (plus on the v_i when the vectors are wanted) bounds every residual:
+  //   ||A r_i|| <= ||(A F) c_i|| + ||A|| ||e_i||,   ||A|| = sqrt(lambda_max).
+  // Without that structure (the basis exhausted the space), A is applied to all the r_i.
+  std::vector<double> res(static_cast<size_t>(k * m));
   for (Index i = 0; i < k * m; ++i)
-    vr[static_cast<size_t>(k * m + i)] =
+    res[static_cast<size_t>(i)] =
         s.images[static_cast<size_t>(i)] - s.values[static_cast<size_t>(i / m)] * s.vectors[static_cast<size_t>(i)];
-  linalg::checked_apply(*a, vr.data(), 2 * k, images.data());
-  std::vector<double> u(images.begin(), images.begin() + k * n), norms(static_cast<size_t>(k));
-  for (Index i = 0; i < k; ++i) {
-    double norm = 0;
-    for (Index j = 0; j < n; ++j) norm += u[static_cast<size_t>(i * n + j)] * u[static_cast<size_t>(i * n + j)];
-    norms[static_cast<size_t>(i)] = std::sqrt(norm);  // = sqrt(lambda_i) up to round-off
-    for (Index j = 0; j < n; ++j) u[static_cast<size_t>(i * n + j)] /= norms[static_cast<size_t>(i)];
+  const Index w = s.krylov_width > 0 ? s.krylov_width : k;
+  std::vector<double> e_norm(static_cast<size_t>(k), 0.0);
+  if (s.krylov_width > 0) {
+    for (Index i = 0; i < k; ++i) {
+      double ss = 0;
+      for (Index j = 0; j < m; ++j) {
+        double fc = 0;
+        for (Index l = 0; l < w; ++l)
+          fc += s.krylov_block[static_cast<size_t>(l * m + j)] * s.krylov_coeffs[static_cast<size_t>(i * w + l)];
+        const double d = res[static_cast<size_t>(i * m + j)] - fc;
+        ss += d * d;
+      }
+      e_norm[static_cast<size_t>(i)] = std::sqrt(ss);
+    }
+  }
+  const Index nv = want_vectors ? k : 0, cols = nv + w;
+  std::vector<double> in(static_cast<size_t>(cols * m)), images(static_cast<size_t>(cols * n));
+  std::copy_n(s.vectors.data(), nv * m, in.data());
+  std::copy_n(s.krylov_width > 0 ? s.krylov_block.data() : res.data(), w * m, in.data() + nv * m);
+  linalg::checked_apply(*a, in.data(), cols, images.data());
+  std::vector<double> ar(static_cast<size_t>(k * n));  // A r_i (or its part A F c_i)
+  if (s.krylov_width > 0)
+    gemm(Op::N, Op::N, n, k, w, 1.0, images.data() + nv * n, n, s.krylov_coeffs.data(), w, 0.0, ar.data(), n);
+  else
+    std::copy_n(images.data() + nv * n, k * n, ar.data());
+  std::vector<double> norms(static_cast<size_t>(k));
+  for (Index i = 0; i < k; ++i) norms[static_cast<size_t>(i)] = std::sqrt(s.values[static_cast<size_t>(i)]);
+  std::vector<double> u;
+  if (want_vectors) {
+    u.assign(images.begin(), images.begin() + k * n);
+    for (Index i = 0; i < k; ++i) {
+      double norm = 0;
+      for (Index j = 0; j < n; ++j) norm += u[static_cast<size_t>(i * n + j)] * u[static_cast<size_t>(i * n + j)];
+      norms[static_cast<size_t>(i)] = std::sqrt(norm);  // = sqrt(lambda_i) up to round-off
+      for (Index j = 0; j < n; ++j) u[static_cast<size_t>(i * n + j)] /= norms[static_cast<size_t>(i)];
+    }
   }
   EigsResult r = s;
   r.converged = 0;
   double scale = 0;
   for (double v : s.values) scale = std::max(scale, std::abs(v));
   for (Index i = 0; i < k; ++i) {
-    double res = 0;
-    for (Index j = 0; j < n; ++j) {
-      const double d = images[static_cast<size_t>((k + i) * n + j)];
-      res += d * d;
-    }
-    r.residuals[static_cast<size_t>(i)] = std::sqrt(res) / norms[static_cast<size_t>(i)];
+    double ss = 0;
+    for (Index j = 0; j < n; ++j) ss += ar[static_cast<size_t>(i * n + j)] * ar[static_cast<size_t>(i * n + j)];
+    r.residuals[static_cast<size_t>(i)] =
+        (std::sqrt(ss) + std::sqrt(top) * e_norm[static_cast<size_t>(i)]) / norms[static_cast<size_t>(i)];
     if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
   }
-  // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*); the 2k
-  // columns through A alone count as k.
-  r.vector_applies = s.vector_applies + k;
+  // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*); columns
+  // through A alone count half.
+  r.vector_applies = s.vector_applies + (cols + 1) / 2;
   r.block_applies = s.block_applies + 1;
   r.images.clear();
+  r.krylov_block.clear();
+  r.krylov_coeffs.clear();
+  r.krylov_width = 0;
   if (want_vectors)
     r.vectors = std::move(u);
   else

@@ -41,6 +41,11 @@ struct EigsResult {
   Index vector_applies = 0;       // columns pushed through A
   Index restarts = 0;
   Index block = 0, basis = 0;     // the sizes used
+  // With the vectors: the final Krylov block F (n x krylov_width, unnormalized, orthogonal to
+  // the basis) and coefficients c_i (krylov_width x k) with residual_i = F c_i up to round-off
+  // (gram_top maps residuals through A with them). Empty when that structure did not hold.
+  Index krylov_width = 0;
+  std::vector<double> krylov_block, krylov_coeffs;
 };
 
 EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& options, bool want_vectors);
