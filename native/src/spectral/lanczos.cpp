@@ -63,17 +63,36 @@ class Basis {
   std::vector<double> project(std::vector<double>& x, Index m, const double* known = nullptr, Index ldk = 0) {
     std::vector<double> before(static_cast<size_t>(m));
     for (Index j = 0; j < m; ++j) before[static_cast<size_t>(j)] = norm(x.data() + j * n_);
-    std::vector<double> c(static_cast<size_t>(std::max<Index>(cur_, 1) * m));
-    for (int pass = 0; pass < 2 && cur_ > 0; ++pass) {
-      const double* coef = c.data();
-      Index ldc = cur_;
-      if (pass == 0 && known) {
-        coef = known;
-        ldc = ldk;
-      } else {
-        gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
-      }
-      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, coef, ldc, 1.0, x.data(), n_);
+    if (cur_ == 0) return before;
+    std::vector<double> c(static_cast<size_t>(cur_ * m));
+    auto full_pass = [&] {
+      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
+      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, c.data(), cur_, 1.0, x.data(), n_);
+    };
+    if (!known) {
+      full_pass();
+      full_pass();
+      return before;
+    }
+    // Known coefficients are zero above the rows of the last block (and of the Ritz vectors kept
+    // at a restart): that pass touches only those columns of V, like Lanczos' three-term step.
+    Index r0 = 0;
+    for (; r0 < cur_; ++r0) {
+      bool zero = true;
+      for (Index j = 0; j < m && zero; ++j) zero = known[j * ldk + r0] == 0.0;
+      if (!zero) break;
+    }
+    if (r0 < cur_)
+      gemm(Op::N, Op::N, n_, m, cur_ - r0, -1.0, v_.data() + r0 * n_, n_, known + r0, ldk, 1.0, x.data(), n_);
+    // Then full reorthogonalization, repeated only if a pass removed much (Daniel, Gragg, Kaufman
+    // and Stewart 1976: a second pass is needed when the norm drops below 1/sqrt(2) of its value).
+    for (int pass = 0; pass < 2; ++pass) {
+      std::vector<double> in(static_cast<size_t>(m));
+      for (Index j = 0; j < m; ++j) in[static_cast<size_t>(j)] = norm(x.data() + j * n_);
+      full_pass();
+      bool dropped = false;
+      for (Index j = 0; j < m; ++j) dropped |= norm(x.data() + j * n_) < std::sqrt(0.5) * in[static_cast<size_t>(j)];
+      if (!dropped) break;
     }
     return before;
   }
@@ -81,8 +100,9 @@ class Basis {
   // Orthonormalizes the (projected) columns of x among themselves; columns that vanish (the
   // Krylov space became invariant) are replaced by random directions. Returns the number of
   // usable columns (fewer only when the basis plus x would exceed n).
-  Index normalize(std::vector<double>& x, Index m, const std::vector<double>& before) {
+  Index normalize(std::vector<double>& x, Index m, const std::vector<double>& before, bool* refilled = nullptr) {
     const Index room = std::min(m, n_ - cur_);
+    if (refilled) *refilled = false;
     Index good = 0;
     for (Index j = 0; j < m && good < room; ++j) {
       double* col = x.data() + j * n_;
@@ -97,6 +117,7 @@ class Basis {
         // The Krylov space became invariant in this direction (rank deficiency, or the whole
         // space is nearly spanned): continue with a fresh random direction.
         if (attempt == 4) fail(NTK4J_ERR_INTERNAL, "cannot extend the Krylov basis (n = ", n_, ")");
+        if (refilled) *refilled = true;
         random_column(col);
         reference = norm(col);
         for (int pass = 0; pass < 2; ++pass) project_out(col, v_.data(), cur_);
@@ -212,6 +233,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   Index t_size = 0;
   std::vector<double> u, au;  // Ritz vectors and their images (true residuals, returned vectors)
   std::vector<double> fy;     // F y_i[last block] (residual estimates of blocks wider than 1)
+  std::vector<double> fcopy, pending;  // F before normalization; T's next columns when structured
   while (true) {
     // Rayleigh-Ritz on T = V^T A V, extended by the columns added since the last step only
     // (after a restart T is diag(theta) of the kept Ritz vectors, exactly).
@@ -223,8 +245,17 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       const Index added = cur - t_size;
       if (added > 0) {
         std::vector<double> cols(static_cast<size_t>(cur * added));
-        gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata().data(), n, basis.av(t_size), n, 0.0,
-             cols.data(), cur);
+        if (static_cast<Index>(pending.size()) == cur * added) {  // structured: only X^T A X
+          cols = std::move(pending);
+          std::vector<double> diag(static_cast<size_t>(added * added));
+          gemm(Op::T, Op::N, added, added, n, 1.0, basis.v(t_size), n, basis.av(t_size), n, 0.0, diag.data(), added);
+          for (Index j = 0; j < added; ++j)
+            std::copy_n(diag.data() + j * added, added, cols.data() + j * cur + t_size);
+        } else {
+          gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata().data(), n, basis.av(t_size), n, 0.0,
+               cols.data(), cur);
+        }
+        pending.clear();
         for (Index j = 0; j < added; ++j)
           for (Index i = 0; i < cur; ++i) {
             const double v = cols[static_cast<size_t>(j * cur + i)];
@@ -331,7 +362,35 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       }
       // The estimates were optimistic (round-off, or random columns broke the Krylov relation).
     }
-    const Index got = basis.normalize(x, width, before);
+    // T's new columns from the Krylov structure, not a sweep over V: for x_j the new block (X =
+    // F R), v_i^T A x_j = (A v_i)^T x_j = (F^T X)_ij for v_i in the last block, 0 for older basis
+    // vectors, and (F c_l)^T x_j for a Ritz vector kept at a restart (A u_l = theta_l u_l + F c_l).
+    // Only the new diagonal block X^T A X is computed after the apply. Exact up to round-off while
+    // the structure holds; otherwise (random columns entered) T is computed explicitly.
+    const bool structured = krylov_block && src_len == width;
+    if (structured) fcopy.assign(x.begin(), x.begin() + n * width);
+    bool refilled = false;
+    const Index got = basis.normalize(x, width, before, &refilled);
+    pending.clear();
+    if (structured && got == width && !refilled) {
+      std::vector<double> fx(static_cast<size_t>(width * got));  // F^T X (width x got)
+      gemm(Op::T, Op::N, width, got, n, 1.0, fcopy.data(), n, x.data(), n, 0.0, fx.data(), width);
+      const Index rows_old = room ? cur : p, ld = rows_old + got;
+      pending.assign(static_cast<size_t>(ld * got), 0.0);
+      for (Index j = 0; j < got; ++j) {
+        if (room) {
+          for (Index q = 0; q < width; ++q)
+            pending[static_cast<size_t>(j * ld + src + q)] = fx[static_cast<size_t>(j * width + q)];
+        } else {
+          for (Index l = 0; l < p; ++l) {
+            double sum = 0;
+            for (Index q = 0; q < width; ++q)
+              sum += y[static_cast<size_t>(l * cur + src + q)] * fx[static_cast<size_t>(j * width + q)];
+            pending[static_cast<size_t>(j * ld + l)] = sum;
+          }
+        }
+      }
+    }
     if (!room) {
       // Thick restart (Krylov-Schur style): keep the best p Ritz vectors and continue the Krylov
       // sequence with the block computed above. The residuals of all kept Ritz vectors lie in its
