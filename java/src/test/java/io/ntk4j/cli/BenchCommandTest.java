@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BenchCommandTest {
   @Test
   void benchReportsEveryFigure() throws Exception {
-    CliTest.Result r = CliTest.run("bench", "--json", "--no-peer", "--repeats", "1");
+    CliTest.Result r = CliTest.run("bench", "--json", "--no-peer", "--repeats", "1", "--rounds", "2");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode j = new ObjectMapper().readTree(r.out());
     assertThat(j.get("dgemm_gflops").asDouble()).isPositive();
@@ -21,5 +21,17 @@ class BenchCommandTest {
     assertThat(j.get("top10_block1_converged").asInt()).isEqualTo(10);
     assertThat(j.get("top10_eigenvalues")).hasSize(10);
     assertThat(j.get("peer").asText()).startsWith("skipped");
+    assertThat(j.get("rounds").asInt()).isEqualTo(2);
+    assertThat(j.get("top10_seconds_rounds")).hasSize(2);
+    assertThat(j.get("top10_seconds").asDouble())
+        .isEqualTo(Math.min(j.get("top10_seconds_rounds").get(0).asDouble(), j.get("top10_seconds_rounds").get(1).asDouble()));
+    assertThat(j.get("top10_block1_options").asText()).isEqualTo("--block 1 --basis 100");
+  }
+
+  @Test
+  void zeroRoundsAreRefused() {
+    CliTest.Result r = CliTest.run("bench", "--rounds", "0", "--no-peer");
+    assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("--rounds and --repeats must be >= 1");
   }
 }
