@@ -178,6 +178,44 @@ class Basis {
   std::mt19937_64 rng_;
 };
 
+// True if the symmetric cur x cur matrix t (column-major) has no entry off its three diagonals.
+bool tridiagonal(const std::vector<double>& t, Index cur) {
+  for (Index j = 0; j < cur; ++j)
+    for (Index i = 0; i < cur; ++i)
+      if ((i > j + 1 || j > i + 1) && t[static_cast<size_t>(j * cur + i)] != 0.0) return false;
+  return true;
+}
+
+// The kk largest eigenvalues of a tridiagonal t, descending, with their eigenvectors as the
+// first kk columns of y (cur x kk, column-major), and scale = the largest |eigenvalue|.
+void tridiagonal_top(const std::vector<double>& t, Index cur, Index kk, std::vector<double>& theta,
+                     std::vector<double>& y, double& scale) {
+  std::vector<double> d(static_cast<size_t>(cur)), e(static_cast<size_t>(std::max<Index>(cur, 1)));
+  for (Index i = 0; i < cur; ++i) d[static_cast<size_t>(i)] = t[static_cast<size_t>(i * cur + i)];
+  for (Index i = 0; i + 1 < cur; ++i) e[static_cast<size_t>(i)] = t[static_cast<size_t>((i + 1) * cur + i)];
+  auto run = [&](lapack_int il, lapack_int iu, bool vectors, std::vector<double>& w, std::vector<double>& z) {
+    std::vector<double> dd = d, ee = e;
+    const lapack_int n = static_cast<lapack_int>(cur);
+    w.assign(static_cast<size_t>(cur), 0.0);
+    z.assign(vectors ? static_cast<size_t>(cur * (iu - il + 1)) : 1, 0.0);
+    std::vector<lapack_int> support(static_cast<size_t>(2 * cur));
+    lapack_int found = 0;
+    const lapack_int info = LAPACKE_dstevr(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'I', n, dd.data(), ee.data(), 0.0,
+                                           0.0, il, iu, 0.0, &found, w.data(), z.data(), n, support.data());
+    if (info != 0 || found != iu - il + 1) fail(NTK4J_ERR_NUMERICAL, "LAPACK dstevr failed (info = ", info, ")");
+  };
+  std::vector<double> w, z, w_low, unused;
+  run(static_cast<lapack_int>(cur - kk + 1), static_cast<lapack_int>(cur), true, w, z);
+  run(1, 1, false, w_low, unused);
+  theta.assign(static_cast<size_t>(kk), 0.0);
+  y.assign(static_cast<size_t>(cur * kk), 0.0);
+  for (Index i = 0; i < kk; ++i) {  // ascending from dstevr: the largest is the last
+    theta[static_cast<size_t>(i)] = w[static_cast<size_t>(kk - 1 - i)];
+    std::copy_n(z.data() + (kk - 1 - i) * cur, cur, y.data() + i * cur);
+  }
+  scale = std::max(std::abs(theta[0]), std::abs(w_low[0]));
+}
+
 // Ritz vectors kept at a restart: all but the room for three more blocks (thick restart, Wu &
 // Simon 2000). Keeping many makes restarts frequent, but a restart now costs only the rotation of
 // the basis; measured on NTK_S, keeping fewer (k plus half the spare room) needed 10-20 % more
@@ -271,20 +309,26 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       t = std::move(grown);
       t_size = cur;
     }
-    std::vector<double> rows;
-    dense_symmetric_eigen(cur, t, theta, &rows);
-    y = std::move(rows);  // column i of y (cur x cur, column-major) = eigenvector i = row i of rows
     const Index kk = std::min(k, cur);
+    // The basis can take another whole block (or the rest of the space) without a restart.
+    const bool room = cur + b <= cap || (cur < cap && cap == n);
     double scale = 0;
-    for (Index i = 0; i < cur; ++i) scale = std::max(scale, std::abs(theta[static_cast<size_t>(i)]));
+    if (room && tridiagonal(t, cur)) {
+      // Single-vector Lanczos before any restart: T is tridiagonal, and only the top k Ritz pairs
+      // and the extreme eigenvalue (the scale of the tolerance) are needed (LAPACK dstevr, O(cur k)).
+      tridiagonal_top(t, cur, kk, theta, y, scale);
+    } else {
+      std::vector<double> rows;
+      dense_symmetric_eigen(cur, t, theta, &rows);
+      y = std::move(rows);  // column i of y (cur x cur, column-major) = eigenvector i = row i of rows
+      for (Index i = 0; i < cur; ++i) scale = std::max(scale, std::abs(theta[static_cast<size_t>(i)]));
+    }
     auto limit = [&](Index i) {
       const double ti = theta[static_cast<size_t>(i)];
       return o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale))
                                 : o.tol * scale;
     };
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
-    // The basis can take another whole block (or the rest of the space) without a restart.
-    const bool room = cur + b <= cap || (cur < cap && cap == n);
     const bool give_up = !room && r.restarts >= o.max_restarts;
     const Index p = room ? cur : restart_keep(k, b, cap, cur);
     const Index width = exhausted ? 0 : std::min(b, cap - p);
