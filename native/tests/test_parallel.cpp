@@ -96,7 +96,9 @@ TEST(ParallelChunks, ConcurrentCallersAreSafe) {
 
 TEST(SplitGemm, PanelsGiveTheSerialProduct) {
   // Column panels (n >= m) and row panels (m > n), every transpose combination.
-  for (auto [m, n, kk] : {std::tuple<Index, Index, Index>{40, 300, 90}, {300, 40, 90}}) {
+  // Also one column and one row (those go to GEMV), split or not.
+  for (auto [m, n, kk] : {std::tuple<Index, Index, Index>{40, 300, 90}, {300, 40, 90}, {3000, 1, 700}, {1, 3000, 700},
+                          {60, 1, 20000}, {1, 60, 20000}, {7, 1, 5}, {1, 7, 5}}) {
     for (auto oa : {linalg::Op::N, linalg::Op::T})
       for (auto ob : {linalg::Op::N, linalg::Op::T}) {
         const auto a = random_vector(m * kk, 1), b = random_vector(kk * n, 2);
@@ -111,6 +113,18 @@ TEST(SplitGemm, PanelsGiveTheSerialProduct) {
           linalg::gemm(oa, ob, m, n, kk, 1.0, a.data(), lda, b.data(), ldb, 0.0, split.data(), m);
         }
         for (size_t i = 0; i < serial.size(); ++i) ASSERT_NEAR(split[i], serial[i], 1e-12 * (1 + std::abs(serial[i])));
+        // ... and both the plain triple loop.
+        for (Index j = 0; j < n; ++j)
+          for (Index i = 0; i < m; ++i) {
+            double want = 0, scale = 0;
+            for (Index l = 0; l < kk; ++l) {
+              const double x = (oa == linalg::Op::N ? a[size_t(l * lda + i)] : a[size_t(i * lda + l)]) *
+                               (ob == linalg::Op::N ? b[size_t(j * ldb + l)] : b[size_t(l * ldb + j)]);
+              want += x;
+              scale += std::abs(x);
+            }
+            ASSERT_NEAR(serial[size_t(j * m + i)], want, 1e-13 * (1 + scale)) << m << "x" << n << "x" << kk;
+          }
       }
   }
 }
