@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <random>
 
@@ -46,12 +47,13 @@ namespace {
 class Basis {
  public:
   Basis(const linalg::LinearOperator& a, Index n, Index cap, std::uint64_t seed)
-      : a_(a), n_(n), cap_(cap), v_(static_cast<size_t>(n * cap)), av_(static_cast<size_t>(n * cap)),
+      : a_(a), n_(n), cap_(cap), v_(new double[static_cast<size_t>(n * cap)]),
+        av_(new double[static_cast<size_t>(n * cap)]),  // uninitialized: columns are written before use
         rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}  // not the start block's stream: its vectors are in V
 
   Index size() const { return cur_; }
-  double* v(Index j) { return v_.data() + j * n_; }
-  double* av(Index j) { return av_.data() + j * n_; }
+  double* v(Index j) { return v_.get() + j * n_; }
+  double* av(Index j) { return av_.get() + j * n_; }
   Index block_applies = 0, vector_applies = 0;
 
   // Extending the basis by a block x (n x m) is done in two steps so that the residual estimates
@@ -66,8 +68,8 @@ class Basis {
     if (cur_ == 0) return before;
     std::vector<double> c(static_cast<size_t>(cur_ * m));
     auto full_pass = [&] {
-      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.data(), n_, x.data(), n_, 0.0, c.data(), cur_);
-      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.data(), n_, c.data(), cur_, 1.0, x.data(), n_);
+      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.get(), n_, x.data(), n_, 0.0, c.data(), cur_);
+      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.get(), n_, c.data(), cur_, 1.0, x.data(), n_);
     };
     if (!known) {
       full_pass();
@@ -83,7 +85,7 @@ class Basis {
       if (!zero) break;
     }
     if (r0 < cur_)
-      gemm(Op::N, Op::N, n_, m, cur_ - r0, -1.0, v_.data() + r0 * n_, n_, known + r0, ldk, 1.0, x.data(), n_);
+      gemm(Op::N, Op::N, n_, m, cur_ - r0, -1.0, v_.get() + r0 * n_, n_, known + r0, ldk, 1.0, x.data(), n_);
     // Then full reorthogonalization, repeated only if a pass removed much (Daniel, Gragg, Kaufman
     // and Stewart 1976: a second pass is needed when the norm drops below 1/sqrt(2) of its value).
     for (int pass = 0; pass < 2; ++pass) {
@@ -120,7 +122,7 @@ class Basis {
         if (refilled) *refilled = true;
         random_column(col);
         reference = norm(col);
-        for (int pass = 0; pass < 2; ++pass) project_out(col, v_.data(), cur_);
+        for (int pass = 0; pass < 2; ++pass) project_out(col, v_.get(), cur_);
       }
       if (j != good) std::copy_n(col, n_, x.data() + good * n_);
       ++good;
@@ -142,10 +144,10 @@ class Basis {
   // Replaces the basis by V Y and AV Y (Y: cur x p, column-major).
   void rotate(const std::vector<double>& y, Index p) {
     std::vector<double> tmp(static_cast<size_t>(n_ * p));
-    gemm(Op::N, Op::N, n_, p, cur_, 1.0, v_.data(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
-    std::copy(tmp.begin(), tmp.end(), v_.begin());
-    gemm(Op::N, Op::N, n_, p, cur_, 1.0, av_.data(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
-    std::copy(tmp.begin(), tmp.end(), av_.begin());
+    gemm(Op::N, Op::N, n_, p, cur_, 1.0, v_.get(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
+    std::copy(tmp.begin(), tmp.end(), v_.get());
+    gemm(Op::N, Op::N, n_, p, cur_, 1.0, av_.get(), n_, y.data(), cur_, 0.0, tmp.data(), n_);
+    std::copy(tmp.begin(), tmp.end(), av_.get());
     cur_ = p;
   }
 
@@ -154,8 +156,8 @@ class Basis {
     for (Index i = 0; i < n_; ++i) col[i] = g(rng_);
   }
 
-  const std::vector<double>& vdata() const { return v_; }
-  const std::vector<double>& avdata() const { return av_; }
+  const double* vdata() const { return v_.get(); }
+  const double* avdata() const { return av_.get(); }
 
  private:
   double norm(const double* x) const {
@@ -174,7 +176,7 @@ class Basis {
 
   const linalg::LinearOperator& a_;
   Index n_, cap_, cur_ = 0;
-  std::vector<double> v_, av_;
+  std::unique_ptr<double[]> v_, av_;
   std::mt19937_64 rng_;
 };
 
@@ -290,7 +292,7 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
           for (Index j = 0; j < added; ++j)
             std::copy_n(diag.data() + j * added, added, cols.data() + j * cur + t_size);
         } else {
-          gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata().data(), n, basis.av(t_size), n, 0.0,
+          gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata(), n, basis.av(t_size), n, 0.0,
                cols.data(), cur);
         }
         pending.clear();
@@ -373,8 +375,8 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
       // True residuals of the top k Ritz pairs: ||AV y_i - theta_i V y_i||, no extra applies.
       u.assign(static_cast<size_t>(n * kk), 0.0);
       au.assign(static_cast<size_t>(n * kk), 0.0);
-      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.vdata().data(), n, y.data(), cur, 0.0, u.data(), n);
-      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.avdata().data(), n, y.data(), cur, 0.0, au.data(), n);
+      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.vdata(), n, y.data(), cur, 0.0, u.data(), n);
+      gemm(Op::N, Op::N, n, kk, cur, 1.0, basis.avdata(), n, y.data(), cur, 0.0, au.data(), n);
       r.residuals.assign(static_cast<size_t>(kk), 0.0);
       r.converged = 0;
       for (Index i = 0; i < kk; ++i) {
@@ -506,11 +508,18 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   std::copy_n(s.vectors.data(), nv * m, in.data());
   std::copy_n(s.krylov_width > 0 ? s.krylov_block.data() : res.data(), w * m, in.data() + nv * m);
   linalg::checked_apply(*a, in.data(), cols, images.data());
-  std::vector<double> ar(static_cast<size_t>(k * n));  // A r_i (or its part A F c_i)
-  if (s.krylov_width > 0)
-    gemm(Op::N, Op::N, n, k, w, 1.0, images.data() + nv * n, n, s.krylov_coeffs.data(), w, 0.0, ar.data(), n);
-  else
-    std::copy_n(images.data() + nv * n, k * n, ar.data());
+  // ||A r_i|| (or of its part A F c_i), one state vector at a time.
+  std::vector<double> ar_norm(static_cast<size_t>(k)), ar(static_cast<size_t>(n));
+  for (Index i = 0; i < k; ++i) {
+    const double* ari = images.data() + (nv + i) * n;
+    if (s.krylov_width > 0) {
+      gemm(Op::N, Op::N, n, 1, w, 1.0, images.data() + nv * n, n, s.krylov_coeffs.data() + i * w, w, 0.0, ar.data(), n);
+      ari = ar.data();
+    }
+    double ss = 0;
+    for (Index j = 0; j < n; ++j) ss += ari[j] * ari[j];
+    ar_norm[static_cast<size_t>(i)] = std::sqrt(ss);
+  }
   std::vector<double> norms(static_cast<size_t>(k));
   for (Index i = 0; i < k; ++i) norms[static_cast<size_t>(i)] = std::sqrt(s.values[static_cast<size_t>(i)]);
   std::vector<double> u;
@@ -528,10 +537,8 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   double scale = 0;
   for (double v : s.values) scale = std::max(scale, std::abs(v));
   for (Index i = 0; i < k; ++i) {
-    double ss = 0;
-    for (Index j = 0; j < n; ++j) ss += ar[static_cast<size_t>(i * n + j)] * ar[static_cast<size_t>(i * n + j)];
     r.residuals[static_cast<size_t>(i)] =
-        (std::sqrt(ss) + std::sqrt(top) * e_norm[static_cast<size_t>(i)]) / norms[static_cast<size_t>(i)];
+        (ar_norm[static_cast<size_t>(i)] + std::sqrt(top) * e_norm[static_cast<size_t>(i)]) / norms[static_cast<size_t>(i)];
     if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
   }
   // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*); columns
