@@ -42,6 +42,13 @@ class GoldenSpectraTest {
       // Through the Gram form on the smaller side: NTK_S = J J^T (J = P J_theta), K = J_theta J_theta^T.
       try (NativeOperator j = s.P().compose(s.jtheta())) {
         check(Eigs.topOfGram(j, EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S via J*J");
+        // Single-vector Lanczos (tridiagonal T, the benchmark's configuration), and with a basis
+        // small enough to restart (arrowhead T after each restart).
+        check(Eigs.topOfGram(j, EigsOptions.top(10).withBlock(1).withMaxBasis(100)), Npy.read(dir.resolve("eig_NTK.npy"), arena),
+            c + " NTK_S via J*J, block 1");
+        EigenResult restarted = Eigs.topOfGram(j, EigsOptions.top(10).withBlock(1).withMaxBasis(14));
+        assertThat(restarted.restarts()).as(c + " restarts with a basis of 14").isPositive();
+        check(restarted, Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S via J*J, block 1 with restarts");
       }
       check(Eigs.topOfGram(s.jtheta(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K via J_theta*J_theta");
       // The exact (dense) path reproduces the whole spectrum.
