@@ -62,7 +62,7 @@ typedef int32_t (*ntk4j_apply_fn)(void* user_data, const double* x, int64_t k, d
 typedef struct ntk4j_eigs_options {
   int64_t k;            /* eigenpairs wanted (largest algebraic), 1 <= k <= n */
   int64_t block;        /* block size (0: max(k, 4)) */
-  int64_t max_basis;    /* basis columns between restarts (0: k + 6 * block, less if 2 GiB won't hold it) */
+  int64_t max_basis;    /* basis columns between restarts (0: max(k + 6 * block, 2k + 20), less if 2 GiB won't hold it) */
   int64_t max_restarts; /* (0: 200) */
   double tol;           /* residual tolerance relative to |lambda_max| (0: 1e-10) */
   uint64_t seed;        /* start block (0: the default seed) */

@@ -66,7 +66,7 @@ final class SpectrumCommand implements Callable<Integer> {
       + "eigenvalues; smaller blocks need fewer applies when the top eigenvalues are simple)")
   int block;
 
-  @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: k + 6 * block)")
+  @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: max(k + 6 * block, 2k + 20))")
   int basis;
 
   @Option(names = "--probes", defaultValue = "300", description = "Hutch++ probes for the effective rank (default ${DEFAULT-VALUE})")
