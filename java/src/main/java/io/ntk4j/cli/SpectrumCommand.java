@@ -83,6 +83,11 @@ final class SpectrumCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print one JSON object") boolean json;
 
+  @Option(names = "--eigenvalues-only",
+      description = "skip the effective rank and the partial effective dimensions (on large models they take many more "
+          + "operator applies than the eigenvalues)")
+  boolean eigenvaluesOnly;
+
   @Override
   public Integer call() throws Exception {
     String kind = op.toUpperCase(Locale.ROOT);
@@ -154,9 +159,12 @@ final class SpectrumCommand implements Callable<Integer> {
         applies = r.vectorApplies();
       }
       // kpflow's effdim squares the operator first: PR(A^2) (DESIGN.md), reported alongside.
-      TraceEstimates tr;
-      Estimate prKpflow;
-      if (exact) {
+      TraceEstimates tr = null;
+      Estimate prKpflow = null;
+      PartialEffectiveDims dims = null, dimsK = null;
+      if (eigenvaluesOnly) {
+        // nothing more
+      } else if (exact) {
         // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from sum l^4
         // (no second dense formation of A, none of A^2).
         double s1 = 0, s2 = 0, s4 = 0;
@@ -173,11 +181,13 @@ final class SpectrumCommand implements Callable<Integer> {
           prKpflow = Eigs.traces(sq, probes, seed).effectiveRank();
         }
       }
-      PartialEffectiveDims dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-          Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
-      PartialEffectiveDims dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-          Reduction.KPFLOW, exact, samples, deflation, seed);
-      applies += tr.effectiveRank().applies() + 2 * prKpflow.applies() + total(dims) + total(dimsK);
+      if (!eigenvaluesOnly) {
+        dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+            Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
+        dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+            Reduction.KPFLOW, exact, samples, deflation, seed);
+        applies += tr.effectiveRank().applies() + 2 * prKpflow.applies() + total(dims) + total(dimsK);
+      }
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
       String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
@@ -193,18 +203,21 @@ final class SpectrumCommand implements Callable<Integer> {
         ArrayNode res = root.putArray("residuals");
         Arrays.stream(residuals).forEach(res::add);
         root.put("converged", converged);
-        root.put("effective_rank", tr.effectiveRank().value());
-        root.put("effective_rank_std_error", tr.effectiveRank().stdError());
-        root.put("effective_rank_of", kind.equals("P") ? "PPt" : opName);
-        root.put("effective_rank_kpflow", prKpflow.value());
-        root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
-        putDims(root.putObject("partial_effective_dims"), dims);
-        putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+        if (!eigenvaluesOnly) {
+          root.put("effective_rank", tr.effectiveRank().value());
+          root.put("effective_rank_std_error", tr.effectiveRank().stdError());
+          root.put("effective_rank_of", kind.equals("P") ? "PPt" : opName);
+          root.put("effective_rank_kpflow", prKpflow.value());
+          root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
+          putDims(root.putObject("partial_effective_dims"), dims);
+          putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+        }
         root.put("applies", applies);
         root.put("seconds", seconds);
       }
       if (report != null) {
-        writeReport(root, opName, kind.equals("P"), values, residuals, tr.trace().value(), m.toString());
+        writeReport(root, opName, kind.equals("P"), values, residuals, tr == null ? Double.NaN : tr.trace().value(),
+            m.toString());
       }
       if (json) {
         out.println(mapper.writeValueAsString(root));
@@ -216,12 +229,14 @@ final class SpectrumCommand implements Callable<Integer> {
           out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
         }
         out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
-        out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.equals("P") ? "PPt" : opName,
-            fmt(tr.effectiveRank()), fmt(prKpflow));
-        out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
-            fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
-        out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
-            fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+        if (!eigenvaluesOnly) {
+          out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.equals("P") ? "PPt" : opName,
+              fmt(tr.effectiveRank()), fmt(prKpflow));
+          out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
+              fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
+          out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
+              fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+        }
         out.printf("  operator applies: %d, time %.3f s%n", applies, seconds);
       }
       return converged == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
@@ -237,11 +252,14 @@ final class SpectrumCommand implements Callable<Integer> {
     Report r = Report.create(report, "ntk4j spectrum: " + opName + " of " + modelText);
     r.key("operator", opName).key("model", modelText).key("method", root.get("method").asText())
         .key("top " + (singular ? "singular value" : "eigenvalue"), String.format("%.10g", values[0]))
-        .key("converged", root.get("converged").asText() + " of " + values.length)
-        .key("effective rank (tr A)^2 / tr A^2", String.format("%.6g", root.get("effective_rank").asDouble()))
-        .key("kpflow PR(A^2)", String.format("%.6g", root.get("effective_rank_kpflow").asDouble()));
-    reportDims(r, root.get("partial_effective_dims"), "partial effective dims (true partial trace)");
-    reportDims(r, root.get("partial_effective_dims_kpflow"), "partial effective dims (kpflow)");
+        .key("converged", root.get("converged").asText() + " of " + values.length);
+    boolean ranks = root.has("effective_rank");
+    if (ranks) {
+      r.key("effective rank (tr A)^2 / tr A^2", String.format("%.6g", root.get("effective_rank").asDouble()))
+          .key("kpflow PR(A^2)", String.format("%.6g", root.get("effective_rank_kpflow").asDouble()));
+      reportDims(r, root.get("partial_effective_dims"), "partial effective dims (true partial trace)");
+      reportDims(r, root.get("partial_effective_dims_kpflow"), "partial effective dims (kpflow)");
+    }
     r.key("operator applies", root.get("applies").asText()).key("seconds", String.format("%.3f", root.get("seconds").asDouble()));
     r.json("summary.json", root);
     List<Object[]> rows = new ArrayList<>();
@@ -253,17 +271,19 @@ final class SpectrumCommand implements Callable<Integer> {
       idx[i] = i + 1;
       cum[i] = acc / trace;
       res[i] = Math.max(residuals[i], Double.MIN_NORMAL);  // a log axis cannot show an exact 0
-      rows.add(new Object[] {i + 1, values[i], residuals[i], cum[i]});
+      rows.add(ranks ? new Object[] {i + 1, values[i], residuals[i], cum[i]} : new Object[] {i + 1, values[i], residuals[i]});
     }
-    r.csv("eigenvalues.csv", new String[] {"i", singular ? "sigma" : "lambda", "residual", "cumulative_share_of_trace"},
-        rows);
+    String[] header = {"i", singular ? "sigma" : "lambda", "residual", "cumulative_share_of_trace"};
+    r.csv("eigenvalues.csv", ranks ? header : Arrays.copyOf(header, 3), rows);
     var spec = Report.chart("Top of the spectrum of " + opName, "i", singular ? "singular value" : "eigenvalue", true);
     spec.addSeries(singular ? "sigma_i" : "lambda_i", idx, values.clone());
     spec.addSeries("residual ||A v - lambda v||", idx, res);
     r.plot("spectrum", spec);
-    var share = Report.chart("Cumulative share of the trace", "i", "sum_{j<=i} lambda_j / tr A", false);
-    share.addSeries(opName, idx, cum);
-    r.plot("cumulative_variance", share);
+    if (ranks) {  // the trace comes with the ranks
+      var share = Report.chart("Cumulative share of the trace", "i", "sum_{j<=i} lambda_j / tr A", false);
+      share.addSeries(opName, idx, cum);
+      r.plot("cumulative_variance", share);
+    }
     r.finish();
   }
 

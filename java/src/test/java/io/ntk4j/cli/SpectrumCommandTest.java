@@ -43,6 +43,25 @@ class SpectrumCommandTest {
   }
 
   @Test
+  void eigenvaluesOnlySkipsTheRanksAndTheirApplies() throws Exception {
+    JsonNode metrics = new ObjectMapper().readTree(TestPaths.golden("rnn_elman").resolve("metrics.json").toFile());
+    JsonNode full = run("rnn_elman", "--op", "NTK", "--top", "10", "--block", "1");
+    JsonNode only = run("rnn_elman", "--op", "NTK", "--top", "10", "--block", "1", "--eigenvalues-only");
+    for (String field : new String[] {"effective_rank", "effective_rank_kpflow", "partial_effective_dims",
+        "partial_effective_dims_kpflow"}) {
+      assertThat(only.has(field)).as(field).isFalse();
+      assertThat(full.has(field)).as(field).isTrue();
+    }
+    assertThat(only.get("converged").asInt()).isEqualTo(10);
+    for (int i = 0; i < 10; i++) {
+      double want = metrics.get("top10").get("NTK").get(i).asDouble();
+      assertThat(only.get("eigenvalues").get(i).asDouble()).isCloseTo(want, within(1e-8 * want));
+      assertThat(only.get("eigenvalues").get(i).asDouble()).isEqualTo(full.get("eigenvalues").get(i).asDouble());
+    }
+    assertThat(only.get("applies").asLong()).isLessThan(full.get("applies").asLong() / 10);
+  }
+
+  @Test
   void randomizedEigenvaluesOfKAndPptMatchTheGoldenTopTen() throws Exception {
     JsonNode metrics = new ObjectMapper().readTree(TestPaths.golden("gru").resolve("metrics.json").toFile());
     for (String op : new String[] {"K", "PPt"}) {
