@@ -1,6 +1,7 @@
 #include "core/progress.hpp"
 #include "spectral/trace.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -19,28 +20,47 @@ void rademacher(double* x, Index n, std::mt19937_64& rng) {
   for (Index i = 0; i < n; ++i) x[i] = (rng() & 1) ? 1.0 : -1.0;
 }
 
-// Orthonormal basis of the columns of y (n x m, column-major) by Householder QR (LAPACK-free:
-// modified Gram-Schmidt twice is enough for a sketch); dependent columns are dropped.
+// Orthonormal basis of the columns of y (n x m, column-major), overwriting its first columns;
+// returns how many (dependent columns are dropped). Gram-Schmidt twice, in panels of 16 columns:
+// each panel is taken out of the columns kept so far by two block passes (GEMMs), then
+// orthonormalized within itself. Column by column over a 100-column sketch of a 409,600-long
+// state, the scalar loops were ~18 % of a `spectrum` run.
 Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
+  constexpr Index kPanel = 16;
+  auto dot = [n](const double* a, const double* b) {
+    double d = 0;
+    for (Index i = 0; i < n; ++i) d += a[i] * b[i];
+    return d;
+  };
   Index good = 0;
-  for (Index j = 0; j < m; ++j) {
-    double* c = y.data() + j * n;
-    double before = 0;
-    for (Index i = 0; i < n; ++i) before += c[i] * c[i];
-    for (int pass = 0; pass < 2; ++pass)
-      for (Index q = 0; q < good; ++q) {
-        const double* qc = y.data() + q * n;
-        double d = 0;
-        for (Index i = 0; i < n; ++i) d += qc[i] * c[i];
-        for (Index i = 0; i < n; ++i) c[i] -= d * qc[i];
+  std::vector<double> c, before(static_cast<size_t>(kPanel));
+  for (Index j0 = 0; j0 < m; j0 += kPanel) {
+    const Index w = std::min(kPanel, m - j0);
+    double* panel = y.data() + j0 * n;  // kept columns go to positions < good <= j0: no overlap
+    for (Index q = 0; q < w; ++q) before[static_cast<size_t>(q)] = dot(panel + q * n, panel + q * n);
+    if (good > 0) {
+      c.resize(static_cast<size_t>(good * w));
+      for (int pass = 0; pass < 2; ++pass) {
+        gemm(Op::T, Op::N, good, w, n, 1.0, y.data(), n, panel, n, 0.0, c.data(), good);
+        gemm(Op::N, Op::N, n, w, good, -1.0, y.data(), n, c.data(), good, 1.0, panel, n);
       }
-    double after = 0;
-    for (Index i = 0; i < n; ++i) after += c[i] * c[i];
-    if (after <= 1e-24 * before || after == 0) continue;
-    const double s = 1.0 / std::sqrt(after);
-    double* dst = y.data() + good * n;
-    for (Index i = 0; i < n; ++i) dst[i] = c[i] * s;
-    ++good;
+    }
+    const Index panel_first = good;  // kept columns of this panel start here
+    for (Index q = 0; q < w; ++q) {
+      double* col = panel + q * n;
+      for (int pass = 0; pass < 2; ++pass)
+        for (Index p = panel_first; p < good; ++p) {
+          const double* qc = y.data() + p * n;
+          const double d = dot(qc, col);
+          for (Index i = 0; i < n; ++i) col[i] -= d * qc[i];
+        }
+      const double after = dot(col, col);
+      if (after <= 1e-24 * before[static_cast<size_t>(q)] || after == 0) continue;
+      const double scale = 1.0 / std::sqrt(after);
+      double* dst = y.data() + good * n;
+      for (Index i = 0; i < n; ++i) dst[i] = col[i] * scale;
+      ++good;
+    }
   }
   return good;
 }
