@@ -1,5 +1,7 @@
 #include "operators/session_operator.hpp"
 
+#include <algorithm>
+
 #include "operators/operators.hpp"
 #include "operators/state_jacobian.hpp"
 
@@ -47,9 +49,9 @@ class SessionOperator final : public linalg::LinearOperator {
       : s_(std::move(s)), info_(info) {}
   Index rows() const override { return info_.param_out ? s_->model->num_params : s_->trajectory.state_size(); }
   Index cols() const override { return info_.param_in ? s_->model->num_params : s_->trajectory.state_size(); }
-  void apply(const double* x, Index k, double* y) const override { info_.forward(s_->trajectory, x, k, y); }
+  void apply(const double* x, Index k, double* y) const override { chunked(info_.forward, x, k, y, cols(), rows()); }
   void apply_adjoint(const double* x, Index k, double* y) const override {
-    info_.backward(s_->trajectory, x, k, y);
+    chunked(info_.backward, x, k, y, rows(), cols());
   }
   bool symmetric() const override { return info_.symmetric; }
   linalg::OperatorPtr fused_normal() const override {
@@ -69,6 +71,16 @@ class SessionOperator final : public linalg::LinearOperator {
   }
 
  private:
+  // Large probe blocks (the partial-trace estimators send one probe per index of an axis, up to
+  // H at once) go through the kernels kMaxProbes at a time: the kernels' intermediates then stay
+  // ~kMaxProbes state vectors long instead of growing with the block (page faults, memory
+  // traffic), while each chunk still fills the per-step products.
+  static constexpr Index kMaxProbes = 16;
+  void chunked(Kernel f, const double* x, Index k, double* y, Index in, Index out) const {
+    for (Index j0 = 0; j0 < k; j0 += kMaxProbes)
+      f(s_->trajectory, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
+  }
+
   std::shared_ptr<const SessionState> s_;
   OpInfo info_;
 };
