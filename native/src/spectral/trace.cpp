@@ -264,7 +264,10 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
     }
     const Index reps = kpflow ? 1 : samples;
     std::vector<std::vector<double>> ms;
-    std::vector<double> e(static_cast<size_t>(n * m)), w(static_cast<size_t>(n * m));
+    // The probe block E_z (n x m) is built and applied kChunk columns at a time: only W = A^T E_z
+    // (n x m) is needed whole, for W^T W.
+    constexpr Index kChunk = 16;
+    std::vector<double> e(static_cast<size_t>(n * std::min(m, kChunk))), w(static_cast<size_t>(n * m));
     std::vector<double> z(static_cast<size_t>(traced));
     std::vector<double> c(static_cast<size_t>(std::max<Index>(r, 1) * m));
     for (Index rep = 0; rep < reps; ++rep) {
@@ -273,13 +276,16 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
         std::fill(z.begin(), z.end(), 1.0);
       else
         rademacher(z.data(), traced, rng);
-      std::fill(e.begin(), e.end(), 0.0);
-      for (Index i = 0; i < n; ++i) {
-        Index kr, ks;
-        ax.split(i, axis, kr, ks);
-        e[static_cast<size_t>(kr * n + i)] = z[static_cast<size_t>(ks)];
+      for (Index c0 = 0; c0 < m; c0 += kChunk) {
+        const Index cw = std::min(kChunk, m - c0);
+        std::fill(e.begin(), e.end(), 0.0);
+        for (Index i = 0; i < n; ++i) {
+          Index kr, ks;
+          ax.split(i, axis, kr, ks);
+          if (kr >= c0 && kr < c0 + cw) e[static_cast<size_t>((kr - c0) * n + i)] = z[static_cast<size_t>(ks)];
+        }
+        linalg::checked_apply_adjoint(a, e.data(), cw, w.data() + c0 * n);
       }
-      linalg::checked_apply_adjoint(a, e.data(), m, w.data());
       if (r > 0) {  // W <- (I - Q Q^T) W
         gemm(Op::T, Op::N, r, m, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
         gemm(Op::N, Op::N, n, m, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
