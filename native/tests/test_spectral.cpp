@@ -297,6 +297,42 @@ TEST(OperatorAlgebra, SessionStateJacobianAndItsNormalAreFused) {
   EXPECT_LT(max_rel(as_mat(*linalg::normal(j)), Mat(Jh.transpose() * Jh)), 1e-13);
 }
 
+TEST(OperatorAlgebra, LargeProbeBlocksEqualProbeByProbeApplies) {
+  // Session operators take blocks of more than 16 probes in chunks; 37 probes at once must give
+  // what 37 single applies give, forward and adjoint.
+  const Case c = cases()[2];
+  auto state = std::make_shared<SessionState>();
+  state->model = build(c, random_params(c, 3));
+  const auto x = random_vector(c.B * c.T * c.N, 4);
+  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  const Index k = 37;
+  for (auto code : {NTK4J_OP_P, NTK4J_OP_JTHETA, NTK4J_OP_K, NTK4J_OP_NTK}) {
+    auto op = session_operator(state, code);
+    for (bool adjoint : {false, true}) {
+      const Index in = adjoint ? op->rows() : op->cols(), out = adjoint ? op->cols() : op->rows();
+      const auto q = random_vector(k * in, 11);
+      std::vector<double> block(size_t(k * out)), single(block.size());
+      if (adjoint)
+        op->apply_adjoint(q.data(), k, block.data());
+      else
+        op->apply(q.data(), k, block.data());
+      for (Index j = 0; j < k; ++j) {
+        if (adjoint)
+          op->apply_adjoint(q.data() + j * in, 1, single.data() + j * out);
+        else
+          op->apply(q.data() + j * in, 1, single.data() + j * out);
+      }
+      double scale = 0, diff = 0;
+      for (size_t i = 0; i < block.size(); ++i) {
+        scale = std::max(scale, std::abs(single[i]));
+        diff = std::max(diff, std::abs(block[i] - single[i]));
+      }
+      EXPECT_LE(diff, 1e-14 * scale) << op->name() << (adjoint ? " adjoint" : "");
+      EXPECT_GT(scale, 0) << op->name();
+    }
+  }
+}
+
 TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
   Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 3, 2, 4, 6, "elman"};  // n = 72 states, 21 params
   auto state = std::make_shared<SessionState>();

@@ -73,6 +73,20 @@ TEST(PartialDims, LeakyKHasHiddenDimensionH) {
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]);
 }
 
+TEST(PartialDims, AxesLongerThanOneProbeChunkAreReducedExactly) {
+  // T = 21 and H = 18 exceed the 16 probe columns the estimator applies at a time; kpflow's
+  // reduction is still computed exactly, so it must equal the dense one.
+  Case c{NTK4J_CELL_RNN_LEAKY, false, 0.5, 18, 2, 2, 21, "leaky"};
+  auto state = std::make_shared<SessionState>();
+  state->model = build(c, random_params(c, 4));
+  const auto x = random_vector(c.B * c.T * c.N, 5);
+  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto ntk = session_operator(state, NTK4J_OP_NTK);
+  auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
+  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
+  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]) << "axis " << i;
+}
+
 TEST(PartialDims, TruePartialTraceEstimateConvergesToExact) {
   Case c{NTK4J_CELL_GRU, true, 1.0, 3, 2, 3, 4, "gru"};
   auto state = std::make_shared<SessionState>();
