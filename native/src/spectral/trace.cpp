@@ -107,47 +107,58 @@ TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint6
   const Index s = std::min(probes / 3, n), g = probes - 2 * s;  // sketch, then remainder probes
   std::mt19937_64 rng(seed);
   TraceEstimates out;
+  // Probes go through A kChunk at a time, so that only Q (n x s) is held whole: the other four
+  // n x s blocks of the textbook algorithm (S, A Q, the remainder probes and their images) are
+  // chunk-sized. Same random streams, in the same order, as unchunked.
+  constexpr Index kChunk = 16;
   // Range sketch Q = orth(A S).
-  std::vector<double> sk(static_cast<size_t>(n * s)), q(static_cast<size_t>(n * s));
-  rademacher(sk.data(), n * s, rng);
-  report_progress(0, 3, "Hutch++");
-  linalg::checked_apply(a, sk.data(), s, q.data());
+  std::vector<double> q(static_cast<size_t>(n * s));
+  {
+    std::vector<double> sk(static_cast<size_t>(n * std::min(s, kChunk)));
+    report_progress(0, 3, "Hutch++");
+    for (Index c0 = 0; c0 < s; c0 += kChunk) {
+      const Index cw = std::min(kChunk, s - c0);
+      rademacher(sk.data(), n * cw, rng);
+      linalg::checked_apply(a, sk.data(), cw, q.data() + c0 * n);
+    }
+  }
   const Index r = orthonormal_columns(q, n, s);
   report_progress(1, 3, "Hutch++");
+  std::vector<double> buf(static_cast<size_t>(n * kChunk)), w(static_cast<size_t>(n * kChunk));
   // Exact part on range(Q): tr(Q^T A Q) and ||A Q||_F^2 (= tr(Q^T A^2 Q) for symmetric A).
-  std::vector<double> aq(static_cast<size_t>(n * std::max<Index>(r, 1)));
   double t1 = 0, t2 = 0;
-  if (r > 0) {
-    linalg::checked_apply(a, q.data(), r, aq.data());
-    for (Index i = 0; i < n * r; ++i) {
-      t1 += q[static_cast<size_t>(i)] * aq[static_cast<size_t>(i)];
-      t2 += aq[static_cast<size_t>(i)] * aq[static_cast<size_t>(i)];
+  for (Index c0 = 0; c0 < r; c0 += kChunk) {
+    const Index cw = std::min(kChunk, r - c0);
+    linalg::checked_apply(a, q.data() + c0 * n, cw, buf.data());
+    for (Index i = 0; i < n * cw; ++i) {
+      t1 += q[static_cast<size_t>(c0 * n + i)] * buf[static_cast<size_t>(i)];
+      t2 += buf[static_cast<size_t>(i)] * buf[static_cast<size_t>(i)];
     }
   }
   // Hutchinson on the complement: w = (I - Q Q^T) g, samples w^T A w and ||A w||^2.
-  std::vector<double> w(static_cast<size_t>(n * g)), aw(static_cast<size_t>(n * g));
-  rademacher(w.data(), n * g, rng);
-  if (r > 0) {
-    std::vector<double> c(static_cast<size_t>(r * g));
-    for (int pass = 0; pass < 2; ++pass) {
-      gemm(Op::T, Op::N, r, g, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
-      gemm(Op::N, Op::N, n, g, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
-    }
-  }
   report_progress(2, 3, "Hutch++");
-  linalg::checked_apply(a, w.data(), g, aw.data());
-  report_progress(3, 3, "Hutch++");
   std::vector<double> x1(static_cast<size_t>(g)), x2(static_cast<size_t>(g));
-  for (Index j = 0; j < g; ++j) {
-    double u = 0, v = 0;
-    for (Index i = 0; i < n; ++i) {
-      const double av = aw[static_cast<size_t>(j * n + i)];
-      u += w[static_cast<size_t>(j * n + i)] * av;
-      v += av * av;
+  std::vector<double> c(static_cast<size_t>(std::max<Index>(r, 1) * kChunk));
+  for (Index c0 = 0; c0 < g; c0 += kChunk) {
+    const Index cw = std::min(kChunk, g - c0);
+    rademacher(w.data(), n * cw, rng);
+    for (int pass = 0; pass < 2 && r > 0; ++pass) {
+      gemm(Op::T, Op::N, r, cw, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
+      gemm(Op::N, Op::N, n, cw, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
     }
-    x1[static_cast<size_t>(j)] = u;
-    x2[static_cast<size_t>(j)] = v;
+    linalg::checked_apply(a, w.data(), cw, buf.data());
+    for (Index j = 0; j < cw; ++j) {
+      double u = 0, v = 0;
+      for (Index i = 0; i < n; ++i) {
+        const double av = buf[static_cast<size_t>(j * n + i)];
+        u += w[static_cast<size_t>(j * n + i)] * av;
+        v += av * av;
+      }
+      x1[static_cast<size_t>(c0 + j)] = u;
+      x2[static_cast<size_t>(c0 + j)] = v;
+    }
   }
+  report_progress(3, 3, "Hutch++");
   auto mean_sem = [&](const std::vector<double>& x, double& mean, double& sem) {
     mean = 0;
     for (double v : x) mean += v;
