@@ -223,10 +223,7 @@ namespace {
 
 TEST(RandomizedSvd, MatchesDenseSingularValuesOfP) {
   Case c{NTK4J_CELL_GRU, true, 1.0, 4, 2, 3, 6, "gru"};
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 3));
-  const auto x = random_vector(c.B * c.T * c.N, 4);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto state = random_session(c, 3, 4);
   for (auto code : {NTK4J_OP_P, NTK4J_OP_PINV, NTK4J_OP_JTHETA}) {
     auto op = session_operator(state, code);
     const auto dense = linalg::to_dense(*op);
@@ -301,10 +298,7 @@ TEST(OperatorAlgebra, LargeProbeBlocksEqualProbeByProbeApplies) {
   // Session operators take blocks of more than 16 probes in chunks; 37 probes at once must give
   // what 37 single applies give, forward and adjoint.
   const Case c = cases()[2];
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 3));
-  const auto x = random_vector(c.B * c.T * c.N, 4);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto state = random_session(c, 3, 4);
   const Index k = 37;
   for (auto code : {NTK4J_OP_P, NTK4J_OP_JTHETA, NTK4J_OP_K, NTK4J_OP_NTK}) {
     auto op = session_operator(state, code);
@@ -335,10 +329,7 @@ TEST(OperatorAlgebra, LargeProbeBlocksEqualProbeByProbeApplies) {
 
 TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
   Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 3, 2, 4, 6, "elman"};  // n = 72 states, 21 params
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 8));
-  const auto x = random_vector(c.B * c.T * c.N, 9);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto state = random_session(c, 8, 9);
   auto j = linalg::compose(session_operator(state, NTK4J_OP_P), session_operator(state, NTK4J_OP_JTHETA));
   auto ntk = session_operator(state, NTK4J_OP_NTK);
   std::vector<double> exact;

@@ -11,6 +11,7 @@
 #include "cells/model.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/linear_operator.hpp"
+#include "operators/session_operator.hpp"
 
 namespace ntk4j::testing {
 
@@ -152,6 +153,16 @@ inline linalg::OperatorPtr prescribed_spectrum(const std::vector<double>& d, uns
 
 inline double max_rel(const Mat& a, const Mat& b) {
   return (a - b).cwiseAbs().maxCoeff() / std::max(b.cwiseAbs().maxCoeff(), 1e-300);
+}
+
+// A session of a random model of case c (parameters from param_seed, inputs from input_seed),
+// for the session operators.
+inline std::shared_ptr<SessionState> random_session(const Case& c, unsigned param_seed, unsigned input_seed) {
+  auto state = std::make_shared<SessionState>();
+  state->model = build(c, random_params(c, param_seed));
+  const auto x = random_vector(c.B * c.T * c.N, input_seed);
+  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  return state;
 }
 
 }  // namespace ntk4j::testing

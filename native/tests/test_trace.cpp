@@ -51,14 +51,20 @@ TEST(Traces, HutchppIsExactForLowRank) {
   EXPECT_NEAR(r.trace_of_square.value, 30.0, 1e-10);
 }
 
+// kpflow's reduction is computed exactly by the "estimate" as well: it must equal the dense one
+// for NTK_S of the session.
+void expect_kpflow_estimate_is_exact(const std::shared_ptr<SessionState>& state, const Case& c) {
+  auto ntk = session_operator(state, NTK4J_OP_NTK);
+  auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
+  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
+  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]) << "axis " << i;
+}
+
 // K of rnn_leaky is dt^2 (Gamma kron I_H): keeping the hidden axis gives exactly H for both
 // reductions, and the effective rank of K is H * PR(Gamma) (DESIGN.md).
 TEST(PartialDims, LeakyKHasHiddenDimensionH) {
   Case c{NTK4J_CELL_RNN_LEAKY, false, 0.5, 4, 2, 3, 5, "leaky"};
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 1));
-  const auto x = random_vector(c.B * c.T * c.N, 2);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto state = random_session(c, 1, 2);
   auto k = session_operator(state, NTK4J_OP_K);
   for (auto red : {spectral::Reduction::TruePartialTrace, spectral::Reduction::KpflowBroadcast}) {
     auto exact = spectral::partial_effective_dims_exact(*k, c.B, c.T, c.H, red);
@@ -66,33 +72,19 @@ TEST(PartialDims, LeakyKHasHiddenDimensionH) {
     auto est = spectral::partial_effective_dims_estimate(*k, c.B, c.T, c.H, red, 8, 0, 3);
     EXPECT_NEAR(est[2].value, double(c.H), 1e-12);
   }
-  // The kpflow reduction is computed exactly by the "estimate" as well.
-  auto ntk = session_operator(state, NTK4J_OP_NTK);
-  auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
-  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
-  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]);
+  expect_kpflow_estimate_is_exact(state, c);
 }
 
 TEST(PartialDims, AxesLongerThanOneProbeChunkAreReducedExactly) {
   // T = 21 and H = 18 exceed the 16 probe columns the estimator applies at a time; kpflow's
   // reduction is still computed exactly, so it must equal the dense one.
   Case c{NTK4J_CELL_RNN_LEAKY, false, 0.5, 18, 2, 2, 21, "leaky"};
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 4));
-  const auto x = random_vector(c.B * c.T * c.N, 5);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
-  auto ntk = session_operator(state, NTK4J_OP_NTK);
-  auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
-  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
-  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]) << "axis " << i;
+  expect_kpflow_estimate_is_exact(random_session(c, 4, 5), c);
 }
 
 TEST(PartialDims, TruePartialTraceEstimateConvergesToExact) {
   Case c{NTK4J_CELL_GRU, true, 1.0, 3, 2, 3, 4, "gru"};
-  auto state = std::make_shared<SessionState>();
-  state->model = build(c, random_params(c, 5));
-  const auto x = random_vector(c.B * c.T * c.N, 6);
-  state->trajectory = unroll(*state->model, x.data(), c.B, c.T, nullptr);
+  auto state = random_session(c, 5, 6);
   auto ntk = session_operator(state, NTK4J_OP_NTK);
   auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace);
   // Plain random-sign estimator (no deflation): unbiased, slowly convergent.
