@@ -90,6 +90,13 @@ void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const doub
   });
 }
 
+void project_out(const double* q, Index n, Index r, double* x, Index m, std::vector<double>& work) {
+  if (r == 0 || m == 0) return;
+  work.resize(static_cast<size_t>(r * m));
+  gemm(Op::T, Op::N, r, m, n, 1.0, q, n, x, n, 0.0, work.data(), r);
+  gemm(Op::N, Op::N, n, m, r, -1.0, q, n, work.data(), r, 1.0, x, n);
+}
+
 void set_num_threads(int n) {
   threads() = std::max(1, n);
 }

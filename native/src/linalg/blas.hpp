@@ -3,6 +3,8 @@
 // trials is an H x (k*B) matrix with leading dimension T*H) are multiplied in place, uncopied.
 #pragma once
 
+#include <vector>
+
 #include "core/error.hpp"
 
 namespace ntk4j::linalg {
@@ -13,6 +15,11 @@ enum class Op { N, T };
 // products are cut into column (or row) panels of C, one per thread.
 void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
           Index lda, const double* b, Index ldb, double beta, double* c, Index ldc);
+
+// x (n x m) -= Q (Q^T x) for Q with r orthonormal columns (n x r), all column-major with leading
+// dimension n: one classical Gram-Schmidt pass of m vectors against Q as two GEMMs (its
+// coefficients left in work); called twice for CGS2.
+void project_out(const double* q, Index n, Index r, double* x, Index m, std::vector<double>& work);
 
 // Threads of the core (ntk4j_set_num_threads). The core has one threading model, its own:
 // OpenBLAS is kept single-threaded and large GEMMs are split across the core's workers

@@ -57,20 +57,18 @@ class Basis {
   Index block_applies = 0, vector_applies = 0;
 
   // Extending the basis by a block x (n x m) is done in two steps so that the residual estimates
-  // of Rayleigh-Ritz (lanczos_top) can look at x in between. project() takes the basis out of x:
-  // block CGS2, two passes of x -= V (V^T x) as GEMMs, the first with coefficients the caller may
-  // already know (`known`, cur x m with leading dimension ldk: for x = A V_last they are the last
-  // columns of V^T A V, so that pass costs one sweep over V instead of two). Returns the norms
-  // of x before, which normalize() needs to recognize a vanished column.
+  // of Rayleigh-Ritz (lanczos_top) can look at x in between. project() takes the basis out of x
+  // by passes of x -= V (V^T x): two (CGS2) when nothing is known; when the caller knows the first
+  // pass's coefficients (`known`, cur x m with leading dimension ldk: for x = A V_last they are
+  // the last columns of V^T A V) that pass uses them, and a full pass follows, repeated only if
+  // needed (DGKS, below). Returns the norms of x before, which normalize() needs to recognize a
+  // vanished column.
   std::vector<double> project(std::vector<double>& x, Index m, const double* known = nullptr, Index ldk = 0) {
     std::vector<double> before(static_cast<size_t>(m));
     for (Index j = 0; j < m; ++j) before[static_cast<size_t>(j)] = norm(x.data() + j * n_);
     if (cur_ == 0) return before;
-    std::vector<double> c(static_cast<size_t>(cur_ * m));
-    auto full_pass = [&] {
-      gemm(Op::T, Op::N, cur_, m, n_, 1.0, v_.get(), n_, x.data(), n_, 0.0, c.data(), cur_);
-      gemm(Op::N, Op::N, n_, m, cur_, -1.0, v_.get(), n_, c.data(), cur_, 1.0, x.data(), n_);
-    };
+    std::vector<double> c;
+    auto full_pass = [&] { linalg::project_out(v_.get(), n_, cur_, x.data(), m, c); };
     if (!known) {
       full_pass();
       full_pass();

@@ -38,13 +38,7 @@ Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
     const Index w = std::min(kPanel, m - j0);
     double* panel = y.data() + j0 * n;  // kept columns go to positions < good <= j0: no overlap
     for (Index q = 0; q < w; ++q) before[static_cast<size_t>(q)] = dot(panel + q * n, panel + q * n);
-    if (good > 0) {
-      c.resize(static_cast<size_t>(good * w));
-      for (int pass = 0; pass < 2; ++pass) {
-        gemm(Op::T, Op::N, good, w, n, 1.0, y.data(), n, panel, n, 0.0, c.data(), good);
-        gemm(Op::N, Op::N, n, w, good, -1.0, y.data(), n, c.data(), good, 1.0, panel, n);
-      }
-    }
+    for (int pass = 0; pass < 2; ++pass) linalg::project_out(y.data(), n, good, panel, w, c);
     const Index panel_first = good;  // kept columns of this panel start here
     for (Index q = 0; q < w; ++q) {
       double* col = panel + q * n;
@@ -138,14 +132,11 @@ TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint6
   // Hutchinson on the complement: w = (I - Q Q^T) g, samples w^T A w and ||A w||^2.
   report_progress(2, 3, "Hutch++");
   std::vector<double> x1(static_cast<size_t>(g)), x2(static_cast<size_t>(g));
-  std::vector<double> c(static_cast<size_t>(std::max<Index>(r, 1) * kChunk));
+  std::vector<double> c;  // projection coefficients
   for (Index c0 = 0; c0 < g; c0 += kChunk) {
     const Index cw = std::min(kChunk, g - c0);
     rademacher(w.data(), n * cw, rng);
-    for (int pass = 0; pass < 2 && r > 0; ++pass) {
-      gemm(Op::T, Op::N, r, cw, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
-      gemm(Op::N, Op::N, n, cw, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
-    }
+    for (int pass = 0; pass < 2; ++pass) linalg::project_out(q.data(), n, r, w.data(), cw, c);
     linalg::checked_apply(a, w.data(), cw, buf.data());
     for (Index j = 0; j < cw; ++j) {
       double u = 0, v = 0;
@@ -280,7 +271,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
     constexpr Index kChunk = 16;
     std::vector<double> e(static_cast<size_t>(n * std::min(m, kChunk))), w(static_cast<size_t>(n * m));
     std::vector<double> z(static_cast<size_t>(traced));
-    std::vector<double> c(static_cast<size_t>(std::max<Index>(r, 1) * m));
+    std::vector<double> c;  // projection coefficients
     for (Index rep = 0; rep < reps; ++rep) {
       // Probes E_z = z (x) I_m: column r holds z on the traced axes at kept index r.
       if (kpflow)
@@ -297,10 +288,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
         }
         linalg::checked_apply_adjoint(a, e.data(), cw, w.data() + c0 * n);
       }
-      if (r > 0) {  // W <- (I - Q Q^T) W
-        gemm(Op::T, Op::N, r, m, n, 1.0, q.data(), n, w.data(), n, 0.0, c.data(), r);
-        gemm(Op::N, Op::N, n, m, r, -1.0, q.data(), n, c.data(), r, 1.0, w.data(), n);
-      }
+      linalg::project_out(q.data(), n, r, w.data(), m, c);  // W <- (I - Q Q^T) W
       std::vector<double> mz(static_cast<size_t>(m * m));
       gemm(Op::T, Op::N, m, m, n, 1.0, w.data(), n, w.data(), n, 0.0, mz.data(), m);
       for (size_t i = 0; i < mz.size(); ++i) mz[i] += low[i];
