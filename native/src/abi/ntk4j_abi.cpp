@@ -18,7 +18,6 @@
 #include "linalg/blas.hpp"
 #include "ntk4j.h"
 #include "core/progress.hpp"
-#include "operators/operators.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/svd.hpp"
@@ -343,16 +342,8 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     if (overlap(input, in_len, output, out_len))
       fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
     require_finite(input, in_len, "probe block");
-    switch (op) {
-      case NTK4J_OP_P: ntk4j::ops::propagate(tr, input, k, output); break;
-      case NTK4J_OP_PT: ntk4j::ops::propagate_adjoint(tr, input, k, output); break;
-      case NTK4J_OP_PINV: ntk4j::ops::propagate_inverse(tr, input, k, output); break;
-      case NTK4J_OP_PINVT: ntk4j::ops::propagate_inverse_adjoint(tr, input, k, output); break;
-      case NTK4J_OP_JTHETA: ntk4j::ops::jtheta(tr, input, k, output); break;
-      case NTK4J_OP_JTHETA_T: ntk4j::ops::jtheta_adjoint(tr, input, k, output); break;
-      case NTK4J_OP_K: ntk4j::ops::parameter_operator(tr, input, k, output); break;
-      case NTK4J_OP_NTK: ntk4j::ops::ntk(tr, input, k, output); break;
-    }
+    // The same kernels (and probe chunking) as the session's operator handles.
+    ntk4j::session_operator(session->state, op)->apply(input, k, output);
   });
 }
 
