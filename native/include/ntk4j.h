@@ -110,6 +110,16 @@ const char* ntk4j_last_error(void);
 /* Library version, e.g. "0.1.0". Never NULL. */
 const char* ntk4j_version(void);
 
+/*
+ * The BLAS library the core runs on (field 0: name and version, e.g. "OpenBLAS 0.3.21"), the
+ * kernel core in use (1: e.g. "Haswell", "SkylakeX", "Zen"), the core the library picked by itself
+ * at load (2), what this CPU and its OS support (3: "avx512", "avx2", "avx", "sse3"), and why the
+ * core in use was chosen (4: one sentence). A user-set OPENBLAS_CORETYPE is always respected; a
+ * generic fallback core (an OpenBLAS older than the CPU) is replaced by the CPU's own kernels
+ * once, before the first BLAS call, after a DGEMM self-check. Never NULL ("" for other fields).
+ */
+const char* ntk4j_blas_info(int32_t field);
+
 /* Bounds the number of threads of the core (n >= 1; default: OpenBLAS's default, i.e. the cores or
  * OPENBLAS_NUM_THREADS). The core splits work across its own threads and keeps OpenBLAS
  * single-threaded (process-wide: OpenBLAS has one setting per process). */

@@ -16,6 +16,7 @@
 #include "dynamics/fixed_points.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/blas.hpp"
+#include "linalg/blas_runtime.hpp"
 #include "ntk4j.h"
 #include "core/progress.hpp"
 #include "operators/session_operator.hpp"
@@ -193,6 +194,22 @@ extern "C" {
 const char* ntk4j_last_error(void) { return last_error.c_str(); }
 
 const char* ntk4j_version(void) { return NTK4J_VERSION_STRING; }
+
+const char* ntk4j_blas_info(int32_t field) {
+  try {
+    const auto& rt = ntk4j::linalg::blas_runtime();
+    switch (field) {
+      case 0: return rt.library.c_str();
+      case 1: return rt.core.c_str();
+      case 2: return rt.core_at_load.c_str();
+      case 3: return rt.cpu_level.c_str();
+      case 4: return rt.decision.c_str();
+      default: return "";
+    }
+  } catch (...) {
+    return "";
+  }
+}
 
 int32_t ntk4j_set_num_threads(int32_t n) {
   return guard([&] {

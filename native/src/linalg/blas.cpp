@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "linalg/blas_runtime.hpp"
 #include "linalg/parallel.hpp"
 
 extern "C" {
@@ -26,9 +27,11 @@ int as_blas_int(Index v) {
 
 namespace {
 
-// The core's thread count; taken from OpenBLAS once, which is then kept single-threaded.
+// The core's thread count; taken from OpenBLAS once, which is then kept single-threaded. The
+// kernels are chosen first (blas_runtime.hpp): nothing runs on OpenBLAS before that.
 std::atomic<int>& threads() {
   static std::atomic<int> n{[] {
+    (void)blas_runtime();
     const int from_blas = std::max(1, openblas_get_num_threads());
     openblas_set_num_threads(1);
     return from_blas;

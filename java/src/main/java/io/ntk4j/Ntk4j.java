@@ -23,6 +23,34 @@ public final class Ntk4j {
     return NativeLibrary.version();
   }
 
+  /**
+   * The BLAS library under the native core and the kernels it runs.
+   *
+   * @param library name and version, e.g. {@code OpenBLAS 0.3.21}
+   * @param core the kernel core in use, e.g. {@code Haswell}, {@code SkylakeX}, {@code Zen}
+   * @param coreAtLoad the core the library picked by itself when it loaded
+   * @param cpu what this CPU and its OS support: {@code avx512}, {@code avx2}, {@code avx}, {@code sse3}
+   * @param decision one sentence on why {@code core} is in use (a user-set {@code OPENBLAS_CORETYPE}
+   *     is always respected; a generic fallback core is replaced by the CPU's own kernels)
+   */
+  public record BlasInfo(String library, String core, String coreAtLoad, String cpu, String decision) {
+    /** One line, e.g. {@code OpenBLAS 0.3.21, kernels Zen (CPU: avx2)}. */
+    @Override
+    public String toString() {
+      return library + ", kernels " + core + " (CPU: " + cpu + ")";
+    }
+  }
+
+  /** The BLAS library and kernel core the native core runs on (chosen once, at load). */
+  public static BlasInfo blas() {
+    NativeLibrary.ensureLoaded();
+    String[] f = new String[5];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = Ntk4jNative.ntk4j_blas_info(i).reinterpret(Long.MAX_VALUE).getString(0);
+    }
+    return new BlasInfo(f[0], f[1], f[2], f[3], f[4]);
+  }
+
   /** Bounds the threads of the native BLAS (n &gt;= 1). */
   public static void setThreads(int n) {
     NativeLibrary.ensureLoaded();

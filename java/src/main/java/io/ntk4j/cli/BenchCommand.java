@@ -94,6 +94,12 @@ final class BenchCommand implements Callable<Integer> {
       return runJmh();
     }
     Map<String, Object> r = new LinkedHashMap<>();
+    Ntk4j.BlasInfo blas = Ntk4j.blas();
+    r.put("blas_library", blas.library());
+    r.put("blas_core", blas.core());
+    r.put("blas_core_at_load", blas.coreAtLoad());
+    r.put("blas_cpu", blas.cpu());
+    r.put("blas_decision", blas.decision());
     // (a) DGEMM and (b) the block NTK_S apply, timed alternately `repeats` times (so that both
     // see the same machine conditions), the best of each kept.
     double dgemm = 0;
@@ -210,7 +216,8 @@ final class BenchCommand implements Callable<Integer> {
       out.println(new ObjectMapper().writeValueAsString(r));
     } else {
       out.printf("ntk4j bench (one run; compare ratios, not absolute times)%n");
-      out.printf("  (a) DGEMM 2048^3 through OpenBLAS: %.1f GFLOP/s (%s threads)%n", dgemm, r.get("threads"));
+      out.printf("  BLAS: %s%n        %s%n", blas, blas.decision());
+      out.printf("  (a) DGEMM 2048^3 through the core's BLAS: %.1f GFLOP/s (%s threads)%n", dgemm, r.get("threads"));
       out.printf("  (b) NTK_S block apply, rnn_leaky B=32 T=100 H=256 N=3 k=16: %.3f s, %.1f GFLOP/s = %.0f%% of DGEMM%n",
           r.get("ntk_apply_seconds"), r.get("ntk_apply_gflops"), 100 * (double) r.get("ntk_apply_fraction_of_dgemm"));
       out.printf("  (c) top-10 NTK_S eigenvalues, rnn_leaky B=32 T=100 H=128 N=3 (unroll + Lanczos, best of %d rounds):%n",

@@ -1,6 +1,7 @@
 package io.ntk4j.cli;
 
 import io.ntk4j.InvalidInputException;
+import io.ntk4j.Ntk4j;
 import io.ntk4j.Ntk4jException;
 import io.ntk4j.NumericalException;
 import io.ntk4j.internal.NativeLibrary;
@@ -99,13 +100,17 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String nativeVersion;
+      String blas;
       try {
         nativeVersion = NativeLibrary.version();
+        Ntk4j.BlasInfo b = Ntk4j.blas();
+        blas = b + "\n  " + b.decision();
       } catch (Ntk4jException e) {
         nativeVersion = "unavailable (" + e.getMessage() + ")";
+        blas = "unavailable";
       }
       return new String[] {"ntk4j " + Main.class.getPackage().getImplementationVersion(),
-          "native core " + nativeVersion, "JVM " + Runtime.version()};
+          "native core " + nativeVersion, "BLAS " + blas, "JVM " + Runtime.version()};
     }
   }
 }

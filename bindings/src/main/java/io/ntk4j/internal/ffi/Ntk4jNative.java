@@ -338,6 +338,66 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_blas_info {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_blas_info");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * const char *ntk4j_blas_info(int32_t field)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_blas_info$descriptor() {
+        return ntk4j_blas_info.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * const char *ntk4j_blas_info(int32_t field)
+     * }
+     */
+    public static MethodHandle ntk4j_blas_info$handle() {
+        return ntk4j_blas_info.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * const char *ntk4j_blas_info(int32_t field)
+     * }
+     */
+    public static MemorySegment ntk4j_blas_info$address() {
+        return ntk4j_blas_info.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * const char *ntk4j_blas_info(int32_t field)
+     * }
+     */
+    public static MemorySegment ntk4j_blas_info(int field) {
+        var mh$ = ntk4j_blas_info.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_blas_info", field);
+            }
+            return (MemorySegment)mh$.invokeExact(field);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_set_num_threads {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

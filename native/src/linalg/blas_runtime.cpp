@@ -1,0 +1,222 @@
+#include "linalg/blas_runtime.hpp"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define NTK4J_X86 1
+#endif
+
+// OpenBLAS's dispatch entry points, weak so that the core still links and runs on a BLAS without
+// them (then the library is used as it is). Declared here so that any cblas.h works.
+extern "C" {
+char* openblas_get_corename(void) __attribute__((weak));
+char* openblas_get_config(void) __attribute__((weak));
+void gotoblas_dynamic_init(void) __attribute__((weak));
+void gotoblas_dynamic_quit(void) __attribute__((weak));
+}
+
+namespace ntk4j::linalg {
+
+namespace {
+
+struct Cpu {
+  std::string level;  // "avx512", "avx2", "avx", "sse3" or "" (not x86)
+  bool amd = false;
+};
+
+#ifdef NTK4J_X86
+unsigned long long xcr0() {
+  unsigned eax = 0, edx = 0;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+}
+#endif
+
+Cpu detect_cpu() {
+  Cpu cpu;
+#ifdef NTK4J_X86
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return cpu;
+  const unsigned max_leaf = a;
+  char vendor[13];
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  vendor[12] = 0;
+  cpu.amd = std::strcmp(vendor, "AuthenticAMD") == 0 || std::strcmp(vendor, "HygonGenuine") == 0;
+  cpu.level = "sse3";
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return cpu;
+  const bool fma = c & (1u << 12), osxsave = c & (1u << 27), avx = c & (1u << 28);
+  // The OS must save the wider registers (XCR0), or their instructions fault whatever CPUID says.
+  const unsigned long long xcr = osxsave ? xcr0() : 0;
+  const bool ymm_state = (xcr & 0x6) == 0x6, zmm_state = (xcr & 0xE6) == 0xE6;
+  if (!(avx && ymm_state)) return cpu;
+  cpu.level = "avx";
+  if (max_leaf < 7) return cpu;
+  __cpuid_count(7, 0, a, b, c, d);
+  const bool avx2 = b & (1u << 5);
+  // OpenBLAS's SkylakeX kernels use AVX-512 F, DQ, CD, BW and VL.
+  const bool avx512 = (b & (1u << 16)) && (b & (1u << 17)) && (b & (1u << 28)) && (b & (1u << 30)) &&
+                      (b & (1u << 31));
+  if (!(avx2 && fma)) return cpu;
+  cpu.level = "avx2";
+  if (avx512 && zmm_state) cpu.level = "avx512";
+#endif
+  return cpu;
+}
+
+int level_number(const std::string& level) {
+  return level == "avx512" ? 4 : level == "avx2" ? 3 : level == "avx" ? 2 : level == "sse3" ? 1 : 0;
+}
+
+std::string trimmed(const char* s) {
+  std::string out = s ? s : "";
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  return out;
+}
+
+std::string current_core() { return openblas_get_corename ? trimmed(openblas_get_corename()) : ""; }
+
+// Re-runs OpenBLAS's kernel dispatch with `core` forced, reading OPENBLAS_CORETYPE only for the
+// duration of the call (so that child processes, e.g. a benchmark's peer, never inherit it).
+void reinit_openblas(const std::string& core) {
+  if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return;
+  setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+  gotoblas_dynamic_quit();
+  gotoblas_dynamic_init();
+  unsetenv("OPENBLAS_CORETYPE");
+}
+
+}  // namespace
+
+BlasRuntime choose_kernels() {
+  BlasRuntime rt;
+  rt.config = openblas_get_config ? trimmed(openblas_get_config()) : "";
+  {
+    std::istringstream words(rt.config);
+    std::string name, version;
+    words >> name >> version;
+    rt.library = rt.config.empty() ? "BLAS (not OpenBLAS; version unknown)" : name + " " + version;
+  }
+  rt.core_at_load = rt.core = current_core();
+  const Cpu cpu = detect_cpu();
+  rt.cpu_level = cpu.level.empty() ? "unknown" : cpu.level;
+  const char* user = std::getenv("OPENBLAS_CORETYPE");
+  if (user && *user) {
+    rt.user_set = true;
+    rt.decision = "OPENBLAS_CORETYPE=" + std::string(user) + " set by the user: respected";
+    return rt;
+  }
+  if (rt.core.empty()) {
+    rt.decision = "no OpenBLAS kernel dispatch found: the BLAS library is used as it is";
+    return rt;
+  }
+  const std::string target = core_for_cpu(rt.core, cpu.level, cpu.amd);
+  if (target.empty()) {
+    rt.decision = "OpenBLAS's own choice, which matches this CPU (" + rt.cpu_level + ")";
+    return rt;
+  }
+  if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) {
+    rt.decision = "OpenBLAS picked " + rt.core + " on a CPU with " + rt.cpu_level +
+                  ", but this build has no dynamic dispatch to change it";
+    return rt;
+  }
+  reinit_openblas(target);
+  const std::string got = current_core();
+  const int old_level = core_isa_level(rt.core_at_load), new_level = core_isa_level(got);
+  const int cpu_level = level_number(cpu.level);
+  const bool better = new_level <= cpu_level && (new_level > old_level || old_level > cpu_level);
+  if (better && blas_self_check()) {
+    rt.core = got;
+    rt.switched = true;
+    rt.decision = "OpenBLAS picked " + rt.core_at_load + (old_level < cpu_level ? " (a generic fallback)" : " (instructions this CPU/OS lacks)") +
+                  " on a CPU with " + rt.cpu_level + ": switched to " + got + " (DGEMM self-check passed)";
+    return rt;
+  }
+  reinit_openblas(rt.core_at_load);
+  rt.core = current_core();
+  rt.decision = "OpenBLAS picked " + rt.core_at_load + " on a CPU with " + rt.cpu_level + "; " + target +
+                (better ? " failed the DGEMM self-check" : " is not available in this build (got " + got + ")") +
+                ", so OpenBLAS's choice was kept";
+  return rt;
+}
+
+std::string force_openblas_core(const std::string& core) {
+  reinit_openblas(core);
+  return current_core();
+}
+
+int core_isa_level(const std::string& core) {
+  static const char* const avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+  static const char* const avx2[] = {"Haswell", "Zen", "Excavator"};
+  static const char* const avx[] = {"Sandybridge", "Bulldozer", "Piledriver", "Steamroller"};
+  static const char* const sse[] = {"Prescott", "Core2",   "Penryn",       "Dunnington", "Nehalem", "Atom",
+                                    "Nano",     "Barcelona", "Opteron", "Opteron_SSE3", "Bobcat",  "Athlon",
+                                    "Katmai",   "Coppermine", "Northwood", "Banias"};
+  for (const char* c : avx512) if (core == c) return 4;
+  for (const char* c : avx2) if (core == c) return 3;
+  for (const char* c : avx) if (core == c) return 2;
+  for (const char* c : sse) if (core == c) return 1;
+  return 0;
+}
+
+std::string core_for_cpu(const std::string& core, const std::string& cpu_level, bool vendor_amd) {
+  const int have = core_isa_level(core), want = level_number(cpu_level);
+  if (have == 0 || want == 0 || have == want) return "";
+  switch (want) {
+    case 4: return "SkylakeX";
+    case 3: return vendor_amd ? "Zen" : "Haswell";
+    case 2: return "Sandybridge";
+    default: return "Prescott";
+  }
+}
+
+bool blas_self_check() {
+  // Odd sizes exercise the kernels' edge handling; 131 x 97 x 149 spans several register blocks.
+  const int m = 131, n = 97, k = 149;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), c0(static_cast<size_t>(m * n));
+  for (auto& x : a) x = u(rng);
+  for (auto& x : b) x = u(rng);
+  for (auto& x : c0) x = u(rng);
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      // Column-major op(A) m x k, op(B) k x n; stored A is m x k (lda m) or k x m (lda k).
+      const int lda = ta ? k : m, ldb = tb ? n : k;
+      std::vector<double> c = c0, ref = c0;
+      cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 0.7,
+                  a.data(), lda, b.data(), ldb, 0.3, c.data(), m);
+      double worst = 0, scale = 0;
+      for (int j = 0; j < n; ++j)
+        for (int i = 0; i < m; ++i) {
+          double s = 0, mag = 0;
+          for (int p = 0; p < k; ++p) {
+            const double x = ta ? a[static_cast<size_t>(i * k + p)] : a[static_cast<size_t>(p * m + i)];
+            const double y = tb ? b[static_cast<size_t>(p * n + j)] : b[static_cast<size_t>(j * k + p)];
+            s += x * y;
+            mag += std::abs(x * y);
+          }
+          const double r = 0.7 * s + 0.3 * ref[static_cast<size_t>(j * m + i)];
+          worst = std::max(worst, std::abs(c[static_cast<size_t>(j * m + i)] - r));
+          scale = std::max(scale, mag);
+        }
+      if (!(worst <= 1e-12 * scale)) return false;
+    }
+  return true;
+}
+
+const BlasRuntime& blas_runtime() {
+  static const BlasRuntime rt = choose_kernels();
+  return rt;
+}
+
+}  // namespace ntk4j::linalg
