@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 
 #include "linalg/blas_runtime.hpp"
@@ -98,6 +99,40 @@ void project_out(const double* q, Index n, Index r, double* x, Index m, std::vec
   work.resize(static_cast<size_t>(r * m));
   gemm(Op::T, Op::N, r, m, n, 1.0, q, n, x, n, 0.0, work.data(), r);
   gemm(Op::N, Op::N, n, m, r, -1.0, q, n, work.data(), r, 1.0, x, n);
+}
+
+Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
+  constexpr Index kPanel = 16;
+  auto dot = [n](const double* a, const double* b) {
+    double d = 0;
+    for (Index i = 0; i < n; ++i) d += a[i] * b[i];
+    return d;
+  };
+  Index good = 0;
+  std::vector<double> c, before(static_cast<size_t>(kPanel));
+  for (Index j0 = 0; j0 < m; j0 += kPanel) {
+    const Index w = std::min(kPanel, m - j0);
+    double* panel = y.data() + j0 * n;  // kept columns go to positions < good <= j0: no overlap
+    for (Index q = 0; q < w; ++q) before[static_cast<size_t>(q)] = dot(panel + q * n, panel + q * n);
+    for (int pass = 0; pass < 2; ++pass) project_out(y.data(), n, good, panel, w, c);
+    const Index panel_first = good;  // kept columns of this panel start here
+    for (Index q = 0; q < w; ++q) {
+      double* col = panel + q * n;
+      for (int pass = 0; pass < 2; ++pass)
+        for (Index p = panel_first; p < good; ++p) {
+          const double* qc = y.data() + p * n;
+          const double d = dot(qc, col);
+          for (Index i = 0; i < n; ++i) col[i] -= d * qc[i];
+        }
+      const double after = dot(col, col);
+      if (after <= 1e-24 * before[static_cast<size_t>(q)] || after == 0) continue;
+      const double scale = 1.0 / std::sqrt(after);
+      double* dst = y.data() + good * n;
+      for (Index i = 0; i < n; ++i) dst[i] = col[i] * scale;
+      ++good;
+    }
+  }
+  return good;
 }
 
 void set_num_threads(int n) {

@@ -21,6 +21,13 @@ void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const doub
 // coefficients left in work); called twice for CGS2.
 void project_out(const double* q, Index n, Index r, double* x, Index m, std::vector<double>& work);
 
+// Orthonormal basis of the columns of y (n x m, column-major), overwriting its first columns;
+// returns how many (dependent columns are dropped). Gram-Schmidt twice, in panels of 16 columns:
+// each panel is taken out of the columns kept so far by two block passes (GEMMs), then
+// orthonormalized within itself. Column by column over a 100-column sketch of a 409,600-long
+// state, the scalar loops were ~18 % of a `spectrum` run.
+Index orthonormal_columns(std::vector<double>& y, Index n, Index m);
+
 // Threads of the core (ntk4j_set_num_threads). The core has one threading model, its own:
 // OpenBLAS is kept single-threaded and large GEMMs are split across the core's workers
 // (linalg/parallel.hpp). Mixing the two was measured slower: OpenBLAS's idle workers spin for a

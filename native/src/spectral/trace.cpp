@@ -20,45 +20,6 @@ void rademacher(double* x, Index n, std::mt19937_64& rng) {
   for (Index i = 0; i < n; ++i) x[i] = (rng() & 1) ? 1.0 : -1.0;
 }
 
-// Orthonormal basis of the columns of y (n x m, column-major), overwriting its first columns;
-// returns how many (dependent columns are dropped). Gram-Schmidt twice, in panels of 16 columns:
-// each panel is taken out of the columns kept so far by two block passes (GEMMs), then
-// orthonormalized within itself. Column by column over a 100-column sketch of a 409,600-long
-// state, the scalar loops were ~18 % of a `spectrum` run.
-Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
-  constexpr Index kPanel = 16;
-  auto dot = [n](const double* a, const double* b) {
-    double d = 0;
-    for (Index i = 0; i < n; ++i) d += a[i] * b[i];
-    return d;
-  };
-  Index good = 0;
-  std::vector<double> c, before(static_cast<size_t>(kPanel));
-  for (Index j0 = 0; j0 < m; j0 += kPanel) {
-    const Index w = std::min(kPanel, m - j0);
-    double* panel = y.data() + j0 * n;  // kept columns go to positions < good <= j0: no overlap
-    for (Index q = 0; q < w; ++q) before[static_cast<size_t>(q)] = dot(panel + q * n, panel + q * n);
-    for (int pass = 0; pass < 2; ++pass) linalg::project_out(y.data(), n, good, panel, w, c);
-    const Index panel_first = good;  // kept columns of this panel start here
-    for (Index q = 0; q < w; ++q) {
-      double* col = panel + q * n;
-      for (int pass = 0; pass < 2; ++pass)
-        for (Index p = panel_first; p < good; ++p) {
-          const double* qc = y.data() + p * n;
-          const double d = dot(qc, col);
-          for (Index i = 0; i < n; ++i) col[i] -= d * qc[i];
-        }
-      const double after = dot(col, col);
-      if (after <= 1e-24 * before[static_cast<size_t>(q)] || after == 0) continue;
-      const double scale = 1.0 / std::sqrt(after);
-      double* dst = y.data() + good * n;
-      for (Index i = 0; i < n; ++i) dst[i] = col[i] * scale;
-      ++good;
-    }
-  }
-  return good;
-}
-
 double participation_ratio(const std::vector<double>& m, Index d) {
   double tr = 0, fro = 0;
   for (Index i = 0; i < d; ++i) tr += m[static_cast<size_t>(i * d + i)];
@@ -116,7 +77,7 @@ TraceEstimates hutchpp(const linalg::LinearOperator& a, Index probes, std::uint6
       linalg::checked_apply(a, sk.data(), cw, q.data() + c0 * n);
     }
   }
-  const Index r = orthonormal_columns(q, n, s);
+  const Index r = linalg::orthonormal_columns(q, n, s);
   report_progress(1, 3, "Hutch++");
   std::vector<double> buf(static_cast<size_t>(n * kChunk)), w(static_cast<size_t>(n * kChunk));
   // Exact part on range(Q): tr(Q^T A Q) and ||A Q||_F^2 (= tr(Q^T A^2 Q) for symmetric A).
@@ -242,7 +203,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
     linalg::checked_apply(a, omega.data(), r, y.data());
     linalg::checked_apply(a, y.data(), r, omega.data());
     q = std::move(omega);
-    r = orthonormal_columns(q, n, r);
+    r = linalg::orthonormal_columns(q, n, r);
     aq.resize(static_cast<size_t>(n * std::max<Index>(r, 1)));
     if (r > 0) linalg::checked_apply(a, q.data(), r, aq.data());
     deflation_applies = 3 * std::min(deflation, n);

@@ -1,0 +1,301 @@
+#include "spectral/ranks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/progress.hpp"
+#include "linalg/blas.hpp"
+
+namespace ntk4j::spectral {
+
+using linalg::gemm;
+using linalg::Op;
+
+namespace {
+
+constexpr Index kChunk = 16;      // probes per block apply
+constexpr Index kMaxGroups = 256;  // jackknife groups kept; beyond, neighbours are merged
+
+double dot(const double* a, const double* b, Index n) {
+  double d = 0;
+  for (Index i = 0; i < n; ++i) d += a[i] * b[i];
+  return d;
+}
+
+// Sums of per-sample statistics over a set of samples (one jackknife group, or all of them).
+struct Sums {
+  Index count = 0, count4 = 0;
+  double s1 = 0, s2 = 0, s3 = 0, s4 = 0;  // w^T v, ||v||^2, ||(AV)^T v||^2, ||P A^T v||^2
+  std::array<std::vector<double>, 3> y;   // per kept axis: sum of tr_S(v v^T) (m x m)
+  std::array<double, 3> yy{};             // per kept axis: sum of ||tr_S(v v^T)||_F^2
+
+  void resize(const std::array<Index, 3>& m, bool partial) {
+    for (int ax = 0; ax < 3; ++ax) y[ax].assign(partial ? static_cast<size_t>(m[ax] * m[ax]) : 0, 0.0);
+  }
+  void add(const Sums& o, double sign) {
+    count += static_cast<Index>(sign) * o.count;
+    count4 += static_cast<Index>(sign) * o.count4;
+    s1 += sign * o.s1;
+    s2 += sign * o.s2;
+    s3 += sign * o.s3;
+    s4 += sign * o.s4;
+    for (int ax = 0; ax < 3; ++ax) {
+      for (size_t i = 0; i < y[ax].size(); ++i) y[ax][i] += sign * o.y[ax][i];
+      yy[ax] += sign * o.yy[ax];
+    }
+  }
+};
+
+// The exact part on V: tr(V^T A V), ||AV||_F^2, ||(AV)^T AV||_F^2 and the reductions of X.
+struct Exact {
+  double tr = 0, fro2 = 0, gram2 = 0;
+  std::array<std::vector<double>, 3> m;  // tr_S(X) per kept axis
+  std::array<double, 3> m_tr{}, m_fro2{};
+};
+
+// tr_S(v v^T) for the kept axis `axis` of a [B, T, H] vector, written (beta 0) or added (beta 1)
+// into out (m x m). One GEMM per axis (B per-trial GEMMs for time).
+void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, double* out) {
+  if (axis == 0) {  // M[b, b'] = sum_{t,h} v[b,t,h] v[b',t,h]: v is (T H) x B column-major
+    gemm(Op::T, Op::N, B, B, T * H, 1.0, v, T * H, v, T * H, beta, out, B);
+  } else if (axis == 1) {  // M[t, t'] = sum_b sum_h v[b,t,h] v[b,t',h]: each trial is H x T
+    for (Index b = 0; b < B; ++b)
+      gemm(Op::T, Op::N, T, T, H, 1.0, v + b * T * H, H, v + b * T * H, H, b == 0 ? beta : 1.0, out, T);
+  } else {  // M[h, h'] = sum_{b,t} v[b,t,h] v[b,t,h']: v is H x (B T) column-major
+    gemm(Op::N, Op::T, H, H, B * T, 1.0, v, H, v, H, beta, out, H);
+  }
+}
+
+struct Values {
+  double tr = 0, tr2 = 0, tr4 = 0, pr = 0, prk = 0;
+  std::array<double, 3> dims{};
+};
+
+class Estimator {
+ public:
+  Estimator(const RankOptions& o, const Exact& e, std::array<Index, 3> m) : o_(o), e_(e), m_(m) {}
+
+  Values evaluate(const Sums& s) const {
+    Values v;
+    const double n = double(s.count);
+    v.tr = e_.tr + s.s1 / n;
+    v.tr2 = e_.fro2 + s.s2 / n;
+    v.tr4 = e_.gram2 + 2 * s.s3 / n + (s.count4 > 0 ? s.s4 / double(s.count4) : 0.0);
+    v.pr = v.tr * v.tr / v.tr2;
+    v.prk = v.tr2 * v.tr2 / v.tr4;
+    if (o_.partial) {
+      for (int ax = 0; ax < 3; ++ax) {
+        const Index m = m_[ax];
+        const auto& y = s.y[ax];
+        const auto& x = e_.m[ax];
+        double tr = 0, cross = 0, sq = 0;
+        for (Index i = 0; i < m; ++i) tr += y[static_cast<size_t>(i * m + i)];
+        for (size_t i = 0; i < y.size(); ++i) {
+          cross += x[i] * y[i];
+          sq += y[i] * y[i];
+        }
+        // ||M||_F^2 with M = X_S + mean(Y_i): the square of the mean's own noise is removed by
+        // using sum_{i != j} <Y_i, Y_j> = ||sum Y||^2 - sum ||Y_i||^2 for the remainder's term.
+        const double trm = e_.m_tr[ax] + tr / n;
+        const double fro2 = e_.m_fro2[ax] + 2 * cross / n + (n > 1 ? (sq - s.yy[ax]) / (n * (n - 1)) : sq);
+        v.dims[ax] = trm * trm / fro2;
+      }
+    }
+    return v;
+  }
+
+  const RankOptions& o_;
+  const Exact& e_;
+  std::array<Index, 3> m_;
+};
+
+// Delete-one-group jackknife standard errors of every value.
+Values jackknife(const Estimator& est, const std::vector<Sums>& groups, const Sums& total) {
+  const Index g = static_cast<Index>(groups.size());
+  std::vector<Values> loo(static_cast<size_t>(g));
+  Sums rest = total;
+  for (Index i = 0; i < g; ++i) {
+    rest.add(groups[static_cast<size_t>(i)], -1.0);
+    loo[static_cast<size_t>(i)] = est.evaluate(rest);
+    rest.add(groups[static_cast<size_t>(i)], +1.0);
+  }
+  auto se = [&](auto field) {
+    double mean = 0;
+    for (const auto& v : loo) mean += field(v) / double(g);
+    double ss = 0;
+    for (const auto& v : loo) ss += (field(v) - mean) * (field(v) - mean);
+    return std::sqrt(ss * double(g - 1) / double(g));
+  };
+  Values s;
+  s.tr = se([](const Values& v) { return v.tr; });
+  s.tr2 = se([](const Values& v) { return v.tr2; });
+  s.tr4 = se([](const Values& v) { return v.tr4; });
+  s.pr = se([](const Values& v) { return v.pr; });
+  s.prk = se([](const Values& v) { return v.prk; });
+  for (int ax = 0; ax < 3; ++ax) s.dims[ax] = se([ax](const Values& v) { return v.dims[ax]; });
+  return s;
+}
+
+}  // namespace
+
+RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basis, Index basis_cols,
+                             const RankOptions& o) {
+  const Index n = a.cols(), rows = a.rows();
+  if (!(o.accuracy > 0 && o.accuracy < 1))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "accuracy (relative standard error) must be in (0, 1), got ", o.accuracy);
+  if (o.min_samples < 8) fail(NTK4J_ERR_INVALID_ARGUMENT, "min_samples must be >= 8, got ", o.min_samples);
+  if (o.max_samples < o.min_samples)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples (", o.max_samples, ") must be >= min_samples (", o.min_samples, ")");
+  if (o.max_samples > (Index(1) << 30)) fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples must be <= 2^30, got ", o.max_samples);
+  if (!o.traces && !o.partial) fail(NTK4J_ERR_INVALID_ARGUMENT, "nothing to estimate (neither traces nor partial)");
+  if (basis_cols < 0 || (basis_cols > 0 && !basis))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "deflation basis: ", basis_cols, " columns but no data");
+  if (o.traces && !(a.symmetric() && rows == n))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "effective ranks need a symmetric operator, got ", a.name());
+  std::array<Index, 3> m{o.B, o.T, o.H};
+  if (o.partial) {
+    if (o.B <= 0 || o.T <= 0 || o.H <= 0) fail(NTK4J_ERR_SHAPE, "B, T, H must be > 0");
+    if (checked_mul(checked_mul(o.B, o.T, "B*T"), o.H, "B*T*H") != rows)
+      fail(NTK4J_ERR_SHAPE, "state space [B,T,H] = [", o.B, ",", o.T, ",", o.H, "] has ", o.B * o.T * o.H,
+           " dimensions but the operator's range has ", rows);
+  }
+  RankEstimates out;
+
+  // Deflation basis V (n x r, orthonormal) and its image AV (rows x r): the exact part.
+  std::vector<double> v_basis(basis ? basis : static_cast<const double*>(nullptr),
+                              basis ? basis + checked_mul(basis_cols, n, "basis size") : nullptr);
+  const Index r = basis_cols > 0 ? linalg::orthonormal_columns(v_basis, n, std::min(basis_cols, n)) : 0;
+  v_basis.resize(static_cast<size_t>(n * r));
+  out.deflation = r;
+  Exact e;
+  std::vector<double> av(static_cast<size_t>(rows * r));
+  if (r > 0) {
+    for (Index c0 = 0; c0 < r; c0 += kChunk)
+      linalg::checked_apply(a, v_basis.data() + c0 * n, std::min(kChunk, r - c0), av.data() + c0 * rows);
+    out.applies += r;
+    if (o.traces)
+      for (Index i = 0; i < r; ++i) e.tr += dot(v_basis.data() + i * n, av.data() + i * rows, n);
+    e.fro2 = dot(av.data(), av.data(), rows * r);
+    std::vector<double> g(static_cast<size_t>(r * r));
+    gemm(Op::T, Op::N, r, r, rows, 1.0, av.data(), rows, av.data(), rows, 0.0, g.data(), r);
+    e.gram2 = dot(g.data(), g.data(), r * r);
+  }
+  if (o.partial) {
+    for (int ax = 0; ax < 3; ++ax) {
+      e.m[ax].assign(static_cast<size_t>(m[ax] * m[ax]), 0.0);
+      for (Index i = 0; i < r; ++i) reduce(av.data() + i * rows, o.B, o.T, o.H, ax, 1.0, e.m[ax].data());
+      for (Index j = 0; j < m[ax]; ++j) e.m_tr[ax] += e.m[ax][static_cast<size_t>(j * m[ax] + j)];
+      e.m_fro2[ax] = dot(e.m[ax].data(), e.m[ax].data(), m[ax] * m[ax]);
+    }
+  }
+  Estimator est(o, e, m);
+  std::mt19937_64 rng(o.seed);
+  std::vector<double> w(static_cast<size_t>(n * kChunk)), v(static_cast<size_t>(rows * kChunk)),
+      u(static_cast<size_t>(n * kChunk)), coef(static_cast<size_t>(std::max<Index>(r, 1) * kChunk)), c;
+  std::array<std::vector<double>, 3> yi;
+  for (int ax = 0; ax < 3; ++ax) yi[ax].resize(o.partial ? static_cast<size_t>(m[ax] * m[ax]) : 0);
+  std::vector<Sums> groups;
+  Sums open, total;
+  open.resize(m, o.partial);
+  total.resize(m, o.partial);
+  Index group_size = 4;
+  Values value, se;
+  double worst = std::numeric_limits<double>::infinity();
+  auto relative = [](double s, double x) { return x != 0 ? std::abs(s / x) : std::numeric_limits<double>::infinity(); };
+
+  while (out.samples < o.max_samples) {
+    const Index cw = std::min(kChunk, o.max_samples - out.samples);
+    for (Index i = 0; i < n * cw; ++i) w[static_cast<size_t>(i)] = (rng() & 1) ? 1.0 : -1.0;
+    for (int pass = 0; pass < 2; ++pass) linalg::project_out(v_basis.data(), n, r, w.data(), cw, c);
+    linalg::checked_apply(a, w.data(), cw, v.data());
+    out.applies += cw;
+    if (r > 0) gemm(Op::T, Op::N, r, cw, rows, 1.0, av.data(), rows, v.data(), rows, 0.0, coef.data(), r);
+    // ||Y||_F^2 = ||P A^T A P||_F^2 = E||P A^T v||^2: a second apply per probe. (Stopping it
+    // early would unbalance the jackknife groups; pairs (v_i^T v_j)^2 instead need ~6x the probes.)
+    if (o.traces) {
+      linalg::checked_apply_adjoint(a, v.data(), cw, u.data());
+      out.applies += cw;
+      for (int pass = 0; pass < 2; ++pass) linalg::project_out(v_basis.data(), n, r, u.data(), cw, c);
+    }
+    for (Index j = 0; j < cw; ++j) {
+      const double* vj = v.data() + j * rows;
+      if (o.traces) {
+        open.s1 += dot(w.data() + j * n, vj, n);
+        open.s4 += dot(u.data() + j * n, u.data() + j * n, n);
+        ++open.count4;
+      }
+      open.s2 += dot(vj, vj, rows);
+      if (r > 0) open.s3 += dot(coef.data() + j * r, coef.data() + j * r, r);
+      if (o.partial)
+        for (int ax = 0; ax < 3; ++ax) {
+          reduce(vj, o.B, o.T, o.H, ax, 0.0, yi[ax].data());
+          auto& sum = open.y[ax];
+          for (size_t i = 0; i < sum.size(); ++i) sum[i] += yi[ax][i];
+          open.yy[ax] += dot(yi[ax].data(), yi[ax].data(), m[ax] * m[ax]);
+        }
+      if (++open.count == group_size || out.samples + j + 1 == o.max_samples) {
+        total.add(open, 1.0);
+        groups.push_back(open);
+        open = Sums{};
+        open.resize(m, o.partial);
+      }
+    }
+    out.samples += cw;
+    if (static_cast<Index>(groups.size()) >= kMaxGroups) {  // merge neighbours: half the groups, twice the size
+      std::vector<Sums> merged;
+      for (size_t i = 0; i + 1 < groups.size(); i += 2) {
+        merged.push_back(groups[i]);
+        merged.back().add(groups[i + 1], 1.0);
+      }
+      if (groups.size() % 2) merged.push_back(groups.back());
+      groups.swap(merged);
+      group_size *= 2;
+    }
+    if (open.count > 0 || out.samples < o.min_samples) continue;
+    value = est.evaluate(total);
+    se = jackknife(est, groups, total);
+    worst = 0;
+    if (o.traces) worst = std::max({relative(se.pr, value.pr), relative(se.prk, value.prk)});
+    if (o.partial)
+      for (int ax = 0; ax < 3; ++ax) worst = std::max(worst, relative(se.dims[ax], value.dims[ax]));
+    report_progress(std::min<Index>(out.samples, o.max_samples), o.max_samples, "effective ranks: samples");
+    // Stop once the standard error is below the target with some confidence: a jackknife SE from
+    // G groups is itself uncertain by about 1/sqrt(2(G-1)), and stopping at the first noisy dip
+    // below the target would otherwise report errors slightly larger than asked for.
+    const double margin = 1.0 + 1.0 / std::sqrt(2.0 * double(groups.size() - 1));
+    if (worst * margin <= o.accuracy) break;
+  }
+  if (open.count > 0 || groups.empty()) {  // the budget ended inside a group (or before any)
+    if (open.count > 0) {
+      total.add(open, 1.0);
+      groups.push_back(open);
+    }
+    value = est.evaluate(total);
+    se = jackknife(est, groups, total);
+  }
+  if (!(value.tr2 > 0))
+    fail(NTK4J_ERR_NUMERICAL, "the operator ", a.name(), " is zero on every probe (tr A A^T = ", value.tr2,
+         "): effective ranks are undefined");
+  worst = 0;
+  if (o.traces) worst = std::max({relative(se.pr, value.pr), relative(se.prk, value.prk)});
+  if (o.partial)
+    for (int ax = 0; ax < 3; ++ax) worst = std::max(worst, relative(se.dims[ax], value.dims[ax]));
+  out.worst_relative_error = worst;
+  out.accuracy_met = worst <= o.accuracy;
+  const Index applies = out.applies;
+  if (o.traces) {
+    out.trace = {value.tr, se.tr, applies};
+    out.trace_of_square = {value.tr2, se.tr2, applies};
+    out.trace_of_fourth = {value.tr4, se.tr4, applies};
+    out.effective_rank = {value.pr, se.pr, applies};
+    out.effective_rank_kpflow = {value.prk, se.prk, applies};
+  }
+  if (o.partial)
+    for (int ax = 0; ax < 3; ++ax) out.partial_dims[ax] = {value.dims[ax], se.dims[ax], applies};
+  return out;
+}
+
+}  // namespace ntk4j::spectral
