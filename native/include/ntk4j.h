@@ -80,6 +80,34 @@ typedef struct ntk4j_estimate {
   int64_t applies; /* vectors pushed through the operator */
 } ntk4j_estimate;
 
+/* Options of ntk4j_rank_estimate (zero-initialize; zeros mean defaults). */
+typedef struct ntk4j_rank_options {
+  double accuracy;     /* target standard error relative to each estimate, in (0, 1) (0: 0.01) */
+  int64_t min_samples; /* probes drawn at least (0: 64; >= 8) */
+  int64_t max_samples; /* sampling budget (0: 4096): reached, the estimates are returned with
+                          accuracy_met = 0 */
+  uint64_t seed;       /* (0: the default seed) */
+  int32_t traces;      /* nonzero: tr A, tr A^2, tr A^4, PR(A) and PR(A^2) (symmetric A only) */
+  int32_t partial;     /* nonzero: partial effective dimensions (true partial trace of A A*) over
+                          batch, time, hidden of A's range [batch, steps, hidden] */
+  int64_t batch, steps, hidden;
+} ntk4j_rank_options;
+
+/* Results of ntk4j_rank_estimate; every estimate carries its standard error. */
+typedef struct ntk4j_rank_estimates {
+  ntk4j_estimate trace;                 /* tr A */
+  ntk4j_estimate trace_of_square;       /* tr A^2 (tr A A* in general) */
+  ntk4j_estimate trace_of_fourth;       /* tr A^4 */
+  ntk4j_estimate effective_rank;        /* PR(A) = (tr A)^2 / tr A^2 */
+  ntk4j_estimate effective_rank_kpflow; /* kpflow's PR(A^2) = (tr A^2)^2 / tr A^4 */
+  ntk4j_estimate partial_dims[3];       /* batch, time, hidden */
+  int64_t samples;                      /* probes drawn */
+  int64_t applies;                      /* vectors through A or A* in all */
+  int64_t deflation;                    /* rank of the deflation basis used */
+  int32_t accuracy_met;                 /* every requested estimate reached `accuracy` */
+  double worst_relative_error;          /* the largest std_error / |value| among them */
+} ntk4j_rank_estimates;
+
 /* Reductions of a Gram matrix to one axis (DESIGN.md, partial effective dimension). */
 #define NTK4J_REDUCTION_TRUE_PARTIAL_TRACE 0 /* M[r,r'] = sum_s G[(s,r),(s,r')] (default) */
 #define NTK4J_REDUCTION_KPFLOW 1             /* M[r,r'] = sum_{s,s'} G[(s,r),(s',r')] (kpflow) */
@@ -316,6 +344,18 @@ int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_
 int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
                               int32_t reduction, int32_t exact, int64_t samples, int64_t deflation,
                               uint64_t seed, ntk4j_estimate* out);
+
+/*
+ * Effective ranks and partial effective dimensions with error control (see
+ * native/src/spectral/ranks.hpp): the moments of A A* are split into an exact part on an
+ * orthonormal deflation basis V (e.g. the top eigenvectors an eigen-solve already returned:
+ * basis[basis_cols, cols], row-major; NULL / 0 for none; orthonormalized here) and a remainder
+ * sampled by probes until every requested estimate's standard error is at most `accuracy` of its
+ * value, or the budget is spent (then accuracy_met = 0; the estimates are still written).
+ * A zero operator is a numerical failure (the ranks are undefined).
+ */
+int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_t basis_cols,
+                            const ntk4j_rank_options* options, ntk4j_rank_estimates* out);
 
 #ifdef __cplusplus
 }

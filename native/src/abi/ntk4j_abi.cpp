@@ -22,6 +22,7 @@
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/svd.hpp"
+#include "spectral/ranks.hpp"
 #include "spectral/trace.hpp"
 
 struct ntk4j_model {
@@ -631,6 +632,44 @@ int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t st
         out[i] = {e.value, e.std_error, e.applies};
       }
     }
+  });
+}
+
+int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_t basis_cols,
+                            const ntk4j_rank_options* options, ntk4j_rank_estimates* out) {
+  return guard([&] {
+    require(a, "operator");
+    require(options, "options");
+    require(out, "out");
+    if (basis_cols < 0 || (basis_cols > 0 && !basis))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "basis: ", basis_cols, " columns requested but basis is NULL");
+    if (basis_cols > a->op->cols())
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "basis has ", basis_cols, " columns, more than the dimension ", a->op->cols());
+    ntk4j::spectral::RankOptions o;
+    if (options->accuracy != 0) o.accuracy = options->accuracy;
+    if (options->min_samples != 0) o.min_samples = options->min_samples;
+    if (options->max_samples != 0) o.max_samples = options->max_samples;
+    if (options->seed != 0) o.seed = options->seed;
+    o.traces = options->traces != 0;
+    o.partial = options->partial != 0;
+    o.B = options->batch;
+    o.T = options->steps;
+    o.H = options->hidden;
+    if (basis_cols > 0) require_finite(basis, basis_cols * a->op->cols(), "basis");
+    const auto r = ntk4j::spectral::estimate_ranks(*a->op, basis, basis_cols, o);
+    auto put = [](const ntk4j::spectral::Estimate& e) { return ntk4j_estimate{e.value, e.std_error, e.applies}; };
+    *out = {};
+    out->trace = put(r.trace);
+    out->trace_of_square = put(r.trace_of_square);
+    out->trace_of_fourth = put(r.trace_of_fourth);
+    out->effective_rank = put(r.effective_rank);
+    out->effective_rank_kpflow = put(r.effective_rank_kpflow);
+    for (int i = 0; i < 3; ++i) out->partial_dims[i] = put(r.partial_dims[static_cast<size_t>(i)]);
+    out->samples = r.samples;
+    out->applies = r.applies;
+    out->deflation = r.deflation;
+    out->accuracy_met = r.accuracy_met ? 1 : 0;
+    out->worst_relative_error = r.worst_relative_error;
   });
 }
 

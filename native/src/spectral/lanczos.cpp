@@ -4,6 +4,8 @@
 
 #include <lapacke.h>
 
+#include <Eigen/Eigenvalues>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -226,7 +228,9 @@ Index restart_keep(Index k, Index b, Index cap, Index cur) {
 
 }  // namespace
 
-EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bool want_vectors) {
+namespace {
+
+EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, bool want_vectors) {
   const Index n = a.rows();
   if (a.cols() != n) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", a.rows(), " x ", a.cols());
   if (o.k <= 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "number of eigenpairs k must be > 0, got ", o.k);
@@ -455,6 +459,118 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   r.block_applies = basis.block_applies;
   r.vector_applies = basis.vector_applies;
   return r;
+}
+
+}  // namespace
+
+// Completeness check of a converged top-k solve (issue 11): single-vector Lanczos, from a random
+// start, on the deflated operator D = (I - V V^T) A (I - V V^T), V the k eigenvectors found. D's
+// spectrum is A's without the pairs found, so an eigenvalue of D above lambda_k is one the Krylov
+// space missed (single-vector Lanczos sees one vector per eigenspace: a second copy of a
+// repeated eigenvalue is invisible to it). Ritz values never exceed D's top eigenvalue, so a Ritz
+// value above lambda_k + tol proves a miss. Absence is accepted the way Lanczos accepts any top
+// eigenvalue: once the top Ritz pair has converged (residual bound beta |y_last| <= 1e-3 of the
+// scale, or the solve's tolerance if looser) below lambda_k + tol. From a random start the top
+// Ritz value converges to D's top eigenvalue first, so a missed eigenvalue above lambda_k would
+// have shown itself on the way. Undecided after max_steps counts as a miss (the caller then
+// switches to blocks, which see repeated eigenvalues directly).
+Completeness completeness_check(const linalg::LinearOperator& a, const EigsResult& r, const EigsOptions& o) {
+  const Index n = a.rows(), k = o.k;
+  Completeness out;
+  if (k >= n) return out;
+  const double* v = r.vectors.data();  // [k, n] = column-major n x k
+  double scale = 0;
+  for (double x : r.values) scale = std::max(scale, std::abs(x));
+  const double threshold = r.values[static_cast<size_t>(k - 1)] + o.tol * scale;
+  const Index max_steps = std::min(n - k, 3 * k + 40);
+  std::vector<double> q(static_cast<size_t>(n * (max_steps + 1))), w(static_cast<size_t>(n)), c;
+  std::vector<double> alpha, beta;
+  gaussian_fill(q.data(), n, o.seed ^ 0x9e3779b97f4a7c15ULL);
+  auto deflate = [&](double* x, Index basis_cols) {  // x -= V V^T x and Q Q^T x, twice (CGS2)
+    for (int pass = 0; pass < 2; ++pass) {
+      linalg::project_out(v, n, k, x, 1, c);
+      linalg::project_out(q.data(), n, basis_cols, x, 1, c);
+    }
+  };
+  auto norm = [n](const double* x) {
+    double ss = 0;
+    for (Index i = 0; i < n; ++i) ss += x[i] * x[i];
+    return std::sqrt(ss);
+  };
+  deflate(q.data(), 0);
+  {
+    const double s0 = norm(q.data());
+    if (!(s0 > 0)) return out;
+    for (Index i = 0; i < n; ++i) q[static_cast<size_t>(i)] /= s0;
+  }
+  for (Index j = 0; j < max_steps; ++j) {
+    double* qj = q.data() + j * n;
+    linalg::checked_apply(a, qj, 1, w.data());
+    ++out.applies;
+    double aj = 0;
+    for (Index i = 0; i < n; ++i) aj += qj[i] * w[static_cast<size_t>(i)];
+    deflate(w.data(), j + 1);
+    const double bj = norm(w.data());
+    alpha.push_back(aj);
+    beta.push_back(bj);
+    // Top eigenpair of the (j+1) x (j+1) tridiagonal T.
+    const Index m = j + 1;
+    Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(alpha.data(), m);
+    Eigen::VectorXd e = m > 1 ? Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(beta.data(), m - 1))
+                              : Eigen::VectorXd(0);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+    es.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
+    const double theta = es.eigenvalues()(m - 1);
+    const double residual = bj * std::abs(es.eigenvectors()(m - 1, m - 1));
+    if (theta > threshold) {
+      out.missed = true;
+      return out;
+    }
+    const bool converged = residual <= std::max(o.tol, 1e-3) * scale;
+    if ((converged && theta + residual <= threshold) || !(bj > 1e-14 * std::max(scale, 1e-300))) return out;
+    double* next = q.data() + (j + 1) * n;
+    for (Index i = 0; i < n; ++i) next[i] = w[static_cast<size_t>(i)] / bj;
+  }
+  out.missed = true;  // undecided: let blocks settle it
+  return out;
+}
+
+EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bool want_vectors) {
+  // Explicit block sizes (and warm starts, which set their own width) are taken as given.
+  if (o.block > 0 || o.start_cols > 0) return lanczos_core(a, o, want_vectors);
+  // The default: single-vector Lanczos, which needs the fewest applies when the top eigenvalues
+  // are simple (about ARPACK's count), followed by a completeness check on the deflated operator.
+  // When the check finds an eigenvalue the Krylov space missed, the solve is repeated with twice
+  // the block size (a block of b sees up to b copies of a repeated eigenvalue), up to b = k, which
+  // needs no check. Applies of every attempt and check are counted.
+  const Index k = o.k;
+  Index extra_vectors = 0, extra_blocks = 0, attempt = 0;
+  for (Index b = 1;; b = std::min(k, 2 * b), ++attempt) {
+    EigsOptions p = o;
+    p.block = b;
+    p.seed = o.seed + static_cast<std::uint64_t>(attempt);
+    EigsResult r = lanczos_core(a, p, true);
+    r.vector_applies += extra_vectors;
+    r.block_applies += extra_blocks;
+    if (r.converged == k && b < k && k < a.rows()) {
+      const Completeness c = completeness_check(a, r, o);
+      r.vector_applies += c.applies;
+      r.block_applies += c.applies;
+      if (c.missed) {
+        extra_vectors = r.vector_applies;
+        extra_blocks = r.block_applies;
+        continue;
+      }
+    }
+    if (!want_vectors) {
+      r.vectors.clear();
+      r.images.clear();
+      r.krylov_block.clear();
+      r.krylov_coeffs.clear();
+      r.krylov_width = 0;
+    }
+    return r;
+  }
 }
 
 }  // namespace ntk4j::spectral

@@ -48,7 +48,18 @@ struct EigsResult {
   std::vector<double> krylov_block, krylov_coeffs;
 };
 
+// block = 0 (the default): single-vector Lanczos, then completeness_check; when it finds a missed
+// eigenvalue the solve is repeated with twice the block size (up to k, which needs no check).
 EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& options, bool want_vectors);
+
+// Whether a converged top-k result (values and vectors, options.k of them) missed an eigenvalue
+// above its k-th: single-vector Lanczos on (I - V V^T) A (I - V V^T) from a random start (see
+// lanczos.cpp for the acceptance rule). applies: vectors pushed through A.
+struct Completeness {
+  bool missed = false;
+  Index applies = 0;
+};
+Completeness completeness_check(const linalg::LinearOperator& a, const EigsResult& r, const EigsOptions& options);
 
 // Symmetric eigen-decomposition of a dense row-major n x n matrix (LAPACK dsyevd), eigenvalues
 // descending; vectors (n x n, row i = eigenvector i) only when asked for.

@@ -2426,5 +2426,69 @@ public class Ntk4jNative extends Ntk4jNative$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class ntk4j_rank_estimate {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_rank_estimate");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_rank_estimate(const ntk4j_operator *a, const double *basis, int64_t basis_cols, const ntk4j_rank_options *options, ntk4j_rank_estimates *out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_rank_estimate$descriptor() {
+        return ntk4j_rank_estimate.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_rank_estimate(const ntk4j_operator *a, const double *basis, int64_t basis_cols, const ntk4j_rank_options *options, ntk4j_rank_estimates *out)
+     * }
+     */
+    public static MethodHandle ntk4j_rank_estimate$handle() {
+        return ntk4j_rank_estimate.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_rank_estimate(const ntk4j_operator *a, const double *basis, int64_t basis_cols, const ntk4j_rank_options *options, ntk4j_rank_estimates *out)
+     * }
+     */
+    public static MemorySegment ntk4j_rank_estimate$address() {
+        return ntk4j_rank_estimate.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_rank_estimate(const ntk4j_operator *a, const double *basis, int64_t basis_cols, const ntk4j_rank_options *options, ntk4j_rank_estimates *out)
+     * }
+     */
+    public static int ntk4j_rank_estimate(MemorySegment a, MemorySegment basis, long basis_cols, MemorySegment options, MemorySegment out) {
+        var mh$ = ntk4j_rank_estimate.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_rank_estimate", a, basis, basis_cols, options, out);
+            }
+            return (int)mh$.invokeExact(a, basis, basis_cols, options, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
