@@ -90,6 +90,7 @@ typedef struct ntk4j_rank_options {
   int32_t traces;      /* nonzero: tr A, tr A^2, tr A^4, PR(A) and PR(A^2) (symmetric A only) */
   int32_t partial;     /* nonzero: partial effective dimensions (true partial trace of A A*) over
                           batch, time, hidden of A's range [batch, steps, hidden] */
+  int32_t partial_kpflow; /* nonzero: the same with kpflow's broadcast-reduce */
   int64_t batch, steps, hidden;
 } ntk4j_rank_options;
 
@@ -101,6 +102,7 @@ typedef struct ntk4j_rank_estimates {
   ntk4j_estimate effective_rank;        /* PR(A) = (tr A)^2 / tr A^2 */
   ntk4j_estimate effective_rank_kpflow; /* kpflow's PR(A^2) = (tr A^2)^2 / tr A^4 */
   ntk4j_estimate partial_dims[3];       /* batch, time, hidden */
+  ntk4j_estimate partial_dims_kpflow[3]; /* batch, time, hidden (kpflow's reduction) */
   int64_t samples;                      /* probes drawn */
   int64_t applies;                      /* vectors through A or A* in all */
   int64_t deflation;                    /* rank of the deflation basis used */

@@ -15,7 +15,7 @@ namespace {
 
 struct Truth {
   double pr = 0, prk = 0;
-  std::array<double, 3> dims{};
+  std::array<double, 3> dims{}, kpflow{};
 };
 
 // Exact values from the dense matrix: PR(A), kpflow's PR(A^2) and the true partial dimensions.
@@ -34,6 +34,7 @@ Truth exact_truth(const linalg::LinearOperator& a, Index B, Index T, Index H) {
   t.pr = s1 * s1 / s2;
   t.prk = s2 * s2 / s4;
   t.dims = spectral::partial_effective_dims_exact(a, B, T, H, spectral::Reduction::TruePartialTrace);
+  t.kpflow = spectral::partial_effective_dims_exact(a, B, T, H, spectral::Reduction::KpflowBroadcast);
   return t;
 }
 
@@ -53,18 +54,24 @@ spectral::RankOptions options(const Case& c, double accuracy, std::uint64_t seed
   o.B = c.B;
   o.T = c.T;
   o.H = c.H;
+  o.partial_kpflow = true;
   return o;
 }
 
 std::vector<std::pair<const char*, double>> estimates(const spectral::RankEstimates& r) {
   return {{"PR(A)", r.effective_rank.value}, {"PR(A^2)", r.effective_rank_kpflow.value},
-          {"batch", r.partial_dims[0].value}, {"time", r.partial_dims[1].value}, {"hidden", r.partial_dims[2].value}};
+          {"batch", r.partial_dims[0].value}, {"time", r.partial_dims[1].value}, {"hidden", r.partial_dims[2].value},
+          {"kpflow batch", r.partial_dims_kpflow[0].value}, {"kpflow time", r.partial_dims_kpflow[1].value},
+          {"kpflow hidden", r.partial_dims_kpflow[2].value}};
 }
 std::vector<double> errors(const spectral::RankEstimates& r) {
   return {r.effective_rank.std_error, r.effective_rank_kpflow.std_error, r.partial_dims[0].std_error,
-          r.partial_dims[1].std_error, r.partial_dims[2].std_error};
+          r.partial_dims[1].std_error, r.partial_dims[2].std_error, r.partial_dims_kpflow[0].std_error,
+          r.partial_dims_kpflow[1].std_error, r.partial_dims_kpflow[2].std_error};
 }
-std::vector<double> truths(const Truth& t) { return {t.pr, t.prk, t.dims[0], t.dims[1], t.dims[2]}; }
+std::vector<double> truths(const Truth& t) {
+  return {t.pr, t.prk, t.dims[0], t.dims[1], t.dims[2], t.kpflow[0], t.kpflow[1], t.kpflow[2]};
+}
 
 // Q diag(d) Q^T as a symmetric operator: the Gram of Q diag(sqrt d) Q^T.
 linalg::OperatorPtr symmetric_spectrum(std::vector<double> d, unsigned seed) {
@@ -80,6 +87,7 @@ TEST(Ranks, ExactWhenTheDeflationSpansTheRange) {
   const auto v = top_vectors(*a, 6);
   spectral::RankOptions o;
   o.partial = true;
+  o.partial_kpflow = true;
   o.B = 3;
   o.T = 4;
   o.H = 5;
@@ -88,7 +96,10 @@ TEST(Ranks, ExactWhenTheDeflationSpansTheRange) {
   const Truth t = exact_truth(*a, c.B, c.T, c.H);
   EXPECT_NEAR(r.effective_rank.value, 21.0 * 21.0 / 91.0, 1e-10);
   EXPECT_NEAR(r.effective_rank_kpflow.value, t.prk, 1e-10 * t.prk);
-  for (int ax = 0; ax < 3; ++ax) EXPECT_NEAR(r.partial_dims[ax].value, t.dims[ax], 1e-9 * t.dims[ax]) << ax;
+  for (int ax = 0; ax < 3; ++ax) {
+    EXPECT_NEAR(r.partial_dims[ax].value, t.dims[ax], 1e-9 * t.dims[ax]) << ax;
+    EXPECT_NEAR(r.partial_dims_kpflow[ax].value, t.kpflow[ax], 1e-9 * t.kpflow[ax]) << ax;
+  }
   EXPECT_TRUE(r.accuracy_met);
   EXPECT_EQ(r.deflation, 6);
   EXPECT_EQ(r.samples, o.min_samples);  // nothing left to sample: stops at the minimum
@@ -96,7 +107,7 @@ TEST(Ranks, ExactWhenTheDeflationSpansTheRange) {
 }
 
 // At the default accuracy (1 %), estimates are within 2 % of the exact values (about 2 standard
-// errors: at least 95 % of them over 2 models x 10 probe seeds x 5 quantities) and each reports
+// errors: at least 95 % of them over 2 models x 10 probe seeds x 8 quantities) and each reports
 // a standard error of at most 1 %.
 TEST(Ranks, DeflatedEstimatesOfNtkAreWithinTwoPercent) {
   int within = 0, total = 0;
@@ -128,7 +139,7 @@ TEST(Ranks, DeflatedEstimatesOfNtkAreWithinTwoPercent) {
 TEST(Ranks, ErrorBarsCoverTheExactValue) {
   const Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 5, 2, 3, 6, "elman"};
   const int runs = 48;
-  std::vector<int> covered(5, 0);
+  std::vector<int> covered(8, 0);
   for (int s = 0; s < runs; ++s) {
     auto state = random_session(c, 100 + s, 200 + s);
     auto ntk = session_operator(state, NTK4J_OP_NTK);
@@ -142,7 +153,7 @@ TEST(Ranks, ErrorBarsCoverTheExactValue) {
     for (size_t i = 0; i < est.size(); ++i)
       if (std::abs(est[i].second - want[i]) <= 3 * se[i]) ++covered[i];
   }
-  const char* names[] = {"PR(A)", "PR(A^2)", "batch", "time", "hidden"};
+  const char* names[] = {"PR(A)", "PR(A^2)", "batch", "time", "hidden", "kpflow batch", "kpflow time", "kpflow hidden"};
   for (size_t i = 0; i < covered.size(); ++i)
     EXPECT_GE(covered[i], int(std::ceil(0.95 * runs))) << names[i] << ": " << covered[i] << " of " << runs;
 }

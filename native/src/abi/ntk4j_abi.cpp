@@ -652,6 +652,7 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     if (options->seed != 0) o.seed = options->seed;
     o.traces = options->traces != 0;
     o.partial = options->partial != 0;
+    o.partial_kpflow = options->partial_kpflow != 0;
     o.B = options->batch;
     o.T = options->steps;
     o.H = options->hidden;
@@ -664,7 +665,10 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     out->trace_of_fourth = put(r.trace_of_fourth);
     out->effective_rank = put(r.effective_rank);
     out->effective_rank_kpflow = put(r.effective_rank_kpflow);
-    for (int i = 0; i < 3; ++i) out->partial_dims[i] = put(r.partial_dims[static_cast<size_t>(i)]);
+    for (int i = 0; i < 3; ++i) {
+      out->partial_dims[i] = put(r.partial_dims[static_cast<size_t>(i)]);
+      out->partial_dims_kpflow[i] = put(r.partial_dims_kpflow[static_cast<size_t>(i)]);
+    }
     out->samples = r.samples;
     out->applies = r.applies;
     out->deflation = r.deflation;

@@ -18,6 +18,7 @@ namespace {
 
 constexpr Index kChunk = 16;      // probes per block apply
 constexpr Index kMaxGroups = 256;  // jackknife groups kept; beyond, neighbours are merged
+constexpr int kReductions = 6;     // true partial trace (batch, time, hidden), then kpflow's
 
 double dot(const double* a, const double* b, Index n) {
   double d = 0;
@@ -29,11 +30,14 @@ double dot(const double* a, const double* b, Index n) {
 struct Sums {
   Index count = 0, count4 = 0;
   double s1 = 0, s2 = 0, s3 = 0, s4 = 0;  // w^T v, ||v||^2, ||(AV)^T v||^2, ||P A^T v||^2
-  std::array<std::vector<double>, 3> y;   // per kept axis: sum of tr_S(v v^T) (m x m)
-  std::array<double, 3> yy{};             // per kept axis: sum of ||tr_S(v v^T)||_F^2
+  // Per reduction q (kReductions: the true partial trace for the kept axes batch, time, hidden,
+  // then kpflow's broadcast-reduce for the same axes): the sum of the samples' reductions of
+  // v v^T (m x m) and of their squared Frobenius norms.
+  std::array<std::vector<double>, kReductions> y;
+  std::array<double, kReductions> yy{};
 
-  void resize(const std::array<Index, 3>& m, bool partial) {
-    for (int ax = 0; ax < 3; ++ax) y[ax].assign(partial ? static_cast<size_t>(m[ax] * m[ax]) : 0, 0.0);
+  void resize(const std::array<Index, 3>& m, const std::array<bool, kReductions>& on) {
+    for (int q = 0; q < kReductions; ++q) y[q].assign(on[q] ? static_cast<size_t>(m[q % 3] * m[q % 3]) : 0, 0.0);
   }
   void add(const Sums& o, double sign) {
     count += static_cast<Index>(sign) * o.count;
@@ -42,9 +46,9 @@ struct Sums {
     s2 += sign * o.s2;
     s3 += sign * o.s3;
     s4 += sign * o.s4;
-    for (int ax = 0; ax < 3; ++ax) {
-      for (size_t i = 0; i < y[ax].size(); ++i) y[ax][i] += sign * o.y[ax][i];
-      yy[ax] += sign * o.yy[ax];
+    for (int q = 0; q < kReductions; ++q) {
+      for (size_t i = 0; i < y[q].size(); ++i) y[q][i] += sign * o.y[q][i];
+      yy[q] += sign * o.yy[q];
     }
   }
 };
@@ -52,8 +56,8 @@ struct Sums {
 // The exact part on V: tr(V^T A V), ||AV||_F^2, ||(AV)^T AV||_F^2 and the reductions of X.
 struct Exact {
   double tr = 0, fro2 = 0, gram2 = 0;
-  std::array<std::vector<double>, 3> m;  // tr_S(X) per kept axis
-  std::array<double, 3> m_tr{}, m_fro2{};
+  std::array<std::vector<double>, kReductions> m;  // the reductions of X
+  std::array<double, kReductions> m_tr{}, m_fro2{};
 };
 
 // tr_S(v v^T) for the kept axis `axis` of a [B, T, H] vector, written (beta 0) or added (beta 1)
@@ -69,14 +73,45 @@ void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, d
   }
 }
 
+// kpflow's broadcast-reduce of v v^T for kept axis `axis`: s s^T with s the sums of v over the
+// traced axes, written (beta 0) or added (beta 1) into out (m x m); `sums` is scratch.
+void reduce_kpflow(const double* v, Index B, Index T, Index H, int axis, double beta, double* out,
+                   std::vector<double>& sums) {
+  const Index m = axis == 0 ? B : axis == 1 ? T : H;
+  sums.assign(static_cast<size_t>(m), 0.0);
+  for (Index b = 0; b < B; ++b)
+    for (Index t = 0; t < T; ++t) {
+      const double* row = v + (b * T + t) * H;
+      if (axis == 2) {
+        for (Index h = 0; h < H; ++h) sums[static_cast<size_t>(h)] += row[h];
+      } else {
+        double acc = 0;
+        for (Index h = 0; h < H; ++h) acc += row[h];
+        sums[static_cast<size_t>(axis == 0 ? b : t)] += acc;
+      }
+    }
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < m; ++j)
+      out[i * m + j] = beta * out[i * m + j] + sums[static_cast<size_t>(i)] * sums[static_cast<size_t>(j)];
+}
+
+// Reduction q of v v^T (q < 3: true partial trace, else kpflow's) into out.
+void reduce_any(const double* v, Index B, Index T, Index H, int q, double beta, double* out, std::vector<double>& sums) {
+  if (q < 3)
+    reduce(v, B, T, H, q, beta, out);
+  else
+    reduce_kpflow(v, B, T, H, q - 3, beta, out, sums);
+}
+
 struct Values {
   double tr = 0, tr2 = 0, tr4 = 0, pr = 0, prk = 0;
-  std::array<double, 3> dims{};
+  std::array<double, kReductions> dims{};
 };
 
 class Estimator {
  public:
-  Estimator(const RankOptions& o, const Exact& e, std::array<Index, 3> m) : o_(o), e_(e), m_(m) {}
+  Estimator(const RankOptions& o, const Exact& e, std::array<Index, 3> m, std::array<bool, kReductions> on)
+      : o_(o), e_(e), m_(m), on_(on) {}
 
   Values evaluate(const Sums& s) const {
     Values v;
@@ -86,9 +121,10 @@ class Estimator {
     v.tr4 = e_.gram2 + 2 * s.s3 / n + (s.count4 > 0 ? s.s4 / double(s.count4) : 0.0);
     v.pr = v.tr * v.tr / v.tr2;
     v.prk = v.tr2 * v.tr2 / v.tr4;
-    if (o_.partial) {
-      for (int ax = 0; ax < 3; ++ax) {
-        const Index m = m_[ax];
+    for (int ax = 0; ax < kReductions; ++ax) {
+      if (!on_[ax]) continue;
+      {
+        const Index m = m_[ax % 3];
         const auto& y = s.y[ax];
         const auto& x = e_.m[ax];
         double tr = 0, cross = 0, sq = 0;
@@ -110,6 +146,7 @@ class Estimator {
   const RankOptions& o_;
   const Exact& e_;
   std::array<Index, 3> m_;
+  std::array<bool, kReductions> on_;
 };
 
 // Delete-one-group jackknife standard errors of every value.
@@ -135,7 +172,7 @@ Values jackknife(const Estimator& est, const std::vector<Sums>& groups, const Su
   s.tr4 = se([](const Values& v) { return v.tr4; });
   s.pr = se([](const Values& v) { return v.pr; });
   s.prk = se([](const Values& v) { return v.prk; });
-  for (int ax = 0; ax < 3; ++ax) s.dims[ax] = se([ax](const Values& v) { return v.dims[ax]; });
+  for (int q = 0; q < kReductions; ++q) s.dims[q] = se([q](const Values& v) { return v.dims[q]; });
   return s;
 }
 
@@ -150,13 +187,13 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
   if (o.max_samples < o.min_samples)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples (", o.max_samples, ") must be >= min_samples (", o.min_samples, ")");
   if (o.max_samples > (Index(1) << 30)) fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples must be <= 2^30, got ", o.max_samples);
-  if (!o.traces && !o.partial) fail(NTK4J_ERR_INVALID_ARGUMENT, "nothing to estimate (neither traces nor partial)");
+  if (!o.traces && !o.partial && !o.partial_kpflow) fail(NTK4J_ERR_INVALID_ARGUMENT, "nothing to estimate (neither traces nor partial)");
   if (basis_cols < 0 || (basis_cols > 0 && !basis))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "deflation basis: ", basis_cols, " columns but no data");
   if (o.traces && !(a.symmetric() && rows == n))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "effective ranks need a symmetric operator, got ", a.name());
   std::array<Index, 3> m{o.B, o.T, o.H};
-  if (o.partial) {
+  if (o.partial || o.partial_kpflow) {
     if (o.B <= 0 || o.T <= 0 || o.H <= 0) fail(NTK4J_ERR_SHAPE, "B, T, H must be > 0");
     if (checked_mul(checked_mul(o.B, o.T, "B*T"), o.H, "B*T*H") != rows)
       fail(NTK4J_ERR_SHAPE, "state space [B,T,H] = [", o.B, ",", o.T, ",", o.H, "] has ", o.B * o.T * o.H,
@@ -183,24 +220,27 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
     gemm(Op::T, Op::N, r, r, rows, 1.0, av.data(), rows, av.data(), rows, 0.0, g.data(), r);
     e.gram2 = dot(g.data(), g.data(), r * r);
   }
-  if (o.partial) {
-    for (int ax = 0; ax < 3; ++ax) {
-      e.m[ax].assign(static_cast<size_t>(m[ax] * m[ax]), 0.0);
-      for (Index i = 0; i < r; ++i) reduce(av.data() + i * rows, o.B, o.T, o.H, ax, 1.0, e.m[ax].data());
-      for (Index j = 0; j < m[ax]; ++j) e.m_tr[ax] += e.m[ax][static_cast<size_t>(j * m[ax] + j)];
-      e.m_fro2[ax] = dot(e.m[ax].data(), e.m[ax].data(), m[ax] * m[ax]);
-    }
+  const std::array<bool, kReductions> on{o.partial, o.partial, o.partial, o.partial_kpflow, o.partial_kpflow,
+                                         o.partial_kpflow};
+  std::vector<double> sums;
+  for (int q = 0; q < kReductions; ++q) {
+    if (!on[q]) continue;
+    const Index mq = m[q % 3];
+    e.m[q].assign(static_cast<size_t>(mq * mq), 0.0);
+    for (Index i = 0; i < r; ++i) reduce_any(av.data() + i * rows, o.B, o.T, o.H, q, 1.0, e.m[q].data(), sums);
+    for (Index j = 0; j < mq; ++j) e.m_tr[q] += e.m[q][static_cast<size_t>(j * mq + j)];
+    e.m_fro2[q] = dot(e.m[q].data(), e.m[q].data(), mq * mq);
   }
-  Estimator est(o, e, m);
+  Estimator est(o, e, m, on);
   std::mt19937_64 rng(o.seed);
   std::vector<double> w(static_cast<size_t>(n * kChunk)), v(static_cast<size_t>(rows * kChunk)),
       u(static_cast<size_t>(n * kChunk)), coef(static_cast<size_t>(std::max<Index>(r, 1) * kChunk)), c;
-  std::array<std::vector<double>, 3> yi;
-  for (int ax = 0; ax < 3; ++ax) yi[ax].resize(o.partial ? static_cast<size_t>(m[ax] * m[ax]) : 0);
+  std::array<std::vector<double>, kReductions> yi;
+  for (int q = 0; q < kReductions; ++q) yi[q].resize(on[q] ? static_cast<size_t>(m[q % 3] * m[q % 3]) : 0);
   std::vector<Sums> groups;
   Sums open, total;
-  open.resize(m, o.partial);
-  total.resize(m, o.partial);
+  open.resize(m, on);
+  total.resize(m, on);
   Index group_size = 4;
   Values value, se;
   double worst = std::numeric_limits<double>::infinity();
@@ -229,18 +269,18 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
       }
       open.s2 += dot(vj, vj, rows);
       if (r > 0) open.s3 += dot(coef.data() + j * r, coef.data() + j * r, r);
-      if (o.partial)
-        for (int ax = 0; ax < 3; ++ax) {
-          reduce(vj, o.B, o.T, o.H, ax, 0.0, yi[ax].data());
-          auto& sum = open.y[ax];
-          for (size_t i = 0; i < sum.size(); ++i) sum[i] += yi[ax][i];
-          open.yy[ax] += dot(yi[ax].data(), yi[ax].data(), m[ax] * m[ax]);
-        }
+      for (int q = 0; q < kReductions; ++q) {
+        if (!on[q]) continue;
+        reduce_any(vj, o.B, o.T, o.H, q, 0.0, yi[q].data(), sums);
+        auto& sum = open.y[q];
+        for (size_t i = 0; i < sum.size(); ++i) sum[i] += yi[q][i];
+        open.yy[q] += dot(yi[q].data(), yi[q].data(), m[q % 3] * m[q % 3]);
+      }
       if (++open.count == group_size || out.samples + j + 1 == o.max_samples) {
         total.add(open, 1.0);
         groups.push_back(open);
         open = Sums{};
-        open.resize(m, o.partial);
+        open.resize(m, on);
       }
     }
     out.samples += cw;
@@ -259,8 +299,8 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
     se = jackknife(est, groups, total);
     worst = 0;
     if (o.traces) worst = std::max({relative(se.pr, value.pr), relative(se.prk, value.prk)});
-    if (o.partial)
-      for (int ax = 0; ax < 3; ++ax) worst = std::max(worst, relative(se.dims[ax], value.dims[ax]));
+    for (int q = 0; q < kReductions; ++q)
+      if (on[q]) worst = std::max(worst, relative(se.dims[q], value.dims[q]));
     report_progress(std::min<Index>(out.samples, o.max_samples), o.max_samples, "effective ranks: samples");
     // Stop once the standard error is below the target with some confidence: a jackknife SE from
     // G groups is itself uncertain by about 1/sqrt(2(G-1)), and stopping at the first noisy dip
@@ -281,8 +321,8 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
          "): effective ranks are undefined");
   worst = 0;
   if (o.traces) worst = std::max({relative(se.pr, value.pr), relative(se.prk, value.prk)});
-  if (o.partial)
-    for (int ax = 0; ax < 3; ++ax) worst = std::max(worst, relative(se.dims[ax], value.dims[ax]));
+  for (int q = 0; q < kReductions; ++q)
+    if (on[q]) worst = std::max(worst, relative(se.dims[q], value.dims[q]));
   out.worst_relative_error = worst;
   out.accuracy_met = worst <= o.accuracy;
   const Index applies = out.applies;
@@ -295,6 +335,8 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
   }
   if (o.partial)
     for (int ax = 0; ax < 3; ++ax) out.partial_dims[ax] = {value.dims[ax], se.dims[ax], applies};
+  if (o.partial_kpflow)
+    for (int ax = 0; ax < 3; ++ax) out.partial_dims_kpflow[ax] = {value.dims[3 + ax], se.dims[3 + ax], applies};
   return out;
 }
 

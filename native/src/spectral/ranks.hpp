@@ -11,6 +11,8 @@
 //   tr G^2 = ||(AV)^T (AV)||_F^2 + 2 E||(AV)^T v||^2 + E||P A^T v||^2
 //   partial trace over the traced axes S of G, for each kept axis (batch, time, hidden):
 //     M = tr_S(X) + E[tr_S(v v^T)]   (one probe serves all three axes: E[v v^T] = Y exactly)
+//   and kpflow's broadcast-reduce (1_S^T (x) I) G (1_S (x) I) likewise, from s s^T with s the sum
+//   of v over the traced axes (a rank-one sample: it needs the exact part to carry most of M)
 // with ||M||_F^2 estimated without the bias of squaring a mean (a U-statistic over samples).
 // The quantities reported: PR(A) = (tr A)^2 / tr G, kpflow's PR(A^2) = (tr G)^2 / tr G^2, and
 // the partial effective dimension (tr M)^2 / ||M||_F^2 per axis. Standard errors are
@@ -34,6 +36,7 @@ struct RankOptions {
   std::uint64_t seed = 2605;
   bool traces = true;         // tr A, tr G, tr G^2 and both effective ranks (needs a symmetric A)
   bool partial = true;        // true partial traces of G over batch, time, hidden
+  bool partial_kpflow = false;  // kpflow's broadcast-reduce of G over the same axes
   Index B = 0, T = 0, H = 0;  // the state axes of A's range (when partial)
 };
 
@@ -42,6 +45,7 @@ struct RankEstimates {
   Estimate effective_rank;                           // (tr A)^2 / tr A^2
   Estimate effective_rank_kpflow;                    // kpflow's PR(A^2) = (tr A^2)^2 / tr A^4
   std::array<Estimate, 3> partial_dims{};            // batch, time, hidden (true partial trace)
+  std::array<Estimate, 3> partial_dims_kpflow{};     // the same with kpflow's broadcast-reduce
   Index samples = 0;          // probes drawn (each one apply of A; the first ones also of A^T)
   Index applies = 0;          // vectors pushed through A or A^T in all, deflation included
   Index deflation = 0;        // rank of V actually used

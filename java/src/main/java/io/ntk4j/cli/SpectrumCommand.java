@@ -8,11 +8,14 @@ import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
+import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
 import io.ntk4j.spectral.Estimate;
 import io.ntk4j.spectral.PartialEffectiveDims;
+import io.ntk4j.spectral.RankEstimates;
+import io.ntk4j.spectral.RankOptions;
 import io.ntk4j.spectral.Reduction;
 import io.ntk4j.spectral.SvdResult;
 import io.ntk4j.spectral.TraceEstimates;
@@ -36,9 +39,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective",
       "rank PR = (tr A)^2 / tr(A^2) and the partial effective dimensions over batch, time and hidden",
-      "(true partial trace, and kpflow's broadcast-reduce). Randomized by default (block Lanczos or",
-      "randomized SVD, Hutch++, sketched partial traces); --exact uses dense LAPACK (n <= 20000).",
-      "Exits 3 if some requested eigenvalue did not converge."
+      "(true partial trace, and kpflow's broadcast-reduce). Randomized by default: Lanczos (single",
+      "vector with a completeness check) or randomized SVD for the eigenvalues; the ranks exact on",
+      "those eigenvectors and sampled for the rest until each standard error is within --accuracy.",
+      "--exact uses dense LAPACK (n <= 20000). Exits 3 if some requested eigenvalue did not",
+      "converge or the ranks did not reach --accuracy within --max-samples."
     })
 final class SpectrumCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -69,14 +74,14 @@ final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: max(k + 6 * block, 2k + 20))")
   int basis;
 
-  @Option(names = "--probes", defaultValue = "300", description = "Hutch++ probes for the effective rank (default ${DEFAULT-VALUE})")
-  long probes;
+  @Option(names = "--accuracy", defaultValue = "0.01", paramLabel = "a",
+      description = "target standard error of every rank estimate, relative to it (default ${DEFAULT-VALUE}); "
+          + "sampling stops there, or at --max-samples (then exit 3)")
+  double accuracy;
 
-  @Option(names = "--samples", defaultValue = "64", description = "random-sign probe blocks per axis for partial dimensions (default ${DEFAULT-VALUE})")
-  long samples;
-
-  @Option(names = "--deflation", defaultValue = "64", description = "sketch rank deflated exactly in partial dimensions (default ${DEFAULT-VALUE})")
-  long deflation;
+  @Option(names = "--max-samples", defaultValue = "4096", paramLabel = "n",
+      description = "probe budget of the rank estimates (default ${DEFAULT-VALUE})")
+  long maxSamples;
 
   @Option(names = "--seed", defaultValue = "2605", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
   long seed;
@@ -97,6 +102,12 @@ final class SpectrumCommand implements Callable<Integer> {
     if (top <= 0) {
       throw new InvalidInputException("--top must be > 0, got " + top);
     }
+    if (!(accuracy > 0 && accuracy < 1)) {
+      throw new InvalidInputException("--accuracy (a relative standard error) must be in (0, 1), got " + accuracy);
+    }
+    if (maxSamples < 8 || maxSamples > (1L << 30)) {
+      throw new InvalidInputException("--max-samples must be in [8, 2^30], got " + maxSamples);
+    }
     Model m = modelOption.load(spec.commandLine().getErr()).model();
     try (AutoCloseable progress = Progress.attachNative(json)) {
       return compute(m, kind);
@@ -115,8 +126,11 @@ final class SpectrumCommand implements Callable<Integer> {
         default -> s.P();
       };
       LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
-      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
+      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis)
+          .withVectors(!eigenvaluesOnly && !exact);
       double[] values, residuals;
+      // Eigenvectors of sym (and P's right singular vectors): the exact part of the rank estimates.
+      Tensor symVectors = null, domainVectors = null;
       double[] symSpectrum = null;  // exact mode: every eigenvalue of sym (the traces follow from them)
       int converged;
       long applies;
@@ -133,6 +147,8 @@ final class SpectrumCommand implements Callable<Integer> {
         applies = sym.rows();
       } else if (kind.equals("P")) {
         SvdResult r = Eigs.svd(a, o);
+        symVectors = r.u();
+        domainVectors = r.v();
         values = r.values();
         residuals = r.residuals();
         converged = r.converged();
@@ -147,21 +163,26 @@ final class SpectrumCommand implements Callable<Integer> {
         } else {
           r = Eigs.topOfGram(s.jtheta(), o);
         }
+        symVectors = r.vectors();
         values = r.values();
         residuals = r.residuals();
         converged = r.converged();
         applies = r.vectorApplies();
       } else {
         EigenResult r = Eigs.top(a, o);
+        symVectors = r.vectors();
         values = r.values();
         residuals = r.residuals();
         converged = r.converged();
         applies = r.vectorApplies();
       }
-      // kpflow's effdim squares the operator first: PR(A^2) (DESIGN.md), reported alongside.
+      // Ranks (issue 11): exact on the eigenvectors just computed, sampled for the rest until
+      // every estimate's standard error is within --accuracy (kpflow's effdim squares the
+      // operator first: PR(A^2) is reported alongside, DESIGN.md).
       TraceEstimates tr = null;
       Estimate prKpflow = null;
       PartialEffectiveDims dims = null, dimsK = null;
+      RankEstimates ranks = null, ranksP = null;
       if (eigenvaluesOnly) {
         // nothing more
       } else if (exact) {
@@ -175,19 +196,29 @@ final class SpectrumCommand implements Callable<Integer> {
         }
         tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
         prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
+        dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+            Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
       } else {
-        tr = Eigs.traces(sym, probes, seed);
-        try (NativeOperator sq = NativeOperator.with(sym, op -> op.compose(op))) {
-          prKpflow = Eigs.traces(sq, probes, seed).effectiveRank();
+        RankOptions ro = RankOptions.defaults().withAccuracy(accuracy).withMaxSamples(maxSamples).withSeed(seed);
+        // P: the ranks are those of P P* (deflated by P's left singular vectors); the partial
+        // dimensions those of G = P P* itself, sampled through P (deflated by the right ones).
+        ranks = Eigs.ranks(sym, symVectors, s.batch(), s.steps(), s.hiddenSize(),
+            kind.equals("P") ? ro.withPartial(false) : ro);
+        if (kind.equals("P")) {
+          ranksP = Eigs.ranks(a, domainVectors, s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
         }
+        tr = new TraceEstimates(ranks.trace(), ranks.traceOfSquare(), ranks.effectiveRank());
+        prKpflow = ranks.effectiveRankKpflow();
+        dims = (ranksP != null ? ranksP : ranks).partialDims();
+        applies += ranks.applies() + (ranksP != null ? ranksP.applies() : 0);
       }
       if (!eigenvaluesOnly) {
-        dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-            Reduction.TRUE_PARTIAL_TRACE, exact, samples, deflation, seed);
-        dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-            Reduction.KPFLOW, exact, samples, deflation, seed);
-        applies += tr.effectiveRank().applies() + 2 * prKpflow.applies() + total(dims) + total(dimsK);
+        // kpflow's broadcast-reduce exactly, with B + T + H applies (its probes would give rank-one
+        // samples, needing thousands of probes for 1 %).
+        dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, exact, 1, 0, seed);
+        applies += exact ? 0 : total(dimsK);
       }
+      boolean accuracyMet = ranks == null || (ranks.accuracyMet() && (ranksP == null || ranksP.accuracyMet()));
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
       String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
@@ -211,6 +242,15 @@ final class SpectrumCommand implements Callable<Integer> {
           root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
           putDims(root.putObject("partial_effective_dims"), dims);
           putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+          if (ranks != null) {
+            root.put("accuracy", accuracy);
+            root.put("accuracy_met", accuracyMet);
+            root.put("worst_relative_error", Math.max(ranks.worstRelativeError(),
+                ranksP != null ? ranksP.worstRelativeError() : 0));
+            root.put("rank_samples", ranks.samples() + (ranksP != null ? ranksP.samples() : 0));
+            root.put("rank_applies", ranks.applies() + (ranksP != null ? ranksP.applies() : 0));
+            root.put("deflation", ranks.deflation());
+          }
         }
         root.put("applies", applies);
         root.put("seconds", seconds);
@@ -237,9 +277,20 @@ final class SpectrumCommand implements Callable<Integer> {
           out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
               fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
         }
+        if (ranks != null) {
+          out.printf("  rank estimates: %d probes, exact on the top %d eigenvectors, largest relative standard error "
+              + "%.2g (target %.2g%s)%n", root.get("rank_samples").asLong(), ranks.deflation(),
+              root.get("worst_relative_error").asDouble(), accuracy, accuracyMet ? ", met" : ", NOT met");
+        }
         out.printf("  operator applies: %d, time %.3f s%n", applies, seconds);
       }
-      return converged == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+      if (!accuracyMet) {
+        spec.commandLine().getErr().printf(
+            "ntk4j spectrum: the rank estimates did not reach --accuracy %.3g within --max-samples %d (largest relative "
+                + "standard error %.3g); they are reported with their errors, not as met%n",
+            accuracy, maxSamples, root.get("worst_relative_error").asDouble());
+      }
+      return converged == values.length && accuracyMet ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
     }
   }
 

@@ -252,6 +252,7 @@ public final class Eigs {
         ntk4j_rank_options.seed(opts, o.seed());
         ntk4j_rank_options.traces(opts, o.traces() ? 1 : 0);
         ntk4j_rank_options.partial(opts, o.partial() ? 1 : 0);
+        ntk4j_rank_options.partial_kpflow(opts, o.partialKpflow() ? 1 : 0);
         ntk4j_rank_options.batch(opts, batch);
         ntk4j_rank_options.steps(opts, steps);
         ntk4j_rank_options.hidden(opts, hidden);
@@ -262,12 +263,16 @@ public final class Eigs {
         PartialEffectiveDims pd = o.partial() ? new PartialEffectiveDims(Reduction.TRUE_PARTIAL_TRACE,
             estimate(ntk4j_estimate.asSlice(dims, 0)), estimate(ntk4j_estimate.asSlice(dims, 1)),
             estimate(ntk4j_estimate.asSlice(dims, 2))) : null;
+        MemorySegment kd = ntk4j_rank_estimates.partial_dims_kpflow(out);
+        PartialEffectiveDims pk = o.partialKpflow() ? new PartialEffectiveDims(Reduction.KPFLOW,
+            estimate(ntk4j_estimate.asSlice(kd, 0)), estimate(ntk4j_estimate.asSlice(kd, 1)),
+            estimate(ntk4j_estimate.asSlice(kd, 2))) : null;
         boolean t = o.traces();
         return new RankEstimates(t ? estimate(ntk4j_rank_estimates.trace(out)) : null,
             t ? estimate(ntk4j_rank_estimates.trace_of_square(out)) : null,
             t ? estimate(ntk4j_rank_estimates.trace_of_fourth(out)) : null,
             t ? estimate(ntk4j_rank_estimates.effective_rank(out)) : null,
-            t ? estimate(ntk4j_rank_estimates.effective_rank_kpflow(out)) : null, pd,
+            t ? estimate(ntk4j_rank_estimates.effective_rank_kpflow(out)) : null, pd, pk,
             ntk4j_rank_estimates.samples(out), ntk4j_rank_estimates.applies(out), ntk4j_rank_estimates.deflation(out),
             ntk4j_rank_estimates.accuracy_met(out) != 0, ntk4j_rank_estimates.worst_relative_error(out));
       }

@@ -18,6 +18,7 @@ package io.ntk4j.spectral;
  * @param effectiveRank PR(A) = (tr A)^2 / tr A^2
  * @param effectiveRankKpflow kpflow's PR(A^2) = (tr A^2)^2 / tr A^4
  * @param partialDims true partial-trace dimensions over batch, time and hidden (when asked for)
+ * @param partialDimsKpflow the same with kpflow's broadcast-reduce (when asked for)
  * @param samples probes drawn
  * @param applies vectors pushed through A or A* in all, deflation included
  * @param deflation rank of the deflation basis used
@@ -25,5 +26,5 @@ package io.ntk4j.spectral;
  * @param worstRelativeError the largest standard error relative to its estimate
  */
 public record RankEstimates(Estimate trace, Estimate traceOfSquare, Estimate traceOfFourth, Estimate effectiveRank,
-    Estimate effectiveRankKpflow, PartialEffectiveDims partialDims, long samples, long applies, long deflation,
+    Estimate effectiveRankKpflow, PartialEffectiveDims partialDims, PartialEffectiveDims partialDimsKpflow, long samples, long applies, long deflation,
     boolean accuracyMet, double worstRelativeError) {}

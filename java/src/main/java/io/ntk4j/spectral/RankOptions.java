@@ -18,9 +18,12 @@ import io.ntk4j.InvalidInputException;
  * @param seed seed of the probes
  * @param traces estimate tr A, tr A^2, tr A^4, PR(A) and kpflow's PR(A^2) (symmetric A only)
  * @param partial estimate the partial effective dimensions (true partial trace of A A*)
+ * @param partialKpflow estimate them with kpflow's broadcast-reduce as well, from the same probes
+ *     (each gives a rank-one sample of the reduced matrix: on large models this needs thousands
+ *     of probes, where {@link Eigs#partialEffectiveDims} computes them exactly with B + T + H applies)
  */
 public record RankOptions(double accuracy, long minSamples, long maxSamples, long seed, boolean traces,
-    boolean partial) {
+    boolean partial, boolean partialKpflow) {
   /** Default target relative standard error: 1 %. */
   public static final double DEFAULT_ACCURACY = 0.01;
   /** Default sampling budget. */
@@ -33,33 +36,37 @@ public record RankOptions(double accuracy, long minSamples, long maxSamples, lon
     if (minSamples < 8 || maxSamples < minSamples) {
       throw new InvalidInputException("need 8 <= minSamples <= maxSamples, got " + minSamples + " and " + maxSamples);
     }
-    if (!traces && !partial) {
+    if (!traces && !partial && !partialKpflow) {
       throw new InvalidInputException("nothing to estimate: enable traces, partial dimensions or both");
     }
   }
 
-  /** 1 % accuracy, 64 to 4096 probes, the default seed, traces and partial dimensions. */
+  /** 1 % accuracy, 64 to 4096 probes, the default seed, traces and true partial dimensions. */
   public static RankOptions defaults() {
-    return new RankOptions(DEFAULT_ACCURACY, 64, DEFAULT_MAX_SAMPLES, EigsOptions.DEFAULT_SEED, true, true);
+    return new RankOptions(DEFAULT_ACCURACY, 64, DEFAULT_MAX_SAMPLES, EigsOptions.DEFAULT_SEED, true, true, false);
   }
 
   public RankOptions withAccuracy(double a) {
-    return new RankOptions(a, minSamples, maxSamples, seed, traces, partial);
+    return new RankOptions(a, minSamples, maxSamples, seed, traces, partial, partialKpflow);
   }
 
   public RankOptions withMaxSamples(long m) {
-    return new RankOptions(accuracy, Math.min(minSamples, m), m, seed, traces, partial);
+    return new RankOptions(accuracy, Math.min(minSamples, m), m, seed, traces, partial, partialKpflow);
   }
 
   public RankOptions withSeed(long s) {
-    return new RankOptions(accuracy, minSamples, maxSamples, s, traces, partial);
+    return new RankOptions(accuracy, minSamples, maxSamples, s, traces, partial, partialKpflow);
   }
 
   public RankOptions withTraces(boolean t) {
-    return new RankOptions(accuracy, minSamples, maxSamples, seed, t, partial);
+    return new RankOptions(accuracy, minSamples, maxSamples, seed, t, partial, partialKpflow);
+  }
+
+  public RankOptions withPartialKpflow(boolean p) {
+    return new RankOptions(accuracy, minSamples, maxSamples, seed, traces, partial, p);
   }
 
   public RankOptions withPartial(boolean p) {
-    return new RankOptions(accuracy, minSamples, maxSamples, seed, traces, p);
+    return new RankOptions(accuracy, minSamples, maxSamples, seed, traces, p, partialKpflow);
   }
 }

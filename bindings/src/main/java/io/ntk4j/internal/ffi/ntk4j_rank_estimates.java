@@ -21,6 +21,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     ntk4j_estimate effective_rank;
  *     ntk4j_estimate effective_rank_kpflow;
  *     ntk4j_estimate partial_dims[3];
+ *     ntk4j_estimate partial_dims_kpflow[3];
  *     int64_t samples;
  *     int64_t applies;
  *     int64_t deflation;
@@ -42,6 +43,7 @@ public class ntk4j_rank_estimates {
         ntk4j_estimate.layout().withName("effective_rank"),
         ntk4j_estimate.layout().withName("effective_rank_kpflow"),
         MemoryLayout.sequenceLayout(3, ntk4j_estimate.layout()).withName("partial_dims"),
+        MemoryLayout.sequenceLayout(3, ntk4j_estimate.layout()).withName("partial_dims_kpflow"),
         Ntk4jNative.C_LONG.withName("samples"),
         Ntk4jNative.C_LONG.withName("applies"),
         Ntk4jNative.C_LONG.withName("deflation"),
@@ -358,6 +360,89 @@ public class ntk4j_rank_estimates {
      */
     public static void partial_dims(MemorySegment struct, long index0, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, partial_dims(struct, index0), 0L, ntk4j_estimate.layout().byteSize());
+    }
+
+    private static final SequenceLayout partial_dims_kpflow$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("partial_dims_kpflow"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static final SequenceLayout partial_dims_kpflow$layout() {
+        return partial_dims_kpflow$LAYOUT;
+    }
+
+    private static final long partial_dims_kpflow$OFFSET = $LAYOUT.byteOffset(groupElement("partial_dims_kpflow"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static final long partial_dims_kpflow$offset() {
+        return partial_dims_kpflow$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static MemorySegment partial_dims_kpflow(MemorySegment struct) {
+        return struct.asSlice(partial_dims_kpflow$OFFSET, partial_dims_kpflow$LAYOUT.byteSize());
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static void partial_dims_kpflow(MemorySegment struct, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, struct, partial_dims_kpflow$OFFSET, partial_dims_kpflow$LAYOUT.byteSize());
+    }
+
+    private static long[] partial_dims_kpflow$DIMS = { 3 };
+
+    /**
+     * Dimensions for array field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static long[] partial_dims_kpflow$dimensions() {
+        return partial_dims_kpflow$DIMS;
+    }
+    private static final MethodHandle partial_dims_kpflow$ELEM_HANDLE = partial_dims_kpflow$LAYOUT.sliceHandle(sequenceElement());
+
+    /**
+     * Indexed getter for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static MemorySegment partial_dims_kpflow(MemorySegment struct, long index0) {
+        try {
+            return (MemorySegment)partial_dims_kpflow$ELEM_HANDLE.invokeExact(struct, partial_dims_kpflow$OFFSET, index0);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
+        } catch (Throwable ex$) {
+            throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    /**
+     * Indexed setter for field:
+     * {@snippet lang=c :
+     * ntk4j_estimate partial_dims_kpflow[3]
+     * }
+     */
+    public static void partial_dims_kpflow(MemorySegment struct, long index0, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, partial_dims_kpflow(struct, index0), 0L, ntk4j_estimate.layout().byteSize());
     }
 
     private static final OfLong samples$LAYOUT = (OfLong)$LAYOUT.select(groupElement("samples"));

@@ -21,6 +21,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t seed;
  *     int32_t traces;
  *     int32_t partial;
+ *     int32_t partial_kpflow;
  *     int64_t batch;
  *     int64_t steps;
  *     int64_t hidden;
@@ -40,6 +41,8 @@ public class ntk4j_rank_options {
         Ntk4jNative.C_LONG.withName("seed"),
         Ntk4jNative.C_INT.withName("traces"),
         Ntk4jNative.C_INT.withName("partial"),
+        Ntk4jNative.C_INT.withName("partial_kpflow"),
+        MemoryLayout.paddingLayout(4),
         Ntk4jNative.C_LONG.withName("batch"),
         Ntk4jNative.C_LONG.withName("steps"),
         Ntk4jNative.C_LONG.withName("hidden")
@@ -314,6 +317,50 @@ public class ntk4j_rank_options {
      */
     public static void partial(MemorySegment struct, int fieldValue) {
         struct.set(partial$LAYOUT, partial$OFFSET, fieldValue);
+    }
+
+    private static final OfInt partial_kpflow$LAYOUT = (OfInt)$LAYOUT.select(groupElement("partial_kpflow"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t partial_kpflow
+     * }
+     */
+    public static final OfInt partial_kpflow$layout() {
+        return partial_kpflow$LAYOUT;
+    }
+
+    private static final long partial_kpflow$OFFSET = $LAYOUT.byteOffset(groupElement("partial_kpflow"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t partial_kpflow
+     * }
+     */
+    public static final long partial_kpflow$offset() {
+        return partial_kpflow$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t partial_kpflow
+     * }
+     */
+    public static int partial_kpflow(MemorySegment struct) {
+        return struct.get(partial_kpflow$LAYOUT, partial_kpflow$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t partial_kpflow
+     * }
+     */
+    public static void partial_kpflow(MemorySegment struct, int fieldValue) {
+        struct.set(partial_kpflow$LAYOUT, partial_kpflow$OFFSET, fieldValue);
     }
 
     private static final OfLong batch$LAYOUT = (OfLong)$LAYOUT.select(groupElement("batch"));
