@@ -174,7 +174,9 @@ TEST(Ranks, TighterAccuracyCostsMoreSamplesAndErrsLess) {
     EXPECT_GE(r.samples, previous) << acc;
     double err = std::abs(r.effective_rank.value - t.pr) / t.pr;
     for (int ax = 0; ax < 3; ++ax) err = std::max(err, std::abs(r.partial_dims[ax].value - t.dims[ax]) / t.dims[ax]);
-    if (acc < 0.1) EXPECT_LT(err, previous_err) << acc;
+    if (acc < 0.1) {
+      EXPECT_LT(err, previous_err) << acc;
+    }
     EXPECT_LT(err, 4 * acc) << acc;
     previous = r.samples;
     previous_err = err;

@@ -82,6 +82,18 @@ TEST(PartialDims, AxesLongerThanOneProbeChunkAreReducedExactly) {
   expect_kpflow_estimate_is_exact(random_session(c, 4, 5), c);
 }
 
+TEST(PartialDims, KpflowReductionWithinAMemoryBudgetIsStillExact) {
+  // A budget too small for A^T E whole: two applies per column, the same numbers.
+  Case c{NTK4J_CELL_GRU, true, 1.0, 5, 2, 3, 18, "gru"};
+  auto ntk = session_operator(random_session(c, 3, 4), NTK4J_OP_NTK);
+  auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
+  auto small = spectral::partial_effective_dims_kpflow(*ntk, c.B, c.T, c.H, 1.0);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(small[i].value, exact[i], 1e-10 * exact[i]) << "axis " << i;
+    EXPECT_EQ(small[i].applies, 2 * (i == 0 ? c.B : i == 1 ? c.T : c.H));
+  }
+}
+
 TEST(PartialDims, TruePartialTraceEstimateConvergesToExact) {
   Case c{NTK4J_CELL_GRU, true, 1.0, 3, 2, 3, 4, "gru"};
   auto state = random_session(c, 5, 6);

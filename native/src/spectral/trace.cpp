@@ -177,6 +177,52 @@ std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator&
   return out;
 }
 
+// kpflow's broadcast-reduce M = E^T A A^T E (E = 1_S (x) I_m, the kept axis' probes) exactly,
+// from m applies of A^T per axis with W = A^T E held whole (M = W^T W) while it fits in a memory
+// budget, else from two applies per column, 16 at a time (M[:, c] = E^T A (A^T E[:, c])), so that
+// large models (B T H = 1.6e6 at H = 512: W would take 6.7 GB) stay within bounded memory.
+std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                      double whole_budget_bytes) {
+  check_state_space(a, B, T, H);
+  constexpr Index kChunk = 16;
+  const Index n = a.rows(), cols = a.cols();
+  Axes ax{B, T, H};
+  std::array<Estimate, 3> out{};
+  for (int axis = 0; axis < 3; ++axis) {
+    report_progress(axis, 3, "partial traces: axes");
+    const Index m = ax.len(axis);
+    const bool whole = double(cols) * double(m) * sizeof(double) <= whole_budget_bytes;
+    std::vector<double> e(static_cast<size_t>(n * std::min(m, kChunk)));
+    std::vector<double> w(static_cast<size_t>(cols * (whole ? m : kChunk)));
+    std::vector<double> z(whole ? 0 : static_cast<size_t>(n * kChunk));
+    std::vector<double> mm(static_cast<size_t>(m * m), 0.0);
+    for (Index c0 = 0; c0 < m; c0 += kChunk) {
+      const Index cw = std::min(kChunk, m - c0);
+      std::fill(e.begin(), e.end(), 0.0);
+      for (Index i = 0; i < n; ++i) {
+        Index kr, ks;
+        ax.split(i, axis, kr, ks);
+        if (kr >= c0 && kr < c0 + cw) e[static_cast<size_t>((kr - c0) * n + i)] = 1.0;
+      }
+      double* wc = w.data() + (whole ? c0 * cols : 0);
+      linalg::checked_apply_adjoint(a, e.data(), cw, wc);
+      out[static_cast<size_t>(axis)].applies += cw;
+      if (whole) continue;
+      linalg::checked_apply(a, wc, cw, z.data());
+      out[static_cast<size_t>(axis)].applies += cw;
+      for (Index j = 0; j < cw; ++j)
+        for (Index i = 0; i < n; ++i) {
+          Index kr, ks;
+          ax.split(i, axis, kr, ks);
+          mm[static_cast<size_t>((c0 + j) * m + kr)] += z[static_cast<size_t>(j * n + i)];
+        }
+    }
+    if (whole) gemm(Op::T, Op::N, m, m, cols, 1.0, w.data(), cols, w.data(), cols, 0.0, mm.data(), m);
+    out[static_cast<size_t>(axis)].value = participation_ratio(mm, m);
+  }
+  return out;
+}
+
 std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
                                                         Index T, Index H, Reduction reduction,
                                                         Index samples, Index deflation, std::uint64_t seed) {
@@ -188,6 +234,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
   std::mt19937_64 rng(seed);
   std::array<Estimate, 3> out{};
   const bool kpflow = reduction == Reduction::KpflowBroadcast;
+  if (kpflow) return partial_effective_dims_kpflow(a, B, T, H);
 
   // Deflation (true partial trace of a symmetric A): with Q an orthonormal basis of A's dominant
   // range (randomized range finder, one power step) and P = Q Q^T,
@@ -196,7 +243,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
   Index r = 0;
   std::vector<double> q, aq;
   Index deflation_applies = 0;
-  if (!kpflow && deflation > 0 && a.symmetric()) {
+  if (deflation > 0 && a.symmetric()) {
     r = std::min(deflation, n);
     std::vector<double> omega(static_cast<size_t>(n * r)), y(static_cast<size_t>(n * r));
     rademacher(omega.data(), n * r, rng);
@@ -225,7 +272,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
       }
       gemm(Op::N, Op::T, m, m, traced, 1.0, blockv.data(), m, blockv.data(), m, 1.0, low.data(), m);
     }
-    const Index reps = kpflow ? 1 : samples;
+    const Index reps = samples;
     std::vector<std::vector<double>> ms;
     // The probe block E_z (n x m) is built and applied kChunk columns at a time: only W = A^T E_z
     // (n x m) is needed whole, for W^T W.
@@ -235,10 +282,7 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
     std::vector<double> c;  // projection coefficients
     for (Index rep = 0; rep < reps; ++rep) {
       // Probes E_z = z (x) I_m: column r holds z on the traced axes at kept index r.
-      if (kpflow)
-        std::fill(z.begin(), z.end(), 1.0);
-      else
-        rademacher(z.data(), traced, rng);
+      rademacher(z.data(), traced, rng);
       for (Index c0 = 0; c0 < m; c0 += kChunk) {
         const Index cw = std::min(kChunk, m - c0);
         std::fill(e.begin(), e.end(), 0.0);

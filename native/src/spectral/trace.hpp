@@ -47,4 +47,9 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
                                                         Index samples, Index deflation,
                                                         std::uint64_t seed);
 
+// kpflow's broadcast-reduce exactly from applies (m of A^T per axis, with A^T E held whole while
+// it fits in whole_budget_bytes; beyond, two applies per column in chunks, memory O(16 n)).
+std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                      double whole_budget_bytes = 1024.0 * 1024 * 1024);
+
 }  // namespace ntk4j::spectral
