@@ -11,7 +11,6 @@
 #include <memory>
 #include <numeric>
 #include <random>
-#include <cstdio>
 
 #include "linalg/blas.hpp"
 
@@ -544,7 +543,6 @@ Completeness completeness_check(const linalg::LinearOperator& a, const EigsResul
       return out;
     }
     const bool converged = residual <= std::max(o.tol, 1e-3) * scale;
-    fprintf(stderr, "check step %ld theta %g res %g thr %g bj %g\n", (long)j, theta, residual, threshold, bj);
     if ((converged && theta + residual <= threshold) || !(bj > 1e-14 * std::max(scale, 1e-300))) return out;
     double* next = q.data() + (j + 1) * n;
     for (Index i = 0; i < n; ++i) next[i] = w[static_cast<size_t>(i)] / bj;

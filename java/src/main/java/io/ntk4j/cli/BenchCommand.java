@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
  * (stored Jacobians, ARPACK one vector at a time) when its script is available.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measures DGEMM, the block NTK_S apply rate and top-10 NTK_S eigenvalues (vs the NumPy peer).")
+    description = "Measures DGEMM (beside NumPy's), the block NTK_S apply rate, top-10 NTK_S eigenvalues and the whole "
+        + "default spectrum (vs the NumPy peer), and with --scaling how the cost grows.")
 final class BenchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -65,6 +66,17 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print one JSON object") boolean json;
 
+  @Option(names = "--whole-rounds", defaultValue = "1",
+      description = "rounds of (e), the whole default spectrum against the peer's spectrum + ranks (default ${DEFAULT-VALUE})")
+  int wholeRounds;
+
+  @Option(names = "--scaling", description = "also (f): the default spectrum at H = 64 ... 512 and B = 16 ... 128, "
+      + "peak memory, 1 vs 2 threads (several minutes)")
+  boolean scaling;
+
+  @Option(names = "--report", paramLabel = "DIR", description = "write (f) as a table and log-log plots into DIR (implies --scaling)")
+  Path report;
+
   /** The single-vector configuration reported next to the defaults. */
   static final int BLOCK1_BLOCK = 1, BLOCK1_BASIS = 100;
 
@@ -83,9 +95,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (rounds < 1 || repeats < 1) {
+    if (rounds < 1 || repeats < 1 || wholeRounds < 1) {
       throw new ParameterException(spec.commandLine(),
-          "--rounds and --repeats must be >= 1, got " + rounds + " and " + repeats);
+          "--rounds, --repeats and --whole-rounds must be >= 1, got " + rounds + ", " + repeats + " and " + wholeRounds);
     }
     if (nativeBench) {
       return runNative(out);
@@ -102,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
     r.put("blas_decision", blas.decision());
     // (a) DGEMM and (b) the block NTK_S apply, timed alternately `repeats` times (so that both
     // see the same machine conditions), the best of each kept.
-    double dgemm = 0;
+    double dgemm = 0, numpyDgemm = 0;
     {
       int b = 32, t = 100, h = 256, n = 3, k = 16;
       Model m = leaky(h, n, 1.0, 1);
@@ -110,8 +122,14 @@ final class BenchCommand implements Callable<Integer> {
         Tensor q = gaussian(arena, 3, k, b, t, h), y = Tensor.allocate(arena, q.shape());
         s.ntk().apply(q, y);  // warm-up
         double best = Double.MAX_VALUE;
+        boolean numpy = !noPeer;
         for (int i = 0; i < repeats; i++) {
           dgemm = Math.max(dgemm, Ntk4j.dgemmGflops(2048, 1));
+          if (numpy) {  // NumPy's own BLAS beside it, alternated with ours (same machine conditions)
+            double g = numpyDgemm(2048);
+            numpy = g > 0;
+            numpyDgemm = Math.max(numpyDgemm, g);
+          }
           long t0 = System.nanoTime();
           s.ntk().apply(q, y);
           best = Math.min(best, (System.nanoTime() - t0) / 1e9);
@@ -119,6 +137,10 @@ final class BenchCommand implements Callable<Integer> {
         // GEMM flops per probe: P and P* one H x H product per step, K two per site.
         double flops = k * (2 * 2.0 * h * h * b * (t - 1) + 2 * 2.0 * h * (h + n) * b * t);
         r.put("dgemm_gflops", dgemm);
+        if (numpyDgemm > 0) {
+          r.put("numpy_dgemm_gflops", numpyDgemm);
+          r.put("dgemm_fraction_of_numpy", dgemm / numpyDgemm);
+        }
         r.put("threads", Ntk4j.threads());
         r.put("ntk_apply_seconds", best);
         r.put("ntk_apply_gflops", flops / best / 1e9);
@@ -204,6 +226,7 @@ final class BenchCommand implements Callable<Integer> {
       } else {
         r.put("peer", withPeer ? "failed (see stderr)" : "skipped (no numpy_peer.py; pass --peer)");
       }
+      whole(r, dir, withPeer ? script : null);
     } finally {
       try (var files = Files.list(dir)) {
         for (Path f : files.toList()) {
@@ -236,8 +259,203 @@ final class BenchCommand implements Callable<Integer> {
       } else {
         out.printf("  (d) NumPy/SciPy peer: %s%n", r.get("peer"));
       }
+      if (r.containsKey("numpy_dgemm_gflops")) {
+        out.printf("  (a') NumPy's DGEMM 2048^3 beside it: %.1f GFLOP/s; ntk4j's is %.0f%% of it%n",
+            r.get("numpy_dgemm_gflops"), 100 * (double) r.get("dgemm_fraction_of_numpy"));
+      }
+      out.printf("  (e) the whole default spectrum (eigenvalues + every rank, accuracy 1%%), as a user runs it: %.2f s, "
+          + "%d applies, largest relative standard error %.2g%n", r.get("whole_seconds"), r.get("whole_applies"),
+          r.get("whole_worst_relative_error"));
+      if (r.containsKey("whole_peer_seconds")) {
+        out.printf("      peer's spectrum + ranks (eigsh + kpflow effdims): %.2f s; ntk4j is %.1fx faster; eigenvalues agree "
+            + "to %.1e%n", r.get("whole_peer_seconds"), r.get("whole_speedup_vs_peer"), r.get("whole_eigenvalues_max_rel_diff_vs_peer"));
+      }
+      if (r.containsKey("scaling")) {
+        out.printf("  (f) the default spectrum as the model grows (wall clock, peak RSS of the process):%n");
+        for (Object row : (List<?>) r.get("scaling")) {
+          Map<?, ?> m = (Map<?, ?>) row;
+          out.printf("      B=%-4s T=%-4s H=%-4s threads %s: %8.2f s, %6d applies, %7.0f MB%n", m.get("B"), m.get("T"),
+              m.get("H"), m.get("threads"), m.get("seconds"), m.get("applies"), m.get("peak_rss_mb"));
+        }
+      }
     }
     return Main.EXIT_OK;
+  }
+
+  /**
+   * (e) the whole default {@code spectrum} (as a user runs it: its own process, wall clock) beside
+   * the peer's {@code spectrum} + {@code ranks} on the same model, and (f) the scaling runs.
+   */
+  private void whole(Map<String, Object> r, Path dir, Path script) throws Exception {
+    List<Double> ours = new ArrayList<>(), theirs = new ArrayList<>();
+    JsonNode last = null;
+    double maxRel = Double.NaN;
+    for (int round = 0; round < wholeRounds; round++) {
+      long t0 = System.nanoTime();
+      last = runSpectrum(dir, 0).json();
+      ours.add((System.nanoTime() - t0) / 1e9);
+      if (script != null) {
+        long t1 = System.nanoTime();
+        JsonNode eig = runPeerCommand(script, dir, "spectrum");
+        JsonNode ranks = runPeerCommand(script, dir, "ranks");
+        if (eig == null || ranks == null) {
+          script = null;
+          continue;
+        }
+        theirs.add((System.nanoTime() - t1) / 1e9);
+        maxRel = 0;
+        for (int i = 0; i < 10; i++) {
+          double want = eig.get("eigenvalues").get(i).asDouble();
+          maxRel = Math.max(maxRel, Math.abs(last.get("eigenvalues").get(i).asDouble() - want) / Math.abs(want));
+        }
+      }
+    }
+    r.put("whole_seconds", min(ours));
+    r.put("whole_seconds_rounds", ours);
+    r.put("whole_applies", last.get("applies").asLong());
+    r.put("whole_worst_relative_error", last.get("worst_relative_error").asDouble());
+    r.put("whole_accuracy_met", last.get("accuracy_met").asBoolean());
+    r.put("whole_effective_rank", last.get("effective_rank").asDouble());
+    r.put("whole_effective_rank_std_error", last.get("effective_rank_std_error").asDouble());
+    if (!theirs.isEmpty()) {
+      r.put("whole_peer_seconds", min(theirs));
+      r.put("whole_peer_seconds_rounds", theirs);
+      r.put("whole_speedup_vs_peer", min(theirs) / min(ours));
+      r.put("whole_eigenvalues_max_rel_diff_vs_peer", maxRel);
+    }
+    if (scaling || report != null) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      int[][] shapes = {{32, 100, 64, 0}, {32, 100, 128, 0}, {32, 100, 256, 0}, {32, 100, 512, 0}, {16, 100, 128, 0},
+          {64, 100, 128, 0}, {128, 100, 128, 0}, {32, 100, 128, 1}};
+      for (int[] sh : shapes) {
+        Path d = Files.createTempDirectory("ntk4j-bench-scaling");
+        try {
+          ModelDirectory.write(d, leaky(sh[2], 3, 1.0, 4));
+          try (Arena arena = Arena.ofConfined()) {
+            Npy.write(d.resolve("inputs.npy"), gaussian(arena, 5, sh[0], sh[1], 3));
+          }
+          long t0 = System.nanoTime();
+          Run run = runSpectrum(d, sh[3]);
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("B", sh[0]);
+          row.put("T", sh[1]);
+          row.put("H", sh[2]);
+          row.put("threads", sh[3] == 0 ? Ntk4j.threads() : sh[3]);
+          row.put("seconds", (System.nanoTime() - t0) / 1e9);
+          row.put("applies", run.json().get("applies").asLong());
+          row.put("peak_rss_mb", run.peakRssKb() / 1024.0);
+          row.put("effective_rank", run.json().get("effective_rank").asDouble());
+          row.put("worst_relative_error", run.json().get("worst_relative_error").asDouble());
+          rows.add(row);
+          spec.commandLine().getErr().printf("ntk4j bench (f): B=%d T=%d H=%d threads %s: %.1f s%n", sh[0], sh[1], sh[2],
+              row.get("threads"), row.get("seconds"));
+        } finally {
+          deleteTree(d);
+        }
+      }
+      r.put("scaling", rows);
+      if (report != null) {
+        writeScalingReport(rows);
+      }
+    }
+  }
+
+  private record Run(JsonNode json, long peakRssKb) {}
+
+  /** The default spectrum of the model in dir, in its own JVM under GNU time (peak RSS). */
+  private Run runSpectrum(Path dir, int threads) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>();
+    boolean timed = Files.isExecutable(Path.of("/usr/bin/time"));
+    if (timed) {
+      cmd.addAll(List.of("/usr/bin/time", "-f", "ntk4j-peak-rss-kb %M"));
+    }
+    cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""),
+        "-cp", System.getProperty("java.class.path"), "io.ntk4j.cli.Main", "spectrum", "--model", dir.toString(),
+        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK", "--top", "10", "--json"));
+    if (threads > 0) {
+      cmd.addAll(List.of("--threads", Integer.toString(threads)));
+    }
+    Process p = new ProcessBuilder(cmd).start();
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
+      throw new io.ntk4j.Ntk4jException("bench: spectrum on " + dir + " failed: " + stderr.strip());
+    }
+    long rss = stderr.lines().filter(l -> l.startsWith("ntk4j-peak-rss-kb ")).mapToLong(l -> Long.parseLong(l.substring(18).trim()))
+        .findFirst().orElse(-1);
+    return new Run(new ObjectMapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElse("{}")), rss);
+  }
+
+  private void writeScalingReport(List<Map<String, Object>> rows) {
+    Report rep = Report.create(report, "ntk4j bench: the default spectrum as the model grows");
+    List<Object[]> table = new ArrayList<>();
+    for (Map<String, Object> m : rows) {
+      table.add(new Object[] {m.get("B"), m.get("T"), m.get("H"), m.get("threads"), m.get("seconds"), m.get("applies"),
+          m.get("peak_rss_mb"), m.get("effective_rank"), m.get("worst_relative_error")});
+    }
+    rep.csv("scaling.csv", new String[] {"B", "T", "H", "threads", "seconds", "applies", "peak_rss_mb", "effective_rank",
+        "worst_relative_error"}, table);
+    for (String axis : new String[] {"H", "B"}) {
+      List<Double> x = new ArrayList<>(), t = new ArrayList<>(), mem = new ArrayList<>();
+      for (Map<String, Object> m : rows) {
+        boolean onAxis = axis.equals("H") ? ((int) m.get("B")) == 32 : ((int) m.get("H")) == 128;
+        if (onAxis && ((int) m.get("threads")) == Ntk4j.threads()) {
+          x.add(((Number) m.get(axis)).doubleValue());
+          t.add((Double) m.get("seconds"));
+          mem.add((Double) m.get("peak_rss_mb"));
+        }
+      }
+      var c = Report.chart("Default spectrum against " + axis + " (log-log)", axis, "seconds / MB", true);
+      c.getStyler().setXAxisLogarithmic(true);
+      c.addSeries("wall clock (s)", x.stream().mapToDouble(Double::doubleValue).toArray(),
+          t.stream().mapToDouble(Double::doubleValue).toArray());
+      c.addSeries("peak RSS (MB)", x.stream().mapToDouble(Double::doubleValue).toArray(),
+          mem.stream().mapToDouble(Double::doubleValue).toArray());
+      rep.plot("scaling_" + axis, c);
+    }
+    rep.finish();
+  }
+
+  private JsonNode runPeerCommand(Path script, Path dir, String what) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("python3", script.toString(), what, "--model", dir.toString(),
+        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK"));
+    if (what.equals("spectrum")) {
+      cmd.addAll(List.of("--top", "10"));
+    }
+    Process p = new ProcessBuilder(cmd).start();
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
+      spec.commandLine().getErr().println("ntk4j bench: the NumPy peer's " + what + " failed: " + stderr.strip());
+      return null;
+    }
+    return new ObjectMapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElse("{}"));
+  }
+
+  /** NumPy's DGEMM rate (its own BLAS, its default threads) in GFLOP/s, the best of 2; 0 if unavailable. */
+  private double numpyDgemm(int n) {
+    String code = "import numpy as np, time\n"
+        + "rng = np.random.default_rng(1); a = rng.standard_normal((N, N)); b = rng.standard_normal((N, N)); a @ b\n"
+        + "best = 1e300\n"
+        + "for _ in range(2):\n    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)\n"
+        + "print(2.0 * N ** 3 / best / 1e9)\n";
+    try {
+      Process p = new ProcessBuilder("python3", "-c", code.replace("N", Integer.toString(n))).start();
+      String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      p.getErrorStream().readAllBytes();
+      return p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0 ? Double.parseDouble(stdout) : 0;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  private static void deleteTree(Path d) throws java.io.IOException {
+    try (var files = Files.walk(d)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   private static Path defaultPeer() {
