@@ -94,6 +94,15 @@ void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const doub
   });
 }
 
+void syrk(Op op_a, Index m, Index kk, const double* a, Index lda, double beta, double* c) {
+  if (m == 0) return;
+  (void)threads();  // OpenBLAS single-threaded: callers run several of these side by side
+  cblas_dsyrk(CblasColMajor, CblasLower, op_a == Op::N ? CblasNoTrans : CblasTrans, as_blas_int(m), as_blas_int(kk),
+              1.0, a, as_blas_int(lda), beta, c, as_blas_int(m));
+  for (Index j = 0; j < m; ++j)
+    for (Index i = 0; i < j; ++i) c[j * m + i] = c[i * m + j];
+}
+
 void project_out(const double* q, Index n, Index r, double* x, Index m, std::vector<double>& work) {
   if (r == 0 || m == 0) return;
   work.resize(static_cast<size_t>(r * m));

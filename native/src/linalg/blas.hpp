@@ -16,6 +16,11 @@ enum class Op { N, T };
 void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
           Index lda, const double* b, Index ldb, double beta, double* c, Index ldc);
 
+// C (m x m) = op(A) op(A)^T + beta C with op(A) m x kk (Op::N: A is m x kk, lda >= m; Op::T: A is
+// kk x m): the full symmetric C (both triangles), column-major. On the calling thread only (half
+// a GEMM's flops; callers parallelize over independent products).
+void syrk(Op op_a, Index m, Index kk, const double* a, Index lda, double beta, double* c);
+
 // x (n x m) -= Q (Q^T x) for Q with r orthonormal columns (n x r), all column-major with leading
 // dimension n: one classical Gram-Schmidt pass of m vectors against Q as two GEMMs (its
 // coefficients left in work); called twice for CGS2.

@@ -8,6 +8,7 @@
 
 #include "core/progress.hpp"
 #include "linalg/blas.hpp"
+#include "linalg/parallel.hpp"
 
 namespace ntk4j::spectral {
 
@@ -61,15 +62,18 @@ struct Exact {
 };
 
 // tr_S(v v^T) for the kept axis `axis` of a [B, T, H] vector, written (beta 0) or added (beta 1)
-// into out (m x m). One GEMM per axis (B per-trial GEMMs for time).
-void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, double* out) {
+// into out (m x m). Symmetric rank-k updates (half a GEMM's flops); `scratch` holds the
+// time-major copy of v for the time axis, so that it too is one product.
+void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, double* out, std::vector<double>& scratch) {
   if (axis == 0) {  // M[b, b'] = sum_{t,h} v[b,t,h] v[b',t,h]: v is (T H) x B column-major
-    gemm(Op::T, Op::N, B, B, T * H, 1.0, v, T * H, v, T * H, beta, out, B);
-  } else if (axis == 1) {  // M[t, t'] = sum_b sum_h v[b,t,h] v[b,t',h]: each trial is H x T
+    linalg::syrk(Op::T, B, T * H, v, T * H, beta, out);
+  } else if (axis == 1) {  // M[t, t'] = sum_{b,h} v[b,t,h] v[b,t',h]: v as [T][B][H] is (B H) x T
+    scratch.resize(static_cast<size_t>(B * T * H));
     for (Index b = 0; b < B; ++b)
-      gemm(Op::T, Op::N, T, T, H, 1.0, v + b * T * H, H, v + b * T * H, H, b == 0 ? beta : 1.0, out, T);
+      for (Index t = 0; t < T; ++t) std::copy_n(v + (b * T + t) * H, H, scratch.data() + (t * B + b) * H);
+    linalg::syrk(Op::T, T, B * H, scratch.data(), B * H, beta, out);
   } else {  // M[h, h'] = sum_{b,t} v[b,t,h] v[b,t,h']: v is H x (B T) column-major
-    gemm(Op::N, Op::T, H, H, B * T, 1.0, v, H, v, H, beta, out, H);
+    linalg::syrk(Op::N, H, B * T, v, H, beta, out);
   }
 }
 
@@ -98,7 +102,7 @@ void reduce_kpflow(const double* v, Index B, Index T, Index H, int axis, double 
 // Reduction q of v v^T (q < 3: true partial trace, else kpflow's) into out.
 void reduce_any(const double* v, Index B, Index T, Index H, int q, double beta, double* out, std::vector<double>& sums) {
   if (q < 3)
-    reduce(v, B, T, H, q, beta, out);
+    reduce(v, B, T, H, q, beta, out, sums);
   else
     reduce_kpflow(v, B, T, H, q - 3, beta, out, sums);
 }
@@ -235,8 +239,7 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
   std::mt19937_64 rng(o.seed);
   std::vector<double> w(static_cast<size_t>(n * kChunk)), v(static_cast<size_t>(rows * kChunk)),
       u(static_cast<size_t>(n * kChunk)), coef(static_cast<size_t>(std::max<Index>(r, 1) * kChunk)), c;
-  std::array<std::vector<double>, kReductions> yi;
-  for (int q = 0; q < kReductions; ++q) yi[q].resize(on[q] ? static_cast<size_t>(m[q % 3] * m[q % 3]) : 0);
+  std::array<std::vector<double>, kReductions> chunk_y;  // per reduction: the chunk's samples' matrices
   std::vector<Sums> groups;
   Sums open, total;
   open.resize(m, on);
@@ -248,8 +251,14 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
 
   while (out.samples < o.max_samples) {
     const Index cw = std::min(kChunk, o.max_samples - out.samples);
-    for (Index i = 0; i < n * cw; ++i) w[static_cast<size_t>(i)] = (rng() & 1) ? 1.0 : -1.0;
-    for (int pass = 0; pass < 2; ++pass) linalg::project_out(v_basis.data(), n, r, w.data(), cw, c);
+    for (Index i = 0; i < n * cw; i += 64) {  // 64 random signs per draw (one per element was 15 % of the run)
+      std::uint64_t bits = rng();
+      const Index end = std::min(n * cw, i + 64);
+      for (Index j = i; j < end; ++j, bits >>= 1) w[static_cast<size_t>(j)] = (bits & 1) ? 1.0 : -1.0;
+    }
+    // One pass suffices: V is orthonormal to round-off, and a probe need not be exactly in P's range
+    // (the split is exact for the probes actually used: E[w w^T] = P to the same round-off).
+    linalg::project_out(v_basis.data(), n, r, w.data(), cw, c);
     linalg::checked_apply(a, w.data(), cw, v.data());
     out.applies += cw;
     if (r > 0) gemm(Op::T, Op::N, r, cw, rows, 1.0, av.data(), rows, v.data(), rows, 0.0, coef.data(), r);
@@ -258,8 +267,21 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
     if (o.traces) {
       linalg::checked_apply_adjoint(a, v.data(), cw, u.data());
       out.applies += cw;
-      for (int pass = 0; pass < 2; ++pass) linalg::project_out(v_basis.data(), n, r, u.data(), cw, c);
+      linalg::project_out(v_basis.data(), n, r, u.data(), cw, c);
     }
+    // The reductions of each sample (the bulk of the non-apply work), samples side by side.
+    const int nq = o.partial || o.partial_kpflow ? kReductions : 0;
+    for (int q = 0; q < nq; ++q)
+      if (on[q]) chunk_y[q].resize(static_cast<size_t>(cw * m[q % 3] * m[q % 3]));
+    if (nq > 0)
+      linalg::parallel_chunks(cw, linalg::parallel_width(cw, 1), [&](Index, Index j0, Index j1) {
+        std::vector<double> scratch;
+        for (Index j = j0; j < j1; ++j)
+          for (int q = 0; q < kReductions; ++q)
+            if (on[q])
+              reduce_any(v.data() + j * rows, o.B, o.T, o.H, q, 0.0,
+                         chunk_y[q].data() + j * m[q % 3] * m[q % 3], scratch);
+      });
     for (Index j = 0; j < cw; ++j) {
       const double* vj = v.data() + j * rows;
       if (o.traces) {
@@ -271,10 +293,11 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
       if (r > 0) open.s3 += dot(coef.data() + j * r, coef.data() + j * r, r);
       for (int q = 0; q < kReductions; ++q) {
         if (!on[q]) continue;
-        reduce_any(vj, o.B, o.T, o.H, q, 0.0, yi[q].data(), sums);
+        const Index mm = m[q % 3] * m[q % 3];
+        const double* yq = chunk_y[q].data() + j * mm;
         auto& sum = open.y[q];
-        for (size_t i = 0; i < sum.size(); ++i) sum[i] += yi[q][i];
-        open.yy[q] += dot(yi[q].data(), yi[q].data(), m[q % 3] * m[q % 3]);
+        for (Index i = 0; i < mm; ++i) sum[static_cast<size_t>(i)] += yq[i];
+        open.yy[q] += dot(yq, yq, mm);
       }
       if (++open.count == group_size || out.samples + j + 1 == o.max_samples) {
         total.add(open, 1.0);

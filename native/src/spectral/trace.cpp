@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "linalg/blas.hpp"
+#include "linalg/parallel.hpp"
 #include "spectral/lanczos.hpp"
 
 namespace ntk4j::spectral {
@@ -199,10 +200,16 @@ std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperat
     for (Index c0 = 0; c0 < m; c0 += kChunk) {
       const Index cw = std::min(kChunk, m - c0);
       std::fill(e.begin(), e.end(), 0.0);
-      for (Index i = 0; i < n; ++i) {
-        Index kr, ks;
-        ax.split(i, axis, kr, ks);
-        if (kr >= c0 && kr < c0 + cw) e[static_cast<size_t>((kr - c0) * n + i)] = 1.0;
+      for (Index j = 0; j < cw; ++j) {  // column j: ones where the kept index is c0 + j
+        double* col = e.data() + j * n;
+        const Index r = c0 + j;
+        if (axis == 0) {
+          std::fill(col + r * T * H, col + (r + 1) * T * H, 1.0);
+        } else if (axis == 1) {
+          for (Index b = 0; b < B; ++b) std::fill(col + (b * T + r) * H, col + (b * T + r + 1) * H, 1.0);
+        } else {
+          for (Index bt = 0; bt < B * T; ++bt) col[bt * H + r] = 1.0;
+        }
       }
       double* wc = w.data() + (whole ? c0 * cols : 0);
       linalg::checked_apply_adjoint(a, e.data(), cw, wc);
@@ -217,7 +224,15 @@ std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperat
           mm[static_cast<size_t>((c0 + j) * m + kr)] += z[static_cast<size_t>(j * n + i)];
         }
     }
-    if (whole) gemm(Op::T, Op::N, m, m, cols, 1.0, w.data(), cols, w.data(), cols, 0.0, mm.data(), m);
+    if (whole) {  // M = W^T W, in row panels of W side by side (symmetric products, half the flops)
+      const Index width = linalg::parallel_width(cols, 4096);
+      std::vector<std::vector<double>> part(static_cast<size_t>(width), std::vector<double>(static_cast<size_t>(m * m)));
+      linalg::parallel_chunks(cols, width, [&](Index c, Index lo, Index hi) {
+        linalg::syrk(Op::T, m, hi - lo, w.data() + lo, cols, 0.0, part[static_cast<size_t>(c)].data());
+      });
+      for (const auto& pc : part)
+        for (size_t i = 0; i < mm.size(); ++i) mm[i] += pc[i];
+    }
     out[static_cast<size_t>(axis)].value = participation_ratio(mm, m);
   }
   return out;
