@@ -342,6 +342,15 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
   if (!(value.tr2 > 0))
     fail(NTK4J_ERR_NUMERICAL, "the operator ", a.name(), " is zero on every probe (tr A A^T = ", value.tr2,
          "): effective ranks are undefined");
+  // Round-off floor: the sums behind every estimate carry ~1e-12 relative rounding, which a
+  // sampling error of 0 (a remainder that vanishes, or probes that are exact on a diagonal) hides.
+  auto floor_se = [](double& e, double v) { e = std::max(e, 1e-11 * std::abs(v)); };
+  floor_se(se.tr, value.tr);
+  floor_se(se.tr2, value.tr2);
+  floor_se(se.tr4, value.tr4);
+  floor_se(se.pr, value.pr);
+  floor_se(se.prk, value.prk);
+  for (int q = 0; q < kReductions; ++q) floor_se(se.dims[q], value.dims[q]);
   worst = 0;
   if (o.traces) worst = std::max({relative(se.pr, value.pr), relative(se.prk, value.prk)});
   for (int q = 0; q < kReductions; ++q)

@@ -359,7 +359,7 @@ final class SpectrumCommand implements Callable<Integer> {
   private static String fmt(Estimate e) {
     // A standard error below round-off means the estimate was exact (e.g. the sketch spanned the
     // whole range); printing 1e-61 would only be noise.
-    if (e.stdError() <= 1e-13 * Math.abs(e.value())) {
+    if (e.stdError() <= 1e-10 * Math.abs(e.value())) {
       return String.format("%.10g", e.value());
     }
     return String.format("%.6g ± %.2g", e.value(), e.stdError());

@@ -80,6 +80,74 @@ class SpectrumCommandTest {
     }
   }
 
+  /** The default ranks: exact on the top eigenvectors, sampled for the rest, within their error bars. */
+  @Test
+  void defaultRanksAgreeWithTheGoldenMetricsWithinTheirErrors() throws Exception {
+    JsonNode metrics = new ObjectMapper().readTree(TestPaths.golden("rnn_elman").resolve("metrics.json").toFile());
+    JsonNode j = run("rnn_elman", "--op", "NTK", "--top", "5");
+    assertThat(j.get("accuracy_met").asBoolean()).isTrue();
+    assertThat(j.get("worst_relative_error").asDouble()).isLessThanOrEqualTo(0.01);
+    assertThat(j.get("deflation").asInt()).isEqualTo(5);
+    double pr = j.get("effective_rank").asDouble(), se = j.get("effective_rank_std_error").asDouble();
+    double want = metrics.get("effrank_NTK").asDouble();
+    assertThat(se).isPositive().isLessThanOrEqualTo(0.01 * pr);
+    assertThat(Math.abs(pr - want)).isLessThanOrEqualTo(3 * se);
+    for (String axis : new String[] {"batch", "time", "hidden"}) {
+      double d = j.get("partial_effective_dims").get(axis).asDouble();
+      double dse = j.get("partial_effective_dims").get(axis + "_std_error").asDouble();
+      double dwant = metrics.get("effdim_NTK_textbook_partial_trace").get(axis).asDouble();
+      assertThat(Math.abs(d - dwant)).as(axis).isLessThanOrEqualTo(3 * dse);
+      // kpflow's reduction is exact (B + T + H applies): no error bar, the metric to round-off
+      assertThat(j.get("partial_effective_dims_kpflow").get(axis).asDouble()).as(axis + " kpflow")
+          .isCloseTo(metrics.get("effdim_NTK_kpflow_definition").get(axis).asDouble(), within(1e-9));
+      assertThat(j.get("partial_effective_dims_kpflow").get(axis + "_std_error").asDouble()).isZero();
+    }
+  }
+
+  @Test
+  void accuracyChangesCostAndErrorAsAsked() throws Exception {
+    JsonNode coarse = run("gru", "--op", "NTK", "--top", "3", "--accuracy", "0.1");
+    JsonNode normal = run("gru", "--op", "NTK", "--top", "3");
+    JsonNode fine = run("gru", "--op", "NTK", "--top", "3", "--accuracy", "0.001", "--max-samples", "1000000");
+    long previous = 0;
+    for (JsonNode j : new JsonNode[] {coarse, normal, fine}) {
+      assertThat(j.get("accuracy_met").asBoolean()).isTrue();
+      assertThat(j.get("worst_relative_error").asDouble()).isLessThanOrEqualTo(j.get("accuracy").asDouble());
+      assertThat(j.get("rank_samples").asLong()).isGreaterThanOrEqualTo(previous);
+      previous = j.get("rank_samples").asLong();
+    }
+    assertThat(fine.get("rank_samples").asLong()).isGreaterThan(10 * normal.get("rank_samples").asLong());
+    assertThat(fine.get("effective_rank_std_error").asDouble())
+        .isLessThan(normal.get("effective_rank_std_error").asDouble());
+    // Against the exact value, the finer estimate is the closer one (here by far: 100x the samples).
+    JsonNode exact = run("gru", "--op", "NTK", "--top", "3", "--exact");
+    double want = exact.get("effective_rank").asDouble();
+    assertThat(Math.abs(fine.get("effective_rank").asDouble() - want))
+        .isLessThanOrEqualTo(3 * fine.get("effective_rank_std_error").asDouble());
+    assertThat(Math.abs(coarse.get("effective_rank").asDouble() - want))
+        .isLessThanOrEqualTo(3 * coarse.get("effective_rank_std_error").asDouble());
+  }
+
+  @Test
+  void accuracyOutOfReachIsReportedWithExitThreeNotPresentedAsMet() throws Exception {
+    CliTest.Result r = CliTest.run("spectrum", "--model", TestPaths.golden("gru").toString(), "--inputs",
+        TestPaths.golden("gru").resolve("inputs.npy").toString(), "--top", "3", "--accuracy", "1e-5", "--max-samples", "64",
+        "--json");
+    assertThat(r.code()).as(r.err()).isEqualTo(Main.EXIT_NUMERICAL);
+    assertThat(r.err()).contains("did not reach --accuracy").contains("--max-samples 64");
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertThat(j.get("accuracy_met").asBoolean()).isFalse();
+    assertThat(j.get("rank_samples").asLong()).isEqualTo(64);
+    assertThat(j.get("worst_relative_error").asDouble()).isGreaterThan(1e-5);
+    assertThat(j.get("effective_rank_std_error").asDouble()).isPositive();
+    for (String bad : new String[] {"0", "1", "-0.1", "NaN"}) {
+      CliTest.Result b = CliTest.run("spectrum", "--model", TestPaths.golden("gru").toString(), "--inputs",
+          TestPaths.golden("gru").resolve("inputs.npy").toString(), "--accuracy", bad);
+      assertThat(b.code()).as(bad).isEqualTo(Main.EXIT_BAD_INPUT);
+      assertThat(b.err()).as(bad).contains("--accuracy");
+    }
+  }
+
   @Test
   void unconvergedRequestsExitWithThree() {
     CliTest.Result r = CliTest.run("spectrum", "--model", TestPaths.golden("gru").toString(), "--inputs",
