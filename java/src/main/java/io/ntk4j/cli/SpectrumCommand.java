@@ -194,6 +194,10 @@ final class SpectrumCommand implements Callable<Integer> {
           s2 += l * l;
           s4 += l * l * l * l;
         }
+        if (!(s2 > 0)) {
+          throw new io.ntk4j.NumericalException("the operator " + opName(kind) + " is zero (tr A^2 = " + s2
+              + "): effective ranks are undefined", 0);
+        }
         tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
         prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
         dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
@@ -341,6 +345,10 @@ final class SpectrumCommand implements Callable<Integer> {
   private static void reportDims(Report r, com.fasterxml.jackson.databind.JsonNode d, String name) {
     r.key(name, String.format("batch %.6g, time %.6g, hidden %.6g", d.get("batch").asDouble(), d.get("time").asDouble(),
         d.get("hidden").asDouble()));
+  }
+
+  private static String opName(String kind) {
+    return kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
   }
 
   private static long total(PartialEffectiveDims d) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-/** The bench command runs its three measurements and reports them consistently (no timing asserted). */
+/** The bench command runs its measurements and reports them consistently (no timing asserted). */
 class BenchCommandTest {
   @Test
   void benchReportsEveryFigure() throws Exception {
@@ -26,12 +26,19 @@ class BenchCommandTest {
     assertThat(j.get("top10_seconds").asDouble())
         .isEqualTo(Math.min(j.get("top10_seconds_rounds").get(0).asDouble(), j.get("top10_seconds_rounds").get(1).asDouble()));
     assertThat(j.get("top10_block1_options").asText()).isEqualTo("--block 1 --basis 100");
+    // The BLAS in use, named; (e) the whole default spectrum, run as a user runs it.
+    assertThat(j.get("blas_library").asText()).isNotBlank();
+    assertThat(j.get("blas_core").asText()).isEqualTo(io.ntk4j.Ntk4j.blas().core());
+    assertThat(j.get("whole_seconds").asDouble()).isPositive();
+    assertThat(j.get("whole_accuracy_met").asBoolean()).isTrue();
+    assertThat(j.get("whole_worst_relative_error").asDouble()).isLessThanOrEqualTo(0.01);
+    assertThat(j.get("whole_applies").asLong()).isGreaterThan(j.get("top10_vector_applies").asLong());
   }
 
   @Test
   void zeroRoundsAreRefused() {
     CliTest.Result r = CliTest.run("bench", "--rounds", "0", "--no-peer");
     assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
-    assertThat(r.err()).contains("--rounds and --repeats must be >= 1");
+    assertThat(r.err()).contains("--rounds, --repeats and --whole-rounds must be >= 1");
   }
 }

@@ -148,6 +148,22 @@ class SpectrumCommandTest {
     }
   }
 
+  /** rnn_leaky driven by zero inputs from h0 = 0 never moves: K, hence NTK_S, is the zero operator. */
+  @Test
+  void zeroOperatorHasNoEffectiveRankAndSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path x = tmp.resolve("zeros.npy");
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      io.ntk4j.io.Npy.write(x, io.ntk4j.Tensor.allocate(arena, 3, 6, 2));
+    }
+    for (String mode : new String[] {"--top=3", "--exact"}) {
+      CliTest.Result r = CliTest.run("spectrum", "--model", TestPaths.golden("rnn_leaky_dt1").toString(), "--inputs",
+          x.toString(), "--op", "NTK", mode, "--json");
+      assertThat(r.code()).as(mode + ": " + r.err()).isEqualTo(Main.EXIT_NUMERICAL);
+      assertThat(r.err()).as(mode).contains("undefined");
+      assertThat(r.out()).as(mode).doesNotContain("NaN");
+    }
+  }
+
   @Test
   void unconvergedRequestsExitWithThree() {
     CliTest.Result r = CliTest.run("spectrum", "--model", TestPaths.golden("gru").toString(), "--inputs",
