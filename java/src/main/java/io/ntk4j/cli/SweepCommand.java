@@ -65,7 +65,8 @@ final class SweepCommand implements Callable<Integer> {
 
   @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)") boolean exact;
 
-  @Option(names = "--probes", defaultValue = "64", description = "probes of the randomized estimates (default ${DEFAULT-VALUE})")
+  @Option(names = "--probes", defaultValue = "64", description = "at least this many probes for the randomized rank "
+      + "estimates, which sample on to a 1 % standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
   long probes;
 
   @Option(names = "--seed", defaultValue = "2605", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
@@ -205,6 +206,12 @@ final class SweepCommand implements Callable<Integer> {
     } else {
       pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
     }
+    long short_ = done.values().stream().filter(p -> p.has("accuracy_met") && !p.get("accuracy_met").asBoolean()).count();
+    if (short_ > 0) {
+      spec.commandLine().getErr().printf("ntk4j sweep: %d point(s) did not reach a 1 %% standard error within their "
+          + "probe budget (worst_relative_error in points.jsonl); reported, not as met%n", short_);
+      return Main.EXIT_NUMERICAL;
+    }
     return Main.EXIT_OK;
   }
 
@@ -342,6 +349,8 @@ final class SweepCommand implements Callable<Integer> {
       k.put("time_kpflow", p.prediction().timeKpflow());
       k.put("pr_gamma_squared", p.prediction().prGammaSquared());
     }
+    o.put("worst_relative_error", p.worstRelativeError());
+    o.put("accuracy_met", p.accuracyMet());
     o.put("seconds", p.seconds());
     return o;
   }

@@ -7,10 +7,14 @@ import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
+import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
+import io.ntk4j.spectral.EigsOptions;
 import io.ntk4j.spectral.PartialEffectiveDims;
+import io.ntk4j.spectral.RankEstimates;
+import io.ntk4j.spectral.RankOptions;
 import io.ntk4j.spectral.Reduction;
-import io.ntk4j.spectral.TraceEstimates;
+import io.ntk4j.spectral.SvdResult;
 import java.lang.foreign.Arena;
 
 /**
@@ -45,13 +49,19 @@ public final class Sweep {
   public record Prediction(double batch, double time, double hidden, double batchKpflow, double timeKpflow,
       double prGammaSquared) {}
 
-  /** One finished point. */
+  /**
+   * One finished point. {@code worstRelativeError} is the largest standard error of its randomized
+   * estimates relative to the estimate (0 when exact); {@code accuracyMet} says whether they all
+   * reached the 1 % target within the probe budget.
+   */
   public record Point(int index, double parameter, String label, double effectiveRank, double[] dims,
-      double[] dimsKpflow, Prediction prediction, double seconds) {}
+      double[] dimsKpflow, Prediction prediction, double worstRelativeError, boolean accuracyMet, double seconds) {}
 
   /**
-   * Analyses one model: exact (dense, small state spaces) or randomized (Hutch++ and sketched
-   * partial traces with {@code probes} probes and {@code seed}).
+   * Analyses one model: exact (dense, small state spaces) or randomized, like {@code spectrum}'s
+   * defaults: the top eigenvectors (up to 10) by Lanczos, then the effective rank and the true
+   * partial dimensions exact on them and sampled for the rest to a 1 % standard error (at least
+   * {@code probes} probes, at most max(probes, 4096)); kpflow's reduction exactly.
    */
   public static Point analyze(int index, double parameter, String label, Model m, Tensor inputs, Op op,
       boolean exact, long probes, long seed) {
@@ -63,23 +73,49 @@ public final class Sweep {
         case NTK -> s.ntk();
       };
       double er;
-      if (op == Op.P) {
-        try (NativeOperator ppt = s.P().compose(s.Pt())) {
-          TraceEstimates t = exact ? Eigs.exactTraces(ppt) : Eigs.traces(ppt, probes, seed);
-          er = t.effectiveRank().value();
+      double worst = 0;
+      boolean met = true;
+      PartialEffectiveDims d;
+      if (exact) {
+        if (op == Op.P) {
+          try (NativeOperator ppt = s.P().compose(s.Pt())) {
+            er = Eigs.exactTraces(ppt).effectiveRank().value();
+          }
+        } else {
+          er = Eigs.exactTraces(a).effectiveRank().value();
         }
+        d = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0,
+            seed);
       } else {
-        TraceEstimates t = exact ? Eigs.exactTraces(a) : Eigs.traces(a, probes, seed);
-        er = t.effectiveRank().value();
+        long n = s.batch() * s.steps() * s.hiddenSize();
+        EigsOptions eo = EigsOptions.top((int) Math.max(1, Math.min(10, n - 1))).withSeed(seed).withVectors(true);
+        RankOptions ro = new RankOptions(RankOptions.DEFAULT_ACCURACY, Math.max(8, probes),
+            Math.max(probes, RankOptions.DEFAULT_MAX_SAMPLES), seed, true, true, false);
+        RankEstimates r, rp = null;
+        if (op == Op.P) {
+          SvdResult svd = Eigs.svd(a, eo);
+          try (NativeOperator ppt = s.P().gram()) {
+            r = Eigs.ranks(ppt, svd.u(), s.batch(), s.steps(), s.hiddenSize(), ro.withPartial(false));
+          }
+          rp = Eigs.ranks(a, svd.v(), s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
+        } else {
+          EigenResult top;
+          try (NativeOperator j = op == Op.NTK ? s.P().compose(s.jtheta()) : null) {
+            top = Eigs.topOfGram(op == Op.NTK ? j : s.jtheta(), eo);
+          }
+          r = Eigs.ranks(a, top.vectors(), s.batch(), s.steps(), s.hiddenSize(), ro);
+        }
+        er = r.effectiveRank().value();
+        d = (rp != null ? rp : r).partialDims();
+        worst = Math.max(r.worstRelativeError(), rp != null ? rp.worstRelativeError() : 0);
+        met = r.accuracyMet() && (rp == null || rp.accuracyMet());
       }
-      PartialEffectiveDims d = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-          Reduction.TRUE_PARTIAL_TRACE, exact, probes, 64, seed);
       PartialEffectiveDims dk = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW,
-          exact, probes, 64, seed);
+          exact, 1, 0, seed);
       Prediction pred = op == Op.K && m.cell() == CellKind.RNN_LEAKY && !m.bias() ? kronecker(s, inputs) : null;
       return new Point(index, parameter, label, er,
           new double[] {d.batch().value(), d.time().value(), d.hidden().value()},
-          new double[] {dk.batch().value(), dk.time().value(), dk.hidden().value()}, pred,
+          new double[] {dk.batch().value(), dk.time().value(), dk.hidden().value()}, pred, worst, met,
           (System.nanoTime() - t0) / 1e9);
     }
   }

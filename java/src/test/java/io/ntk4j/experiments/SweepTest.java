@@ -51,6 +51,28 @@ class SweepTest {
     }
   }
 
+  /** The randomized point (spectrum's defaults) agrees with the exact one within its reported error. */
+  @Test
+  void randomizedPointsAgreeWithExactOnesWithinTheirErrors() {
+    Model base = leaky(6, 2, 11);
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
+      for (Sweep.Op op : Sweep.Op.values()) {
+        Sweep.Point ex = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, true, 1, 1);
+        Sweep.Point rnd = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, false, 64, 1);
+        assertThat(rnd.accuracyMet()).as(op.name()).isTrue();
+        assertThat(rnd.worstRelativeError()).as(op.name()).isPositive().isLessThanOrEqualTo(0.01);
+        double tol = 3 * rnd.worstRelativeError();
+        assertThat(rnd.effectiveRank()).as(op + " PR").isCloseTo(ex.effectiveRank(), within(tol * ex.effectiveRank()));
+        for (int i = 0; i < 3; i++) {
+          assertThat(rnd.dims()[i]).as(op + " dim " + i).isCloseTo(ex.dims()[i], within(tol * ex.dims()[i]));
+          assertThat(rnd.dimsKpflow()[i]).as(op + " kpflow " + i).isCloseTo(ex.dimsKpflow()[i], within(1e-9 * ex.dimsKpflow()[i]));
+        }
+        assertThat(ex.worstRelativeError()).isZero();
+      }
+    }
+  }
+
   @Test
   void valuesParseAndBadOnesAreRefused() {
     assertThat(Sweep.values("0:3:4")).containsExactly(0, 1, 2, 3);
