@@ -556,12 +556,12 @@ EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& o, bo
   if (o.block > 0 || o.start_cols > 0) return lanczos_core(a, o, want_vectors);
   // The default: single-vector Lanczos, which needs the fewest applies when the top eigenvalues
   // are simple (about ARPACK's count), followed by a completeness check on the deflated operator.
-  // When the check finds an eigenvalue the Krylov space missed, the solve is repeated with twice
+  // When the check finds an eigenvalue the Krylov space missed, the solve is repeated with 4 times
   // the block size (a block of b sees up to b copies of a repeated eigenvalue), up to b = k, which
   // needs no check. Applies of every attempt and check are counted.
   const Index k = o.k;
   Index extra_vectors = 0, extra_blocks = 0, attempt = 0;
-  for (Index b = 1;; b = std::min(k, 2 * b), ++attempt) {
+  for (Index b = 1;; b = std::min(k, 4 * b), ++attempt) {
     EigsOptions p = o;
     p.block = b;
     p.seed = o.seed + static_cast<std::uint64_t>(attempt);

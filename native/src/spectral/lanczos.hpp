@@ -49,7 +49,7 @@ struct EigsResult {
 };
 
 // block = 0 (the default): single-vector Lanczos, then completeness_check; when it finds a missed
-// eigenvalue the solve is repeated with twice the block size (up to k, which needs no check).
+// eigenvalue the solve is repeated with 4 times the block size (up to k, which needs no check).
 EigsResult lanczos_top(const linalg::LinearOperator& a, const EigsOptions& options, bool want_vectors);
 
 // Whether a converged top-k result (values and vectors, options.k of them) missed an eigenvalue
