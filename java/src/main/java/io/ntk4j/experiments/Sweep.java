@@ -14,7 +14,6 @@ import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.RankEstimates;
 import io.ntk4j.spectral.RankOptions;
 import io.ntk4j.spectral.Reduction;
-import io.ntk4j.spectral.SvdResult;
 import java.lang.foreign.Arena;
 
 /**
@@ -93,11 +92,14 @@ public final class Sweep {
             Math.max(probes, RankOptions.DEFAULT_MAX_SAMPLES), seed, true, true, false);
         RankEstimates r, rp = null;
         if (op == Op.P) {
-          SvdResult svd = Eigs.svd(a, eo);
-          try (NativeOperator ppt = s.P().gram()) {
-            r = Eigs.ranks(ppt, svd.u(), s.batch(), s.steps(), s.hiddenSize(), ro.withPartial(false));
+          // Left singular vectors as eigenvectors of P P* (Lanczos; randomized SVD stalls on P's
+          // clustered singular values), right ones as P* u (orthonormalized by Eigs.ranks).
+          try (NativeOperator ppt = s.P().gram(); Arena arena = Arena.ofConfined()) {
+            EigenResult top = Eigs.top(ppt, eo);
+            r = Eigs.ranks(ppt, top.vectors(), s.batch(), s.steps(), s.hiddenSize(), ro.withPartial(false));
+            Tensor v = s.Pt().apply(top.vectors(), arena).reshape(top.vectors().dim(0), n);
+            rp = Eigs.ranks(a, v, s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
           }
-          rp = Eigs.ranks(a, svd.v(), s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
         } else {
           EigenResult top;
           try (NativeOperator j = op == Op.NTK ? s.P().compose(s.jtheta()) : null) {
