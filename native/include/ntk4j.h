@@ -61,7 +61,7 @@ typedef int32_t (*ntk4j_apply_fn)(void* user_data, const double* x, int64_t k, d
 /* Options of ntk4j_eigs (zero-initialize, then set k; zeros mean defaults). */
 typedef struct ntk4j_eigs_options {
   int64_t k;            /* eigenpairs wanted (largest algebraic), 1 <= k <= n */
-  int64_t block;        /* block size (0: max(k, 4)) */
+  int64_t block;        /* block size (0: single vector with a completeness check, grown when it finds a miss) */
   int64_t max_basis;    /* basis columns between restarts (0: max(k + 6 * block, 2k + 20), less if 2 GiB won't hold it) */
   int64_t max_restarts; /* (0: 200) */
   double tol;           /* residual tolerance relative to |lambda_max| (0: 1e-10) */
@@ -286,8 +286,10 @@ void ntk4j_operator_destroy(ntk4j_operator* a);
 /* ---- spectra (issue 3) ------------------------------------------------------------------ */
 
 /*
- * Top-k eigenpairs of a symmetric operator by randomized block Lanczos (full
- * reorthogonalization, thick restarts). values[k] descending and residuals[k]
+ * Top-k eigenpairs of a symmetric operator by randomized Lanczos (full reorthogonalization,
+ * thick restarts; with block 0 single-vector Lanczos plus a completeness check on the deflated
+ * operator, repeated with a larger block when the check finds a missed eigenvalue, so that every
+ * copy of a repeated eigenvalue is found). values[k] descending and residuals[k]
  * (||A v - lambda v||) are always written; vectors[k, n] only when non-NULL. Eigenpairs that did
  * not reach the tolerance are still written, and info->converged says how many did: an
  * unconverged result is a status of the result, not an error.

@@ -66,8 +66,9 @@ final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--tol", defaultValue = "1e-10", description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
   double tol;
 
-  @Option(names = "--block", defaultValue = "0", description = "Lanczos block size (0: max(k, 4), safe for repeated "
-      + "eigenvalues; smaller blocks need fewer applies when the top eigenvalues are simple)")
+  @Option(names = "--block", defaultValue = "0", description = "Lanczos block size (0: single vector with a completeness "
+      + "check that grows the block when it finds a missed eigenvalue, safe for repeated eigenvalues; an explicit size "
+      + "skips the check)")
   int block;
 
   @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: max(k + 6 * block, 2k + 20))")

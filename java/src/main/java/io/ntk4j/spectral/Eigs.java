@@ -21,8 +21,10 @@ import java.lang.foreign.ValueLayout;
  *
  * {@snippet :
  * try (Session s = Session.open(model, inputs)) {
- *   EigenResult top = Eigs.top(s.ntk(), EigsOptions.top(10));
- *   TraceEstimates pr = Eigs.traces(s.ntk(), 300, 1);            // Hutch++, 300 probes
+ *   EigenResult top = Eigs.top(s.ntk(), EigsOptions.top(10).withVectors(true));
+ *   RankEstimates r = Eigs.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(),
+ *       RankOptions.defaults());                               // exact on top, sampled to 1 %
+ *   TraceEstimates pr = Eigs.traces(s.ntk(), 300, 1);            // plain Hutch++, 300 probes
  *   PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(),
  *       s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, 1);   // exact
  * }
@@ -31,7 +33,12 @@ import java.lang.foreign.ValueLayout;
 public final class Eigs {
   private Eigs() {}
 
-  /** Top-k eigenpairs of a symmetric operator by randomized block Lanczos. */
+  /**
+   * Top-k eigenpairs of a symmetric operator by Lanczos. With the default block (0): single-vector
+   * Lanczos followed by a completeness check on the deflated operator, the block grown only when
+   * the check finds a missed eigenvalue (every copy of a repeated eigenvalue is found); an explicit
+   * {@link EigsOptions#withBlock block} is taken as given, without the check.
+   */
   public static EigenResult top(LinearOperator a, EigsOptions o) {
     return lanczos(a, o, false, null);
   }

@@ -6,8 +6,9 @@ import io.ntk4j.InvalidInputException;
  * Options of {@link Eigs#top} and {@link Eigs#svd}: how many eigenpairs (singular triplets), the
  * residual tolerance (relative to the largest eigenvalue's or singular value's magnitude), block
  * size (for the SVD: oversampling), basis size, restarts (for the SVD: power iterations), seed,
- * and whether to return vectors. Zeros mean automatic (Lanczos: block max(k, 4), basis
- * max(k + 6 block, 2k + 20), 200 restarts; SVD: oversampling 10, 50 power iterations).
+ * and whether to return vectors. Zeros mean automatic (Lanczos: single-vector with a completeness
+ * check, the block grown 4x up to k when it finds a missed eigenvalue; basis max(k + 6 block,
+ * 2k + 20); 200 restarts; SVD: oversampling 10, 50 power iterations).
  *
  * {@snippet :
  * EigsOptions o = EigsOptions.top(10).withTol(1e-12).withSeed(7);
