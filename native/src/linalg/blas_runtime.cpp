@@ -97,7 +97,9 @@ void reinit_openblas(const std::string& core) {
 
 }  // namespace
 
-BlasRuntime choose_kernels() {
+namespace {
+
+BlasRuntime decide() {
   BlasRuntime rt;
   rt.config = openblas_get_config ? trimmed(openblas_get_config()) : "";
   {
@@ -149,6 +151,28 @@ BlasRuntime choose_kernels() {
   return rt;
 }
 
+}  // namespace
+
+BlasRuntime choose_kernels() {
+  BlasRuntime rt = decide();
+  if (rt.core.empty() || rt.switched || blas_self_check()) return rt;  // a switched core passed it already
+  // The kernels in use compute wrong products (an older build mishandling this CPU): fall back to
+  // the generic kernels unless the user chose these, and say so either way.
+  if (!rt.user_set && gotoblas_dynamic_init && gotoblas_dynamic_quit && rt.core != "Prescott") {
+    const std::string was = rt.core;
+    reinit_openblas("Prescott");
+    if (blas_self_check()) {
+      rt.core = current_core();
+      rt.switched = true;
+      rt.decision += "; but " + was + " FAILED the BLAS self-check, so the generic " + rt.core + " kernels are used";
+      return rt;
+    }
+    reinit_openblas(was);
+  }
+  rt.decision += "; the BLAS self-check FAILED with the kernels in use: products may be wrong";
+  return rt;
+}
+
 std::string force_openblas_core(const std::string& core) {
   reinit_openblas(core);
   return current_core();
@@ -179,10 +203,10 @@ std::string core_for_cpu(const std::string& core, const std::string& cpu_level, 
   }
 }
 
-bool blas_self_check() {
-  // Odd sizes exercise the kernels' edge handling; 131 x 97 x 149 spans several register blocks.
-  const int m = 131, n = 97, k = 149;
-  std::mt19937_64 rng(11);
+namespace {
+
+// C = 0.7 op(A) op(B) + 0.3 C through cblas_dgemm against a triple loop, for every transpose pair.
+bool dgemm_agrees(int m, int n, int k, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(-1, 1);
   std::vector<double> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), c0(static_cast<size_t>(m * n));
   for (auto& x : a) x = u(rng);
@@ -192,10 +216,9 @@ bool blas_self_check() {
     for (int tb = 0; tb < 2; ++tb) {
       // Column-major op(A) m x k, op(B) k x n; stored A is m x k (lda m) or k x m (lda k).
       const int lda = ta ? k : m, ldb = tb ? n : k;
-      std::vector<double> c = c0, ref = c0;
+      std::vector<double> c = c0;
       cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 0.7,
                   a.data(), lda, b.data(), ldb, 0.3, c.data(), m);
-      double worst = 0, scale = 0;
       for (int j = 0; j < n; ++j)
         for (int i = 0; i < m; ++i) {
           double s = 0, mag = 0;
@@ -205,13 +228,57 @@ bool blas_self_check() {
             s += x * y;
             mag += std::abs(x * y);
           }
-          const double r = 0.7 * s + 0.3 * ref[static_cast<size_t>(j * m + i)];
-          worst = std::max(worst, std::abs(c[static_cast<size_t>(j * m + i)] - r));
-          scale = std::max(scale, mag);
+          const double r = 0.7 * s + 0.3 * c0[static_cast<size_t>(j * m + i)];
+          if (!(std::abs(c[static_cast<size_t>(j * m + i)] - r) <= 1e-12 * (mag + 1))) return false;
         }
-      if (!(worst <= 1e-12 * scale)) return false;
     }
   return true;
+}
+
+// y = 0.7 op(A) x + 0.3 y (DGEMV) and C = op(A) op(A)^T (DSYRK, lower) against loops.
+bool gemv_syrk_agree(int m, int k, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> a(static_cast<size_t>(m * k)), x(static_cast<size_t>(std::max(m, k))), y0(x.size());
+  for (auto& v : a) v = u(rng);
+  for (auto& v : x) v = u(rng);
+  for (auto& v : y0) v = u(rng);
+  for (int t = 0; t < 2; ++t) {  // A is m x k column-major; op(A) x has length t ? k : m
+    const int rows = t ? k : m, inner = t ? m : k;
+    std::vector<double> y = y0;
+    cblas_dgemv(CblasColMajor, t ? CblasTrans : CblasNoTrans, m, k, 0.7, a.data(), m, x.data(), 1, 0.3, y.data(), 1);
+    for (int i = 0; i < rows; ++i) {
+      double s = 0, mag = 0;
+      for (int p = 0; p < inner; ++p) {
+        const double v = (t ? a[static_cast<size_t>(i * m + p)] : a[static_cast<size_t>(p * m + i)]) * x[static_cast<size_t>(p)];
+        s += v;
+        mag += std::abs(v);
+      }
+      if (!(std::abs(y[static_cast<size_t>(i)] - (0.7 * s + 0.3 * y0[static_cast<size_t>(i)])) <= 1e-12 * (mag + 1))) return false;
+    }
+  }
+  std::vector<double> c(static_cast<size_t>(m * m), 0.0);
+  cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, m, k, 1.0, a.data(), m, 0.0, c.data(), m);
+  for (int j = 0; j < m; ++j)
+    for (int i = j; i < m; ++i) {
+      double s = 0, mag = 0;
+      for (int p = 0; p < k; ++p) {
+        const double v = a[static_cast<size_t>(p * m + i)] * a[static_cast<size_t>(p * m + j)];
+        s += v;
+        mag += std::abs(v);
+      }
+      if (!(std::abs(c[static_cast<size_t>(j * m + i)] - s) <= 1e-12 * (mag + 1))) return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+bool blas_self_check() {
+  // Odd sizes exercise the kernels' edge handling: 131 x 97 x 149 spans several register blocks,
+  // 7 x 5 x 3 the small-matrix paths some builds take; DGEMV and DSYRK are what the core calls too.
+  std::mt19937_64 rng(11);
+  return dgemm_agrees(131, 97, 149, rng) && dgemm_agrees(7, 5, 3, rng) && dgemm_agrees(1, 33, 17, rng) &&
+         gemv_syrk_agree(157, 61, rng) && gemv_syrk_agree(6, 9, rng);
 }
 
 const BlasRuntime& blas_runtime() {

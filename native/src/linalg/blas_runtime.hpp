@@ -12,8 +12,11 @@
 //     support (CPUID feature bits and XCR0 via XGETBV): if they differ, OpenBLAS is re-initialized
 //     with the core of the CPU's level (gotoblas_dynamic_quit/init, OpenBLAS's own dispatch
 //     entry points, reading OPENBLAS_CORETYPE for the duration of the call only);
-//   - a switched core must pass a DGEMM self-check against a plain triple loop (odd sizes, every
-//     transpose), else OpenBLAS's own choice is restored.
+//   - a switched core must pass a self-check against plain loops (DGEMM at odd and small sizes,
+//     every transpose; DGEMV; DSYRK), else OpenBLAS's own choice is restored;
+//   - the kernels in use are self-checked in any case; kernels that fail it (a build mishandling
+//     the CPU) are replaced by the generic Prescott ones unless the user chose them, and the
+//     decision says so.
 // Other BLAS libraries, or OpenBLAS builds without dynamic dispatch, are used as they are.
 #pragma once
 
@@ -50,8 +53,8 @@ std::string core_for_cpu(const std::string& core, const std::string& cpu_level, 
 // ISA level an OpenBLAS core name needs: 4 avx512, 3 avx2, 2 avx, 1 sse3, 0 unknown.
 int core_isa_level(const std::string& core);
 
-// DGEMM through the loaded BLAS against a triple loop on odd sizes and every transpose pair;
-// true when all agree to 1e-12 relative.
+// DGEMM (odd and small sizes, every transpose pair), DGEMV and DSYRK through the loaded BLAS
+// against plain loops; true when all agree to 1e-12 relative.
 bool blas_self_check();
 
 }  // namespace ntk4j::linalg
