@@ -241,6 +241,8 @@ std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperat
 std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
                                                         Index T, Index H, Reduction reduction,
                                                         Index samples, Index deflation, std::uint64_t seed) {
+  // kpflow's reduction is exact from applies: samples and deflation do not apply to it.
+  if (reduction == Reduction::KpflowBroadcast) return partial_effective_dims_kpflow(a, B, T, H);
   check_state_space(a, B, T, H);
   if (samples < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "samples must be >= 1, got ", samples);
   if (deflation < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "deflation rank must be >= 0, got ", deflation);
@@ -248,8 +250,6 @@ std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOper
   Axes ax{B, T, H};
   std::mt19937_64 rng(seed);
   std::array<Estimate, 3> out{};
-  const bool kpflow = reduction == Reduction::KpflowBroadcast;
-  if (kpflow) return partial_effective_dims_kpflow(a, B, T, H);
 
   // Deflation (true partial trace of a symmetric A): with Q an orthonormal basis of A's dominant
   // range (randomized range finder, one power step) and P = Q Q^T,
