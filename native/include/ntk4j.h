@@ -146,7 +146,9 @@ const char* ntk4j_version(void);
  * at load (2), what this CPU and its OS support (3: "avx512", "avx2", "avx", "sse3"), and why the
  * core in use was chosen (4: one sentence). A user-set OPENBLAS_CORETYPE is always respected; a
  * generic fallback core (an OpenBLAS older than the CPU) is replaced by the CPU's own kernels
- * once, before the first BLAS call, after a DGEMM self-check. Never NULL ("" for other fields).
+ * once, before the first BLAS call, after a DGEMM self-check. Field 5: ntk4j's own kernel for the
+ * W_hh products of P and P* ("avx512", "avx2+fma" or "portable", chosen for this CPU at run
+ * time). Never NULL ("" for other fields).
  */
 const char* ntk4j_blas_info(int32_t field);
 

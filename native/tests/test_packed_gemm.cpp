@@ -1,12 +1,15 @@
 // The packed small-matrix product of P and P* (linalg/packed_gemm.hpp) against a plain triple
-// loop: every row remainder of the 8-row panels, every column remainder of the 6-column blocks,
-// row-major and transposed views of A, leading dimensions larger than the matrices, both kernels.
+// loop: every row remainder of the 8-row panels, every column remainder of the 6- and 12-column
+// blocks, row-major and transposed views of A, leading dimensions larger than the matrices, every
+// kernel this CPU can run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
+#include "linalg/cpu.hpp"
 #include "linalg/packed_gemm.hpp"
 #include "test_support.hpp"
 
@@ -39,12 +42,48 @@ void check(Index m, Index k, Index n, bool transposed, PackedMatrix::Kernel kern
   }
 }
 
-TEST(PackedGemm, MatchesTripleLoopForAllRemainders) {
-  for (auto kernel : {PackedMatrix::Kernel::Fastest, PackedMatrix::Kernel::Portable})
-    for (bool transposed : {false, true})
-      for (Index m : {1, 7, 8, 9, 16, 23})
-        for (Index n : {1, 5, 6, 7, 12, 13})
-          for (Index k : {1, 9, 32}) check(m, k, n, transposed, kernel);
+using Kernel = PackedMatrix::Kernel;
+
+void check_all_shapes(Kernel kernel) {
+  for (bool transposed : {false, true})
+    for (Index m : {1, 7, 8, 9, 16, 23})
+      for (Index n : {1, 5, 6, 7, 11, 12, 13, 18, 25})
+        for (Index k : {1, 9, 32}) check(m, k, n, transposed, kernel);
+}
+
+TEST(PackedGemm, PortableKernelMatchesTripleLoopForAllRemainders) { check_all_shapes(Kernel::Portable); }
+
+TEST(PackedGemm, FastestKernelMatchesTripleLoopForAllRemainders) {
+  std::printf("fastest packed kernel here: %s\n", PackedMatrix::name(Kernel::Fastest));
+  check_all_shapes(Kernel::Fastest);
+}
+
+TEST(PackedGemm, Avx2KernelMatchesTripleLoopForAllRemainders) {
+  if (!PackedMatrix::available(Kernel::Avx2)) GTEST_SKIP() << "this CPU has no AVX2 + FMA";
+  check_all_shapes(Kernel::Avx2);
+}
+
+TEST(PackedGemm, Avx512KernelMatchesTripleLoopForAllRemainders) {
+  if (!PackedMatrix::available(Kernel::Avx512)) GTEST_SKIP() << "this CPU (or its OS) has no AVX-512 F";
+  check_all_shapes(Kernel::Avx512);
+}
+
+TEST(PackedGemm, FastestIsTheWidestKernelTheCpuHas) {
+  const auto& cpu = linalg::cpu_features();
+  const Kernel want = cpu.avx512f ? Kernel::Avx512 : cpu.avx2_fma ? Kernel::Avx2 : Kernel::Portable;
+  EXPECT_EQ(PackedMatrix::fastest(), want) << "CPU level " << cpu.level;
+}
+
+TEST(PackedGemm, KernelTheCpuLacksIsRefused) {
+  for (Kernel k : {Kernel::Avx512, Kernel::Avx2}) {
+    if (PackedMatrix::available(k)) continue;
+    const std::vector<double> a(4, 1.0);
+    const PackedMatrix p(2, 2, a.data(), 2, 1);
+    std::vector<double> c(4, 0.0);
+    EXPECT_THROW(p.multiply(a.data(), 2, 2, c.data(), 2, k), Error) << PackedMatrix::name(k);
+    return;
+  }
+  GTEST_SKIP() << "this CPU runs every kernel";
 }
 
 TEST(PackedGemm, EmptyProductsWriteNothing) {

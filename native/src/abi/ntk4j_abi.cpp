@@ -17,6 +17,7 @@
 #include "dynamics/trajectory.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/blas_runtime.hpp"
+#include "linalg/packed_gemm.hpp"
 #include "ntk4j.h"
 #include "core/progress.hpp"
 #include "operators/session_operator.hpp"
@@ -205,6 +206,7 @@ const char* ntk4j_blas_info(int32_t field) {
       case 2: return rt.core_at_load.c_str();
       case 3: return rt.cpu_level.c_str();
       case 4: return rt.decision.c_str();
+      case 5: return ntk4j::linalg::PackedMatrix::name(ntk4j::linalg::PackedMatrix::Kernel::Fastest);
       default: return "";
     }
   } catch (...) {

@@ -9,10 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#define NTK4J_X86 1
-#endif
+#include "linalg/cpu.hpp"
 
 // OpenBLAS's dispatch entry points, weak so that the core still links and runs on a BLAS without
 // them (then the library is used as it is). Declared here so that any cblas.h works.
@@ -26,56 +23,6 @@ void gotoblas_dynamic_quit(void) __attribute__((weak));
 namespace ntk4j::linalg {
 
 namespace {
-
-struct Cpu {
-  std::string level;  // "avx512", "avx2", "avx", "sse3" or "" (not x86)
-  bool amd = false;
-};
-
-#ifdef NTK4J_X86
-unsigned long long xcr0() {
-  unsigned eax = 0, edx = 0;
-  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-  return (static_cast<unsigned long long>(edx) << 32) | eax;
-}
-#endif
-
-Cpu detect_cpu() {
-  Cpu cpu;
-#ifdef NTK4J_X86
-  unsigned a, b, c, d;
-  if (!__get_cpuid(0, &a, &b, &c, &d)) return cpu;
-  const unsigned max_leaf = a;
-  char vendor[13];
-  std::memcpy(vendor, &b, 4);
-  std::memcpy(vendor + 4, &d, 4);
-  std::memcpy(vendor + 8, &c, 4);
-  vendor[12] = 0;
-  cpu.amd = std::strcmp(vendor, "AuthenticAMD") == 0 || std::strcmp(vendor, "HygonGenuine") == 0;
-  cpu.level = "sse3";
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return cpu;
-  const bool fma = c & (1u << 12), osxsave = c & (1u << 27), avx = c & (1u << 28);
-  // The OS must save the wider registers (XCR0), or their instructions fault whatever CPUID says.
-  const unsigned long long xcr = osxsave ? xcr0() : 0;
-  const bool ymm_state = (xcr & 0x6) == 0x6, zmm_state = (xcr & 0xE6) == 0xE6;
-  if (!(avx && ymm_state)) return cpu;
-  cpu.level = "avx";
-  if (max_leaf < 7) return cpu;
-  __cpuid_count(7, 0, a, b, c, d);
-  const bool avx2 = b & (1u << 5);
-  // OpenBLAS's SkylakeX kernels use AVX-512 F, DQ, CD, BW and VL.
-  const bool avx512 = (b & (1u << 16)) && (b & (1u << 17)) && (b & (1u << 28)) && (b & (1u << 30)) &&
-                      (b & (1u << 31));
-  if (!(avx2 && fma)) return cpu;
-  cpu.level = "avx2";
-  if (avx512 && zmm_state) cpu.level = "avx512";
-#endif
-  return cpu;
-}
-
-int level_number(const std::string& level) {
-  return level == "avx512" ? 4 : level == "avx2" ? 3 : level == "avx" ? 2 : level == "sse3" ? 1 : 0;
-}
 
 std::string trimmed(const char* s) {
   std::string out = s ? s : "";
@@ -109,7 +56,7 @@ BlasRuntime decide() {
     rt.library = rt.config.empty() ? "BLAS (not OpenBLAS; version unknown)" : name + " " + version;
   }
   rt.core_at_load = rt.core = current_core();
-  const Cpu cpu = detect_cpu();
+  const CpuFeatures& cpu = cpu_features();
   rt.cpu_level = cpu.level.empty() ? "unknown" : cpu.level;
   const char* user = std::getenv("OPENBLAS_CORETYPE");
   if (user && *user) {
@@ -134,7 +81,7 @@ BlasRuntime decide() {
   reinit_openblas(target);
   const std::string got = current_core();
   const int old_level = core_isa_level(rt.core_at_load), new_level = core_isa_level(got);
-  const int cpu_level = level_number(cpu.level);
+  const int cpu_level = isa_level_number(cpu.level);
   const bool better = new_level <= cpu_level && (new_level > old_level || old_level > cpu_level);
   if (better && blas_self_check()) {
     rt.core = got;
@@ -193,7 +140,7 @@ int core_isa_level(const std::string& core) {
 }
 
 std::string core_for_cpu(const std::string& core, const std::string& cpu_level, bool vendor_amd) {
-  const int have = core_isa_level(core), want = level_number(cpu_level);
+  const int have = core_isa_level(core), want = isa_level_number(cpu_level);
   if (have == 0 || want == 0 || have == want) return "";
   switch (want) {
     case 4: return "SkylakeX";

@@ -2,8 +2,9 @@
 // and P* (one 128 x 128 by 128 x 16 product per step and thread at the benchmark's sizes). A
 // general GEMM re-packs A on every call; measured with perf on single-vector Lanczos over
 // NTK_S, that packing was ~16 % of the run. A is packed here once, in panels of 8 rows laid
-// out k-major, and the product runs an 8 x 6 register-blocked kernel (AVX2 + FMA when the
-// CPU has them, chosen at run time; a portable loop otherwise).
+// out k-major, and the product runs a register-blocked kernel chosen at run time for what the CPU
+// and OS support (linalg/cpu.hpp): 8 x 12 in zmm registers with AVX-512 F, 8 x 6 in ymm with
+// AVX2 + FMA (one source for both), a portable loop otherwise.
 #pragma once
 
 #include <vector>
@@ -20,11 +21,15 @@ class PackedMatrix {
   Index rows() const { return m_; }
   Index cols() const { return k_; }
   bool empty() const { return m_ == 0; }
-  enum class Kernel { Fastest, Portable };
+  enum class Kernel { Fastest, Avx512, Avx2, Portable };
   // C (m x n, column-major, leading dimension ldc) = A B (B: k x n, column-major, ldb). C must
-  // not overlap B. The portable kernel can be asked for (tests check both).
+  // not overlap B. A particular kernel can be asked for (tests check each available one); one
+  // the CPU lacks is refused (NTK4J_ERR_INVALID_ARGUMENT), never run.
   void multiply(const double* b, Index ldb, Index n, double* c, Index ldc,
                 Kernel kernel = Kernel::Fastest) const;
+  static bool available(Kernel kernel);
+  static Kernel fastest();                // what Kernel::Fastest runs on this CPU
+  static const char* name(Kernel kernel);  // "avx512", "avx2+fma", "portable"
 
  private:
   Index m_ = 0, k_ = 0;

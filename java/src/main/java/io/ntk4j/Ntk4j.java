@@ -32,23 +32,26 @@ public final class Ntk4j {
    * @param cpu what this CPU and its OS support: {@code avx512}, {@code avx2}, {@code avx}, {@code sse3}
    * @param decision one sentence on why {@code core} is in use (a user-set {@code OPENBLAS_CORETYPE}
    *     is always respected; a generic fallback core is replaced by the CPU's own kernels)
+   * @param ownKernel ntk4j's own kernel for the recurrent-weight products of P and P*, chosen for
+   *     this CPU at run time: {@code avx512}, {@code avx2+fma} or {@code portable}
    */
-  public record BlasInfo(String library, String core, String coreAtLoad, String cpu, String decision) {
-    /** One line, e.g. {@code OpenBLAS 0.3.21, kernels Zen (CPU: avx2)}. */
+  public record BlasInfo(String library, String core, String coreAtLoad, String cpu, String decision,
+      String ownKernel) {
+    /** One line, e.g. {@code OpenBLAS 0.3.21, kernels Zen (CPU: avx2; ntk4j kernels avx2+fma)}. */
     @Override
     public String toString() {
-      return library + ", kernels " + core + " (CPU: " + cpu + ")";
+      return library + ", kernels " + core + " (CPU: " + cpu + "; ntk4j kernels " + ownKernel + ")";
     }
   }
 
   /** The BLAS library and kernel core the native core runs on (chosen once, at load). */
   public static BlasInfo blas() {
     NativeLibrary.ensureLoaded();
-    String[] f = new String[5];
+    String[] f = new String[6];
     for (int i = 0; i < f.length; i++) {
       f[i] = Ntk4jNative.ntk4j_blas_info(i).reinterpret(Long.MAX_VALUE).getString(0);
     }
-    return new BlasInfo(f[0], f[1], f[2], f[3], f[4]);
+    return new BlasInfo(f[0], f[1], f[2], f[3], f[4], f[5]);
   }
 
   /** Bounds the threads of the native BLAS (n &gt;= 1). */

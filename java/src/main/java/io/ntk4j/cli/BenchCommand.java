@@ -112,6 +112,7 @@ final class BenchCommand implements Callable<Integer> {
     r.put("blas_core_at_load", blas.coreAtLoad());
     r.put("blas_cpu", blas.cpu());
     r.put("blas_decision", blas.decision());
+    r.put("ntk4j_kernel", blas.ownKernel());
     // (a) DGEMM and (b) the block NTK_S apply, timed alternately `repeats` times (so that both
     // see the same machine conditions), the best of each kept.
     double dgemm = 0, numpyDgemm = 0;

@@ -29,6 +29,15 @@ class BenchCommandTest {
     // The BLAS in use, named; (e) the whole default spectrum, run as a user runs it.
     assertThat(j.get("blas_library").asText()).isNotBlank();
     assertThat(j.get("blas_core").asText()).isEqualTo(io.ntk4j.Ntk4j.blas().core());
+    // ntk4j's own P/P* kernel is the widest this CPU runs (AVX-512 F alone can come without the
+    // rest of what the "avx512" level needs).
+    String cpu = j.get("blas_cpu").asText();
+    java.util.List<String> expected = switch (cpu) {
+      case "avx512" -> java.util.List.of("avx512");
+      case "avx2" -> java.util.List.of("avx2+fma", "avx512");
+      default -> java.util.List.of("portable");
+    };
+    assertThat(j.get("ntk4j_kernel").asText()).isEqualTo(io.ntk4j.Ntk4j.blas().ownKernel()).isIn(expected);
     assertThat(j.get("whole_seconds").asDouble()).isPositive();
     assertThat(j.get("whole_accuracy_met").asBoolean()).isTrue();
     assertThat(j.get("whole_worst_relative_error").asDouble()).isLessThanOrEqualTo(0.01);
