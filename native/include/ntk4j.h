@@ -22,6 +22,13 @@
 extern "C" {
 #endif
 
+/* ---- ABI version ------------------------------------------------------------------------
+ * Raised whenever a function's signature, a struct's layout or a constant's meaning changes;
+ * also the library's SONAME (libntk4j.so.<version>). The Java side compares what it was
+ * generated against (this macro) with what the loaded library reports (ntk4j_abi_version)
+ * and refuses a mismatch by name. */
+#define NTK4J_ABI_VERSION 1
+
 /* ---- status codes ---------------------------------------------------------------------- */
 #define NTK4J_OK 0
 #define NTK4J_ERR_NULL_ARGUMENT 1   /* a required pointer was NULL */
@@ -139,6 +146,9 @@ const char* ntk4j_last_error(void);
 
 /* Library version, e.g. "0.1.0". Never NULL. */
 const char* ntk4j_version(void);
+
+/* The ABI version this library was built with (NTK4J_ABI_VERSION of its header). */
+int32_t ntk4j_abi_version(void);
 
 /*
  * The BLAS library the core runs on (field 0: name and version, e.g. "OpenBLAS 0.3.21"), the

@@ -197,6 +197,8 @@ const char* ntk4j_last_error(void) { return last_error.c_str(); }
 
 const char* ntk4j_version(void) { return NTK4J_VERSION_STRING; }
 
+int32_t ntk4j_abi_version(void) { return NTK4J_ABI_VERSION; }
+
 const char* ntk4j_blas_info(int32_t field) {
   try {
     const auto& rt = ntk4j::linalg::blas_runtime();

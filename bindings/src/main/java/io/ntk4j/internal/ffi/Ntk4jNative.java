@@ -23,6 +23,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int NTK4J_ABI_VERSION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_ABI_VERSION 1
+     * }
+     */
+    public static int NTK4J_ABI_VERSION() {
+        return NTK4J_ABI_VERSION;
+    }
     private static final int NTK4J_OK = (int)0L;
     /**
      * {@snippet lang=c :
@@ -331,6 +340,64 @@ public class Ntk4jNative extends Ntk4jNative$shared {
                 traceDowncall("ntk4j_version");
             }
             return (MemorySegment)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_abi_version {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_abi_version");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_abi_version()
+     * }
+     */
+    public static FunctionDescriptor ntk4j_abi_version$descriptor() {
+        return ntk4j_abi_version.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_abi_version()
+     * }
+     */
+    public static MethodHandle ntk4j_abi_version$handle() {
+        return ntk4j_abi_version.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_abi_version()
+     * }
+     */
+    public static MemorySegment ntk4j_abi_version$address() {
+        return ntk4j_abi_version.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_abi_version()
+     * }
+     */
+    public static int ntk4j_abi_version() {
+        var mh$ = ntk4j_abi_version.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_abi_version");
+            }
+            return (int)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

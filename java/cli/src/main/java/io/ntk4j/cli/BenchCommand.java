@@ -493,13 +493,12 @@ final class BenchCommand implements Callable<Integer> {
 
   private int runJmh() throws Exception {
     String root = System.getProperty("ntk4j.root", ".");
-    Path target = Path.of(root, "java", "target");
+    Path target = Path.of(root, "java", "api", "target");
     if (!Files.isDirectory(target.resolve("test-classes")) || !Files.isDirectory(target.resolve("test-lib"))) {
       throw new io.ntk4j.InvalidInputException("JMH classes not built under " + target + " (run ./ntk4j test once)");
     }
     String cp = String.join(java.io.File.pathSeparator, target.resolve("test-classes").toString(),
-        target.resolve("classes").toString(), target.resolve("test-lib").toString() + "/*",
-        target.resolve("lib").toString() + "/*");
+        target.resolve("classes").toString(), target.resolve("test-lib").toString() + "/*");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
         "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""), "-cp", cp, "org.openjdk.jmh.Main",

@@ -136,7 +136,7 @@ public final class StudentTeacher {
    */
   public record Run(String method, List<Double> losses, List<Double> mu, boolean diverged, int divergedAt,
       double secondsPerStep, long extraVectorApplies, Model last) {
-    /** max_t L_t / min_{s <= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
+    /** max_t L_t / min_{s &lt;= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
     public double maxLossSpike() {
       double best = Double.POSITIVE_INFINITY, spike = 1;
       for (double l : losses) {

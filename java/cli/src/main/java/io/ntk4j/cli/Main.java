@@ -102,7 +102,8 @@ public final class Main implements Runnable {
       String nativeVersion;
       String blas;
       try {
-        nativeVersion = NativeLibrary.version();
+        nativeVersion = NativeLibrary.version() + " (ABI " + io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_abi_version()
+            + ")\n  " + NativeLibrary.source();
         Ntk4j.BlasInfo b = Ntk4j.blas();
         blas = b + "\n  " + b.decision();
       } catch (Ntk4jException e) {
