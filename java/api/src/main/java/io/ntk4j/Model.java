@@ -26,15 +26,17 @@ public final class Model {
   private final double dt;
   private final boolean bias;
   private final Map<String, double[]> parameters;
+  private final List<String> assumptions;
 
   private Model(CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias,
-      Map<String, double[]> parameters) {
+      Map<String, double[]> parameters, List<String> assumptions) {
     this.cell = cell;
     this.hiddenSize = hiddenSize;
     this.inputSize = inputSize;
     this.dt = dt;
     this.bias = bias;
     this.parameters = parameters;
+    this.assumptions = assumptions;
   }
 
   /**
@@ -90,13 +92,39 @@ public final class Model {
       }
     }
     return new Model(cell, hiddenSize, inputSize, cell.usesDt() ? dt : 1.0, bias,
-        Collections.unmodifiableMap(copy));
+        Collections.unmodifiableMap(copy), List.of());
+  }
+
+  /**
+   * What was assumed when this model was loaded because its file did not say (e.g. "dt is not
+   * stored in a state dict; using dt = 1", "float32 weights upcast to float64"); empty for a model
+   * whose every property was given. Carried along by {@link #withGain} and training, so that an
+   * analysis can report them (the CLI prints them as notes).
+   */
+  public List<String> assumptions() {
+    return assumptions;
+  }
+
+  /** This model with {@code more} appended to its {@link #assumptions()}. */
+  public Model withAssumptions(List<String> more) {
+    List<String> all = new java.util.ArrayList<>(assumptions);
+    all.addAll(more);
+    return new Model(cell, hiddenSize, inputSize, dt, bias, parameters, List.copyOf(all));
+  }
+
+  /** A model of the same cell and shape with other parameter values (checked like {@link #of}). */
+  public Model withParameters(Map<String, double[]> values) {
+    Model m = of(cell, hiddenSize, inputSize, dt, bias, values);
+    return new Model(m.cell, m.hiddenSize, m.inputSize, m.dt, m.bias, m.parameters, assumptions);
   }
 
   /**
    * Loads a model directory (model.json + one float64 .npy per parameter; see {@link ModelDirectory})
    * or a PyTorch state dict ({@code .safetensors}, {@code .npz}) whose cell its shapes decide (see
-   * {@link io.ntk4j.io.PyTorchModel}, which also returns the readout and the notes on what it assumed).
+   * {@link io.ntk4j.io.PyTorchModel}, which also returns the readout). What a state dict does not
+   * say and was assumed is kept on the model ({@link #assumptions()}); what cannot be assumed
+   * safely (the nonlinearity of an RNN) is refused: use {@link io.ntk4j.io.PyTorchModel#load} with
+   * options to say it.
    */
   public static Model load(Path path) {
     if (io.ntk4j.io.PyTorchModel.isStateDictFile(path)) {
@@ -166,7 +194,7 @@ public final class Model {
       }
       p.put(name, v);
     }
-    return Model.of(cell(), hiddenSize(), inputSize(), dt(), bias(), p);
+    return withParameters(p);
   }
 
   /** A copy of one parameter, flat row-major. */

@@ -39,6 +39,13 @@ public final class ModelDirectory {
   /** Reads and validates a model directory. */
   public static Model read(Path dir) {
     if (!Files.isDirectory(dir)) {
+      if (PyTorchModel.isPickleFile(dir)) {
+        throw PyTorchModel.pickleRefusal(dir);
+      }
+      if (Files.isRegularFile(dir)) {
+        throw new ModelFormatException(dir + ": a file, but neither a model directory (model.json + .npy weights) "
+            + "nor a PyTorch state dict (.safetensors, .npz)");
+      }
       throw new ModelFormatException(dir + ": model directory does not exist or is not a directory");
     }
     Path json = dir.resolve("model.json");

@@ -29,29 +29,74 @@ import java.util.TreeSet;
  * cell ({@code rnn_leaky}, whose dt a state dict does not store: 1 unless given). An RNN without
  * biases could be either tanh cell and needs {@link Options#cell()}. Multi-layer
  * ({@code _l1}...), bidirectional ({@code _reverse}), LSTM (4H rows) or unknown layouts are refused
- * with the names found, never analysed wrongly. (A {@code torch.nn.RNN(nonlinearity="relu")} cannot
- * be told from its weights: ntk4j's cells are tanh.)
+ * with the names found, never analysed wrongly.
+ *
+ * <p>The nonlinearity of an RNN cannot be told from its weights ({@code torch.nn.RNN} takes
+ * {@code nonlinearity="tanh"} or {@code "relu"}, KPFlow's {@code BasicRNN} tanh or
+ * {@code linear=True}), and the operators differ: an RNN state dict is refused unless the options
+ * say it ({@link Options#withNonlinearity}, {@code --nonlinearity tanh}) or name the cell
+ * ({@code rnn_elman} and {@code rnn_leaky} are tanh cells). What is assumed instead (dt = 1 for a
+ * leaky cell, float32 upcast to float64) is carried on the model ({@link Model#assumptions()}).
  *
  * {@snippet :
- * PyTorchModel.Loaded m = PyTorchModel.load(Path.of("gru.safetensors"), PyTorchModel.Options.inferred());
- * m.notes().forEach(System.err::println);   // e.g. "float32 weights upcast to float64"
- * Model model = m.model();
+ * PyTorchModel.Loaded m = PyTorchModel.load(Path.of("rnn.safetensors"),
+ *     PyTorchModel.Options.inferred().withNonlinearity(PyTorchModel.Nonlinearity.TANH));
+ * m.model().assumptions().forEach(System.err::println);   // e.g. "float32 weights upcast to float64"
  * }
  */
 public final class PyTorchModel {
   private PyTorchModel() {}
 
-  /**
-   * What the file does not say: the cell ({@code null} to infer it) and dt for a leaky cell
-   * ({@code NaN}: 1, with a note).
-   */
-  public record Options(CellKind cell, double dt) {
-    public static Options inferred() {
-      return new Options(null, Double.NaN);
+  /** The nonlinearity of an RNN state dict, which its weights do not tell. */
+  public enum Nonlinearity {
+    TANH("tanh"),
+    RELU("relu"),
+    LINEAR("linear");
+
+    private final String id;
+
+    Nonlinearity(String id) {
+      this.id = id;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    /** {@code tanh}, {@code relu} or {@code linear}. */
+    public static Nonlinearity fromId(String id) {
+      for (Nonlinearity n : values()) {
+        if (n.id.equals(id)) {
+          return n;
+        }
+      }
+      throw new io.ntk4j.InvalidInputException("unknown nonlinearity \"" + id + "\" (tanh, relu, linear)");
     }
   }
 
-  /** The model, its readout if the file had one (else null), and notes on what was assumed. */
+  /**
+   * What the file does not say: the cell ({@code null} to infer it), dt for a leaky cell
+   * ({@code NaN}: 1, recorded as an assumption) and an RNN's nonlinearity ({@code null}: refused
+   * for an RNN unless {@code cell} names it).
+   */
+  public record Options(CellKind cell, double dt, Nonlinearity nonlinearity) {
+    public Options(CellKind cell, double dt) {
+      this(cell, dt, null);
+    }
+
+    public static Options inferred() {
+      return new Options(null, Double.NaN, null);
+    }
+
+    public Options withNonlinearity(Nonlinearity n) {
+      return new Options(cell, dt, n);
+    }
+  }
+
+  /**
+   * The model, its readout if the file had one (else null), and what was assumed (the same list as
+   * {@code model().assumptions()}).
+   */
   public record Loaded(Model model, Readout readout, List<String> notes) {}
 
   /** Whether {@code path} names a state-dict file this class reads (rather than a model directory). */
@@ -60,7 +105,24 @@ public final class PyTorchModel {
     return !Files.isDirectory(path) && (n.endsWith(".safetensors") || n.endsWith(".npz"));
   }
 
+  /** Whether {@code path} is a PyTorch pickle ({@code torch.save}), which ntk4j does not read. */
+  public static boolean isPickleFile(Path path) {
+    String n = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return !Files.isDirectory(path) && (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt"));
+  }
+
+  /** The refusal of a pickle, with the one-line export that makes it readable. */
+  public static ModelFormatException pickleRefusal(Path path) {
+    return new ModelFormatException(path + ": a PyTorch pickle (.pt): export it as .safetensors or .npz, e.g. "
+        + "safetensors.torch.save_file(model.state_dict(), \"model.safetensors\") or "
+        + "numpy.savez(\"model.npz\", **{k: v.detach().numpy() for k, v in model.state_dict().items()}) "
+        + "(ntk4j does not unpickle: loading a pickle runs code from the file)");
+  }
+
   public static Loaded load(Path file, Options options) {
+    if (isPickleFile(file)) {
+      throw pickleRefusal(file);
+    }
     StateDict sd = StateDict.read(file);
     List<String> notes = new ArrayList<>();
     if (sd.upcast()) {
@@ -149,6 +211,23 @@ public final class PyTorchModel {
     if (kind == CellKind.RNN_LEAKY && bias) {
       throw new ModelFormatException(file + ": rnn_leaky has no biases, but the file has bias_ih and bias_hh");
     }
+    Nonlinearity nl = options.nonlinearity();
+    if (kind == CellKind.GRU) {
+      if (nl != null) {
+        throw new ModelFormatException(file + ": the nonlinearity option applies to RNN cells; a GRU's are fixed");
+      }
+    } else if (nl == null && options.cell() == null) {
+      String what = kind == CellKind.RNN_LEAKY
+          ? "KPFlow's BasicRNN (tanh, or the identity with linear=True)"
+          : "torch.nn.RNN / RNNCell (nonlinearity=\"tanh\" or \"relu\")";
+      throw new ModelFormatException(file + ": an RNN state dict does not store its nonlinearity, and the operators "
+          + "differ: this is " + what + "; say which with --nonlinearity tanh (Java: Options.withNonlinearity), "
+          + "or name the cell with --cell (rnn_elman and rnn_leaky are tanh cells)");
+    } else if (nl != null && nl != Nonlinearity.TANH) {
+      throw new ModelFormatException(file + ": a " + nl.id() + " RNN: ntk4j's RNN cells (rnn_elman, rnn_leaky) "
+          + "are tanh cells, and analysing a " + nl.id() + " network as tanh would be wrong (" + nl.id()
+          + " cells are not supported yet)");
+    }
     double dt = 1.0;
     if (kind.usesDt()) {
       if (Double.isNaN(options.dt())) {
@@ -190,6 +269,6 @@ public final class PyTorchModel {
     } else if (b != null) {
       throw new ModelFormatException(file + ": Wout.bias without Wout.weight");
     }
-    return new Loaded(model, ro, List.copyOf(notes));
+    return new Loaded(model.withAssumptions(notes), ro, List.copyOf(notes));
   }
 }

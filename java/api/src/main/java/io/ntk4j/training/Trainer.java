@@ -266,7 +266,7 @@ public final class Trainer {
         default -> params.put(name, v);
       }
     }
-    model = Model.of(model.cell(), model.hiddenSize(), model.inputSize(), model.dt(), model.bias(), params);
+    model = model.withParameters(params);
     if (readout != null) {
       readout = new Readout(readout.outputSize(), readout.hiddenSize(), rw, rb);
     }

@@ -34,15 +34,21 @@ class PyTorchModelTest {
       }
       Path file = DIR.resolve(e.getKey()).resolve(c.get("file").asText());
       assertThat(PyTorchModel.isStateDictFile(file)).isTrue();
-      PyTorchModel.Loaded m = PyTorchModel.load(file, PyTorchModel.Options.inferred());
+      PyTorchModel.Options says = c.get("cell").asText().equals("gru") ? PyTorchModel.Options.inferred()
+          : PyTorchModel.Options.inferred().withNonlinearity(PyTorchModel.Nonlinearity.TANH);
+      PyTorchModel.Loaded m = PyTorchModel.load(file, says);
       assertThat(m.model().cell().id()).as(e.getKey()).isEqualTo(c.get("cell").asText());
       if (c.has("dt")) {
         assertThat(m.model().dt()).isEqualTo(c.get("dt").asDouble());
       }
       assertThat(m.readout() != null).as(e.getKey() + " readout").isEqualTo(c.has("readout") || e.getKey().startsWith("kpflow"));
       if (c.get("dtype").asText().equals("float32")) {
-        assertThat(m.notes()).anyMatch(n -> n.contains("float32 weights upcast to float64"));
+        assertThat(m.model().assumptions()).anyMatch(n -> n.contains("float32 weights upcast to float64"));
       }
+      if (m.model().cell() == CellKind.RNN_LEAKY) {  // dt is not in a state dict: the model says it was assumed
+        assertThat(m.model().assumptions()).anyMatch(n -> n.contains("using dt = 1"));
+      }
+      assertThat(m.notes()).isEqualTo(m.model().assumptions());
       try (Arena arena = Arena.ofConfined()) {
         Tensor x = Npy.read(DIR.resolve(e.getKey()).resolve("inputs.npy"), arena);
         try (Session s = Session.open(m.model(), x)) {
@@ -86,5 +92,47 @@ class PyTorchModelTest {
     Path other = tmp.resolve("model.pt");
     Files.writeString(other, "x");
     assertThatThrownBy(() -> StateDict.read(other)).hasMessageContaining("unknown model file type");
+  }
+
+  @Test
+  void rnnStateDictsNeedTheirNonlinearitySaidAndKeepTheirAssumptions() {
+    Path rnncell = DIR.resolve("rnncell_safetensors/model.safetensors");
+    Path basic = DIR.resolve("kpflow_basicrnn_npz").resolve("model.npz");
+    for (Path f : new Path[] {rnncell, basic}) {
+      assertThatThrownBy(() -> PyTorchModel.load(f, PyTorchModel.Options.inferred()))
+          .isInstanceOf(ModelFormatException.class).hasMessageContaining("does not store its nonlinearity");
+      assertThatThrownBy(() -> io.ntk4j.Model.load(f)).isInstanceOf(ModelFormatException.class)
+          .hasMessageContaining("--nonlinearity tanh");
+      for (PyTorchModel.Nonlinearity other : new PyTorchModel.Nonlinearity[] {PyTorchModel.Nonlinearity.RELU,
+          PyTorchModel.Nonlinearity.LINEAR}) {
+        assertThatThrownBy(() -> PyTorchModel.load(f, PyTorchModel.Options.inferred().withNonlinearity(other)))
+            .isInstanceOf(ModelFormatException.class).hasMessageContaining("would be wrong");
+      }
+    }
+    // Naming the cell says it (rnn_elman is tanh); a GRU takes no nonlinearity.
+    assertThat(PyTorchModel.load(rnncell, new PyTorchModel.Options(CellKind.RNN_ELMAN, Double.NaN)).model().cell())
+        .isEqualTo(CellKind.RNN_ELMAN);
+    Path gru = DIR.resolve("gru_l0_safetensors/model.safetensors");
+    assertThatThrownBy(() -> PyTorchModel.load(gru,
+        PyTorchModel.Options.inferred().withNonlinearity(PyTorchModel.Nonlinearity.TANH)))
+        .isInstanceOf(ModelFormatException.class).hasMessageContaining("a GRU's are fixed");
+    // What was assumed travels with the model through derived models (gain, training).
+    io.ntk4j.Model leaky = PyTorchModel.load(basic,
+        PyTorchModel.Options.inferred().withNonlinearity(PyTorchModel.Nonlinearity.TANH)).model();
+    assertThat(leaky.withGain(1.5).assumptions()).isEqualTo(leaky.assumptions()).isNotEmpty();
+  }
+
+  @Test
+  void pickleFilesAreRefusedWithTheExportToUse() throws Exception {
+    Path pt = Files.createTempFile("ntk4j", ".pt");
+    try {
+      for (var load : java.util.List.<java.util.function.Supplier<?>>of(() -> io.ntk4j.Model.load(pt),
+          () -> PyTorchModel.load(pt, PyTorchModel.Options.inferred()), () -> ModelDirectory.read(pt))) {
+        assertThatThrownBy(load::get).isInstanceOf(ModelFormatException.class)
+            .hasMessageContaining("a PyTorch pickle (.pt): export it as .safetensors or .npz");
+      }
+    } finally {
+      Files.delete(pt);
+    }
   }
 }

@@ -25,17 +25,22 @@ final class ModelOption {
   @Option(names = "--dt", paramLabel = "DT", description = "dt of a leaky cell loaded from a state-dict file (default 1)")
   Double dt;
 
+  @Option(names = "--nonlinearity", paramLabel = "tanh|relu",
+      description = "nonlinearity of an RNN state-dict file, which its weights do not tell (ntk4j's RNN cells are tanh)")
+  String nonlinearity;
+
   PyTorchModel.Loaded load(PrintWriter err) {
     if (PyTorchModel.isStateDictFile(model)) {
       PyTorchModel.Loaded m = PyTorchModel.load(model, new PyTorchModel.Options(
-          cell == null ? null : CellKind.fromId(cell), dt == null ? Double.NaN : dt));
-      m.notes().forEach(n -> err.println("ntk4j: note: " + n));
+          cell == null ? null : CellKind.fromId(cell), dt == null ? Double.NaN : dt,
+          nonlinearity == null ? null : PyTorchModel.Nonlinearity.fromId(nonlinearity)));
+      m.model().assumptions().forEach(n -> err.println("ntk4j: note: " + n));
       err.flush();
       return m;
     }
-    if (cell != null || dt != null) {
-      throw new io.ntk4j.InvalidInputException("--cell and --dt apply to state-dict files only; " + model
-          + " is a model directory, whose model.json says both");
+    if (cell != null || dt != null || nonlinearity != null) {
+      throw new io.ntk4j.InvalidInputException("--cell, --dt and --nonlinearity apply to state-dict files only; "
+          + model + " is a model directory, whose model.json says all of them");
     }
     io.ntk4j.Model m = ModelDirectory.read(model);
     return new PyTorchModel.Loaded(m, ModelDirectory.readReadout(model, m.hiddenSize()), List.of());

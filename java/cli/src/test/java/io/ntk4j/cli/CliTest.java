@@ -157,8 +157,17 @@ class CliTest {
   @Test
   void spectrumTakesAPyTorchStateDictAndRefusesTwoLayers() throws Exception {
     Path dir = TestPaths.root().resolve("tests/golden/pytorch_export");
-    Result r = run("spectrum", "--model", dir.resolve("rnncell_safetensors/model.safetensors").toString(), "--inputs",
-        dir.resolve("rnncell_safetensors/inputs.npy").toString(), "--op", "NTK", "--top", "3", "--exact", "--json");
+    String rnncell = dir.resolve("rnncell_safetensors/model.safetensors").toString();
+    String inputs = dir.resolve("rnncell_safetensors/inputs.npy").toString();
+    // The weights do not tell tanh from ReLU: refused until the user says which.
+    Result unsaid = run("spectrum", "--model", rnncell, "--inputs", inputs, "--op", "NTK", "--top", "3", "--exact");
+    assertThat(unsaid.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(unsaid.err()).contains("does not store its nonlinearity").contains("--nonlinearity tanh");
+    Result relu = run("spectrum", "--model", rnncell, "--nonlinearity", "relu", "--inputs", inputs, "--op", "NTK");
+    assertThat(relu.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(relu.err()).contains("a relu RNN").contains("would be wrong");
+    Result r = run("spectrum", "--model", rnncell, "--nonlinearity", "tanh", "--inputs", inputs, "--op", "NTK",
+        "--top", "3", "--exact", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).contains("float32 weights upcast to float64");
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
@@ -174,7 +183,14 @@ class CliTest {
     Result dirWithCell = run("spectrum", "--model", golden("gru", ""), "--cell", "gru", "--inputs",
         golden("gru", "inputs.npy"), "--op", "NTK");
     assertThat(dirWithCell.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(dirWithCell.err()).contains("--cell and --dt apply to state-dict files only");
+    assertThat(dirWithCell.err()).contains("--cell, --dt and --nonlinearity apply to state-dict files only");
+    // A torch.save pickle: the export that makes it readable, not "directory does not exist".
+    Path pt = tmp.resolve("model.pt");
+    Files.write(pt, new byte[] {(byte) 0x80, 2, 'c'});
+    Result pickle = run("spectrum", "--model", pt.toString(), "--inputs", inputs, "--op", "NTK");
+    assertThat(pickle.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(pickle.err()).contains("a PyTorch pickle (.pt): export it as .safetensors or .npz")
+        .contains("save_file(model.state_dict()").doesNotContain("does not exist");
   }
 
   @Test
