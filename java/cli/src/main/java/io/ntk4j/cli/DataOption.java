@@ -3,6 +3,7 @@ package io.ntk4j.cli;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Tensor;
 import io.ntk4j.io.Npy;
+import io.ntk4j.io.SequenceLayout;
 import io.ntk4j.tasks.Tasks;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -33,6 +34,13 @@ final class DataOption {
   @Option(names = "--no-noise", description = "--task without input noise (memory_pro: evenly spaced angles)")
   boolean noNoise;
 
+  @Option(names = "--time-major",
+      description = "--inputs (and --targets) are [T, B, N], PyTorch's default order (batch_first=False)")
+  boolean timeMajor;
+
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+  picocli.CommandLine.Model.CommandSpec spec;
+
   private Tasks.Data generated;
 
   private Tasks.Data generated(Arena arena) {
@@ -46,7 +54,26 @@ final class DataOption {
     if ((inputs == null) == (task == null)) {
       throw new InvalidInputException("give exactly one of --inputs X.npy and --task NAME");
     }
-    return task != null ? generated(arena).inputs() : Npy.read(inputs, arena);
+    if (task != null) {
+      if (timeMajor) {
+        throw new InvalidInputException("--time-major applies to --inputs files; --task generates [B, T, N] itself");
+      }
+      return generated(arena).inputs();
+    }
+    return read(inputs, "--inputs " + inputs, arena);
+  }
+
+  /** A [B, T, N] file, or a [T, B, N] one turned around with --time-major; warns when the order looks wrong. */
+  private Tensor read(Path file, String what, Arena arena) {
+    Tensor x = Npy.read(file, arena);
+    if (timeMajor) {
+      return SequenceLayout.batchFirst(x, arena);
+    }
+    SequenceLayout.orderWarning(x, what).ifPresent(w -> {
+      spec.commandLine().getErr().println("ntk4j: warning: " + w);
+      spec.commandLine().getErr().flush();
+    });
+    return x;
   }
 
   /** Targets for training: --targets, or the task's. */
@@ -60,6 +87,6 @@ final class DataOption {
     if (targetsFile == null) {
       throw new InvalidInputException("--targets Y.npy is required with --inputs");
     }
-    return Npy.read(targetsFile, arena);
+    return read(targetsFile, "--targets " + targetsFile, arena);
   }
 }

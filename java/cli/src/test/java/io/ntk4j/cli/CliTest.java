@@ -41,6 +41,39 @@ class CliTest {
   }
 
   @Test
+  void timeMajorInputsGiveTheSameProductAsBatchFirstOnes() {
+    // The golden inputs [B=3, T=6, N] written in PyTorch's default order [T, B, N].
+    Path tm = tmp.resolve("x_tbn.npy");
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      io.ntk4j.Tensor x = io.ntk4j.io.Npy.read(Path.of(golden("gru", "inputs.npy")), arena);
+      long b = x.dim(0), t = x.dim(1), n = x.dim(2);
+      io.ntk4j.Tensor swapped = io.ntk4j.Tensor.allocate(arena, t, b, n);
+      for (long bi = 0; bi < b; bi++) {
+        for (long ti = 0; ti < t; ti++) {
+          for (long k = 0; k < n; k++) {
+            swapped.set(x.get(bi, ti, k), ti, bi, k);
+          }
+        }
+      }
+      io.ntk4j.io.Npy.write(tm, swapped);
+    }
+    Path out = tmp.resolve("y.npy");
+    Result r = run("apply", "--model", golden("gru", ""), "--inputs", tm.toString(), "--time-major",
+        "--probe", golden("gru", "q.npy"), "--op", "NTK", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("NTK(B=3,T=6,H=5)");
+    assertThat(run("compare", out.toString(), golden("gru", "NTK_q.npy")).code()).isZero();
+    Path batchFirst = tmp.resolve("y0.npy");
+    assertThat(run("apply", "--model", golden("gru", ""), "--inputs", golden("gru", "inputs.npy"),
+        "--probe", golden("gru", "q.npy"), "--op", "NTK", "--out", batchFirst.toString()).code()).isZero();
+    Result same = run("compare", "--rtol", "0", out.toString(), batchFirst.toString());
+    assertThat(same.code()).as("bit-identical to the batch-first run: " + same.out()).isZero();
+    Result task = run("spectrum", "--model", golden("gru", ""), "--task", "memory_pro", "--time-major");
+    assertThat(task.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(task.err()).contains("--time-major applies to --inputs files");
+  }
+
+  @Test
   void applyAcceptsABlockOfProbes() throws Exception {
     Path q = tmp.resolve("q.npy");
     assertThat(run("randn", "--shape", "4,3,6,5", "--seed", "1", "--out", q.toString()).code()).isZero();
