@@ -119,11 +119,70 @@ public final class PyTorchModel {
         + "(ntk4j does not unpickle: loading a pickle runs code from the file)");
   }
 
+  /** Metadata keys of the state dicts ntk4j writes ({@link #write}): what the weights do not say. */
+  static final String META_CELL = "ntk4j.cell", META_DT = "ntk4j.dt";
+
+  /**
+   * Writes a model (and its readout, if any) as a float64 {@code .safetensors} state dict in
+   * PyTorch's names: {@code torch.nn.RNNCell} / {@code GRUCell}'s {@code weight_ih, weight_hh,
+   * bias_ih, bias_hh} for rnn_elman and gru, KPFlow's {@code BasicRNN} names
+   * ({@code rnn.cell.weight_ih, rnn.cell.weight_hh}) for rnn_leaky, {@code Wout.weight, Wout.bias}
+   * for the readout; {@code torch.load_state_dict} takes the cell's part as it is
+   * ({@code safetensors.torch.load_file}). The cell and dt go into {@code __metadata__}, so that
+   * {@link #load} needs no options for files written here. Every value round-trips bit-exactly.
+   */
+  public static void write(Path file, Model model, Readout readout) {
+    Map<String, StateDict.Array> arrays = new LinkedHashMap<>();
+    String prefix = model.cell() == CellKind.RNN_LEAKY ? "rnn.cell." : "";
+    for (String name : model.parameterNames()) {
+      arrays.put(prefix + name, new StateDict.Array(
+          Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name), model.parameter(name),
+          "float64"));
+    }
+    if (readout != null) {
+      arrays.put("Wout.weight", new StateDict.Array(new long[] {readout.outputSize(), readout.hiddenSize()},
+          readout.weight(), "float64"));
+      arrays.put("Wout.bias", new StateDict.Array(new long[] {readout.outputSize()}, readout.bias(), "float64"));
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("format", "pt");
+    meta.put(META_CELL, model.cell().id());
+    if (model.cell().usesDt()) {
+      meta.put(META_DT, Double.toString(model.dt()));
+    }
+    meta.put("ntk4j.version", String.valueOf(PyTorchModel.class.getPackage().getImplementationVersion()));
+    StateDict.writeSafetensors(file, arrays, meta);
+  }
+
   public static Loaded load(Path file, Options options) {
     if (isPickleFile(file)) {
       throw pickleRefusal(file);
     }
     StateDict sd = StateDict.read(file);
+    // A file written by ntk4j says its cell (hence the nonlinearity) and dt; an option that
+    // contradicts it is refused rather than silently preferred.
+    String metaCell = sd.metadata().get(META_CELL), metaDt = sd.metadata().get(META_DT);
+    if (metaCell != null) {
+      CellKind said = CellKind.fromId(metaCell);
+      if (options.cell() != null && options.cell() != said) {
+        throw new ModelFormatException(file + ": the file says cell " + said.id() + " (" + META_CELL
+            + "), the options say " + options.cell().id());
+      }
+      double dt = options.dt();
+      if (metaDt != null) {
+        double fileDt;
+        try {
+          fileDt = Double.parseDouble(metaDt);
+        } catch (NumberFormatException e) {
+          throw new ModelFormatException(file + ": " + META_DT + " is not a number: " + metaDt);
+        }
+        if (!Double.isNaN(dt) && dt != fileDt) {
+          throw new ModelFormatException(file + ": the file says dt = " + fileDt + ", the options say dt = " + dt);
+        }
+        dt = fileDt;
+      }
+      options = new Options(said, dt, options.nonlinearity());
+    }
     List<String> notes = new ArrayList<>();
     if (sd.upcast()) {
       notes.add(file + ": float32 weights upcast to float64");

@@ -37,9 +37,16 @@ public final class StateDict {
   public record Array(long[] shape, double[] values, String storedAs) {}
 
   private final Map<String, Array> arrays;
+  private final Map<String, String> metadata;
 
-  private StateDict(Map<String, Array> arrays) {
+  private StateDict(Map<String, Array> arrays, Map<String, String> metadata) {
     this.arrays = java.util.Collections.unmodifiableMap(arrays);
+    this.metadata = java.util.Collections.unmodifiableMap(metadata);
+  }
+
+  /** A safetensors file's {@code __metadata__} (string values only; empty for .npz). */
+  public Map<String, String> metadata() {
+    return metadata;
   }
 
   /** The arrays in file order. */
@@ -50,6 +57,70 @@ public final class StateDict {
   /** Whether any array was stored as float32 (and upcast). */
   public boolean upcast() {
     return arrays.values().stream().anyMatch(a -> a.storedAs().equals("float32"));
+  }
+
+  /**
+   * Writes float64 arrays (names in map order) and string metadata as a {@code .safetensors} file:
+   * 8-byte little-endian header length, the JSON header padded with spaces to 8 bytes, the raw
+   * little-endian data. Written beside the target and moved into place, so a failure leaves no
+   * partial file.
+   */
+  public static void writeSafetensors(Path file, Map<String, Array> arrays, Map<String, String> metadata) {
+    ObjectMapper json = new ObjectMapper();
+    var header = json.createObjectNode();
+    if (!metadata.isEmpty()) {
+      var m = header.putObject("__metadata__");
+      metadata.forEach(m::put);
+    }
+    long offset = 0;
+    for (Map.Entry<String, Array> e : arrays.entrySet()) {
+      Array a = e.getValue();
+      if (a.values().length != java.util.Arrays.stream(a.shape()).reduce(1, Math::multiplyExact)) {
+        throw new IllegalArgumentException(e.getKey() + ": " + a.values().length + " values for shape "
+            + java.util.Arrays.toString(a.shape()));
+      }
+      var t = header.putObject(e.getKey());
+      t.put("dtype", "F64");
+      var shape = t.putArray("shape");
+      for (long d : a.shape()) {
+        shape.add(d);
+      }
+      long end = offset + 8L * a.values().length;
+      t.putArray("data_offsets").add(offset).add(end);
+      offset = end;
+    }
+    byte[] head;
+    try {
+      head = json.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    int padded = (head.length + 7) / 8 * 8;
+    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
+    buf.putLong(padded);
+    buf.put(head);
+    for (int i = head.length; i < padded; i++) {
+      buf.put((byte) ' ');
+    }
+    for (Array a : arrays.values()) {
+      for (double v : a.values()) {
+        buf.putDouble(v);
+      }
+    }
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+      try {
+        Files.write(tmp, buf.array());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+    }
   }
 
   /** Reads a {@code .safetensors} or {@code .npz} file (chosen by its extension). */
@@ -98,10 +169,20 @@ public final class StateDict {
     }
     long dataStart = 8 + headerLen, dataLen = all.length - dataStart;
     Map<String, Array> out = new LinkedHashMap<>();
+    Map<String, String> metadata = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext();) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = e.getKey();
       if (key.equals("__metadata__")) {
+        if (!e.getValue().isObject()) {
+          throw new ModelFormatException(file + ": __metadata__ must be a JSON object of strings");
+        }
+        e.getValue().fields().forEachRemaining(m -> {
+          if (!m.getValue().isTextual()) {
+            throw new ModelFormatException(file + ": __metadata__ \"" + m.getKey() + "\" must be a string");
+          }
+          metadata.put(m.getKey(), m.getValue().asText());
+        });
         continue;
       }
       JsonNode t = e.getValue();
@@ -134,7 +215,7 @@ public final class StateDict {
     if (out.isEmpty()) {
       throw new ModelFormatException(file + ": the safetensors file holds no tensors");
     }
-    return new StateDict(out);
+    return new StateDict(out, metadata);
   }
 
   private static double[] decode(ByteBuffer bb, long at, long count, int width) {
@@ -177,7 +258,7 @@ public final class StateDict {
     if (out.isEmpty()) {
       throw new ModelFormatException(file + ": the .npz archive holds no arrays");
     }
-    return new StateDict(out);
+    return new StateDict(out, Map.of());
   }
 
   private static Array parseNpy(String where, byte[] b) {

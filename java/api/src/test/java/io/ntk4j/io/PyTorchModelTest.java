@@ -135,4 +135,42 @@ class PyTorchModelTest {
       Files.delete(pt);
     }
   }
+
+  @Test
+  void writtenStateDictsKeepEveryBitAndSayTheirCellAndDt(@org.junit.jupiter.api.io.TempDir Path tmp) {
+    java.util.Random rnd = new java.util.Random(5);
+    for (CellKind kind : new CellKind[] {CellKind.RNN_LEAKY, CellKind.RNN_ELMAN, CellKind.GRU}) {
+      boolean bias = kind != CellKind.RNN_LEAKY;
+      java.util.Map<String, double[]> p = new java.util.LinkedHashMap<>();
+      for (String name : io.ntk4j.Model.parameterNames(bias)) {
+        double[] v = new double[Math.toIntExact(io.ntk4j.Tensor.elementCount(io.ntk4j.Model.parameterShape(kind, 4, 3, name)))];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3);  // values whose every bit matters
+        }
+        p.put(name, v);
+      }
+      io.ntk4j.Model m = io.ntk4j.Model.of(kind, 4, 3, 0.37, bias, p);
+      io.ntk4j.training.Readout ro = new io.ntk4j.training.Readout(2, 4, new double[] {1e-300, -2, 3, 4, 5, 6, 7, Math.PI},
+          new double[] {Double.MIN_VALUE, -0.0});
+      Path f = tmp.resolve(kind.id() + ".safetensors");
+      PyTorchModel.write(f, m, ro);
+      PyTorchModel.Loaded back = PyTorchModel.load(f, PyTorchModel.Options.inferred());
+      assertThat(back.model().cell()).isEqualTo(kind);
+      assertThat(back.model().dt()).isEqualTo(kind.usesDt() ? 0.37 : 1.0);
+      assertThat(back.model().assumptions()).isEmpty();
+      for (String name : m.parameterNames()) {
+        assertThat(java.util.Arrays.stream(back.model().parameter(name)).mapToLong(Double::doubleToRawLongBits).toArray())
+            .as(kind + " " + name)
+            .isEqualTo(java.util.Arrays.stream(m.parameter(name)).mapToLong(Double::doubleToRawLongBits).toArray());
+      }
+      assertThat(java.util.Arrays.stream(back.readout().bias()).mapToLong(Double::doubleToRawLongBits).toArray())
+          .containsExactly(Double.doubleToRawLongBits(Double.MIN_VALUE), Double.doubleToRawLongBits(-0.0));
+      assertThat(StateDict.read(f).metadata()).containsEntry("ntk4j.cell", kind.id()).containsEntry("format", "pt");
+      // An option contradicting what the file says is refused, not silently preferred.
+      if (kind.usesDt()) {
+        assertThatThrownBy(() -> PyTorchModel.load(f, new PyTorchModel.Options(null, 0.5)))
+            .isInstanceOf(ModelFormatException.class).hasMessageContaining("the file says dt = 0.37");
+      }
+    }
+  }
 }

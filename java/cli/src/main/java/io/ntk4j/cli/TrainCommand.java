@@ -63,7 +63,9 @@ final class TrainCommand implements Callable<Integer> {
       description = "parameters to train (default: all the model has)")
   List<String> train;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "where to write the trained model") Path out;
+  @Option(names = "--out", paramLabel = "DIR|FILE.safetensors",
+      description = "where to write the trained model: a model directory, or a PyTorch state dict (.safetensors, "
+          + "PyTorch's names, float64; checkpoints then go to FILE-checkpoints/)") Path out;
 
   @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "n",
       description = "also write DIR/checkpoints/step_<s> every n steps (needs --out)")
@@ -112,8 +114,7 @@ final class TrainCommand implements Callable<Integer> {
           tr.step();
           done = s + 1;
           if (checkpointEvery > 0 && done % checkpointEvery == 0) {
-            ModelDirectory.write(out.resolve("checkpoints").resolve(String.format("step_%06d", done)), tr.model(),
-                tr.readout());
+            writeModel(checkpoint(done), tr.model(), tr.readout());
           }
           progress.step();
           progress.extra(String.format("loss %.4e", tr.losses().get(s)));
@@ -124,13 +125,13 @@ final class TrainCommand implements Callable<Integer> {
         tr.finish();
       } catch (NumericalException e) {
         if (out != null) {
-          ModelDirectory.write(out, tr.model(), tr.readout());  // the last good parameters
+          writeModel(out, tr.model(), tr.readout());  // the last good parameters
         }
         throw new NumericalException("training diverged after " + done + " of " + steps + " steps: " + e.getMessage()
             + (out != null ? "; the last good parameters are in " + out : ""), e.status());
       }
       if (out != null) {
-        ModelDirectory.write(out, tr.model(), tr.readout());
+        writeModel(out, tr.model(), tr.readout());
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (json) {
@@ -159,5 +160,28 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     return Main.EXIT_OK;
+  }
+
+  private boolean stateDictOut() {
+    return out != null && out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors");
+  }
+
+  /** Checkpoint of step {@code done}: out/checkpoints/step_N (a directory), or FILE-checkpoints/step_N.safetensors. */
+  private Path checkpoint(int done) {
+    String step = String.format("step_%06d", done);
+    if (stateDictOut()) {
+      String name = out.getFileName().toString();
+      return out.resolveSibling(name.substring(0, name.length() - ".safetensors".length()) + "-checkpoints")
+          .resolve(step + ".safetensors");
+    }
+    return out.resolve("checkpoints").resolve(step);
+  }
+
+  private void writeModel(Path where, io.ntk4j.Model m, io.ntk4j.training.Readout r) {
+    if (where.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors")) {
+      io.ntk4j.io.PyTorchModel.write(where, m, r);
+    } else {
+      ModelDirectory.write(where, m, r);
+    }
   }
 }

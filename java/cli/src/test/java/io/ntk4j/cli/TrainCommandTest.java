@@ -48,6 +48,50 @@ class TrainCommandTest {
   }
 
   @Test
+  void trainedWeightsWrittenAsSafetensorsRoundTripBitExactly() throws Exception {
+    // The same deterministic training written both ways: the state dict must hold exactly the
+    // directory's bits, under PyTorch's names, and load back with no option (its metadata says
+    // the cell). Elman (RNNCell names, state loss) and GRU with its readout (Wout.*, mse).
+    for (String c : new String[] {"elman_state_whh_momentum", "gru_output_adam"}) {
+      Path dir = golden(c);
+      String loss = c.contains("output") ? "mse" : "state";
+      Path asDir = tmp.resolve(c + "-dir"), asFile = tmp.resolve(c + ".safetensors");
+      for (Path out : new Path[] {asDir, asFile}) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--model", dir.toString(),
+            "--inputs", dir.resolve("inputs.npy").toString(), "--targets", dir.resolve("targets.npy").toString(),
+            "--loss", loss, "--optimizer", "adam", "--lr", "0.01", "--steps", "3", "--out", out.toString(),
+            "--checkpoint-every", "2"));
+        CliTest.Result r = CliTest.run(args.toArray(String[]::new));
+        assertThat(r.code()).as(c + ": " + r.err()).isZero();
+      }
+      Model fromDir = Model.load(asDir);
+      if (loss.equals("mse")) {
+        var ro = io.ntk4j.io.ModelDirectory.readReadout(asDir, fromDir.hiddenSize());
+        var back = io.ntk4j.io.PyTorchModel.load(asFile, io.ntk4j.io.PyTorchModel.Options.inferred()).readout();
+        assertThat(back.weight()).isEqualTo(ro.weight());
+        assertThat(back.bias()).isEqualTo(ro.bias());
+      }
+      io.ntk4j.io.PyTorchModel.Loaded fromFile = io.ntk4j.io.PyTorchModel.load(asFile,
+          io.ntk4j.io.PyTorchModel.Options.inferred());
+      assertThat(fromFile.model().cell()).isEqualTo(fromDir.cell());
+      assertThat(fromFile.model().dt()).isEqualTo(fromDir.dt());
+      assertThat(fromFile.model().assumptions()).as("nothing assumed for a file ntk4j wrote").isEmpty();
+      for (String name : fromDir.parameterNames()) {
+        long[] a = java.util.Arrays.stream(fromDir.parameter(name)).mapToLong(Double::doubleToRawLongBits).toArray();
+        long[] b = java.util.Arrays.stream(fromFile.model().parameter(name)).mapToLong(Double::doubleToRawLongBits)
+            .toArray();
+        assertThat(b).as(c + " " + name).isEqualTo(a);
+      }
+      var names = io.ntk4j.io.StateDict.read(asFile).arrays().keySet();
+      assertThat(names).as(c).allMatch(n -> n.matches("(rnn\\.cell\\.)?(weight|bias)_(ih|hh)|Wout\\.(weight|bias)"));
+      assertThat(tmp.resolve(c + "-checkpoints/step_000002.safetensors")).exists();
+      try (var files = Files.list(tmp)) {
+        assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+      }
+    }
+  }
+
+  @Test
   void naturalGradientTrainsAndReportsItsCost() throws Exception {
     Path dir = golden("elman_state_whh_momentum");
     CliTest.Result r = CliTest.run("train", "--model", dir.toString(), "--inputs", dir.resolve("inputs.npy").toString(),
