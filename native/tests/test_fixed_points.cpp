@@ -1,6 +1,8 @@
 // Fixed points and Jacobian spectra on hand-built cells with known answers (issue 4).
 #include <gtest/gtest.h>
 
+#include "linalg/dense.hpp"
+
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -81,7 +83,7 @@ TEST(FixedPoints, JacobianIsTheLinearPartAtTheOrigin) {
   dynamics::step_with_jacobian(*m, h.data(), 1, nullptr, f.data(), J.data());
   for (size_t i = 0; i < 25; ++i) EXPECT_NEAR(J[i], p.whh[i], 1e-15);
   std::vector<double> re(5), im(5), right(25);
-  dynamics::general_eigen(5, J.data(), re.data(), im.data(), nullptr, right.data());
+  linalg::general_eigen(5, J.data(), re.data(), im.data(), nullptr, right.data());
   Eigen::Map<const Eigen::Matrix<double, 5, 5, Eigen::RowMajor>> w(p.whh.data());
   Eigen::EigenSolver<Eigen::Matrix<double, 5, 5>> es(w);
   std::vector<std::pair<double, double>> a, b;

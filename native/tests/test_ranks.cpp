@@ -2,6 +2,8 @@
 // (spectral/ranks.hpp) against the dense values, and the honesty of their error bars.
 #include <gtest/gtest.h>
 
+#include "linalg/dense.hpp"
+
 #include <cmath>
 
 #include "operators/session_operator.hpp"
@@ -23,7 +25,7 @@ Truth exact_truth(const linalg::LinearOperator& a, Index B, Index T, Index H) {
   const Index n = a.rows();
   const auto d = linalg::to_dense(a);
   std::vector<double> values;
-  spectral::dense_symmetric_eigen(n, d, values, nullptr);
+  linalg::dense_symmetric_eigen(n, d, values, nullptr);
   double s1 = 0, s2 = 0, s4 = 0;
   for (double l : values) {
     s1 += l;
@@ -42,7 +44,7 @@ Truth exact_truth(const linalg::LinearOperator& a, Index B, Index T, Index H) {
 std::vector<double> top_vectors(const linalg::LinearOperator& a, Index k) {
   const Index n = a.rows();
   std::vector<double> values, vectors;
-  spectral::dense_symmetric_eigen(n, linalg::to_dense(a), values, &vectors);
+  linalg::dense_symmetric_eigen(n, linalg::to_dense(a), values, &vectors);
   vectors.resize(static_cast<size_t>(k * n));
   return vectors;
 }

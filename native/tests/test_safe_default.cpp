@@ -3,6 +3,8 @@
 // repeated eigenvalue and still cost about as few applies as single-vector Lanczos.
 #include <gtest/gtest.h>
 
+#include "linalg/dense.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -56,7 +58,7 @@ TEST(SafeDefault, KroneckerCoreOfLeakyKHasEveryEigenvalueHTimes) {
   auto k_op = session_operator(random_session(c, 7, 8), NTK4J_OP_K);
   const Index n = k_op->rows();
   std::vector<double> values;
-  spectral::dense_symmetric_eigen(n, linalg::to_dense(*k_op), values, nullptr);
+  linalg::dense_symmetric_eigen(n, linalg::to_dense(*k_op), values, nullptr);
   const auto r = solve(*k_op, 8, 0);
   ASSERT_EQ(r.converged, 8);
   for (Index i = 0; i < 8; ++i) EXPECT_NEAR(r.values[size_t(i)], values[size_t(i)], 1e-9 * values[0]) << i;

@@ -2,6 +2,8 @@
 // repeated and zero eigenvalues, low rank, non-convergence reported as such, bad requests.
 #include <gtest/gtest.h>
 
+#include "linalg/dense.hpp"
+
 #include <Eigen/QR>
 #include <cmath>
 
@@ -60,7 +62,7 @@ TEST(Lanczos, NearlyInvariantBlocksKeepTheBasisOrthonormal) {
   auto k_op = session_operator(random_session(c, 4, 104), NTK4J_OP_K);
   const Index n = k_op->rows();
   std::vector<double> exact;
-  spectral::dense_symmetric_eigen(n, linalg::to_dense(*k_op), exact, nullptr);
+  linalg::dense_symmetric_eigen(n, linalg::to_dense(*k_op), exact, nullptr);
   spectral::EigsOptions o;
   o.k = 10;
   o.block = 4;
@@ -231,7 +233,7 @@ TEST_P(SessionSpectra, LanczosMatchesDenseEigenvalues) {
   for (auto op : {session_operator(state, NTK4J_OP_NTK), session_operator(state, NTK4J_OP_K),
                   linalg::gram(session_operator(state, NTK4J_OP_P))}) {
     std::vector<double> exact;
-    spectral::dense_symmetric_eigen(op->rows(), linalg::to_dense(*op), exact, nullptr);
+    linalg::dense_symmetric_eigen(op->rows(), linalg::to_dense(*op), exact, nullptr);
     spectral::EigsOptions o;
     o.k = 5;
     auto r = spectral::lanczos_top(*op, o, false);
@@ -362,7 +364,7 @@ TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
   auto j = linalg::compose(session_operator(state, NTK4J_OP_P), session_operator(state, NTK4J_OP_JTHETA));
   auto ntk = session_operator(state, NTK4J_OP_NTK);
   std::vector<double> exact;
-  spectral::dense_symmetric_eigen(ntk->rows(), linalg::to_dense(*ntk), exact, nullptr);
+  linalg::dense_symmetric_eigen(ntk->rows(), linalg::to_dense(*ntk), exact, nullptr);
   spectral::EigsOptions o;
   o.k = 6;
   auto r = spectral::gram_top(j, o, true);

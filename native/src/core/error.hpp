@@ -1,5 +1,5 @@
 // Errors of the C++ core. Every failure is an ntk4j::Error carrying the C status code of
-// ntk4j.h; the C ABI (abi/ntk4j_abi.cpp) is the only place that catches them, so no C++
+// ntk4j.h; the C ABI (abi/abi_support.hpp, guard) is the only place that catches them, so no C++
 // exception ever crosses into the caller.
 #pragma once
 

@@ -1,12 +1,12 @@
 #include "dynamics/fixed_points.hpp"
 
-#include <lapacke.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "dynamics/trajectory.hpp"
+#include "linalg/dense.hpp"
 
 namespace ntk4j::dynamics {
 
@@ -50,7 +50,6 @@ bool newton(const Model& m, const double* x, std::vector<double>& h, const Fixed
   const Index H = m.H;
   std::vector<double> f(static_cast<size_t>(H)), J(static_cast<size_t>(H * H)), F(static_cast<size_t>(H)),
       trial(static_cast<size_t>(H)), ft(static_cast<size_t>(H));
-  std::vector<lapack_int> piv(static_cast<size_t>(H));
   for (Index it = 0; it <= o.max_iterations; ++it) {
     step_with_jacobian(m, h.data(), 1, x, f.data(), J.data());
     for (Index i = 0; i < H; ++i) F[static_cast<size_t>(i)] = f[static_cast<size_t>(i)] - h[static_cast<size_t>(i)];
@@ -62,9 +61,12 @@ bool newton(const Model& m, const double* x, std::vector<double>& h, const Fixed
     for (Index i = 0; i < H; ++i) J[static_cast<size_t>(i * H + i)] -= 1.0;
     std::vector<double> delta(F);
     for (double& v : delta) v = -v;
-    if (LAPACKE_dgesv(LAPACK_ROW_MAJOR, static_cast<lapack_int>(H), 1, J.data(), static_cast<lapack_int>(H),
-                      piv.data(), delta.data(), 1) != 0)
+    try {
+      linalg::solve(H, J.data(), delta.data(), 1);
+    } catch (const Error& e) {
+      if (e.status() != NTK4J_ERR_NUMERICAL) throw;
       return false;  // singular: a bifurcation point or a degenerate start
+    }
     double step = 1.0;
     for (int ls = 0; ls < 30; ++ls, step *= 0.5) {
       for (Index i = 0; i < H; ++i)
@@ -133,18 +135,6 @@ FixedPointResult find_fixed_points(const Model& m, const double* x, const FixedP
   for (const auto& p : found) r.points.insert(r.points.end(), p.begin(), p.end());
   r.found = static_cast<Index>(found.size());
   return r;
-}
-
-void general_eigen(Index n, const double* a, double* re, double* im, double* left, double* right) {
-  std::vector<double> copy(a, a + n * n), vl(left ? static_cast<size_t>(n * n) : 1),
-      vr(right ? static_cast<size_t>(n * n) : 1);
-  const lapack_int info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, left ? 'V' : 'N', right ? 'V' : 'N',
-                                        static_cast<lapack_int>(n), copy.data(), static_cast<lapack_int>(n), re, im,
-                                        vl.data(), static_cast<lapack_int>(left ? n : 1), vr.data(),
-                                        static_cast<lapack_int>(right ? n : 1));
-  if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dgeev failed (info = ", info, ")");
-  if (left) std::copy(vl.begin(), vl.end(), left);
-  if (right) std::copy(vr.begin(), vr.end(), right);
 }
 
 }  // namespace ntk4j::dynamics

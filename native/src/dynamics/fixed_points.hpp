@@ -32,9 +32,5 @@ struct FixedPointResult {
 // ends of autonomous rollouts of the same starts, and from h = 0.
 FixedPointResult find_fixed_points(const Model& m, const double* x, const FixedPointOptions& o);
 
-// Eigen-decomposition of a general real n x n row-major matrix (LAPACK dgeev): eigenvalues
-// (re, im) and, when non-null, left and right eigenvectors as LAPACK returns them (row-major
-// n x n, column j = eigenvector j; a complex pair occupies columns j, j+1 as re, im).
-void general_eigen(Index n, const double* a, double* re, double* im, double* left, double* right);
 
 }  // namespace ntk4j::dynamics

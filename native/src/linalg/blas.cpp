@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <atomic>
+#include <chrono>
 
 #include "linalg/blas_runtime.hpp"
+#include "linalg/random.hpp"
 #include "linalg/parallel.hpp"
 
 extern "C" {
@@ -149,5 +151,21 @@ void set_num_threads(int n) {
 }
 
 int num_threads() { return threads(); }
+
+double dgemm_gflops(Index n, int repeats) {
+  if (n < 16 || n > 8192) fail(NTK4J_ERR_INVALID_ARGUMENT, "matrix size must be in [16, 8192], got ", n);
+  if (repeats < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "repeats must be >= 1, got ", repeats);
+  std::vector<double> a(static_cast<size_t>(n * n)), b(a.size()), c(a.size());
+  gaussian_fill(a.data(), n * n, 1);
+  gaussian_fill(b.data(), n * n, 2);
+  double best = 1e300;
+  for (int r = 0; r <= repeats; ++r) {  // the first run warms up the thread pool
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm(Op::N, Op::N, n, n, n, 1.0, a.data(), n, b.data(), n, 0.0, c.data(), n);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) best = std::min(best, s);
+  }
+  return 2.0 * double(n) * double(n) * double(n) / best / 1e9;
+}
 
 }  // namespace ntk4j::linalg

@@ -41,4 +41,8 @@ Index orthonormal_columns(std::vector<double>& y, Index n, Index m);
 void set_num_threads(int n);
 int num_threads();
 
+// The best of `repeats` timed n x n x n DGEMMs through the BLAS in use, in GFLOP/s (after one
+// untimed warm-up run): the reference rate of `ntk4j bench`.
+double dgemm_gflops(Index n, int repeats);
+
 }  // namespace ntk4j::linalg

@@ -5,6 +5,7 @@
 
 #include "cells/model.hpp"
 #include "linalg/blas.hpp"
+#include "linalg/random.hpp"
 #include "linalg/scratch.hpp"
 
 namespace ntk4j::linalg {
@@ -180,6 +181,68 @@ std::vector<double> to_dense(const LinearOperator& op, Index block) {
   for (Index i = 0; i < m; ++i)
     for (Index j = 0; j < n; ++j) a[static_cast<size_t>(i * n + j)] = at[static_cast<size_t>(j * m + i)];
   return a;
+}
+
+namespace {
+
+class CallbackOperator final : public LinearOperator {
+ public:
+  CallbackOperator(Index rows, Index cols, bool symmetric, ApplyCallback apply, ApplyCallback adjoint, void* user)
+      : rows_(rows), cols_(cols), symmetric_(symmetric), apply_(apply), adjoint_(adjoint), user_(user) {}
+  Index rows() const override { return rows_; }
+  Index cols() const override { return cols_; }
+  void apply(const double* x, Index k, double* y) const override { call(apply_, x, k, y, "apply"); }
+  void apply_adjoint(const double* x, Index k, double* y) const override {
+    call(adjoint_ ? adjoint_ : apply_, x, k, y, "apply_adjoint");
+  }
+  bool symmetric() const override { return symmetric_; }
+  std::string name() const override {
+    return "user operator (" + std::to_string(rows_) + " x " + std::to_string(cols_) + ")";
+  }
+
+ private:
+  void call(ApplyCallback f, const double* x, Index k, double* y, const char* which) const {
+    const int32_t rc = f(user_, x, k, y);
+    if (rc != 0) fail(NTK4J_ERR_CALLBACK, "the ", which, " callback of ", name(), " failed (returned ", rc, ")");
+  }
+  Index rows_, cols_;
+  bool symmetric_;
+  ApplyCallback apply_, adjoint_;
+  void* user_;
+};
+
+}  // namespace
+
+OperatorPtr from_callbacks(Index rows, Index cols, bool symmetric, ApplyCallback apply, ApplyCallback adjoint,
+                           void* user) {
+  if (apply == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "apply callback is NULL");
+  if (rows <= 0 || cols <= 0) fail(NTK4J_ERR_SHAPE, "operator shape must be positive, got ", rows, " x ", cols);
+  if (symmetric && rows != cols) fail(NTK4J_ERR_SHAPE, "a symmetric operator must be square, got ", rows, " x ", cols);
+  if (adjoint == nullptr && !symmetric)
+    fail(NTK4J_ERR_NULL_ARGUMENT, "apply_adjoint callback is NULL for a non-symmetric operator");
+  return std::make_shared<CallbackOperator>(rows, cols, symmetric, apply, adjoint, user);
+}
+
+void require_symmetric(const LinearOperator& op) {
+  if (op.rows() != op.cols())
+    fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
+  if (op.symmetric()) return;
+  const Index n = op.rows();
+  std::vector<double> x(static_cast<size_t>(2 * n)), y(static_cast<size_t>(2 * n));
+  gaussian_fill(x.data(), 2 * n, 7);
+  checked_apply(op, x.data(), 2, y.data());
+  // <A x1, x2> against <x1, A x2>, relative to ||A x|| ||x||.
+  double a = 0, b = 0, na = 0, nb = 0;
+  for (Index i = 0; i < n; ++i) {
+    const size_t p = static_cast<size_t>(i), q = static_cast<size_t>(n + i);
+    a += y[p] * x[q];
+    b += x[p] * y[q];
+    na += y[p] * y[p] + y[q] * y[q];
+    nb += x[p] * x[p];
+  }
+  if (std::abs(a - b) > 1e-8 * std::sqrt(na * nb))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, op.name(), " is not symmetric (<Ax,y> = ", a, " but <x,Ay> = ", b,
+         "); eigenvalues need a symmetric operator, e.g. its Gram A A*");
 }
 
 }  // namespace ntk4j::linalg

@@ -4,6 +4,7 @@
 // models.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,5 +58,16 @@ void checked_apply_adjoint(const LinearOperator& op, const double* x, Index k, d
 
 // The dense matrix of an operator (rows x cols, row-major) from block applies on the identity.
 std::vector<double> to_dense(const LinearOperator& op, Index block = 256);
+
+// Refuses an operator that is not symmetric (square with A = A^T), checked once on random vectors
+// (two applies) unless it declares itself symmetric: eigen-solvers need it.
+void require_symmetric(const LinearOperator& op);
+
+// A user-defined operator from C callbacks (ntk4j_operator_from_callbacks): apply(user, x, k, y)
+// and its adjoint (the same callback when symmetric and none is given); a non-zero return
+// becomes NTK4J_ERR_CALLBACK naming the operator.
+using ApplyCallback = int32_t (*)(void* user, const double* x, int64_t k, double* y);
+OperatorPtr from_callbacks(Index rows, Index cols, bool symmetric, ApplyCallback apply, ApplyCallback adjoint,
+                           void* user);
 
 }  // namespace ntk4j::linalg

@@ -2,8 +2,6 @@
 
 #include "core/progress.hpp"
 
-#include <lapacke.h>
-
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
@@ -13,35 +11,16 @@
 #include <random>
 
 #include "linalg/blas.hpp"
+#include "linalg/dense.hpp"
+#include "linalg/random.hpp"
 
 namespace ntk4j::spectral {
 
+using linalg::dense_symmetric_eigen;
+using linalg::gaussian_fill;
 using linalg::gemm;
+using linalg::tridiagonal_top;
 using linalg::Op;
-
-void gaussian_fill(double* x, Index n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 1.0);
-  for (Index i = 0; i < n; ++i) x[i] = g(rng);
-}
-
-void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
-                           std::vector<double>* vectors) {
-  values.assign(static_cast<size_t>(n), 0.0);
-  if (n == 0) return;
-  // Row-major symmetric = column-major symmetric; dsyevd returns ascending values and the
-  // eigenvectors as columns (column-major), i.e. rows of the row-major buffer's transpose.
-  const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U',
-                                         static_cast<lapack_int>(n), a.data(),
-                                         static_cast<lapack_int>(n), values.data());
-  if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dsyevd failed (info = ", info, ")");
-  std::reverse(values.begin(), values.end());
-  if (vectors) {
-    vectors->assign(static_cast<size_t>(n * n), 0.0);
-    for (Index i = 0; i < n; ++i)  // eigenvector of the i-th largest = column n-1-i
-      std::copy_n(a.data() + (n - 1 - i) * n, n, vectors->data() + i * n);
-  }
-}
 
 namespace {
 
@@ -200,36 +179,6 @@ bool tridiagonal(const std::vector<double>& t, Index cur) {
     for (Index i = 0; i < cur; ++i)
       if ((i > j + 1 || j > i + 1) && t[static_cast<size_t>(j * cur + i)] != 0.0) return false;
   return true;
-}
-
-// The kk largest eigenvalues of a tridiagonal t, descending, with their eigenvectors as the
-// first kk columns of y (cur x kk, column-major), and scale = the largest |eigenvalue|.
-void tridiagonal_top(const std::vector<double>& t, Index cur, Index kk, std::vector<double>& theta,
-                     std::vector<double>& y, double& scale) {
-  std::vector<double> d(static_cast<size_t>(cur)), e(static_cast<size_t>(std::max<Index>(cur, 1)));
-  for (Index i = 0; i < cur; ++i) d[static_cast<size_t>(i)] = t[static_cast<size_t>(i * cur + i)];
-  for (Index i = 0; i + 1 < cur; ++i) e[static_cast<size_t>(i)] = t[static_cast<size_t>((i + 1) * cur + i)];
-  auto run = [&](lapack_int il, lapack_int iu, bool vectors, std::vector<double>& w, std::vector<double>& z) {
-    std::vector<double> dd = d, ee = e;
-    const lapack_int n = static_cast<lapack_int>(cur);
-    w.assign(static_cast<size_t>(cur), 0.0);
-    z.assign(vectors ? static_cast<size_t>(cur * (iu - il + 1)) : 1, 0.0);
-    std::vector<lapack_int> support(static_cast<size_t>(2 * cur));
-    lapack_int found = 0;
-    const lapack_int info = LAPACKE_dstevr(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'I', n, dd.data(), ee.data(), 0.0,
-                                           0.0, il, iu, 0.0, &found, w.data(), z.data(), n, support.data());
-    if (info != 0 || found != iu - il + 1) fail(NTK4J_ERR_NUMERICAL, "LAPACK dstevr failed (info = ", info, ")");
-  };
-  std::vector<double> w, z, w_low, unused;
-  run(static_cast<lapack_int>(cur - kk + 1), static_cast<lapack_int>(cur), true, w, z);
-  run(1, 1, false, w_low, unused);
-  theta.assign(static_cast<size_t>(kk), 0.0);
-  y.assign(static_cast<size_t>(cur * kk), 0.0);
-  for (Index i = 0; i < kk; ++i) {  // ascending from dstevr: the largest is the last
-    theta[static_cast<size_t>(i)] = w[static_cast<size_t>(kk - 1 - i)];
-    std::copy_n(z.data() + (kk - 1 - i) * cur, cur, y.data() + i * cur);
-  }
-  scale = std::max(std::abs(theta[0]), std::abs(w_low[0]));
 }
 
 // Ritz vectors kept at a restart: all but the room for three more blocks (thick restart, Wu &

@@ -61,13 +61,6 @@ struct Completeness {
 };
 Completeness completeness_check(const linalg::LinearOperator& a, const EigsResult& r, const EigsOptions& options);
 
-// Symmetric eigen-decomposition of a dense row-major n x n matrix (LAPACK dsyevd), eigenvalues
-// descending; vectors (n x n, row i = eigenvector i) only when asked for.
-void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
-                           std::vector<double>* vectors);
-
-// Fills x with N(0,1) values from a seeded generator.
-void gaussian_fill(double* x, Index n, std::uint64_t seed);
 
 }  // namespace ntk4j::spectral
 

@@ -1,6 +1,8 @@
 #include "core/progress.hpp"
 #include "spectral/svd.hpp"
 
+#include "linalg/random.hpp"
+
 #include <lapacke.h>
 
 #include <algorithm>
@@ -44,7 +46,7 @@ SvdResult randomized_svd(const linalg::LinearOperator& a, const SvdOptions& o, b
   SvdResult r;
   std::vector<double> omega(static_cast<size_t>(n * l)), y(static_cast<size_t>(m * l)),
       z(static_cast<size_t>(n * l));
-  gaussian_fill(omega.data(), n * l, o.seed);
+  linalg::gaussian_fill(omega.data(), n * l, o.seed);
   linalg::checked_apply(a, omega.data(), l, y.data());
   r.applies += l;
   orthonormalize(y, m, l);  // Q

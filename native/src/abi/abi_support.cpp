@@ -1,0 +1,32 @@
+#include "abi/abi_support.hpp"
+
+namespace ntk4j::abi {
+
+std::string& last_error() {
+  thread_local std::string text;
+  return text;
+}
+
+void require(const void* p, const char* what) {
+  if (p == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, what, " is NULL");
+}
+
+void require_finite(const double* x, Index n, const char* what) {
+  Index where = 0;
+  if (!all_finite(x, n, &where))
+    fail(NTK4J_ERR_NON_FINITE, what, " contains a non-finite value (", x[where], ") at flat index ", where);
+}
+
+bool overlap(const double* a, Index na, const double* b, Index nb) {
+  auto pa = reinterpret_cast<std::uintptr_t>(a), pb = reinterpret_cast<std::uintptr_t>(b);
+  return pa < pb + static_cast<std::uintptr_t>(nb) * sizeof(double) &&
+         pb < pa + static_cast<std::uintptr_t>(na) * sizeof(double);
+}
+
+void require_dense_size(const linalg::LinearOperator& op) {
+  if (op.rows() > 20000 || op.cols() > 20000)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "exact (dense) computation is limited to dimension 20000, ", op.name(),
+         " has ", op.rows(), " x ", op.cols(), "; use the randomized estimate");
+}
+
+}  // namespace ntk4j::abi

@@ -1,0 +1,68 @@
+// What every file of the C ABI shares: the handle types behind ntk4j.h's opaque pointers, guard()
+// (runs an entry point's body and turns any C++ exception into a status and the thread-local
+// message, so that none crosses the ABI), and the argument checks. The ABI is glue only: each
+// entry point checks its arguments and calls the core.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "cells/model.hpp"
+#include "core/error.hpp"
+#include "linalg/linear_operator.hpp"
+#include "ntk4j.h"
+#include "operators/session_operator.hpp"
+
+struct ntk4j_model {
+  std::shared_ptr<const ntk4j::Model> model;
+};
+
+struct ntk4j_session {
+  // The model is shared with the model handle and the state with operator handles, so each
+  // outlives the handle it was made from.
+  std::shared_ptr<const ntk4j::SessionState> state;
+};
+
+struct ntk4j_operator {
+  ntk4j::linalg::OperatorPtr op;
+};
+
+namespace ntk4j::abi {
+
+// The thread-local text behind ntk4j_last_error().
+std::string& last_error();
+
+template <typename F>
+int32_t guard(F&& body) noexcept {
+  try {
+    last_error().clear();
+    body();
+    return NTK4J_OK;
+  } catch (const Error& e) {
+    last_error() = e.what();
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    last_error() = "out of memory";
+    return NTK4J_ERR_OUT_OF_MEMORY;
+  } catch (const std::length_error&) {
+    last_error() = "out of memory (requested size too large)";
+    return NTK4J_ERR_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    last_error() = std::string("internal error: ") + e.what();
+    return NTK4J_ERR_INTERNAL;
+  } catch (...) {
+    last_error() = "internal error: unknown exception";
+    return NTK4J_ERR_INTERNAL;
+  }
+}
+
+void require(const void* p, const char* what);
+void require_finite(const double* x, Index n, const char* what);
+bool overlap(const double* a, Index na, const double* b, Index nb);
+// Dense (exact) paths form the n x n matrix: bounded so that a typo cannot ask for terabytes.
+void require_dense_size(const linalg::LinearOperator& op);
+
+}  // namespace ntk4j::abi

@@ -1,0 +1,204 @@
+// C ABI, models, sessions and dynamics sections of ntk4j.h: handles, the batched unroll, the
+// session's block applies, one step with its Jacobian, fixed points, dense eigen and solve.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "abi/abi_support.hpp"
+#include "dynamics/fixed_points.hpp"
+#include "dynamics/trajectory.hpp"
+#include "linalg/dense.hpp"
+
+using ntk4j::fail;
+using ntk4j::Index;
+using ntk4j::abi::guard;
+using ntk4j::abi::overlap;
+using ntk4j::abi::require;
+using ntk4j::abi::require_dense_size;
+using ntk4j::abi::require_finite;
+
+extern "C" {
+
+int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size, double dt,
+                           int32_t has_bias, const double* weight_ih, const double* weight_hh,
+                           const double* bias_ih, const double* bias_hh, ntk4j_model** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    auto m = ntk4j::make_model(cell, hidden_size, input_size, dt, has_bias != 0, weight_ih,
+                               weight_hh, bias_ih, bias_hh);
+    *out = new ntk4j_model{std::shared_ptr<const ntk4j::Model>(std::move(m))};
+  });
+}
+
+int32_t ntk4j_model_num_params(const ntk4j_model* model, int64_t* out) {
+  return guard([&] {
+    require(model, "model");
+    require(out, "out");
+    *out = model->model->num_params;
+  });
+}
+
+void ntk4j_model_destroy(ntk4j_model* model) { delete model; }
+
+int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int64_t batch,
+                             int64_t steps, int64_t input_size, const double* h0,
+                             ntk4j_session** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(model, "model");
+    require(inputs, "inputs");
+    const ntk4j::Model& m = *model->model;
+    if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch size B must be > 0, got ", batch);
+    if (steps <= 0) fail(NTK4J_ERR_SHAPE, "number of steps T must be > 0, got ", steps);
+    if (input_size != m.N)
+      fail(NTK4J_ERR_SHAPE, "inputs have N=", input_size, " features but the model's input_size is ",
+           m.N);
+    const Index bt = ntk4j::checked_mul(batch, steps, "B*T");
+    const Index nin = ntk4j::checked_mul(bt, input_size, "inputs [B,T,N]");
+    Index widest = m.H;
+    for (const auto& s : m.sites) widest = std::max({widest, s.dim, s.rows});
+    ntk4j::checked_mul(bt, widest, "trajectory [B,T,width]");
+    if (ntk4j::checked_mul(steps, widest, "T*width") > ntk4j::kMaxBlasDim || bt > ntk4j::kMaxBlasDim)
+      fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest,
+           " exceed the 32-bit BLAS index range");
+    require_finite(inputs, nin, "inputs");
+    if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.H, "h0 [B,H]"), "h0");
+    auto state = std::make_shared<ntk4j::SessionState>();
+    state->model = model->model;
+    state->trajectory = ntk4j::unroll(*state->model, inputs, batch, steps, h0);
+    Index where = 0;
+    if (!ntk4j::all_finite(state->trajectory.hidden.data(), state->trajectory.state_size(), &where))
+      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ",
+           where, " of [B,T,H]");
+    *out = new ntk4j_session{std::move(state)};
+  });
+}
+
+int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t* steps,
+                           int64_t* hidden_size, int64_t* input_size, int64_t* num_params) {
+  return guard([&] {
+    require(session, "session");
+    const auto& tr = session->state->trajectory;
+    if (batch) *batch = tr.B;
+    if (steps) *steps = tr.T;
+    if (hidden_size) *hidden_size = tr.H;
+    if (input_size) *input_size = tr.N;
+    if (num_params) *num_params = session->state->model->num_params;
+  });
+}
+
+int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t out_len) {
+  return guard([&] {
+    require(session, "session");
+    require(out, "out");
+    const auto& tr = session->state->trajectory;
+    if (out_len != tr.state_size())
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B,T,H] = [", tr.B, ",", tr.T,
+           ",", tr.H, "] needs ", tr.state_size());
+    std::memcpy(out, tr.hidden.data(), sizeof(double) * static_cast<size_t>(out_len));
+  });
+}
+
+int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input, int64_t in_len,
+                    int64_t k, double* output, int64_t out_len) {
+  return guard([&] {
+    require(session, "session");
+    require(input, "input");
+    require(output, "output");
+    if (op < NTK4J_OP_P || op > NTK4J_OP_NTK)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
+    if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
+    const auto& tr = session->state->trajectory;
+    const Index state = tr.state_size(), params = session->state->model->num_params;
+    const Index in_dim = op == NTK4J_OP_JTHETA ? params : state;
+    const Index out_dim = op == NTK4J_OP_JTHETA_T ? params : state;
+    const char* in_shape = op == NTK4J_OP_JTHETA ? "[k, n_params]" : "[k, B, T, H]";
+    const char* out_shape = op == NTK4J_OP_JTHETA_T ? "[k, n_params]" : "[k, B, T, H]";
+    const Index need_in = ntk4j::checked_mul(k, in_dim, "probe block");
+    const Index need_out = ntk4j::checked_mul(k, out_dim, "output block");
+    if (ntk4j::checked_mul(k, tr.B, "k*B") > ntk4j::kMaxBlasDim)
+      fail(NTK4J_ERR_SHAPE, "k*B = ", k * tr.B, " exceeds the 32-bit BLAS index range");
+    if (in_len != need_in)
+      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", in_shape, " with k=", k,
+           " needs ", need_in, " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
+    if (out_len != need_out)
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", out_shape, " with k=", k,
+           " needs ", need_out, " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
+    if (overlap(input, in_len, output, out_len))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
+    require_finite(input, in_len, "probe block");
+    // The same kernels (and probe chunking) as the session's operator handles.
+    ntk4j::session_operator(session->state, op)->apply(input, k, output);
+  });
+}
+
+void ntk4j_session_destroy(ntk4j_session* session) { delete session; }
+
+int32_t ntk4j_model_step(const ntk4j_model* model, const double* h, int64_t batch, const double* x, double* f,
+                         double* jac) {
+  return guard([&] {
+    require(model, "model");
+    require(h, "h");
+    require(f, "f");
+    const ntk4j::Model& m = *model->model;
+    if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch must be > 0, got ", batch);
+    const Index n = ntk4j::checked_mul(batch, m.H, "h [B,H]");
+    if (jac) ntk4j::checked_mul(n, m.H, "jac [B,H,H]");
+    require_finite(h, n, "h");
+    if (x) require_finite(x, m.N, "x");
+    ntk4j::dynamics::step_with_jacobian(m, h, batch, x, f, jac);
+  });
+}
+
+int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4j_fixed_point_options* options,
+                           int64_t capacity, double* points, int64_t* found, int64_t* failed) {
+  return guard([&] {
+    require(model, "model");
+    require(options, "options");
+    require(found, "found");
+    if (capacity < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "capacity must be >= 0, got ", capacity);
+    if (capacity > 0) require(points, "points");
+    const ntk4j::Model& m = *model->model;
+    if (x) require_finite(x, m.N, "x");
+    ntk4j::dynamics::FixedPointOptions o;
+    if (options->starts < 0 || options->max_iterations < 0 || options->rollout_steps < -1 || options->tol < 0 ||
+        options->init_scale < 0 || std::isnan(options->tol) || std::isnan(options->init_scale))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "fixed-point options must be >= 0 (rollout_steps >= -1; 0 = default)");
+    if (options->starts) o.starts = options->starts;
+    if (options->rollout_steps) o.rollout_steps = options->rollout_steps < 0 ? 0 : options->rollout_steps;
+    if (options->max_iterations) o.max_iterations = options->max_iterations;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->init_scale != 0.0) o.init_scale = options->init_scale;
+    if (options->seed) o.seed = options->seed;
+    auto r = ntk4j::dynamics::find_fixed_points(m, x, o);
+    *found = r.found;
+    if (failed) *failed = r.failed;
+    std::copy_n(r.points.begin(), std::min(r.found, capacity) * m.H, points);
+  });
+}
+
+int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, double* left, double* right) {
+  return guard([&] {
+    require(a, "a");
+    require(re, "re");
+    require(im, "im");
+    if (n <= 0 || n > 20000) fail(NTK4J_ERR_SHAPE, "matrix size must be in [1, 20000], got ", n);
+    require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
+    ntk4j::linalg::general_eigen(n, a, re, im, left, right);
+  });
+}
+
+int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs) {
+  return guard([&] {
+    require(a, "a");
+    require(b, "b");
+    if (n <= 0 || n > 20000 || nrhs <= 0) fail(NTK4J_ERR_SHAPE, "need 1 <= n <= 20000 and nrhs >= 1, got ", n, ", ", nrhs);
+    require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
+    require_finite(b, ntk4j::checked_mul(n, nrhs, "b"), "b");
+    ntk4j::linalg::solve(n, a, b, nrhs);
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,214 @@
+// C ABI, spectra section of ntk4j.h: top eigenpairs (Lanczos, on an operator or its Gram),
+// dense spectra, randomized SVD, traces, partial effective dimensions and rank estimates.
+#include <algorithm>
+#include <cmath>
+
+#include "abi/abi_support.hpp"
+#include "linalg/dense.hpp"
+#include "spectral/lanczos.hpp"
+#include "spectral/ranks.hpp"
+#include "spectral/svd.hpp"
+#include "spectral/trace.hpp"
+
+namespace {
+
+using ntk4j::fail;
+using ntk4j::abi::guard;
+using ntk4j::abi::require;
+using ntk4j::linalg::require_symmetric;
+
+// The arguments every eigen/SVD call shares: operator, options, outputs; option fields >= 0 with 0
+// meaning "default"; start vectors only where `start_allowed` (ntk4j_eigs), named by `call`.
+void check_options(const ntk4j_eigs_options& o);
+void check_spectral_call(const ntk4j_operator* a, const ntk4j_eigs_options* options, const double* values,
+                         const double* residuals, bool start_allowed, const char* call) {
+  require(a, "operator");
+  require(options, "options");
+  require(values, "values");
+  require(residuals, "residuals");
+  check_options(*options);
+  if (!start_allowed && (options->start != nullptr || options->start_cols != 0))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ", call, ")");
+}
+
+void check_options(const ntk4j_eigs_options& o) {
+  if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
+  if (o.tol < 0 || std::isnan(o.tol))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", o.tol);
+}
+
+int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
+                  double* vectors, ntk4j_eigs_info* info, bool gram) {
+  return guard([&] {
+    check_spectral_call(a, options, values, residuals, !gram, "ntk4j_eigs_gram");
+    ntk4j::spectral::EigsOptions o;
+    o.k = options->k;
+    if (options->block != 0) o.block = options->block;
+    if (options->max_basis != 0) o.max_basis = options->max_basis;
+    if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->seed != 0) o.seed = options->seed;
+    o.start = options->start;
+    o.start_cols = options->start_cols;
+    if (!gram) require_symmetric(*a->op);
+    auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
+                  : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
+    std::copy(r.values.begin(), r.values.end(), values);
+    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
+    if (vectors) std::copy(r.vectors.begin(), r.vectors.end(), vectors);
+    if (info) *info = {r.converged, r.block_applies, r.vector_applies, r.restarts, r.block, r.basis};
+  });
+}
+
+}  // namespace
+
+using ntk4j::Index;
+using ntk4j::abi::guard;
+using ntk4j::abi::overlap;
+using ntk4j::abi::require;
+using ntk4j::abi::require_dense_size;
+using ntk4j::abi::require_finite;
+
+extern "C" {
+
+int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* vectors, ntk4j_eigs_info* info) {
+  return eigs_impl(a, options, values, residuals, vectors, info, false);
+}
+
+int32_t ntk4j_eigs_gram(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                        double* residuals, double* vectors, ntk4j_eigs_info* info) {
+  return eigs_impl(a, options, values, residuals, vectors, info, true);
+}
+
+int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, double* vectors) {
+  return guard([&] {
+    require(a, "operator");
+    require(values, "values");
+    const auto& op = *a->op;
+    if (op.rows() != op.cols()) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
+    if (n != op.rows()) fail(NTK4J_ERR_SHAPE, "values has length ", n, " but the operator has dimension ", op.rows());
+    require_dense_size(op);
+    require_symmetric(op);
+    auto dense = ntk4j::linalg::to_dense(op);
+    std::vector<double> vals, vecs;
+    ntk4j::linalg::dense_symmetric_eigen(n, std::move(dense), vals, vectors ? &vecs : nullptr);
+    std::copy(vals.begin(), vals.end(), values);
+    if (vectors) std::copy(vecs.begin(), vecs.end(), vectors);
+  });
+}
+
+int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
+                   double* residuals, double* u, double* v, ntk4j_eigs_info* info) {
+  return guard([&] {
+    check_spectral_call(a, options, values, residuals, false, "ntk4j_svds");
+    ntk4j::spectral::SvdOptions o;
+    o.k = options->k;
+    if (options->block != 0) o.oversample = options->block;
+    if (options->max_restarts != 0) o.max_iterations = options->max_restarts;
+    if (options->tol != 0.0) o.tol = options->tol;
+    if (options->seed != 0) o.seed = options->seed;
+    auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
+    std::copy(r.values.begin(), r.values.end(), values);
+    std::copy(r.residuals.begin(), r.residuals.end(), residuals);
+    if (u) std::copy(r.u.begin(), r.u.end(), u);
+    if (v) std::copy(r.v.begin(), r.v.end(), v);
+    if (info) *info = {r.converged, r.iterations + 1, r.applies + r.adjoint_applies, r.iterations, o.oversample, o.k + o.oversample};
+  });
+}
+
+int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t seed,
+                             ntk4j_estimate* trace, ntk4j_estimate* trace_of_square,
+                             ntk4j_estimate* effective_rank) {
+  return guard([&] {
+    require(a, "operator");
+    require_symmetric(*a->op);
+    auto r = ntk4j::spectral::hutchpp(*a->op, probes, seed);
+    auto put = [](ntk4j_estimate* o, const ntk4j::spectral::Estimate& e) {
+      if (o) *o = {e.value, e.std_error, e.applies};
+    };
+    put(trace, r.trace);
+    put(trace_of_square, r.trace_of_square);
+    put(effective_rank, r.effective_rank);
+  });
+}
+
+int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_of_square,
+                          double* effective_rank) {
+  return guard([&] {
+    require(a, "operator");
+    require_dense_size(*a->op);
+    auto r = ntk4j::spectral::exact_traces(*a->op);
+    if (trace) *trace = r.trace;
+    if (trace_of_square) *trace_of_square = r.trace_of_square;
+    if (effective_rank) *effective_rank = r.effective_rank;
+  });
+}
+
+int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
+                              int32_t reduction, int32_t exact, int64_t samples, int64_t deflation,
+                              uint64_t seed, ntk4j_estimate* out) {
+  return guard([&] {
+    require(a, "operator");
+    require(out, "out");
+    if (reduction != NTK4J_REDUCTION_TRUE_PARTIAL_TRACE && reduction != NTK4J_REDUCTION_KPFLOW)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown reduction ", reduction, " (0 = true partial trace, 1 = kpflow)");
+    const auto red = static_cast<ntk4j::spectral::Reduction>(reduction);
+    if (exact) {
+      require_dense_size(*a->op);
+      auto r = ntk4j::spectral::partial_effective_dims_exact(*a->op, batch, steps, hidden, red);
+      for (int i = 0; i < 3; ++i) out[i] = {r[static_cast<size_t>(i)], 0.0, a->op->rows()};
+    } else {
+      auto r = ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, deflation, seed);
+      for (int i = 0; i < 3; ++i) {
+        const auto& e = r[static_cast<size_t>(i)];
+        out[i] = {e.value, e.std_error, e.applies};
+      }
+    }
+  });
+}
+
+int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_t basis_cols,
+                            const ntk4j_rank_options* options, ntk4j_rank_estimates* out) {
+  return guard([&] {
+    require(a, "operator");
+    require(options, "options");
+    require(out, "out");
+    if (basis_cols < 0 || (basis_cols > 0 && !basis))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "basis: ", basis_cols, " columns requested but basis is NULL");
+    if (basis_cols > a->op->cols())
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "basis has ", basis_cols, " columns, more than the dimension ", a->op->cols());
+    ntk4j::spectral::RankOptions o;
+    if (options->accuracy != 0) o.accuracy = options->accuracy;
+    if (options->min_samples != 0) o.min_samples = options->min_samples;
+    if (options->max_samples != 0) o.max_samples = options->max_samples;
+    if (options->seed != 0) o.seed = options->seed;
+    o.traces = options->traces != 0;
+    o.partial = options->partial != 0;
+    o.partial_kpflow = options->partial_kpflow != 0;
+    o.B = options->batch;
+    o.T = options->steps;
+    o.H = options->hidden;
+    if (basis_cols > 0) require_finite(basis, basis_cols * a->op->cols(), "basis");
+    const auto r = ntk4j::spectral::estimate_ranks(*a->op, basis, basis_cols, o);
+    auto put = [](const ntk4j::spectral::Estimate& e) { return ntk4j_estimate{e.value, e.std_error, e.applies}; };
+    *out = {};
+    out->trace = put(r.trace);
+    out->trace_of_square = put(r.trace_of_square);
+    out->trace_of_fourth = put(r.trace_of_fourth);
+    out->effective_rank = put(r.effective_rank);
+    out->effective_rank_kpflow = put(r.effective_rank_kpflow);
+    for (int i = 0; i < 3; ++i) {
+      out->partial_dims[i] = put(r.partial_dims[static_cast<size_t>(i)]);
+      out->partial_dims_kpflow[i] = put(r.partial_dims_kpflow[static_cast<size_t>(i)]);
+    }
+    out->samples = r.samples;
+    out->applies = r.applies;
+    out->deflation = r.deflation;
+    out->accuracy_met = r.accuracy_met ? 1 : 0;
+    out->worst_relative_error = r.worst_relative_error;
+  });
+}
+
+}  // extern "C"
