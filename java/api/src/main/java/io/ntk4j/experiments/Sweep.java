@@ -14,6 +14,7 @@ import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.RankEstimates;
 import io.ntk4j.spectral.RankOptions;
 import io.ntk4j.spectral.Reduction;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import java.lang.foreign.Arena;
 
 /**
@@ -75,6 +76,7 @@ public final class Sweep {
       double worst = 0;
       boolean met = true;
       PartialEffectiveDims d;
+      PartialEffectiveDims dk;
       if (exact) {
         if (op == Op.P) {
           try (NativeOperator ppt = s.P().compose(s.Pt())) {
@@ -85,35 +87,21 @@ public final class Sweep {
         }
         d = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0,
             seed);
+        dk = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
       } else {
         long n = s.batch() * s.steps() * s.hiddenSize();
         EigsOptions eo = EigsOptions.top((int) Math.max(1, Math.min(10, n - 1))).withSeed(seed).withVectors(true);
         RankOptions ro = new RankOptions(RankOptions.DEFAULT_ACCURACY, Math.max(8, probes),
             Math.max(probes, RankOptions.DEFAULT_MAX_SAMPLES), seed, true, true, false);
-        RankEstimates r, rp = null;
-        if (op == Op.P) {
-          // Left singular vectors as eigenvectors of P P* (Lanczos; randomized SVD stalls on P's
-          // clustered singular values), right ones as P* u (orthonormalized by Eigs.ranks).
-          try (NativeOperator ppt = s.P().gram(); Arena arena = Arena.ofConfined()) {
-            EigenResult top = Eigs.top(ppt, eo);
-            r = Eigs.ranks(ppt, top.vectors(), s.batch(), s.steps(), s.hiddenSize(), ro.withPartial(false));
-            Tensor v = s.Pt().apply(top.vectors(), arena).reshape(top.vectors().dim(0), n);
-            rp = Eigs.ranks(a, v, s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
-          }
-        } else {
-          EigenResult top;
-          try (NativeOperator j = op == Op.NTK ? s.P().compose(s.jtheta()) : null) {
-            top = Eigs.topOfGram(op == Op.NTK ? j : s.jtheta(), eo);
-          }
-          r = Eigs.ranks(a, top.vectors(), s.batch(), s.steps(), s.hiddenSize(), ro);
-        }
+        // spectrum's own analysis (the singular values themselves are not reported here).
+        SpectrumAnalysis.Result res = SpectrumAnalysis.run(s, SpectrumAnalysis.Target.fromId(op.name()), eo, ro, false);
+        RankEstimates r = res.ranks();
+        dk = res.dimsKpflow();
         er = r.effectiveRank().value();
-        d = (rp != null ? rp : r).partialDims();
-        worst = Math.max(r.worstRelativeError(), rp != null ? rp.worstRelativeError() : 0);
-        met = r.accuracyMet() && (rp == null || rp.accuracyMet());
+        d = res.partialDims();
+        worst = res.worstRelativeError();
+        met = res.accuracyMet();
       }
-      PartialEffectiveDims dk = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW,
-          exact, 1, 0, seed);
       Prediction pred = op == Op.K && m.cell() == CellKind.RNN_LEAKY && !m.bias() ? kronecker(s, inputs) : null;
       return new Point(index, parameter, label, er,
           new double[] {d.batch().value(), d.time().value(), d.hidden().value()},

@@ -8,8 +8,6 @@ import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
-import io.ntk4j.Tensor;
-import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
 import io.ntk4j.spectral.Estimate;
@@ -17,6 +15,7 @@ import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.RankEstimates;
 import io.ntk4j.spectral.RankOptions;
 import io.ntk4j.spectral.Reduction;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import io.ntk4j.spectral.TraceEstimates;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -126,14 +125,15 @@ final class SpectrumCommand implements Callable<Integer> {
         default -> s.P();
       };
       LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
-      EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis)
-          .withVectors(!eigenvaluesOnly && !exact);
       double[] values, residuals;
-      // Eigenvectors of sym (and P's right singular vectors): the exact part of the rank estimates.
-      Tensor symVectors = null, domainVectors = null;
       double[] symSpectrum = null;  // exact mode: every eigenvalue of sym (the traces follow from them)
       int converged;
       long applies;
+      TraceEstimates tr = null;
+      Estimate prKpflow = null;
+      PartialEffectiveDims dims = null, dimsK = null;
+      SpectrumAnalysis.Result analysis = null;
+      RankEstimates ranks = null;
       if (exact) {
         symSpectrum = Eigs.exact(sym);
         double[] all = kind.equals("P") ? Arrays.stream(symSpectrum).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
@@ -145,98 +145,47 @@ final class SpectrumCommand implements Callable<Integer> {
         residuals = new double[top];
         converged = top;
         applies = sym.rows();
-      } else if (kind.equals("P")) {
-        // Singular triplets from the eigenpairs of P P* by Lanczos (sigma = sqrt(lambda),
-        // v = P* u / sigma): randomized SVD's power iterations stalled on P's clustered top
-        // singular values (B=32 T=100 H=128: 0 of 5 converged in 2040 applies). With that v,
-        // ||P* u - sigma v|| = 0 and ||P v - sigma u|| = ||P P* u - lambda u|| / sigma.
-        EigenResult r = Eigs.top(ppt, o.withVectors(true));
-        applies = 2 * r.vectorApplies();  // each apply of P P* is two of P
-        values = new double[top];
-        residuals = new double[top];
-        converged = singular(r, values, residuals, tol);
-        if (converged < top && r.isConverged()) {
-          // Converged for P P* (||r|| <= tol lambda_1) but not yet for P (||r|| / sigma_i <= tol
-          // sigma_1): continue from these vectors with the tolerance scaled by sigma_k / sigma_1.
-          double scale = values[top - 1] > 0 ? values[top - 1] / values[0] : 1e-3;
-          r = Eigs.top(ppt, o.withVectors(true).withTol(0.5 * tol * scale), r.vectors());
-          applies += 2 * r.vectorApplies();
-          converged = singular(r, values, residuals, tol);
-        }
-        symVectors = r.vectors();
         if (!eigenvaluesOnly) {
-          domainVectors = s.Pt().apply(symVectors, arena).reshape(top, ppt.cols());  // P* u_i, orthonormalized by Eigs.ranks
-        }
-      } else if (!kind.equals("PPT")) {
-        // NTK_S = J J^T (J = P J_theta) and K = J_theta J_theta^T: Lanczos on the smaller side.
-        EigenResult r;
-        if (kind.equals("NTK")) {
-          try (NativeOperator j = s.P().compose(s.jtheta())) {
-            r = Eigs.topOfGram(j, o);
+          // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from
+          // sum l^4 (no second dense formation of A, none of A^2).
+          double s1 = 0, s2 = 0, s4 = 0;
+          for (double l : symSpectrum) {
+            s1 += l;
+            s2 += l * l;
+            s4 += l * l * l * l;
           }
-        } else {
-          r = Eigs.topOfGram(s.jtheta(), o);
+          if (!(s2 > 0)) {
+            throw new io.ntk4j.NumericalException("the operator " + opName(kind) + " is zero (tr A^2 = " + s2
+                + "): effective ranks are undefined", 0);
+          }
+          tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
+          prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
+          dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+              Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
+          dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0,
+              seed);
         }
-        symVectors = r.vectors();
-        values = r.values();
-        residuals = r.residuals();
-        converged = r.converged();
-        applies = r.vectorApplies();
       } else {
-        EigenResult r = Eigs.top(a, o);
-        symVectors = r.vectors();
-        values = r.values();
-        residuals = r.residuals();
-        converged = r.converged();
-        applies = r.vectorApplies();
-      }
-      // Ranks (issue 11): exact on the eigenvectors just computed, sampled for the rest until
-      // every estimate's standard error is within --accuracy (kpflow's effdim squares the
-      // operator first: PR(A^2) is reported alongside, DESIGN.md).
-      TraceEstimates tr = null;
-      Estimate prKpflow = null;
-      PartialEffectiveDims dims = null, dimsK = null;
-      RankEstimates ranks = null, ranksP = null;
-      if (eigenvaluesOnly) {
-        // nothing more
-      } else if (exact) {
-        // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from sum l^4
-        // (no second dense formation of A, none of A^2).
-        double s1 = 0, s2 = 0, s4 = 0;
-        for (double l : symSpectrum) {
-          s1 += l;
-          s2 += l * l;
-          s4 += l * l * l * l;
+        // The library's analysis (issue 11): eigenpairs, then ranks exact on the eigenvectors and
+        // sampled for the rest until every standard error is within --accuracy, then kpflow's
+        // reduction exactly (kpflow's effdim squares the operator: PR(A^2) beside, DESIGN.md).
+        EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
+        RankOptions ro = eigenvaluesOnly ? null
+            : RankOptions.defaults().withAccuracy(accuracy).withMaxSamples(maxSamples).withSeed(seed);
+        analysis = SpectrumAnalysis.run(s, SpectrumAnalysis.Target.fromId(kind), o, ro, true);
+        values = analysis.values();
+        residuals = analysis.residuals();
+        converged = analysis.converged();
+        applies = analysis.applies();
+        ranks = analysis.ranks();
+        if (ranks != null) {
+          tr = new TraceEstimates(ranks.trace(), ranks.traceOfSquare(), ranks.effectiveRank());
+          prKpflow = ranks.effectiveRankKpflow();
+          dims = analysis.partialDims();
+          dimsK = analysis.dimsKpflow();
         }
-        if (!(s2 > 0)) {
-          throw new io.ntk4j.NumericalException("the operator " + opName(kind) + " is zero (tr A^2 = " + s2
-              + "): effective ranks are undefined", 0);
-        }
-        tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
-        prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
-        dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
-            Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
-      } else {
-        RankOptions ro = RankOptions.defaults().withAccuracy(accuracy).withMaxSamples(maxSamples).withSeed(seed);
-        // P: the ranks are those of P P* (deflated by P's left singular vectors); the partial
-        // dimensions those of G = P P* itself, sampled through P (deflated by the right ones).
-        ranks = Eigs.ranks(sym, symVectors, s.batch(), s.steps(), s.hiddenSize(),
-            kind.equals("P") ? ro.withPartial(false) : ro);
-        if (kind.equals("P")) {
-          ranksP = Eigs.ranks(a, domainVectors, s.batch(), s.steps(), s.hiddenSize(), ro.withTraces(false));
-        }
-        tr = new TraceEstimates(ranks.trace(), ranks.traceOfSquare(), ranks.effectiveRank());
-        prKpflow = ranks.effectiveRankKpflow();
-        dims = (ranksP != null ? ranksP : ranks).partialDims();
-        applies += ranks.applies() + (ranksP != null ? ranksP.applies() : 0);
       }
-      if (!eigenvaluesOnly) {
-        // kpflow's broadcast-reduce exactly, with B + T + H applies (its probes would give rank-one
-        // samples, needing thousands of probes for 1 %).
-        dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, exact, 1, 0, seed);
-        applies += exact ? 0 : total(dimsK);
-      }
-      boolean accuracyMet = ranks == null || (ranks.accuracyMet() && (ranksP == null || ranksP.accuracyMet()));
+      boolean accuracyMet = analysis == null || analysis.accuracyMet();
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
       String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
@@ -263,10 +212,9 @@ final class SpectrumCommand implements Callable<Integer> {
           if (ranks != null) {
             root.put("accuracy", accuracy);
             root.put("accuracy_met", accuracyMet);
-            root.put("worst_relative_error", Math.max(ranks.worstRelativeError(),
-                ranksP != null ? ranksP.worstRelativeError() : 0));
-            root.put("rank_samples", ranks.samples() + (ranksP != null ? ranksP.samples() : 0));
-            root.put("rank_applies", ranks.applies() + (ranksP != null ? ranksP.applies() : 0));
+            root.put("worst_relative_error", analysis.worstRelativeError());
+            root.put("rank_samples", analysis.rankSamples());
+            root.put("rank_applies", analysis.rankApplies());
             root.put("deflation", ranks.deflation());
           }
         }
@@ -361,27 +309,8 @@ final class SpectrumCommand implements Callable<Integer> {
         d.get("hidden").asDouble()));
   }
 
-  /** Singular values sqrt(lambda_i) of P from the eigenpairs of P P*, residuals ||P P* u - lambda u|| / sigma. */
-  private static int singular(EigenResult r, double[] values, double[] residuals, double tol) {
-    for (int i = 0; i < values.length; i++) {
-      values[i] = Math.sqrt(Math.max(r.values()[i], 0));
-      residuals[i] = values[i] > 0 ? r.residuals()[i] / values[i] : r.residuals()[i];
-    }
-    int converged = 0;
-    for (int i = 0; i < values.length; i++) {
-      if (i < r.converged() && residuals[i] <= tol * values[0]) {
-        converged++;
-      }
-    }
-    return converged;
-  }
-
   private static String opName(String kind) {
     return kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
-  }
-
-  private static long total(PartialEffectiveDims d) {
-    return d.batch().applies() + d.time().applies() + d.hidden().applies();
   }
 
   private static void putDims(ObjectNode n, PartialEffectiveDims d) {

@@ -66,7 +66,7 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)") boolean exact;
 
   @Option(names = "--probes", defaultValue = "64", description = "at least this many probes for the randomized rank "
-      + "estimates, which sample on to a 1 % standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
+      + "estimates, which sample on to a 1 %% standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
   long probes;
 
   @Option(names = "--seed", defaultValue = "2605", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
