@@ -2,11 +2,12 @@ package io.ntk4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ntk4j.CellKind;
 import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
 import io.ntk4j.Ntk4j;
 import io.ntk4j.Session;
+import io.ntk4j.bench.BenchModels;
+import io.ntk4j.bench.Processes;
 import io.ntk4j.Tensor;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.Npy;
@@ -15,16 +16,13 @@ import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--peer", paramLabel = "numpy_peer.py",
-      description = "the NumPy/SciPy peer script (default: ../shared/bench/numpy_peer.py next to the repository, if present)")
+      description = "the NumPy/SciPy peer script (default: the repository's tests/peer/numpy_peer.py)")
   Path peer;
 
   @Option(names = "--no-peer", description = "skip the NumPy/SciPy comparison") boolean noPeer;
@@ -118,16 +116,16 @@ final class BenchCommand implements Callable<Integer> {
     double dgemm = 0, numpyDgemm = 0;
     {
       int b = 32, t = 100, h = 256, n = 3, k = 16;
-      Model m = leaky(h, n, 1.0, 1);
-      try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, gaussian(arena, 2, b, t, n))) {
-        Tensor q = gaussian(arena, 3, k, b, t, h), y = Tensor.allocate(arena, q.shape());
+      Model m = BenchModels.leaky(h, n, 1.0, 1);
+      try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, BenchModels.gaussian(arena, 2, b, t, n))) {
+        Tensor q = BenchModels.gaussian(arena, 3, k, b, t, h), y = Tensor.allocate(arena, q.shape());
         s.ntk().apply(q, y);  // warm-up
         double best = Double.MAX_VALUE;
         boolean numpy = !noPeer;
         for (int i = 0; i < repeats; i++) {
           dgemm = Math.max(dgemm, Ntk4j.dgemmGflops(2048, 1));
           if (numpy) {  // NumPy's own BLAS beside it, alternated with ours (same machine conditions)
-            double g = numpyDgemm(2048);
+            double g = Processes.numpyDgemm(2048);
             numpy = g > 0;
             numpyDgemm = Math.max(numpyDgemm, g);
           }
@@ -155,15 +153,15 @@ final class BenchCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("ntk4j-bench");
     try {
       int b = 32, t = 100, h = 128, n = 3;
-      Model m = leaky(h, n, 1.0, 4);
+      Model m = BenchModels.leaky(h, n, 1.0, 4);
       ModelDirectory.write(dir, m);
-      Path script = peer != null ? peer : defaultPeer();
+      Path script = peer != null ? peer : Processes.defaultPeer();
       boolean withPeer = !noPeer && script != null && Files.isRegularFile(script);
       List<Double> ours = new ArrayList<>(), oursBlock1 = new ArrayList<>(), theirs = new ArrayList<>();
       EigenResult eig = null, small = null;
       JsonNode p = null;
       try (Arena arena = Arena.ofConfined()) {
-        Tensor x = gaussian(arena, 5, b, t, n);
+        Tensor x = BenchModels.gaussian(arena, 5, b, t, n);
         Npy.write(dir.resolve("inputs.npy"), x);
         for (int round = 0; round < rounds; round++) {
           long t0 = System.nanoTime();
@@ -180,7 +178,7 @@ final class BenchCommand implements Callable<Integer> {
           }
           oursBlock1.add((System.nanoTime() - t1) / 1e9);
           if (withPeer) {
-            JsonNode run = runPeer(script, dir);
+            JsonNode run = Processes.peer(script, dir, "spectrum", spec.commandLine().getErr());
             if (run == null) {
               withPeer = false;
               p = null;
@@ -293,12 +291,12 @@ final class BenchCommand implements Callable<Integer> {
     double maxRel = Double.NaN;
     for (int round = 0; round < wholeRounds; round++) {
       long t0 = System.nanoTime();
-      last = runSpectrum(dir, 0).json();
+      last = Processes.spectrum(dir, 0).json();
       ours.add((System.nanoTime() - t0) / 1e9);
       if (script != null) {
         long t1 = System.nanoTime();
-        JsonNode eig = runPeerCommand(script, dir, "spectrum");
-        JsonNode ranks = runPeerCommand(script, dir, "ranks");
+        JsonNode eig = Processes.peer(script, dir, "spectrum", spec.commandLine().getErr());
+        JsonNode ranks = Processes.peer(script, dir, "ranks", spec.commandLine().getErr());
         if (eig == null || ranks == null) {
           script = null;
           continue;
@@ -325,67 +323,12 @@ final class BenchCommand implements Callable<Integer> {
       r.put("whole_eigenvalues_max_rel_diff_vs_peer", maxRel);
     }
     if (scaling || report != null) {
-      List<Map<String, Object>> rows = new ArrayList<>();
-      int[][] shapes = {{32, 100, 64, 0}, {32, 100, 128, 0}, {32, 100, 256, 0}, {32, 100, 512, 0}, {16, 100, 128, 0},
-          {64, 100, 128, 0}, {128, 100, 128, 0}, {32, 100, 128, 1}};
-      for (int[] sh : shapes) {
-        Path d = Files.createTempDirectory("ntk4j-bench-scaling");
-        try {
-          ModelDirectory.write(d, leaky(sh[2], 3, 1.0, 4));
-          try (Arena arena = Arena.ofConfined()) {
-            Npy.write(d.resolve("inputs.npy"), gaussian(arena, 5, sh[0], sh[1], 3));
-          }
-          long t0 = System.nanoTime();
-          Run run = runSpectrum(d, sh[3]);
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("B", sh[0]);
-          row.put("T", sh[1]);
-          row.put("H", sh[2]);
-          row.put("threads", sh[3] == 0 ? Ntk4j.threads() : sh[3]);
-          row.put("seconds", (System.nanoTime() - t0) / 1e9);
-          row.put("applies", run.json().get("applies").asLong());
-          row.put("peak_rss_mb", run.peakRssKb() / 1024.0);
-          row.put("effective_rank", run.json().get("effective_rank").asDouble());
-          row.put("worst_relative_error", run.json().get("worst_relative_error").asDouble());
-          rows.add(row);
-          spec.commandLine().getErr().printf("ntk4j bench (f): B=%d T=%d H=%d threads %s: %.1f s%n", sh[0], sh[1], sh[2],
-              row.get("threads"), row.get("seconds"));
-        } finally {
-          deleteTree(d);
-        }
-      }
+      List<Map<String, Object>> rows = Processes.scaling(spec.commandLine().getErr());
       r.put("scaling", rows);
       if (report != null) {
         writeScalingReport(rows);
       }
     }
-  }
-
-  private record Run(JsonNode json, long peakRssKb) {}
-
-  /** The default spectrum of the model in dir, in its own JVM under GNU time (peak RSS). */
-  private Run runSpectrum(Path dir, int threads) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>();
-    boolean timed = Files.isExecutable(Path.of("/usr/bin/time"));
-    if (timed) {
-      cmd.addAll(List.of("/usr/bin/time", "-f", "ntk4j-peak-rss-kb %M"));
-    }
-    cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""),
-        "-cp", System.getProperty("java.class.path"), "io.ntk4j.cli.Main", "spectrum", "--model", dir.toString(),
-        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK", "--top", "10", "--json"));
-    if (threads > 0) {
-      cmd.addAll(List.of("--threads", Integer.toString(threads)));
-    }
-    Process p = new ProcessBuilder(cmd).start();
-    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
-      throw new io.ntk4j.Ntk4jException("bench: spectrum on " + dir + " failed: " + stderr.strip());
-    }
-    long rss = stderr.lines().filter(l -> l.startsWith("ntk4j-peak-rss-kb ")).mapToLong(l -> Long.parseLong(l.substring(18).trim()))
-        .findFirst().orElse(-1);
-    return new Run(new ObjectMapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElse("{}")), rss);
   }
 
   private void writeScalingReport(List<Map<String, Object>> rows) {
@@ -418,68 +361,6 @@ final class BenchCommand implements Callable<Integer> {
     rep.finish();
   }
 
-  private JsonNode runPeerCommand(Path script, Path dir, String what) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("python3", script.toString(), what, "--model", dir.toString(),
-        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK"));
-    if (what.equals("spectrum")) {
-      cmd.addAll(List.of("--top", "10"));
-    }
-    Process p = new ProcessBuilder(cmd).start();
-    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
-      spec.commandLine().getErr().println("ntk4j bench: the NumPy peer's " + what + " failed: " + stderr.strip());
-      return null;
-    }
-    return new ObjectMapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElse("{}"));
-  }
-
-  /** NumPy's DGEMM rate (its own BLAS, its default threads) in GFLOP/s, the best of 2; 0 if unavailable. */
-  private double numpyDgemm(int n) {
-    String code = "import numpy as np, time\n"
-        + "rng = np.random.default_rng(1); a = rng.standard_normal((N, N)); b = rng.standard_normal((N, N)); a @ b\n"
-        + "best = 1e300\n"
-        + "for _ in range(2):\n    t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)\n"
-        + "print(2.0 * N ** 3 / best / 1e9)\n";
-    try {
-      Process p = new ProcessBuilder("python3", "-c", code.replace("N", Integer.toString(n))).start();
-      String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      p.getErrorStream().readAllBytes();
-      return p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0 ? Double.parseDouble(stdout) : 0;
-    } catch (Exception e) {
-      return 0;
-    }
-  }
-
-  private static void deleteTree(Path d) throws java.io.IOException {
-    try (var files = Files.walk(d)) {
-      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
-  }
-
-  private static Path defaultPeer() {
-    String root = System.getProperty("ntk4j.root");
-    Path base = root != null ? Path.of(root) : Path.of("").toAbsolutePath();
-    Path p = base.resolve("../shared/bench/numpy_peer.py").normalize();
-    return Files.isRegularFile(p) ? p : null;
-  }
-
-  private JsonNode runPeer(Path script, Path dir) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("python3", script.toString(), "spectrum", "--model", dir.toString(),
-        "--inputs", dir.resolve("inputs.npy").toString(), "--op", "NTK", "--top", "10"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
-      spec.commandLine().getErr().println("ntk4j bench: the NumPy peer failed: " + stderr.strip());
-      return null;
-    }
-    String last = stdout.strip().lines().reduce((a, b) -> b).orElse("{}");
-    return new ObjectMapper().readTree(last);
-  }
-
   private int runNative(PrintWriter out) throws Exception {
     String lib = System.getProperty("ntk4j.library", "");
     Path exe = lib.isEmpty() ? null : Path.of(lib).getParent().resolve("bench/ntk4j_native_bench");
@@ -505,24 +386,5 @@ final class BenchCommand implements Callable<Integer> {
         "io.ntk4j.bench.*", "-jvmArgsAppend", "-Dntk4j.library=" + System.getProperty("ntk4j.library", ""))
         .inheritIO().start();
     return p.waitFor() == 0 ? Main.EXIT_OK : Main.EXIT_INTERNAL;
-  }
-
-  static Model leaky(int h, int n, double dt, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    double[] wih = new double[h * n], whh = new double[h * h];
-    for (int i = 0; i < wih.length; i++) {
-      wih[i] = rng.nextGaussian() / Math.sqrt(n);
-    }
-    for (int i = 0; i < whh.length; i++) {
-      whh[i] = rng.nextGaussian() / Math.sqrt(h);
-    }
-    Map<String, double[]> p = new LinkedHashMap<>();
-    p.put("weight_ih", wih);
-    p.put("weight_hh", whh);
-    return Model.of(CellKind.RNN_LEAKY, h, n, dt, false, p);
-  }
-
-  static Tensor gaussian(Arena arena, long seed, long... shape) {
-    return Tensor.gaussian(arena, seed, 1.0, shape);
   }
 }
