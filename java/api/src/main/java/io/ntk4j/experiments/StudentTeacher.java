@@ -1,6 +1,5 @@
 package io.ntk4j.experiments;
 
-import io.ntk4j.CellKind;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.NativeOperator;
@@ -17,9 +16,7 @@ import io.ntk4j.training.Trainer;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -183,98 +180,17 @@ public final class StudentTeacher {
 
   /** The teacher of {@code seed}: W_hh = Q diag(teacherGain, bulk) Q^T, W_ih ~ N(0, 1). */
   public static Model teacher(Config c, long seed) {
-    return build(c, new SplittableRandom(seed), c.teacherGain(), 0);
+    return StudentTeacherModels.build(c, new SplittableRandom(seed), c.teacherGain(), 0);
   }
 
   /** The student of {@code seed}: the teacher's W_hh with leading eigenvalue studentGain, perturbed. */
   public static Model student(Config c, long seed) {
-    return build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
+    return StudentTeacherModels.build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
   }
 
-  private static Model build(Config c, SplittableRandom rng, double leading, double perturb) {
-    int h = c.hidden();
-    double[] q = orthogonal(h, rng);
-    double[] lambda = new double[h];
-    lambda[0] = leading;
-    for (int i = 1; i < h; i++) {
-      lambda[i] = c.bulkScale() * (2 * rng.nextDouble() - 1);
-    }
-    double[] wih = new double[h];
-    for (int i = 0; i < h; i++) {
-      wih[i] = rng.nextGaussian();
-    }
-    // The student's perturbation draws from a generator of its own so that teacher and student
-    // share Q, the bulk and W_ih exactly.
-    SplittableRandom noise = rng.split();
-    double[] whh = new double[h * h];
-    for (int i = 0; i < h; i++) {
-      for (int j = 0; j < h; j++) {
-        double s = 0;
-        for (int m = 0; m < h; m++) {
-          s += q[i * h + m] * lambda[m] * q[j * h + m];
-        }
-        whh[i * h + j] = s;
-      }
-    }
-    if (perturb > 0) {
-      for (int i = 0; i < h; i++) {
-        for (int j = 0; j <= i; j++) {
-          double e = perturb * noise.nextGaussian() / Math.sqrt(h);
-          whh[i * h + j] += e;
-          if (j != i) {
-            whh[j * h + i] += e;
-          }
-        }
-      }
-    }
-    Map<String, double[]> p = new LinkedHashMap<>();
-    p.put("weight_ih", wih);
-    p.put("weight_hh", whh);
-    return Model.of(CellKind.fromId(c.cell()), h, 1, c.dt(), false, p);
-  }
-
-  /** Columns of a random orthogonal matrix (row-major), by Gram-Schmidt on Gaussian columns. */
-  private static double[] orthogonal(int h, SplittableRandom rng) {
-    double[] q = new double[h * h];
-    for (int j = 0; j < h; j++) {
-      double[] v = new double[h];
-      for (int i = 0; i < h; i++) {
-        v[i] = rng.nextGaussian();
-      }
-      for (int pass = 0; pass < 2; pass++) {
-        for (int m = 0; m < j; m++) {
-          double d = 0;
-          for (int i = 0; i < h; i++) {
-            d += q[i * h + m] * v[i];
-          }
-          for (int i = 0; i < h; i++) {
-            v[i] -= d * q[i * h + m];
-          }
-        }
-      }
-      double norm = 0;
-      for (double x : v) {
-        norm += x * x;
-      }
-      norm = Math.sqrt(norm);
-      for (int i = 0; i < h; i++) {
-        q[i * h + j] = v[i] / norm;
-      }
-    }
-    return q;
-  }
-
-  /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] pulse for pulseSteps, then 0. */
+  /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] for pulseSteps, then 0. */
   public static Tensor inputs(Config c, long seed, Arena arena) {
-    SplittableRandom rng = new SplittableRandom(seed * 7919 + 17);
-    Tensor x = Tensor.allocate(arena, c.batch(), c.steps(), 1);
-    for (int b = 0; b < c.batch(); b++) {
-      double a = (b % 2 == 0 ? 1 : -1) * c.pulse() * (0.5 + rng.nextDouble());
-      for (int t = 0; t < c.pulseSteps(); t++) {
-        x.set(a, b, t, 0);
-      }
-    }
-    return x;
+    return StudentTeacherModels.inputs(c, seed, arena);
   }
 
   static SeedResult runSeed(Config c, long seed, Consumer<String> log) {
