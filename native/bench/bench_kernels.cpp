@@ -9,8 +9,8 @@
 #include "linalg/blas.hpp"
 #include "linalg/packed_gemm.hpp"
 #include "operators/operators.hpp"
-#include "operators/state_jacobian.hpp"
 #include "operators/session_operator.hpp"
+#include "operators/state_jacobian.hpp"
 #include "spectral/lanczos.hpp"
 
 namespace {
@@ -56,7 +56,8 @@ void block_op(benchmark::State& st, double (*flops)(const Fixture&), double time
     benchmark::DoNotOptimize(y.data());
   }
   // GFLOP per iteration, reported as a rate (shown as GFLOP=x/s).
-  st.counters["GFLOP"] = benchmark::Counter(times * flops(f) * double(k) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP"] =
+      benchmark::Counter(times * flops(f) * double(k) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_Unroll(benchmark::State& st) {
@@ -71,7 +72,8 @@ void BM_P(benchmark::State& st) { block_op<ntk4j::ops::propagate>(st, flops_p, 1
 void BM_Pt(benchmark::State& st) { block_op<ntk4j::ops::propagate_adjoint>(st, flops_p, 1); }
 void BM_K(benchmark::State& st) { block_op<ntk4j::ops::parameter_operator>(st, flops_k, 1); }
 void BM_NTK(benchmark::State& st) {
-  block_op<ntk4j::ops::ntk>(st, [](const Fixture& f) { return 2 * flops_p(f) + flops_k(f); }, 1);
+  block_op<ntk4j::ops::ntk>(
+      st, [](const Fixture& f) { return 2 * flops_p(f) + flops_k(f); }, 1);
 }
 
 // The Gauss-Newton matrix J_h^T J_h (J_h = P J_theta) on parameter blocks: the operator whose top

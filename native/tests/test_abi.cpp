@@ -21,8 +21,7 @@ struct Leaky {
   ntk4j_model* model = nullptr;
   ntk4j_session* session = nullptr;
   Leaky() {
-    EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 0.5, 0, wih.data(), whh.data(),
-                                 nullptr, nullptr, &model),
+    EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 0.5, 0, wih.data(), whh.data(), nullptr, nullptr, &model),
               NTK4J_OK)
         << err();
     EXPECT_EQ(ntk4j_session_create(model, x.data(), B, T, N, nullptr, &session), NTK4J_OK) << err();
@@ -42,36 +41,28 @@ TEST(Abi, VersionAndEmptyErrorAfterSuccess) {
 TEST(Abi, ModelRejectsBadArguments) {
   std::vector<double> w(100, 0.1);
   ntk4j_model* m = reinterpret_cast<ntk4j_model*>(0x1);
-  EXPECT_EQ(ntk4j_model_create(9, 3, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m),
-            NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ntk4j_model_create(9, 3, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m), NTK4J_ERR_INVALID_ARGUMENT);
   EXPECT_NE(err().find("unknown cell"), std::string::npos) << err();
   EXPECT_EQ(m, nullptr);  // outputs are cleared on failure
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 0, 2, 1.0, 0, w.data(), w.data(), nullptr,
-                               nullptr, &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 0, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m),
             NTK4J_ERR_SHAPE);
   EXPECT_NE(err().find("hidden_size"), std::string::npos) << err();
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, nullptr, w.data(), nullptr,
-                               nullptr, &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, nullptr, w.data(), nullptr, nullptr, &m),
             NTK4J_ERR_NULL_ARGUMENT);
   EXPECT_NE(err().find("weight_ih"), std::string::npos) << err();
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, std::nan(""), 0, w.data(), w.data(),
-                               nullptr, nullptr, &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, std::nan(""), 0, w.data(), w.data(), nullptr, nullptr, &m),
             NTK4J_ERR_INVALID_ARGUMENT);
   EXPECT_NE(err().find("dt"), std::string::npos) << err();
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 1, w.data(), w.data(), nullptr,
-                               w.data(), &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 1, w.data(), w.data(), nullptr, w.data(), &m),
             NTK4J_ERR_NULL_ARGUMENT);
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 0, w.data(), w.data(), nullptr,
-                               nullptr, nullptr),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_ELMAN, 3, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, nullptr),
             NTK4J_ERR_NULL_ARGUMENT);
   const int64_t huge = std::numeric_limits<int64_t>::max() / 2;
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_GRU, huge, 2, 1.0, 0, w.data(), w.data(), nullptr,
-                               nullptr, &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_GRU, huge, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m),
             NTK4J_ERR_SHAPE);
   EXPECT_NE(err().find("overflow"), std::string::npos) << err();
   w[4] = std::numeric_limits<double>::infinity();
-  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, w.data(), w.data(), nullptr,
-                               nullptr, &m),
+  EXPECT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 1.0, 0, w.data(), w.data(), nullptr, nullptr, &m),
             NTK4J_ERR_NON_FINITE);
   EXPECT_NE(err().find("weight_ih"), std::string::npos) << err();
   EXPECT_NE(err().find("index 4"), std::string::npos) << err();
@@ -85,8 +76,7 @@ TEST(Abi, SessionRejectsBadArguments) {
   EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), 0, 4, 2, nullptr, &s), NTK4J_ERR_SHAPE);
   EXPECT_EQ(ntk4j_session_create(nullptr, l.x.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_NULL_ARGUMENT);
   EXPECT_NE(err().find("model"), std::string::npos) << err();
-  EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), INT64_MAX / 4, 8, 2, nullptr, &s),
-            NTK4J_ERR_SHAPE);
+  EXPECT_EQ(ntk4j_session_create(l.model, l.x.data(), INT64_MAX / 4, 8, 2, nullptr, &s), NTK4J_ERR_SHAPE);
   std::vector<double> bad(l.x);
   bad[7] = std::nan("");
   EXPECT_EQ(ntk4j_session_create(l.model, bad.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_NON_FINITE);
@@ -98,8 +88,7 @@ TEST(Abi, DivergingTrajectoryIsReportedNotReturned) {
   const int64_t H = 2, N = 1;
   std::vector<double> wih(2, 1e300), whh(4, 1e300), x(8, 1e300);
   ntk4j_model* m = nullptr;
-  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 1.0, 0, wih.data(), whh.data(),
-                               nullptr, nullptr, &m),
+  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, H, N, 1.0, 0, wih.data(), whh.data(), nullptr, nullptr, &m),
             NTK4J_OK);
   ntk4j_session* s = nullptr;
   EXPECT_EQ(ntk4j_session_create(m, x.data(), 2, 4, 1, nullptr, &s), NTK4J_ERR_NUMERICAL);
@@ -123,13 +112,11 @@ TEST(Abi, ApplyRejectsBadArguments) {
   EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_JTHETA, q.data(), n, 1, y.data(), n), NTK4J_ERR_SHAPE);
   EXPECT_NE(err().find("n_params"), std::string::npos) << err();
   EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_NTK, q.data(), n, 0, y.data(), n), NTK4J_ERR_SHAPE);
-  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), n, 1, q.data() + 1, n),
-            NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), n, 1, q.data() + 1, n), NTK4J_ERR_INVALID_ARGUMENT);
   EXPECT_NE(err().find("overlap"), std::string::npos) << err();
   EXPECT_EQ(ntk4j_apply(nullptr, NTK4J_OP_P, q.data(), n, 1, y.data(), n), NTK4J_ERR_NULL_ARGUMENT);
   EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, nullptr, n, 1, y.data(), n), NTK4J_ERR_NULL_ARGUMENT);
-  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), INT64_MAX, INT64_MAX / 2, y.data(), n),
-            NTK4J_ERR_SHAPE);
+  EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_P, q.data(), INT64_MAX, INT64_MAX / 2, y.data(), n), NTK4J_ERR_SHAPE);
   q[5] = -std::numeric_limits<double>::infinity();
   EXPECT_EQ(ntk4j_apply(l.session, NTK4J_OP_NTK, q.data(), n, 1, y.data(), n), NTK4J_ERR_NON_FINITE);
   EXPECT_NE(err().find("probe"), std::string::npos) << err();

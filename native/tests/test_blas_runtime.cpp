@@ -45,8 +45,11 @@ TEST(BlasRuntimeTest, DescribesTheLibraryAndTheCoreInUse) {
   EXPECT_TRUE(blas_self_check());
   if (std::getenv("OPENBLAS_CORETYPE") == nullptr && !rt.core.empty() && rt.cpu_level != "unknown") {
     // Without a user setting, the core in use matches the CPU's level.
-    EXPECT_EQ(core_isa_level(rt.core), rt.cpu_level == "avx512" ? 4 : rt.cpu_level == "avx2" ? 3
-                                      : rt.cpu_level == "avx" ? 2 : 1) << rt.decision;
+    EXPECT_EQ(core_isa_level(rt.core), rt.cpu_level == "avx512" ? 4
+                                       : rt.cpu_level == "avx2" ? 3
+                                       : rt.cpu_level == "avx"  ? 2
+                                                                : 1)
+        << rt.decision;
   }
 }
 

@@ -1,13 +1,12 @@
 // Fixed points and Jacobian spectra on hand-built cells with known answers (issue 4).
 #include <gtest/gtest.h>
 
-#include "linalg/dense.hpp"
-
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 
 #include "dynamics/fixed_points.hpp"
+#include "linalg/dense.hpp"
 #include "test_support.hpp"
 
 namespace ntk4j::testing {

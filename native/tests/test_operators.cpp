@@ -68,16 +68,14 @@ TEST_P(Operators, InverseOfPAndItsAdjoint) {
 }
 
 TEST_P(Operators, KIsJthetaJthetaTransposeAndSymmetric) {
-  const Mat J = op(ops::jtheta, np, n), Jt = op(ops::jtheta_adjoint, n, np),
-            K = op(ops::parameter_operator, n, n);
+  const Mat J = op(ops::jtheta, np, n), Jt = op(ops::jtheta_adjoint, n, np), K = op(ops::parameter_operator, n, n);
   EXPECT_LT(max_rel(Jt, Mat(J.transpose())), 1e-14);
   EXPECT_LT(max_rel(K, Mat(J * J.transpose())), 1e-13);
   EXPECT_LT(max_rel(K, Mat(K.transpose())), 1e-13);
 }
 
 TEST_P(Operators, NtkIsPKPtAndFullUnrollJJt) {
-  const Mat P = op(ops::propagate, n, n), K = op(ops::parameter_operator, n, n),
-            NTK = op(ops::ntk, n, n);
+  const Mat P = op(ops::propagate, n, n), K = op(ops::parameter_operator, n, n), NTK = op(ops::ntk, n, n);
   EXPECT_LT(max_rel(NTK, Mat(P * K * P.transpose())), 1e-13);
   // Full-unroll Jacobian J = dh/dtheta by central differences of the whole trajectory
   // (re-unrolling with perturbed parameters): NTK_S = J J^T.
@@ -145,8 +143,8 @@ TEST_P(Operators, BlockApplyEqualsColumnByColumn) {
   // A block of k probes gives exactly the k single-probe results (no cross-talk between columns).
   const Index k = 4;
   const auto q = random_vector(k * n, 51);
-  for (auto f : {ops::propagate, ops::propagate_adjoint, ops::propagate_inverse,
-                 ops::propagate_inverse_adjoint, ops::parameter_operator, ops::ntk}) {
+  for (auto f : {ops::propagate, ops::propagate_adjoint, ops::propagate_inverse, ops::propagate_inverse_adjoint,
+                 ops::parameter_operator, ops::ntk}) {
     std::vector<double> block(size_t(k * n)), single(static_cast<size_t>(n));
     f(tr, q.data(), k, block.data());
     for (Index j = 0; j < k; ++j) {

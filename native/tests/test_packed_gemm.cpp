@@ -23,7 +23,8 @@ void check(Index m, Index k, Index n, bool transposed, PackedMatrix::Kernel kern
   const Index lda = (transposed ? m : k) + 3;
   const std::vector<double> store = random_vector((transposed ? k : m) * lda, 100 + m + 7 * k);
   auto a = [&](Index i, Index j) { return transposed ? store[j * lda + i] : store[i * lda + j]; };
-  const PackedMatrix p = transposed ? PackedMatrix(m, k, store.data(), 1, lda) : PackedMatrix(m, k, store.data(), lda, 1);
+  const PackedMatrix p =
+      transposed ? PackedMatrix(m, k, store.data(), 1, lda) : PackedMatrix(m, k, store.data(), lda, 1);
   const Index ldb = k + 2, ldc = m + 5;
   const std::vector<double> b = random_vector(ldb * n, 200 + n);
   std::vector<double> c(static_cast<size_t>(ldc * n), 42.0);

@@ -87,8 +87,7 @@ TEST(ParallelChunks, ConcurrentCallersAreSafe) {
   std::vector<std::thread> callers;
   for (int i = 0; i < 4; ++i)
     callers.emplace_back([&] {
-      for (int r = 0; r < 200; ++r)
-        linalg::parallel_chunks(50, 2, [&](Index, Index b, Index e) { total += e - b; });
+      for (int r = 0; r < 200; ++r) linalg::parallel_chunks(50, 2, [&](Index, Index b, Index e) { total += e - b; });
     });
   for (auto& c : callers) c.join();
   EXPECT_EQ(total.load(), 4L * 200 * 50);
@@ -97,8 +96,14 @@ TEST(ParallelChunks, ConcurrentCallersAreSafe) {
 TEST(SplitGemm, PanelsGiveTheSerialProduct) {
   // Column panels (n >= m) and row panels (m > n), every transpose combination.
   // Also one column and one row (those go to GEMV), split or not.
-  for (auto [m, n, kk] : {std::tuple<Index, Index, Index>{40, 300, 90}, {300, 40, 90}, {3000, 1, 700}, {1, 3000, 700},
-                          {60, 1, 20000}, {1, 60, 20000}, {7, 1, 5}, {1, 7, 5}}) {
+  for (auto [m, n, kk] : {std::tuple<Index, Index, Index>{40, 300, 90},
+                          {300, 40, 90},
+                          {3000, 1, 700},
+                          {1, 3000, 700},
+                          {60, 1, 20000},
+                          {1, 60, 20000},
+                          {7, 1, 5},
+                          {1, 7, 5}}) {
     for (auto oa : {linalg::Op::N, linalg::Op::T})
       for (auto ob : {linalg::Op::N, linalg::Op::T}) {
         const auto a = random_vector(m * kk, 1), b = random_vector(kk * n, 2);
@@ -149,7 +154,11 @@ TEST_P(ThreadedKernels, EqualTheSerialKernels) {
   for (size_t i = 0; i < serial_tr.hidden.size(); ++i) ASSERT_EQ(serial_tr.hidden[i], threaded_tr.hidden[i]);
   const Index n = threaded_tr.state_size(), np = model->num_params;
   using Kernel = void (*)(const Trajectory&, const double*, Index, double*);
-  struct Named { const char* name; Kernel f; bool from_params, to_params; };
+  struct Named {
+    const char* name;
+    Kernel f;
+    bool from_params, to_params;
+  };
   const Named kernels[] = {{"P", ops::propagate, false, false},
                            {"P*", ops::propagate_adjoint, false, false},
                            {"J_theta", ops::jtheta, true, false},

@@ -2,10 +2,9 @@
 // (spectral/ranks.hpp) against the dense values, and the honesty of their error bars.
 #include <gtest/gtest.h>
 
-#include "linalg/dense.hpp"
-
 #include <cmath>
 
+#include "linalg/dense.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/ranks.hpp"
@@ -61,14 +60,18 @@ spectral::RankOptions options(const Case& c, double accuracy, std::uint64_t seed
 }
 
 std::vector<std::pair<const char*, double>> estimates(const spectral::RankEstimates& r) {
-  return {{"PR(A)", r.effective_rank.value}, {"PR(A^2)", r.effective_rank_kpflow.value},
-          {"batch", r.partial_dims[0].value}, {"time", r.partial_dims[1].value}, {"hidden", r.partial_dims[2].value},
-          {"kpflow batch", r.partial_dims_kpflow[0].value}, {"kpflow time", r.partial_dims_kpflow[1].value},
+  return {{"PR(A)", r.effective_rank.value},
+          {"PR(A^2)", r.effective_rank_kpflow.value},
+          {"batch", r.partial_dims[0].value},
+          {"time", r.partial_dims[1].value},
+          {"hidden", r.partial_dims[2].value},
+          {"kpflow batch", r.partial_dims_kpflow[0].value},
+          {"kpflow time", r.partial_dims_kpflow[1].value},
           {"kpflow hidden", r.partial_dims_kpflow[2].value}};
 }
 std::vector<double> errors(const spectral::RankEstimates& r) {
-  return {r.effective_rank.std_error, r.effective_rank_kpflow.std_error, r.partial_dims[0].std_error,
-          r.partial_dims[1].std_error, r.partial_dims[2].std_error, r.partial_dims_kpflow[0].std_error,
+  return {r.effective_rank.std_error,         r.effective_rank_kpflow.std_error, r.partial_dims[0].std_error,
+          r.partial_dims[1].std_error,        r.partial_dims[2].std_error,       r.partial_dims_kpflow[0].std_error,
           r.partial_dims_kpflow[1].std_error, r.partial_dims_kpflow[2].std_error};
 }
 std::vector<double> truths(const Truth& t) {

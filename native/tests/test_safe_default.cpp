@@ -3,13 +3,11 @@
 // repeated eigenvalue and still cost about as few applies as single-vector Lanczos.
 #include <gtest/gtest.h>
 
-#include "linalg/dense.hpp"
-
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 
-#include <Eigen/QR>
-
+#include "linalg/dense.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
 #include "test_support.hpp"
@@ -100,7 +98,8 @@ TEST(SafeDefault, CompletenessCheckFindsAMissingCopy) {
   const Index n = 300;
   const auto d = spectrum_with_head(n, {9, 9, 8, 7, 6}, 8);  // sorted head, bulk below 3
   const auto g = random_vector(n * n, 9);
-  Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(Eigen::Map<const Eigen::MatrixXd>(g.data(), n, n)).householderQ();
+  Eigen::MatrixXd q =
+      Eigen::HouseholderQR<Eigen::MatrixXd>(Eigen::Map<const Eigen::MatrixXd>(g.data(), n, n)).householderQ();
   Eigen::VectorXd dv = Eigen::Map<const Eigen::VectorXd>(d.data(), n);
   Mat dense_a = q * dv.asDiagonal() * q.transpose();
   auto a = linalg::dense(n, n, dense_a.data(), "prescribed");

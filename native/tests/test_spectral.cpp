@@ -2,15 +2,14 @@
 // repeated and zero eigenvalues, low rank, non-convergence reported as such, bad requests.
 #include <gtest/gtest.h>
 
-#include "linalg/dense.hpp"
-
 #include <Eigen/QR>
+#include <Eigen/SVD>
 #include <cmath>
 
+#include "linalg/dense.hpp"
 #include "operators/session_operator.hpp"
 #include "spectral/lanczos.hpp"
 #include "spectral/svd.hpp"
-#include <Eigen/SVD>
 #include "test_support.hpp"
 
 namespace ntk4j::testing {

@@ -58,8 +58,8 @@ inline Params random_params(const Case& c, unsigned seed) {
 }
 
 inline std::unique_ptr<Model> build(const Case& c, const Params& p) {
-  return make_model(c.cell, c.H, c.N, c.dt, c.bias, p.wih.data(), p.whh.data(),
-                    c.bias ? p.bih.data() : nullptr, c.bias ? p.bhh.data() : nullptr);
+  return make_model(c.cell, c.H, c.N, c.dt, c.bias, p.wih.data(), p.whh.data(), c.bias ? p.bih.data() : nullptr,
+                    c.bias ? p.bhh.data() : nullptr);
 }
 
 // Flat parameter vector in PyTorch order.
@@ -109,8 +109,8 @@ Mat dense(Index in_dim, Index out_dim, Apply apply) {
 
 // Trajectory with an additive state forcing u ([B,T,H]): h_t = f(h_{t-1}, x_t) + u_t, computed
 // one step at a time by unrolling T = 1 from the previous state (independent of the tangent code).
-inline std::vector<double> forced_rollout(const Model& m, const std::vector<double>& x, Index B,
-                                          Index T, const std::vector<double>& u) {
+inline std::vector<double> forced_rollout(const Model& m, const std::vector<double>& x, Index B, Index T,
+                                          const std::vector<double>& u) {
   const Index H = m.H, N = m.N;
   std::vector<double> h(static_cast<size_t>(B * T * H)), prev(static_cast<size_t>(B * H), 0.0),
       xt(static_cast<size_t>(B * N));
@@ -130,8 +130,8 @@ inline std::vector<double> forced_rollout(const Model& m, const std::vector<doub
 
 // One-step map at the fixed previous states of a trajectory: f(x[b,t], hprev[b,t]) for all (b,t),
 // as one unroll of B*T sequences of length 1.
-inline std::vector<double> one_step(const Model& m, const std::vector<double>& x,
-                                    const std::vector<double>& hidden, Index B, Index T) {
+inline std::vector<double> one_step(const Model& m, const std::vector<double>& x, const std::vector<double>& hidden,
+                                    Index B, Index T) {
   const Index H = m.H;
   std::vector<double> h0(static_cast<size_t>(B * T * H), 0.0);
   for (Index b = 0; b < B; ++b)

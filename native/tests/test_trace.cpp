@@ -56,7 +56,8 @@ TEST(Traces, HutchppIsExactForLowRank) {
 void expect_kpflow_estimate_is_exact(const std::shared_ptr<SessionState>& state, const Case& c) {
   auto ntk = session_operator(state, NTK4J_OP_NTK);
   auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast);
-  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
+  auto est =
+      spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::KpflowBroadcast, 1, 0, 3);
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(est[i].value, exact[i], 1e-10 * exact[i]) << "axis " << i;
 }
 
@@ -100,13 +101,15 @@ TEST(PartialDims, TruePartialTraceEstimateConvergesToExact) {
   auto ntk = session_operator(state, NTK4J_OP_NTK);
   auto exact = spectral::partial_effective_dims_exact(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace);
   // Plain random-sign estimator (no deflation): unbiased, slowly convergent.
-  auto est = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace, 400, 0, 7);
+  auto est =
+      spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace, 400, 0, 7);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(est[i].value, exact[i], 0.05 * exact[i]) << "axis " << i;
     EXPECT_NEAR(est[i].value, exact[i], 5 * est[i].std_error + 1e-12) << "axis " << i;
   }
   // Deflated by a rank-4 range sketch (n = 36): much closer with far fewer samples.
-  auto defl = spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace, 16, 4, 7);
+  auto defl =
+      spectral::partial_effective_dims_estimate(*ntk, c.B, c.T, c.H, spectral::Reduction::TruePartialTrace, 16, 4, 7);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(defl[i].value, exact[i], 0.02 * exact[i]) << "axis " << i;
     EXPECT_GT(defl[i].applies, 16);

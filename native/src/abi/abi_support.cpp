@@ -25,8 +25,8 @@ bool overlap(const double* a, Index na, const double* b, Index nb) {
 
 void require_dense_size(const linalg::LinearOperator& op) {
   if (op.rows() > 20000 || op.cols() > 20000)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "exact (dense) computation is limited to dimension 20000, ", op.name(),
-         " has ", op.rows(), " x ", op.cols(), "; use the randomized estimate");
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "exact (dense) computation is limited to dimension 20000, ", op.name(), " has ",
+         op.rows(), " x ", op.cols(), "; use the randomized estimate");
 }
 
 }  // namespace ntk4j::abi

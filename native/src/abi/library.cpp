@@ -27,13 +27,20 @@ const char* ntk4j_blas_info(int32_t field) {
   try {
     const auto& rt = ntk4j::linalg::blas_runtime();
     switch (field) {
-      case 0: return rt.library.c_str();
-      case 1: return rt.core.c_str();
-      case 2: return rt.core_at_load.c_str();
-      case 3: return rt.cpu_level.c_str();
-      case 4: return rt.decision.c_str();
-      case 5: return ntk4j::linalg::PackedMatrix::name(ntk4j::linalg::PackedMatrix::Kernel::Fastest);
-      default: return "";
+      case 0:
+        return rt.library.c_str();
+      case 1:
+        return rt.core.c_str();
+      case 2:
+        return rt.core_at_load.c_str();
+      case 3:
+        return rt.cpu_level.c_str();
+      case 4:
+        return rt.decision.c_str();
+      case 5:
+        return ntk4j::linalg::PackedMatrix::name(ntk4j::linalg::PackedMatrix::Kernel::Fastest);
+      default:
+        return "";
     }
   } catch (...) {
     return "";

@@ -19,14 +19,14 @@ using ntk4j::abi::require_finite;
 
 extern "C" {
 
-int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size, double dt,
-                           int32_t has_bias, const double* weight_ih, const double* weight_hh,
-                           const double* bias_ih, const double* bias_hh, ntk4j_model** out) {
+int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size, double dt, int32_t has_bias,
+                           const double* weight_ih, const double* weight_hh, const double* bias_ih,
+                           const double* bias_hh, ntk4j_model** out) {
   return guard([&] {
     require(out, "out");
     *out = nullptr;
-    auto m = ntk4j::make_model(cell, hidden_size, input_size, dt, has_bias != 0, weight_ih,
-                               weight_hh, bias_ih, bias_hh);
+    auto m =
+        ntk4j::make_model(cell, hidden_size, input_size, dt, has_bias != 0, weight_ih, weight_hh, bias_ih, bias_hh);
     *out = new ntk4j_model{std::shared_ptr<const ntk4j::Model>(std::move(m))};
   });
 }
@@ -41,9 +41,8 @@ int32_t ntk4j_model_num_params(const ntk4j_model* model, int64_t* out) {
 
 void ntk4j_model_destroy(ntk4j_model* model) { delete model; }
 
-int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int64_t batch,
-                             int64_t steps, int64_t input_size, const double* h0,
-                             ntk4j_session** out) {
+int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int64_t batch, int64_t steps,
+                             int64_t input_size, const double* h0, ntk4j_session** out) {
   return guard([&] {
     require(out, "out");
     *out = nullptr;
@@ -53,16 +52,14 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch size B must be > 0, got ", batch);
     if (steps <= 0) fail(NTK4J_ERR_SHAPE, "number of steps T must be > 0, got ", steps);
     if (input_size != m.N)
-      fail(NTK4J_ERR_SHAPE, "inputs have N=", input_size, " features but the model's input_size is ",
-           m.N);
+      fail(NTK4J_ERR_SHAPE, "inputs have N=", input_size, " features but the model's input_size is ", m.N);
     const Index bt = ntk4j::checked_mul(batch, steps, "B*T");
     const Index nin = ntk4j::checked_mul(bt, input_size, "inputs [B,T,N]");
     Index widest = m.H;
     for (const auto& s : m.sites) widest = std::max({widest, s.dim, s.rows});
     ntk4j::checked_mul(bt, widest, "trajectory [B,T,width]");
     if (ntk4j::checked_mul(steps, widest, "T*width") > ntk4j::kMaxBlasDim || bt > ntk4j::kMaxBlasDim)
-      fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest,
-           " exceed the 32-bit BLAS index range");
+      fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest, " exceed the 32-bit BLAS index range");
     require_finite(inputs, nin, "inputs");
     if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.H, "h0 [B,H]"), "h0");
     auto state = std::make_shared<ntk4j::SessionState>();
@@ -70,14 +67,13 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     state->trajectory = ntk4j::unroll(*state->model, inputs, batch, steps, h0);
     Index where = 0;
     if (!ntk4j::all_finite(state->trajectory.hidden.data(), state->trajectory.state_size(), &where))
-      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ",
-           where, " of [B,T,H]");
+      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ", where, " of [B,T,H]");
     *out = new ntk4j_session{std::move(state)};
   });
 }
 
-int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t* steps,
-                           int64_t* hidden_size, int64_t* input_size, int64_t* num_params) {
+int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t* steps, int64_t* hidden_size,
+                           int64_t* input_size, int64_t* num_params) {
   return guard([&] {
     require(session, "session");
     const auto& tr = session->state->trajectory;
@@ -95,14 +91,14 @@ int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t 
     require(out, "out");
     const auto& tr = session->state->trajectory;
     if (out_len != tr.state_size())
-      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B,T,H] = [", tr.B, ",", tr.T,
-           ",", tr.H, "] needs ", tr.state_size());
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B,T,H] = [", tr.B, ",", tr.T, ",", tr.H, "] needs ",
+           tr.state_size());
     std::memcpy(out, tr.hidden.data(), sizeof(double) * static_cast<size_t>(out_len));
   });
 }
 
-int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input, int64_t in_len,
-                    int64_t k, double* output, int64_t out_len) {
+int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input, int64_t in_len, int64_t k,
+                    double* output, int64_t out_len) {
   return guard([&] {
     require(session, "session");
     require(input, "input");
@@ -121,13 +117,12 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     if (ntk4j::checked_mul(k, tr.B, "k*B") > ntk4j::kMaxBlasDim)
       fail(NTK4J_ERR_SHAPE, "k*B = ", k * tr.B, " exceeds the 32-bit BLAS index range");
     if (in_len != need_in)
-      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", in_shape, " with k=", k,
-           " needs ", need_in, " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
+      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", in_shape, " with k=", k, " needs ", need_in,
+           " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
     if (out_len != need_out)
-      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", out_shape, " with k=", k,
-           " needs ", need_out, " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
-    if (overlap(input, in_len, output, out_len))
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", out_shape, " with k=", k, " needs ", need_out,
+           " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
+    if (overlap(input, in_len, output, out_len)) fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
     require_finite(input, in_len, "probe block");
     // The same kernels (and probe chunking) as the session's operator handles.
     ntk4j::session_operator(session->state, op)->apply(input, k, output);
@@ -194,7 +189,8 @@ int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs) {
   return guard([&] {
     require(a, "a");
     require(b, "b");
-    if (n <= 0 || n > 20000 || nrhs <= 0) fail(NTK4J_ERR_SHAPE, "need 1 <= n <= 20000 and nrhs >= 1, got ", n, ", ", nrhs);
+    if (n <= 0 || n > 20000 || nrhs <= 0)
+      fail(NTK4J_ERR_SHAPE, "need 1 <= n <= 20000 and nrhs >= 1, got ", n, ", ", nrhs);
     require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
     require_finite(b, ntk4j::checked_mul(n, nrhs, "b"), "b");
     ntk4j::linalg::solve(n, a, b, nrhs);

@@ -21,14 +21,13 @@ int32_t ntk4j_operator_from_session(const ntk4j_session* session, int32_t op, nt
   });
 }
 
-int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric,
-                                      ntk4j_apply_fn apply, ntk4j_apply_fn apply_adjoint,
-                                      void* user_data, ntk4j_operator** out) {
+int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmetric, ntk4j_apply_fn apply,
+                                      ntk4j_apply_fn apply_adjoint, void* user_data, ntk4j_operator** out) {
   return guard([&] {
     require(out, "out");
     *out = nullptr;
-    *out = new ntk4j_operator{ntk4j::linalg::from_callbacks(rows, cols, symmetric != 0, apply, apply_adjoint,
-                                                            user_data)};
+    *out =
+        new ntk4j_operator{ntk4j::linalg::from_callbacks(rows, cols, symmetric != 0, apply, apply_adjoint, user_data)};
   });
 }
 
@@ -80,8 +79,8 @@ int32_t ntk4j_operator_dims(const ntk4j_operator* a, int64_t* rows, int64_t* col
   });
 }
 
-int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const double* x, int64_t in_len,
-                             int64_t k, double* y, int64_t out_len) {
+int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const double* x, int64_t in_len, int64_t k,
+                             double* y, int64_t out_len) {
   return guard([&] {
     require(a, "operator");
     require(x, "input");
@@ -90,11 +89,11 @@ int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const dou
     if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
     const Index in_dim = adjoint ? op.rows() : op.cols(), out_dim = adjoint ? op.cols() : op.rows();
     if (in_len != ntk4j::checked_mul(k, in_dim, "input block"))
-      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", op.name(), adjoint ? "*" : "",
-           " needs k x ", in_dim, " = ", k * in_dim);
+      fail(NTK4J_ERR_SHAPE, "input has ", in_len, " elements but ", op.name(), adjoint ? "*" : "", " needs k x ",
+           in_dim, " = ", k * in_dim);
     if (out_len != ntk4j::checked_mul(k, out_dim, "output block"))
-      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", op.name(), adjoint ? "*" : "",
-           " needs k x ", out_dim, " = ", k * out_dim);
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but ", op.name(), adjoint ? "*" : "", " needs k x ",
+           out_dim, " = ", k * out_dim);
     if (overlap(x, in_len, y, out_len)) fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
     require_finite(x, in_len, "input block");
     if (adjoint)

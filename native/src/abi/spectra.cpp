@@ -72,13 +72,13 @@ using ntk4j::abi::require_finite;
 
 extern "C" {
 
-int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
-                   double* residuals, double* vectors, ntk4j_eigs_info* info) {
+int32_t ntk4j_eigs(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
+                   double* vectors, ntk4j_eigs_info* info) {
   return eigs_impl(a, options, values, residuals, vectors, info, false);
 }
 
-int32_t ntk4j_eigs_gram(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
-                        double* residuals, double* vectors, ntk4j_eigs_info* info) {
+int32_t ntk4j_eigs_gram(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
+                        double* vectors, ntk4j_eigs_info* info) {
   return eigs_impl(a, options, values, residuals, vectors, info, true);
 }
 
@@ -87,7 +87,8 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
     require(a, "operator");
     require(values, "values");
     const auto& op = *a->op;
-    if (op.rows() != op.cols()) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
+    if (op.rows() != op.cols())
+      fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", op.rows(), " x ", op.cols());
     if (n != op.rows()) fail(NTK4J_ERR_SHAPE, "values has length ", n, " but the operator has dimension ", op.rows());
     require_dense_size(op);
     require_symmetric(op);
@@ -99,8 +100,8 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
   });
 }
 
-int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values,
-                   double* residuals, double* u, double* v, ntk4j_eigs_info* info) {
+int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
+                   double* u, double* v, ntk4j_eigs_info* info) {
   return guard([&] {
     check_spectral_call(a, options, values, residuals, false, "ntk4j_svds");
     ntk4j::spectral::SvdOptions o;
@@ -114,13 +115,14 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);
     if (u) std::copy(r.u.begin(), r.u.end(), u);
     if (v) std::copy(r.v.begin(), r.v.end(), v);
-    if (info) *info = {r.converged, r.iterations + 1, r.applies + r.adjoint_applies, r.iterations, o.oversample, o.k + o.oversample};
+    if (info)
+      *info = {r.converged,  r.iterations + 1, r.applies + r.adjoint_applies,
+               r.iterations, o.oversample,     o.k + o.oversample};
   });
 }
 
-int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t seed,
-                             ntk4j_estimate* trace, ntk4j_estimate* trace_of_square,
-                             ntk4j_estimate* effective_rank) {
+int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t seed, ntk4j_estimate* trace,
+                             ntk4j_estimate* trace_of_square, ntk4j_estimate* effective_rank) {
   return guard([&] {
     require(a, "operator");
     require_symmetric(*a->op);
@@ -134,8 +136,7 @@ int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t s
   });
 }
 
-int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_of_square,
-                          double* effective_rank) {
+int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_of_square, double* effective_rank) {
   return guard([&] {
     require(a, "operator");
     require_dense_size(*a->op);
@@ -146,9 +147,8 @@ int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_
   });
 }
 
-int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden,
-                              int32_t reduction, int32_t exact, int64_t samples, int64_t deflation,
-                              uint64_t seed, ntk4j_estimate* out) {
+int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t steps, int64_t hidden, int32_t reduction,
+                              int32_t exact, int64_t samples, int64_t deflation, uint64_t seed, ntk4j_estimate* out) {
   return guard([&] {
     require(a, "operator");
     require(out, "out");
@@ -160,7 +160,8 @@ int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t st
       auto r = ntk4j::spectral::partial_effective_dims_exact(*a->op, batch, steps, hidden, red);
       for (int i = 0; i < 3; ++i) out[i] = {r[static_cast<size_t>(i)], 0.0, a->op->rows()};
     } else {
-      auto r = ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, deflation, seed);
+      auto r =
+          ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, deflation, seed);
       for (int i = 0; i < 3; ++i) {
         const auto& e = r[static_cast<size_t>(i)];
         out[i] = {e.value, e.std_error, e.applies};

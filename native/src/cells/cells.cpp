@@ -52,8 +52,7 @@ class RnnElman final : public Cell {
     for (Index n = 0; n < N_; ++n) a[H_ + n] = x[n];
     if (bias_) a[H_ + N_] = a[H_ + N_ + 1] = 1.0;
   }
-  void step(const double*, const double* const* u, double* h, double*, double*,
-            double* const* d) const override {
+  void step(const double*, const double* const* u, double* h, double*, double*, double* const* d) const override {
     for (Index i = 0; i < H_; ++i) {
       h[i] = std::tanh(u[0][i]);
       d[0][i] = 1.0 - h[i] * h[i];
@@ -117,9 +116,12 @@ void place(Site& s, const double* p, Index col0, Index ncols) {
 
 const char* cell_name(CellKind kind) {
   switch (kind) {
-    case CellKind::RnnLeaky: return "rnn_leaky";
-    case CellKind::RnnElman: return "rnn_elman";
-    case CellKind::Gru: return "gru";
+    case CellKind::RnnLeaky:
+      return "rnn_leaky";
+    case CellKind::RnnElman:
+      return "rnn_elman";
+    case CellKind::Gru:
+      return "gru";
   }
   return "?";
 }
@@ -134,13 +136,11 @@ bool all_finite(const double* x, Index n, Index* where) {
   return true;
 }
 
-std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt,
-                                  bool has_bias, const double* weight_ih,
-                                  const double* weight_hh, const double* bias_ih,
+std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt, bool has_bias,
+                                  const double* weight_ih, const double* weight_hh, const double* bias_ih,
                                   const double* bias_hh) {
   if (cell != NTK4J_CELL_RNN_LEAKY && cell != NTK4J_CELL_RNN_ELMAN && cell != NTK4J_CELL_GRU)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell,
-         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru)");
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell, " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru)");
   auto m = std::make_unique<Model>();
   m->kind = static_cast<CellKind>(cell);
   const char* name = cell_name(m->kind);
@@ -150,8 +150,7 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
   if (weight_hh == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "weight_hh is NULL");
   if (m->kind == CellKind::RnnLeaky) {
     if (has_bias) fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky has no bias (bias must be false)");
-    if (!std::isfinite(dt) || dt <= 0.0)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky needs a finite dt > 0, got ", dt);
+    if (!std::isfinite(dt) || dt <= 0.0) fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky needs a finite dt > 0, got ", dt);
   }
   if (has_bias && (bias_ih == nullptr || bias_hh == nullptr))
     fail(NTK4J_ERR_NULL_ARGUMENT, name, " with bias needs both bias_ih and bias_hh (one is NULL)");
@@ -178,8 +177,7 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
     const Index len = GH * cols[p];
     Index where = 0;
     if (!all_finite(data[p], len, &where))
-      fail(NTK4J_ERR_NON_FINITE, names[p], " contains a non-finite value (", data[p][where],
-           ") at flat index ", where);
+      fail(NTK4J_ERR_NON_FINITE, names[p], " contains a non-finite value (", data[p][where], ") at flat index ", where);
     m->num_params += len;
   }
 

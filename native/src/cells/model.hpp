@@ -32,11 +32,11 @@ struct ParamSlice {
 };
 
 struct Site {
-  Index groups = 1;                 // G: rows = G * H, D_s has G diagonal blocks
-  Index rows = 0;                   // G * H
-  Index dim = 0;                    // dimension of the activity a_s
-  std::vector<ParamSlice> slices;   // where W_s's columns come from
-  std::vector<double> weight;       // W_s, rows x dim, row-major
+  Index groups = 1;                // G: rows = G * H, D_s has G diagonal blocks
+  Index rows = 0;                  // G * H
+  Index dim = 0;                   // dimension of the activity a_s
+  std::vector<ParamSlice> slices;  // where W_s's columns come from
+  std::vector<double> weight;      // W_s, rows x dim, row-major
 };
 
 // Pointwise part of a cell at one (b, t): everything but the site GEMMs.
@@ -49,8 +49,8 @@ class Cell {
   virtual void activities(const double* hprev, const double* x, double* const* act) const = 0;
   // From the site pre-activations u_s = W_s a_s: the new state h and the derivative data
   // c (H), e (H) (only when has_c()/has_e()) and D_s (rows of each site).
-  virtual void step(const double* hprev, const double* const* u, double* h, double* c,
-                    double* e, double* const* d) const = 0;
+  virtual void step(const double* hprev, const double* const* u, double* h, double* c, double* e,
+                    double* const* d) const = 0;
 };
 
 struct Model {
@@ -58,7 +58,7 @@ struct Model {
   Index H = 0, N = 0;
   double dt = 1.0;
   bool bias = false;
-  std::vector<std::string> param_names;    // PyTorch order
+  std::vector<std::string> param_names;  // PyTorch order
   std::vector<Index> param_rows, param_cols, param_offset;
   Index num_params = 0;
   std::vector<Site> sites;
@@ -67,9 +67,8 @@ struct Model {
 };
 
 // Validates and builds a model (see ntk4j_model_create for the contract).
-std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt,
-                                  bool has_bias, const double* weight_ih,
-                                  const double* weight_hh, const double* bias_ih,
+std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt, bool has_bias,
+                                  const double* weight_ih, const double* weight_hh, const double* bias_ih,
                                   const double* bias_hh);
 
 // True if all n values are finite; otherwise the index of the first bad one in *where.

@@ -16,8 +16,7 @@ using Index = std::int64_t;
 
 class Error : public std::runtime_error {
  public:
-  Error(std::int32_t status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
+  Error(std::int32_t status, const std::string& message) : std::runtime_error(message), status_(status) {}
   std::int32_t status() const noexcept { return status_; }
 
  private:

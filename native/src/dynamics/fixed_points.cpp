@@ -1,6 +1,5 @@
 #include "dynamics/fixed_points.hpp"
 
-
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -73,7 +72,8 @@ bool newton(const Model& m, const double* x, std::vector<double>& h, const Fixed
         trial[static_cast<size_t>(i)] = h[static_cast<size_t>(i)] + step * delta[static_cast<size_t>(i)];
       step_with_jacobian(m, trial.data(), 1, x, ft.data(), nullptr);
       double r = 0;
-      for (Index i = 0; i < H; ++i) r = std::max(r, std::abs(ft[static_cast<size_t>(i)] - trial[static_cast<size_t>(i)]));
+      for (Index i = 0; i < H; ++i)
+        r = std::max(r, std::abs(ft[static_cast<size_t>(i)] - trial[static_cast<size_t>(i)]));
       if (std::isfinite(r) && r < res) break;
     }
     h = trial;

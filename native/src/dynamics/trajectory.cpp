@@ -47,9 +47,9 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
       // matrix with leading dimension T*dim inside act[s] (no gather).
       for (size_t s = 0; s < S; ++s) {
         const Site& site = m.sites[s];
-        linalg::gemm(linalg::Op::T, linalg::Op::N, site.rows, nb, site.dim, 1.0, site.weight.data(),
-                     site.dim, &tr.act[s][static_cast<size_t>((b0 * T + t) * site.dim)], T * site.dim, 0.0,
-                     u[s].data(), site.rows);
+        linalg::gemm(linalg::Op::T, linalg::Op::N, site.rows, nb, site.dim, 1.0, site.weight.data(), site.dim,
+                     &tr.act[s][static_cast<size_t>((b0 * T + t) * site.dim)], T * site.dim, 0.0, u[s].data(),
+                     site.rows);
       }
       for (Index b = b0; b < b1; ++b) {
         const Index row = b * T + t;

@@ -3,13 +3,13 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 
 #include "linalg/blas_runtime.hpp"
-#include "linalg/random.hpp"
 #include "linalg/parallel.hpp"
+#include "linalg/random.hpp"
 
 extern "C" {
 // OpenBLAS extensions (declared here so that any cblas.h works).
@@ -42,8 +42,8 @@ std::atomic<int>& threads() {
   return n;
 }
 
-void blas_dgemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
-                Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
+void blas_dgemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a, Index lda, const double* b,
+                Index ldb, double beta, double* c, Index ldc) {
   // A product with one column (or one row) goes to GEMV: OpenBLAS 0.3.21's GEMM packs the whole
   // matrix even then, measured 3x slower on the Krylov projections (one vector against the basis).
   if (n == 1 && kk > 0) {  // c = op(A) b
@@ -58,9 +58,8 @@ void blas_dgemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, cons
                 as_blas_int(op_a == Op::N ? lda : 1), beta, c, as_blas_int(ldc));
     return;
   }
-  cblas_dgemm(CblasColMajor, op_a == Op::N ? CblasNoTrans : CblasTrans,
-              op_b == Op::N ? CblasNoTrans : CblasTrans, as_blas_int(m), as_blas_int(n),
-              as_blas_int(kk), alpha, a, as_blas_int(lda), b, as_blas_int(ldb), beta, c,
+  cblas_dgemm(CblasColMajor, op_a == Op::N ? CblasNoTrans : CblasTrans, op_b == Op::N ? CblasNoTrans : CblasTrans,
+              as_blas_int(m), as_blas_int(n), as_blas_int(kk), alpha, a, as_blas_int(lda), b, as_blas_int(ldb), beta, c,
               as_blas_int(ldc));
 }
 
@@ -74,25 +73,24 @@ constexpr Index kMinPanel = 16;
 
 }  // namespace
 
-void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
-          Index lda, const double* b, Index ldb, double beta, double* c, Index ldc) {
+void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a, Index lda, const double* b,
+          Index ldb, double beta, double* c, Index ldc) {
   if (m == 0 || n == 0) return;
   (void)threads();  // OpenBLAS single-threaded from the first product on
   const bool by_columns = n >= m;
-  const Index chunks = 2.0 * double(m) * double(n) * double(kk) < kSplitFlops
-                           ? 1
-                           : parallel_width(by_columns ? n : m, kMinPanel);
+  const Index chunks =
+      2.0 * double(m) * double(n) * double(kk) < kSplitFlops ? 1 : parallel_width(by_columns ? n : m, kMinPanel);
   if (chunks <= 1) {
     blas_dgemm(op_a, op_b, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   parallel_chunks(by_columns ? n : m, chunks, [&](Index, Index lo, Index hi) {
     if (by_columns)  // C[:, lo:hi] = op(A) op(B)[:, lo:hi]
-      blas_dgemm(op_a, op_b, m, hi - lo, kk, alpha, a, lda, op_b == Op::N ? b + lo * ldb : b + lo, ldb,
-                 beta, c + lo * ldc, ldc);
+      blas_dgemm(op_a, op_b, m, hi - lo, kk, alpha, a, lda, op_b == Op::N ? b + lo * ldb : b + lo, ldb, beta,
+                 c + lo * ldc, ldc);
     else  // C[lo:hi, :] = op(A)[lo:hi, :] op(B)
-      blas_dgemm(op_a, op_b, hi - lo, n, kk, alpha, op_a == Op::N ? a + lo : a + lo * lda, lda, b, ldb,
-                 beta, c + lo, ldc);
+      blas_dgemm(op_a, op_b, hi - lo, n, kk, alpha, op_a == Op::N ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo,
+                 ldc);
   });
 }
 
@@ -146,9 +144,7 @@ Index orthonormal_columns(std::vector<double>& y, Index n, Index m) {
   return good;
 }
 
-void set_num_threads(int n) {
-  threads() = std::max(1, n);
-}
+void set_num_threads(int n) { threads() = std::max(1, n); }
 
 int num_threads() { return threads(); }
 

@@ -13,8 +13,8 @@ enum class Op { N, T };
 
 // C (m x n) = alpha * op(A) (m x kk) * op(B) (kk x n) + beta * C, all column-major. Large
 // products are cut into column (or row) panels of C, one per thread.
-void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a,
-          Index lda, const double* b, Index ldb, double beta, double* c, Index ldc);
+void gemm(Op op_a, Op op_b, Index m, Index n, Index kk, double alpha, const double* a, Index lda, const double* b,
+          Index ldb, double beta, double* c, Index ldc);
 
 // C (m x m) = op(A) op(A)^T + beta C with op(A) m x kk (Op::N: A is m x kk, lda >= m; Op::T: A is
 // kk x m): the full symmetric C (both triangles), column-major. On the calling thread only (half

@@ -86,7 +86,8 @@ BlasRuntime decide() {
   if (better && blas_self_check()) {
     rt.core = got;
     rt.switched = true;
-    rt.decision = "OpenBLAS picked " + rt.core_at_load + (old_level < cpu_level ? " (a generic fallback)" : " (instructions this CPU/OS lacks)") +
+    rt.decision = "OpenBLAS picked " + rt.core_at_load +
+                  (old_level < cpu_level ? " (a generic fallback)" : " (instructions this CPU/OS lacks)") +
                   " on a CPU with " + rt.cpu_level + ": switched to " + got + " (DGEMM self-check passed)";
     return rt;
   }
@@ -129,13 +130,17 @@ int core_isa_level(const std::string& core) {
   static const char* const avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
   static const char* const avx2[] = {"Haswell", "Zen", "Excavator"};
   static const char* const avx[] = {"Sandybridge", "Bulldozer", "Piledriver", "Steamroller"};
-  static const char* const sse[] = {"Prescott", "Core2",   "Penryn",       "Dunnington", "Nehalem", "Atom",
-                                    "Nano",     "Barcelona", "Opteron", "Opteron_SSE3", "Bobcat",  "Athlon",
+  static const char* const sse[] = {"Prescott", "Core2",      "Penryn",    "Dunnington",   "Nehalem", "Atom",
+                                    "Nano",     "Barcelona",  "Opteron",   "Opteron_SSE3", "Bobcat",  "Athlon",
                                     "Katmai",   "Coppermine", "Northwood", "Banias"};
-  for (const char* c : avx512) if (core == c) return 4;
-  for (const char* c : avx2) if (core == c) return 3;
-  for (const char* c : avx) if (core == c) return 2;
-  for (const char* c : sse) if (core == c) return 1;
+  for (const char* c : avx512)
+    if (core == c) return 4;
+  for (const char* c : avx2)
+    if (core == c) return 3;
+  for (const char* c : avx)
+    if (core == c) return 2;
+  for (const char* c : sse)
+    if (core == c) return 1;
   return 0;
 }
 
@@ -143,10 +148,14 @@ std::string core_for_cpu(const std::string& core, const std::string& cpu_level, 
   const int have = core_isa_level(core), want = isa_level_number(cpu_level);
   if (have == 0 || want == 0 || have == want) return "";
   switch (want) {
-    case 4: return "SkylakeX";
-    case 3: return vendor_amd ? "Zen" : "Haswell";
-    case 2: return "Sandybridge";
-    default: return "Prescott";
+    case 4:
+      return "SkylakeX";
+    case 3:
+      return vendor_amd ? "Zen" : "Haswell";
+    case 2:
+      return "Sandybridge";
+    default:
+      return "Prescott";
   }
 }
 
@@ -164,8 +173,8 @@ bool dgemm_agrees(int m, int n, int k, std::mt19937_64& rng) {
       // Column-major op(A) m x k, op(B) k x n; stored A is m x k (lda m) or k x m (lda k).
       const int lda = ta ? k : m, ldb = tb ? n : k;
       std::vector<double> c = c0;
-      cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 0.7,
-                  a.data(), lda, b.data(), ldb, 0.3, c.data(), m);
+      cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 0.7, a.data(),
+                  lda, b.data(), ldb, 0.3, c.data(), m);
       for (int j = 0; j < n; ++j)
         for (int i = 0; i < m; ++i) {
           double s = 0, mag = 0;
@@ -196,11 +205,13 @@ bool gemv_syrk_agree(int m, int k, std::mt19937_64& rng) {
     for (int i = 0; i < rows; ++i) {
       double s = 0, mag = 0;
       for (int p = 0; p < inner; ++p) {
-        const double v = (t ? a[static_cast<size_t>(i * m + p)] : a[static_cast<size_t>(p * m + i)]) * x[static_cast<size_t>(p)];
+        const double v =
+            (t ? a[static_cast<size_t>(i * m + p)] : a[static_cast<size_t>(p * m + i)]) * x[static_cast<size_t>(p)];
         s += v;
         mag += std::abs(v);
       }
-      if (!(std::abs(y[static_cast<size_t>(i)] - (0.7 * s + 0.3 * y0[static_cast<size_t>(i)])) <= 1e-12 * (mag + 1))) return false;
+      if (!(std::abs(y[static_cast<size_t>(i)] - (0.7 * s + 0.3 * y0[static_cast<size_t>(i)])) <= 1e-12 * (mag + 1)))
+        return false;
     }
   }
   std::vector<double> c(static_cast<size_t>(m * m), 0.0);

@@ -25,14 +25,14 @@
 namespace ntk4j::linalg {
 
 struct BlasRuntime {
-  std::string library;     // e.g. "OpenBLAS 0.3.21" (from openblas_get_config)
-  std::string config;      // the library's full build configuration string
-  std::string core;        // kernels in use, e.g. "Haswell", "SkylakeX", "Zen"
+  std::string library;       // e.g. "OpenBLAS 0.3.21" (from openblas_get_config)
+  std::string config;        // the library's full build configuration string
+  std::string core;          // kernels in use, e.g. "Haswell", "SkylakeX", "Zen"
   std::string core_at_load;  // what the library picked by itself
-  std::string cpu_level;   // what the CPU and OS support: "avx512", "avx2", "avx", "sse3"
-  std::string decision;    // one sentence: why `core` is in use
-  bool user_set = false;   // OPENBLAS_CORETYPE was set by the user
-  bool switched = false;   // the core differs from core_at_load
+  std::string cpu_level;     // what the CPU and OS support: "avx512", "avx2", "avx", "sse3"
+  std::string decision;      // one sentence: why `core` is in use
+  bool user_set = false;     // OPENBLAS_CORETYPE was set by the user
+  bool switched = false;     // the core differs from core_at_load
 };
 
 // Process-wide, computed on first use (thread-safe) and never changed afterwards.

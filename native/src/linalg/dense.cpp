@@ -6,15 +6,13 @@
 
 namespace ntk4j::linalg {
 
-void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
-                           std::vector<double>* vectors) {
+void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values, std::vector<double>* vectors) {
   values.assign(static_cast<size_t>(n), 0.0);
   if (n == 0) return;
   // Row-major symmetric = column-major symmetric; dsyevd returns ascending values and the
   // eigenvectors as columns (column-major), i.e. rows of the row-major buffer's transpose.
-  const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U',
-                                         static_cast<lapack_int>(n), a.data(),
-                                         static_cast<lapack_int>(n), values.data());
+  const lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, vectors ? 'V' : 'N', 'U', static_cast<lapack_int>(n),
+                                         a.data(), static_cast<lapack_int>(n), values.data());
   if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dsyevd failed (info = ", info, ")");
   std::reverse(values.begin(), values.end());
   if (vectors) {
@@ -27,10 +25,10 @@ void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& 
 void general_eigen(Index n, const double* a, double* re, double* im, double* left, double* right) {
   std::vector<double> copy(a, a + n * n), vl(left ? static_cast<size_t>(n * n) : 1),
       vr(right ? static_cast<size_t>(n * n) : 1);
-  const lapack_int info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, left ? 'V' : 'N', right ? 'V' : 'N',
-                                        static_cast<lapack_int>(n), copy.data(), static_cast<lapack_int>(n), re, im,
-                                        vl.data(), static_cast<lapack_int>(left ? n : 1), vr.data(),
-                                        static_cast<lapack_int>(right ? n : 1));
+  const lapack_int info =
+      LAPACKE_dgeev(LAPACK_ROW_MAJOR, left ? 'V' : 'N', right ? 'V' : 'N', static_cast<lapack_int>(n), copy.data(),
+                    static_cast<lapack_int>(n), re, im, vl.data(), static_cast<lapack_int>(left ? n : 1), vr.data(),
+                    static_cast<lapack_int>(right ? n : 1));
   if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dgeev failed (info = ", info, ")");
   if (left) std::copy(vl.begin(), vl.end(), left);
   if (right) std::copy(vr.begin(), vr.end(), right);
@@ -67,9 +65,9 @@ void tridiagonal_top(const std::vector<double>& t, Index cur, Index kk, std::vec
 void solve(Index n, const double* a, double* b, Index nrhs) {
   std::vector<double> lu(a, a + n * n);
   std::vector<lapack_int> piv(static_cast<size_t>(n));
-  const lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(nrhs),
-                                        lu.data(), static_cast<lapack_int>(n), piv.data(), b,
-                                        static_cast<lapack_int>(nrhs));
+  const lapack_int info =
+      LAPACKE_dgesv(LAPACK_ROW_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(nrhs), lu.data(),
+                    static_cast<lapack_int>(n), piv.data(), b, static_cast<lapack_int>(nrhs));
   if (info > 0) fail(NTK4J_ERR_NUMERICAL, "matrix is singular (zero pivot ", info, ")");
   if (info < 0) fail(NTK4J_ERR_INTERNAL, "LAPACK dgesv argument ", -info);
 }

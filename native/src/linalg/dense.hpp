@@ -11,8 +11,7 @@ namespace ntk4j::linalg {
 
 // Symmetric eigen-decomposition of a dense row-major n x n matrix (LAPACK dsyevd), eigenvalues
 // descending; vectors (n x n, row i = eigenvector i) only when asked for.
-void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values,
-                           std::vector<double>* vectors);
+void dense_symmetric_eigen(Index n, std::vector<double> a, std::vector<double>& values, std::vector<double>* vectors);
 
 // Eigen-decomposition of a general real n x n row-major matrix (LAPACK dgeev): eigenvalues
 // (re, im) and, when non-null, left and right eigenvectors as LAPACK returns them (row-major

@@ -76,8 +76,7 @@ class Sum final : public LinearOperator {
   void apply_adjoint(const double* x, Index k, double* y) const override { combine(x, k, y, true); }
   bool symmetric() const override { return a_->symmetric() && b_->symmetric(); }
   std::string name() const override {
-    return "(" + std::to_string(alpha_) + " " + a_->name() + " + " + std::to_string(beta_) + " " +
-           b_->name() + ")";
+    return "(" + std::to_string(alpha_) + " " + a_->name() + " + " + std::to_string(beta_) + " " + b_->name() + ")";
   }
 
  private:
@@ -121,8 +120,8 @@ class Dense final : public LinearOperator {
 void require_finite_output(const LinearOperator& op, const double* y, Index n) {
   Index where = 0;
   if (!all_finite(y, n, &where))
-    fail(NTK4J_ERR_NUMERICAL, "operator ", op.name(), " produced a non-finite value (", y[where],
-         ") at flat index ", where);
+    fail(NTK4J_ERR_NUMERICAL, "operator ", op.name(), " produced a non-finite value (", y[where], ") at flat index ",
+         where);
 }
 
 }  // namespace
@@ -131,8 +130,8 @@ OperatorPtr adjoint(OperatorPtr a) { return std::make_shared<Adjoint>(std::move(
 
 OperatorPtr compose(OperatorPtr a, OperatorPtr b) {
   if (a->cols() != b->rows())
-    fail(NTK4J_ERR_SHAPE, "cannot compose ", a->name(), " (", a->rows(), " x ", a->cols(), ") with ",
-         b->name(), " (", b->rows(), " x ", b->cols(), ")");
+    fail(NTK4J_ERR_SHAPE, "cannot compose ", a->name(), " (", a->rows(), " x ", a->cols(), ") with ", b->name(), " (",
+         b->rows(), " x ", b->cols(), ")");
   if (auto fused = a->fused_compose(*b)) return fused;
   if (const auto* adj = dynamic_cast<const Adjoint*>(a.get()); adj && adj->inner() == b) return normal(b);
   return std::make_shared<Compose>(std::move(a), std::move(b));
@@ -147,8 +146,8 @@ OperatorPtr normal(OperatorPtr a) {
 
 OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta) {
   if (a->rows() != b->rows() || a->cols() != b->cols())
-    fail(NTK4J_ERR_SHAPE, "cannot add ", a->name(), " (", a->rows(), " x ", a->cols(), ") and ",
-         b->name(), " (", b->rows(), " x ", b->cols(), ")");
+    fail(NTK4J_ERR_SHAPE, "cannot add ", a->name(), " (", a->rows(), " x ", a->cols(), ") and ", b->name(), " (",
+         b->rows(), " x ", b->cols(), ")");
   if (!std::isfinite(alpha) || !std::isfinite(beta))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "sum coefficients must be finite");
   return std::make_shared<Sum>(std::move(a), std::move(b), alpha, beta);

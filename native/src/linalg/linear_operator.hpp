@@ -31,9 +31,7 @@ class LinearOperator {
   // A* A (this = A).
   virtual std::shared_ptr<const LinearOperator> fused_normal() const { return nullptr; }
   // A B (this = A).
-  virtual std::shared_ptr<const LinearOperator> fused_compose(const LinearOperator& /*b*/) const {
-    return nullptr;
-  }
+  virtual std::shared_ptr<const LinearOperator> fused_compose(const LinearOperator& /*b*/) const { return nullptr; }
 };
 
 using OperatorPtr = std::shared_ptr<const LinearOperator>;

@@ -23,8 +23,8 @@ inline void store_block(const double acc[kCols][kPanel], Index nc, Index m_valid
 }
 
 // Portable kernel: C[8 rows of panel, nc columns] = panel * B[:, nc columns].
-void block_portable(const double* panel, Index k, const double* b, Index ldb, Index nc, Index m_valid,
-                    double* c, Index ldc) {
+void block_portable(const double* panel, Index k, const double* b, Index ldb, Index nc, Index m_valid, double* c,
+                    Index ldc) {
   double acc[kCols][kPanel] = {};
   for (Index j = 0; j < k; ++j) {
     const double* a = panel + j * kPanel;
@@ -71,26 +71,26 @@ struct Avx512Lanes {
 // C[8 rows, NC columns] = panel * B[:, NC columns]. The accumulators are a fully unrolled array
 // (every index a constant), so they live in registers; the k loop is one panel load and NC
 // broadcast FMAs.
-#define NTK4J_BLOCK_KERNEL(NAME, TARGET, LANES)                                                     \
-  template <int NC>                                                                                  \
-  __attribute__((target(TARGET))) void NAME(const double* panel, Index k, const double* b, Index ldb, \
-                                            Index m_valid, double* c, Index ldc) {                   \
-    using L = LANES;                                                                                 \
-    typename L::V acc[NC];                                                                           \
-    _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) acc[q] = L::zero();                        \
-    for (Index j = 0; j < k; ++j) {                                                                  \
-      const typename L::V a = L::load(panel + j * kPanel);                                           \
-      _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) acc[q] = L::fma(a, b + q * ldb + j, acc[q]); \
-    }                                                                                                \
-    if (m_valid == kPanel) {                                                                         \
-      _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) L::store(c + q * ldc, acc[q]);           \
-      return;                                                                                        \
-    }                                                                                                \
-    double tmp[kPanel];                                                                              \
-    _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) {                                          \
-      L::store(tmp, acc[q]);                                                                         \
-      for (Index r = 0; r < m_valid; ++r) c[q * ldc + r] = tmp[r];                                   \
-    }                                                                                                \
+#define NTK4J_BLOCK_KERNEL(NAME, TARGET, LANES)                                                                      \
+  template <int NC>                                                                                                  \
+  __attribute__((target(TARGET))) void NAME(const double* panel, Index k, const double* b, Index ldb, Index m_valid, \
+                                            double* c, Index ldc) {                                                  \
+    using L = LANES;                                                                                                 \
+    typename L::V acc[NC];                                                                                           \
+    _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) acc[q] = L::zero();                                        \
+    for (Index j = 0; j < k; ++j) {                                                                                  \
+      const typename L::V a = L::load(panel + j * kPanel);                                                           \
+      _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) acc[q] = L::fma(a, b + q * ldb + j, acc[q]);             \
+    }                                                                                                                \
+    if (m_valid == kPanel) {                                                                                         \
+      _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) L::store(c + q * ldc, acc[q]);                           \
+      return;                                                                                                        \
+    }                                                                                                                \
+    double tmp[kPanel];                                                                                              \
+    _Pragma("GCC unroll 12") for (int q = 0; q < NC; ++q) {                                                          \
+      L::store(tmp, acc[q]);                                                                                         \
+      for (Index r = 0; r < m_valid; ++r) c[q * ldc + r] = tmp[r];                                                   \
+    }                                                                                                                \
   }
 
 NTK4J_BLOCK_KERNEL(block_avx2, "avx2,fma", Avx2Lanes)
@@ -102,15 +102,14 @@ using BlockFn = void (*)(const double*, Index, const double*, Index, Index, doub
 constexpr BlockFn kAvx2Blocks[Avx2Lanes::kMaxCols + 1] = {nullptr,       block_avx2<1>, block_avx2<2>, block_avx2<3>,
                                                           block_avx2<4>, block_avx2<5>, block_avx2<6>};
 constexpr BlockFn kAvx512Blocks[Avx512Lanes::kMaxCols + 1] = {
-    nullptr,         block_avx512<1>, block_avx512<2>, block_avx512<3>,  block_avx512<4>,
-    block_avx512<5>, block_avx512<6>, block_avx512<7>, block_avx512<8>,  block_avx512<9>,
+    nullptr,          block_avx512<1>,  block_avx512<2>, block_avx512<3>, block_avx512<4>,
+    block_avx512<5>,  block_avx512<6>,  block_avx512<7>, block_avx512<8>, block_avx512<9>,
     block_avx512<10>, block_avx512<11>, block_avx512<12>};
 #endif
 
 }  // namespace
 
-PackedMatrix::PackedMatrix(Index m, Index k, const double* a, Index row_stride, Index col_stride)
-    : m_(m), k_(k) {
+PackedMatrix::PackedMatrix(Index m, Index k, const double* a, Index row_stride, Index col_stride) : m_(m), k_(k) {
   const Index panels = (m + kPanel - 1) / kPanel;
   panels_.assign(static_cast<size_t>(panels * k * kPanel), 0.0);  // rows past m stay zero
   for (Index p = 0; p < panels; ++p)
@@ -146,15 +145,19 @@ PackedMatrix::Kernel PackedMatrix::fastest() {
 
 const char* PackedMatrix::name(Kernel kernel) {
   switch (kernel == Kernel::Fastest ? fastest() : kernel) {
-    case Kernel::Avx512: return "avx512";
-    case Kernel::Avx2: return "avx2+fma";
-    default: return "portable";
+    case Kernel::Avx512:
+      return "avx512";
+    case Kernel::Avx2:
+      return "avx2+fma";
+    default:
+      return "portable";
   }
 }
 
 void PackedMatrix::multiply(const double* b, Index ldb, Index n, double* c, Index ldc, Kernel kernel) const {
   if (kernel == Kernel::Fastest) kernel = fastest();
-  if (!available(kernel)) fail(NTK4J_ERR_INVALID_ARGUMENT, "packed kernel ", name(kernel), " is not supported by this CPU");
+  if (!available(kernel))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "packed kernel ", name(kernel), " is not supported by this CPU");
   const Index panels = (m_ + kPanel - 1) / kPanel;
   const BlockFn* blocks = nullptr;
   Index cols = kCols;

@@ -25,10 +25,9 @@ class PackedMatrix {
   // C (m x n, column-major, leading dimension ldc) = A B (B: k x n, column-major, ldb). C must
   // not overlap B. A particular kernel can be asked for (tests check each available one); one
   // the CPU lacks is refused (NTK4J_ERR_INVALID_ARGUMENT), never run.
-  void multiply(const double* b, Index ldb, Index n, double* c, Index ldc,
-                Kernel kernel = Kernel::Fastest) const;
+  void multiply(const double* b, Index ldb, Index n, double* c, Index ldc, Kernel kernel = Kernel::Fastest) const;
   static bool available(Kernel kernel);
-  static Kernel fastest();                // what Kernel::Fastest runs on this CPU
+  static Kernel fastest();                 // what Kernel::Fastest runs on this CPU
   static const char* name(Kernel kernel);  // "avx512", "avx2+fma", "portable"
 
  private:

@@ -31,7 +31,8 @@ class Workers {
     if (!busy.owns_lock()) return false;
     {
       std::lock_guard<std::mutex> g(m_);
-      while (static_cast<Index>(threads_.size()) < m - 1) threads_.emplace_back([this, i = threads_.size()] { loop(static_cast<Index>(i) + 1); });
+      while (static_cast<Index>(threads_.size()) < m - 1)
+        threads_.emplace_back([this, i = threads_.size()] { loop(static_cast<Index>(i) + 1); });
       job_ = &job;
       chunks_ = m;
       pending_ = m - 1;

@@ -18,9 +18,9 @@ namespace ntk4j::linalg {
 Index parallel_width(Index n, Index min_chunk);
 
 // Calls body(chunk, begin, end) for `chunks` contiguous chunks covering [0, n) (chunk numbers
-// 0 .. chunks-1; chunks is clamped to [1, n]), on separate threads. An exception thrown by any chunk is rethrown here after all have finished. Concurrent
-// callers are safe: a caller that finds the workers busy runs its chunks itself, in order.
-void parallel_chunks(Index n, Index chunks,
-                     const std::function<void(Index chunk, Index begin, Index end)>& body);
+// 0 .. chunks-1; chunks is clamped to [1, n]), on separate threads. An exception thrown by any chunk is rethrown here
+// after all have finished. Concurrent callers are safe: a caller that finds the workers busy runs its chunks itself, in
+// order.
+void parallel_chunks(Index n, Index chunks, const std::function<void(Index chunk, Index begin, Index end)>& body);
 
 }  // namespace ntk4j::linalg

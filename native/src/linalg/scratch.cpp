@@ -43,8 +43,8 @@ Scratch::~Scratch() {
   auto& p = pool();
   p.push_back({std::move(data_), capacity_});
   if (p.size() > kMaxIdle) {
-    auto smallest = std::min_element(p.begin(), p.end(),
-                                     [](const Buffer& a, const Buffer& b) { return a.capacity < b.capacity; });
+    auto smallest =
+        std::min_element(p.begin(), p.end(), [](const Buffer& a, const Buffer& b) { return a.capacity < b.capacity; });
     p.erase(smallest);
   }
 }

@@ -38,8 +38,8 @@ struct SiteStack {
   std::vector<Index> offset;  // of site s in the stack
   Index size = 0;
   explicit SiteStack(const Model& m);
-  void gather(const Model& m, const double* v, double* mats) const;     // flat PyTorch order -> stack
-  void scatter(const Model& m, const double* mats, double* g) const;    // stack -> flat
+  void gather(const Model& m, const double* v, double* mats) const;   // flat PyTorch order -> stack
+  void scatter(const Model& m, const double* mats, double* g) const;  // stack -> flat
 };
 // Rows bt0 .. bt1-1 (b*T + t) of one probe's y = J_theta v (v as a site stack).
 void jtheta_rows(const Trajectory& tr, const SiteStack& st, const double* mats, Index bt0, Index bt1, double* y);

@@ -27,8 +27,7 @@ void scale_into_site(const Trajectory& tr, size_t s, const double* q, Index bt0,
   const double* d = tr.d[s].data();
   for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     const auto qc = col(q + bt * H, H);
-    for (Index g = 0; g < site.groups; ++g)
-      col(x + (bt - bt0) * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
+    for (Index g = 0; g < site.groups; ++g) col(x + (bt - bt0) * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
   }
 }
 
@@ -39,8 +38,7 @@ void scale_from_site(const Trajectory& tr, size_t s, const double* u, Index bt0,
   const double* d = tr.d[s].data();
   for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     auto yc = col(y + bt * H, H);
-    for (Index g = 0; g < site.groups; ++g)
-      yc += col(d + bt * rows + g * H, H) * col(u + (bt - bt0) * rows + g * H, H);
+    for (Index g = 0; g < site.groups; ++g) yc += col(d + bt * rows + g * H, H) * col(u + (bt - bt0) * rows + g * H, H);
   }
 }
 
@@ -143,9 +141,11 @@ void jtheta(const Trajectory& tr, const double* v, Index k, double* y) {
   const Index n = tr.state_size();
   linalg::Scratch mats(static_cast<size_t>(k * st.size));
   for (Index j = 0; j < k; ++j) st.gather(m, v + j * m.num_params, mats.data() + j * st.size);
-  linalg::parallel_chunks(tr.bt(), linalg::parallel_width(tr.bt(), kMinRowsPerThread), [&](Index, Index bt0, Index bt1) {
-    for (Index j = 0; j < k; ++j) jtheta_rows(tr, st, mats.data() + j * st.size, bt0, bt1, y + j * n);
-  });
+  linalg::parallel_chunks(tr.bt(), linalg::parallel_width(tr.bt(), kMinRowsPerThread),
+                          [&](Index, Index bt0, Index bt1) {
+                            for (Index j = 0; j < k; ++j)
+                              jtheta_rows(tr, st, mats.data() + j * st.size, bt0, bt1, y + j * n);
+                          });
 }
 
 // g = J_theta^T q: per site and probe, M = X A_s with X = D_s^T q. Each thread sums its range

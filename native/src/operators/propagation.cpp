@@ -32,8 +32,7 @@ struct StepScratch {
 
 // out[:, col] += alpha * J_t x[:, col] for the k*B columns of time step t (t >= 1). Columns
 // are at stride T*H in x and out (views into [k, B, T, H] blocks).
-void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, double alpha,
-                   double* out, StepScratch& w) {
+void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, double alpha, double* out, StepScratch& w) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
   const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
@@ -61,8 +60,8 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
 }
 
 // out[:, col] += alpha * J_t^T y[:, col] for the k*B columns of time step t (t >= 1).
-void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double* y, double alpha,
-                           double* out, StepScratch& w) {
+void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double* y, double alpha, double* out,
+                           StepScratch& w) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
   const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
@@ -136,8 +135,7 @@ void propagate_columns(const Trajectory& tr, const double* q, double* y, Index j
           out = col(q + j * ld + t * H, H) + col(d, H) * col(u, H);
         for (Index g = 1; g < s.groups; ++g) out += col(d + g * H, H) * col(u + g * H, H);
       }
-      if (has_e && t + 1 < T)
-        col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>((row + 1) * H)], H) * out;
+      if (has_e && t + 1 < T) col(w.v + j * H, H) = col(&tr.e[static_cast<size_t>((row + 1) * H)], H) * out;
     }
   }
 }
@@ -207,16 +205,15 @@ void propagate_adjoint_range(const Trajectory& tr, const double* q, double* y, I
 
 void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
   const Index ld = tr.T * tr.H;
-  linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread), [&](Index, Index b, Index e) {
-    propagate_columns(tr, q + b * ld, y + b * ld, b, e - b);
-  });
+  linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread),
+                          [&](Index, Index b, Index e) { propagate_columns(tr, q + b * ld, y + b * ld, b, e - b); });
 }
 
 void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y) {
   const Index ld = tr.T * tr.H;
-  linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread), [&](Index, Index b, Index e) {
-    propagate_adjoint_columns(tr, q + b * ld, y + b * ld, b, e - b);
-  });
+  linalg::parallel_chunks(
+      k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread),
+      [&](Index, Index b, Index e) { propagate_adjoint_columns(tr, q + b * ld, y + b * ld, b, e - b); });
 }
 
 void propagate_inverse(const Trajectory& tr, const double* q, Index k, double* y) {

@@ -25,28 +25,34 @@ constexpr std::int32_t kStateJacobian = -1, kGaussNewton = -2;
 
 OpInfo info(std::int32_t op) {
   switch (op) {
-    case NTK4J_OP_P: return {"P", ops::propagate, ops::propagate_adjoint, false, false, false, op};
-    case NTK4J_OP_PT: return {"P*", ops::propagate_adjoint, ops::propagate, false, false, false, op};
+    case NTK4J_OP_P:
+      return {"P", ops::propagate, ops::propagate_adjoint, false, false, false, op};
+    case NTK4J_OP_PT:
+      return {"P*", ops::propagate_adjoint, ops::propagate, false, false, false, op};
     case NTK4J_OP_PINV:
       return {"P^-1", ops::propagate_inverse, ops::propagate_inverse_adjoint, false, false, false, op};
     case NTK4J_OP_PINVT:
       return {"P^-*", ops::propagate_inverse_adjoint, ops::propagate_inverse, false, false, false, op};
-    case NTK4J_OP_JTHETA: return {"J_theta", ops::jtheta, ops::jtheta_adjoint, true, false, false, op};
-    case NTK4J_OP_JTHETA_T: return {"J_theta^T", ops::jtheta_adjoint, ops::jtheta, false, true, false, op};
-    case NTK4J_OP_K: return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true, op};
-    case NTK4J_OP_NTK: return {"NTK_S", ops::ntk, ops::ntk, false, false, true, op};
+    case NTK4J_OP_JTHETA:
+      return {"J_theta", ops::jtheta, ops::jtheta_adjoint, true, false, false, op};
+    case NTK4J_OP_JTHETA_T:
+      return {"J_theta^T", ops::jtheta_adjoint, ops::jtheta, false, true, false, op};
+    case NTK4J_OP_K:
+      return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true, op};
+    case NTK4J_OP_NTK:
+      return {"NTK_S", ops::ntk, ops::ntk, false, false, true, op};
     case kStateJacobian:
       return {"P J_theta", ops::state_jacobian, ops::state_jacobian_adjoint, true, false, false, op};
     case kGaussNewton:
       return {"J_theta^T P* P J_theta", ops::state_gauss_newton, ops::state_gauss_newton, true, true, true, op};
-    default: fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
+    default:
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
   }
 }
 
 class SessionOperator final : public linalg::LinearOperator {
  public:
-  SessionOperator(std::shared_ptr<const SessionState> s, OpInfo info)
-      : s_(std::move(s)), info_(info) {}
+  SessionOperator(std::shared_ptr<const SessionState> s, OpInfo info) : s_(std::move(s)), info_(info) {}
   Index rows() const override { return info_.param_out ? s_->model->num_params : s_->trajectory.state_size(); }
   Index cols() const override { return info_.param_in ? s_->model->num_params : s_->trajectory.state_size(); }
   void apply(const double* x, Index k, double* y) const override { chunked(info_.forward, x, k, y, cols(), rows()); }
@@ -60,8 +66,7 @@ class SessionOperator final : public linalg::LinearOperator {
   }
   linalg::OperatorPtr fused_compose(const linalg::LinearOperator& b) const override {
     const auto* other = dynamic_cast<const SessionOperator*>(&b);
-    if (info_.code != NTK4J_OP_P || !other || other->info_.code != NTK4J_OP_JTHETA || other->s_ != s_)
-      return nullptr;
+    if (info_.code != NTK4J_OP_P || !other || other->info_.code != NTK4J_OP_JTHETA || other->s_ != s_) return nullptr;
     return std::make_shared<SessionOperator>(s_, info(kStateJacobian));
   }
   std::string name() const override {

@@ -41,9 +41,8 @@ void gather_probes(const Model& m, const SiteStack& st, const double* v, Index k
 void forward_columns(const ColumnSplit& split, const SiteStack& st, const double* mats, Index j0, Index j1, double* y) {
   const Trajectory& tr = split.tr;
   const Index n = tr.state_size(), ld = tr.T * tr.H;
-  split.for_probes(j0, j1, [&](Index p, Index bt0, Index bt1) {
-    jtheta_rows(tr, st, mats + p * st.size, bt0, bt1, y + p * n);
-  });
+  split.for_probes(
+      j0, j1, [&](Index p, Index bt0, Index bt1) { jtheta_rows(tr, st, mats + p * st.size, bt0, bt1, y + p * n); });
   propagate_range(tr, y + j0 * ld, y + j0 * ld, j0, j1 - j0);
 }
 
@@ -71,9 +70,8 @@ void state_jacobian(const Trajectory& tr, const double* v, Index k, double* y) {
   linalg::Scratch mats(static_cast<size_t>(k * st.size));
   gather_probes(*tr.model, st, v, k, mats.data());
   const ColumnSplit split{tr, k};
-  linalg::parallel_chunks(split.columns(), split.width(), [&](Index, Index j0, Index j1) {
-    forward_columns(split, st, mats.data(), j0, j1, y);
-  });
+  linalg::parallel_chunks(split.columns(), split.width(),
+                          [&](Index, Index j0, Index j1) { forward_columns(split, st, mats.data(), j0, j1, y); });
 }
 
 void state_jacobian_adjoint(const Trajectory& tr, const double* q, Index k, double* g) {

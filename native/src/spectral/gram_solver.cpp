@@ -1,21 +1,18 @@
 // Top eigenpairs of a Gram operator A A* by Lanczos on the smaller of A A* and A* A
 // (spectral/lanczos.hpp, gram_top): NTK_S = J J^T is solved on the parameter side when that is
 // smaller, and its vectors mapped back.
-#include "spectral/lanczos.hpp"
-
-#include "core/progress.hpp"
-
 #include <Eigen/Eigenvalues>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numeric>
 #include <random>
 
+#include "core/progress.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/dense.hpp"
 #include "linalg/random.hpp"
+#include "spectral/lanczos.hpp"
 
 namespace ntk4j::spectral {
 
@@ -27,7 +24,7 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   const Index n = a->rows(), m = a->cols();
   if (m >= n || o.k > m) return lanczos_top(*big, o, want_vectors);
   EigsOptions small_o = o;
-  small_o.adjoint_side_tol = true;  // the map back to A A* amplifies residuals by sqrt(lambda_max / lambda)
+  small_o.adjoint_side_tol = true;       // the map back to A A* amplifies residuals by sqrt(lambda_max / lambda)
   const auto small = linalg::normal(a);  // A* A
   EigsResult s = lanczos_top(*small, small_o, true);
   const Index k = o.k;
@@ -100,7 +97,8 @@ EigsResult gram_top(const linalg::OperatorPtr& a, const EigsOptions& o, bool wan
   for (double v : s.values) scale = std::max(scale, std::abs(v));
   for (Index i = 0; i < k; ++i) {
     r.residuals[static_cast<size_t>(i)] =
-        (ar_norm[static_cast<size_t>(i)] + std::sqrt(top) * e_norm[static_cast<size_t>(i)]) / norms[static_cast<size_t>(i)];
+        (ar_norm[static_cast<size_t>(i)] + std::sqrt(top) * e_norm[static_cast<size_t>(i)]) /
+        norms[static_cast<size_t>(i)];
     if (r.residuals[static_cast<size_t>(i)] <= o.tol * scale) ++r.converged;
   }
   // Vector applies in units of A A* (an apply of A* A costs the same: one A and one A*); columns

@@ -21,9 +21,12 @@ using linalg::Op;
 class Basis {
  public:
   Basis(const linalg::LinearOperator& a, Index n, Index cap, std::uint64_t seed)
-      : a_(a), n_(n), cap_(cap), v_(new double[static_cast<size_t>(n * cap)]),
+      : a_(a),
+        n_(n),
+        cap_(cap),
+        v_(new double[static_cast<size_t>(n * cap)]),
         av_(new double[static_cast<size_t>(n * cap)]),  // uninitialized: columns are written before use
-        rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}  // not the start block's stream: its vectors are in V
+        rng_(seed ^ 0x9e3779b97f4a7c15ULL) {}           // not the start block's stream: its vectors are in V
 
   Index size() const { return cur_; }
   double* v(Index j) { return v_.get() + j * n_; }
@@ -95,8 +98,10 @@ class Basis {
             project_out(col, x.data(), good);
           }
           const double again = norm(col);
-          if (!(again > 0.5 * after)) after = 0;  // it was rounding: treat as vanished
-          else after = again;
+          if (!(again > 0.5 * after))
+            after = 0;  // it was rounding: treat as vanished
+          else
+            after = again;
         }
         if (after > 1e-10 * reference && after > 1e-300) {
           for (Index i = 0; i < n_; ++i) col[i] /= after;

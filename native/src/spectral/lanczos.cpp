@@ -1,15 +1,13 @@
 #include "spectral/lanczos.hpp"
 
-#include "core/progress.hpp"
-
 #include <Eigen/Eigenvalues>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numeric>
 #include <random>
 
+#include "core/progress.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/dense.hpp"
 #include "linalg/random.hpp"
@@ -17,12 +15,12 @@
 
 namespace ntk4j::spectral {
 
+using detail::Basis;
 using linalg::dense_symmetric_eigen;
 using linalg::gaussian_fill;
 using linalg::gemm;
-using linalg::tridiagonal_top;
 using linalg::Op;
-using detail::Basis;
+using linalg::tridiagonal_top;
 
 namespace {
 
@@ -38,9 +36,7 @@ bool tridiagonal(const std::vector<double>& t, Index cur) {
 // Simon 2000). Keeping many makes restarts frequent, but a restart now costs only the rotation of
 // the basis; measured on NTK_S, keeping fewer (k plus half the spare room) needed 10-20 % more
 // applies, and applies dominate.
-Index restart_keep(Index k, Index b, Index cap, Index cur) {
-  return std::min(cur - 1, std::max(k, cap - 3 * b));
-}
+Index restart_keep(Index k, Index b, Index cap, Index cur) { return std::min(cur - 1, std::max(k, cap - 3 * b)); }
 
 }  // namespace
 
@@ -51,8 +47,7 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
   if (a.cols() != n) fail(NTK4J_ERR_SHAPE, "eigenvalues need a square operator, got ", a.rows(), " x ", a.cols());
   if (o.k <= 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "number of eigenpairs k must be > 0, got ", o.k);
   if (o.k > n)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "k = ", o.k, " eigenpairs requested but ", a.name(),
-         " has dimension ", n);
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "k = ", o.k, " eigenpairs requested but ", a.name(), " has dimension ", n);
   if (!(o.tol > 0) || !std::isfinite(o.tol))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be a finite number > 0, got ", o.tol);
   if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
@@ -69,8 +64,8 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
   const Index affordable = static_cast<Index>(kBasisBudgetBytes / (2.0 * sizeof(double) * double(n)));
   // Small blocks get at least 2k + 20 (single-vector Lanczos needs a long basis: on the
   // benchmark's NTK_S, a basis of 16 took 120 applies where 40 took 90).
-  Index cap = o.max_basis > 0 ? o.max_basis
-                              : std::max(k + 2 * b, std::min(std::max(k + 6 * b, 2 * k + 20), affordable));
+  Index cap =
+      o.max_basis > 0 ? o.max_basis : std::max(k + 2 * b, std::min(std::max(k + 6 * b, 2 * k + 20), affordable));
   cap = std::min(n, std::max(cap, k + b));
   if (o.max_basis > 0 && o.max_basis < std::min(n, k + b))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "max_basis = ", o.max_basis, " must be >= k + block = ", k + b);
@@ -92,8 +87,8 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
 
   std::vector<double> theta, y, t;  // t: V^T A V (t_size x t_size, column-major)
   Index t_size = 0;
-  std::vector<double> u, au;  // Ritz vectors and their images (true residuals, returned vectors)
-  std::vector<double> fy;     // F y_i[last block] (residual estimates of blocks wider than 1)
+  std::vector<double> u, au;           // Ritz vectors and their images (true residuals, returned vectors)
+  std::vector<double> fy;              // F y_i[last block] (residual estimates of blocks wider than 1)
   std::vector<double> fcopy, pending;  // F before normalization; T's next columns when structured
   while (true) {
     // Rayleigh-Ritz on T = V^T A V, extended by the columns added since the last step only
@@ -101,8 +96,7 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
     const Index cur = basis.size();
     {
       std::vector<double> grown(static_cast<size_t>(cur * cur), 0.0);
-      for (Index j = 0; j < t_size; ++j)
-        std::copy_n(t.data() + j * t_size, t_size, grown.data() + j * cur);
+      for (Index j = 0; j < t_size; ++j) std::copy_n(t.data() + j * t_size, t_size, grown.data() + j * cur);
       const Index added = cur - t_size;
       if (added > 0) {
         std::vector<double> cols(static_cast<size_t>(cur * added));
@@ -110,11 +104,9 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
           cols = std::move(pending);
           std::vector<double> diag(static_cast<size_t>(added * added));
           gemm(Op::T, Op::N, added, added, n, 1.0, basis.v(t_size), n, basis.av(t_size), n, 0.0, diag.data(), added);
-          for (Index j = 0; j < added; ++j)
-            std::copy_n(diag.data() + j * added, added, cols.data() + j * cur + t_size);
+          for (Index j = 0; j < added; ++j) std::copy_n(diag.data() + j * added, added, cols.data() + j * cur + t_size);
         } else {
-          gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata(), n, basis.av(t_size), n, 0.0,
-               cols.data(), cur);
+          gemm(Op::T, Op::N, cur, added, n, 1.0, basis.vdata(), n, basis.av(t_size), n, 0.0, cols.data(), cur);
         }
         pending.clear();
         for (Index j = 0; j < added; ++j)
@@ -148,8 +140,7 @@ EigsResult lanczos_core(const linalg::LinearOperator& a, const EigsOptions& o, b
     }
     auto limit = [&](Index i) {
       const double ti = theta[static_cast<size_t>(i)];
-      return o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale))
-                                : o.tol * scale;
+      return o.adjoint_side_tol ? o.tol * std::max(0.1 * scale, std::sqrt(std::max(ti, 0.0) * scale)) : o.tol * scale;
     };
     const bool exhausted = cur == n;  // the Krylov space is the whole space: exact up to round-off
     const bool give_up = !room && r.restarts >= o.max_restarts;
@@ -334,8 +325,8 @@ Completeness completeness_check(const linalg::LinearOperator& a, const EigsResul
     // Top eigenpair of the (j+1) x (j+1) tridiagonal T.
     const Index m = j + 1;
     Eigen::VectorXd d = Eigen::Map<const Eigen::VectorXd>(alpha.data(), m);
-    Eigen::VectorXd e = m > 1 ? Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(beta.data(), m - 1))
-                              : Eigen::VectorXd(0);
+    Eigen::VectorXd e =
+        m > 1 ? Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(beta.data(), m - 1)) : Eigen::VectorXd(0);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
     es.computeFromTridiagonal(d, e, Eigen::ComputeEigenvectors);
     const double theta = es.eigenvalues()(m - 1);

@@ -40,7 +40,7 @@ struct EigsResult {
   Index block_applies = 0;        // calls of A.apply
   Index vector_applies = 0;       // columns pushed through A
   Index restarts = 0;
-  Index block = 0, basis = 0;     // the sizes used
+  Index block = 0, basis = 0;  // the sizes used
   // With the vectors: the final Krylov block F (n x krylov_width, unnormalized, orthogonal to
   // the basis) and coefficients c_i (krylov_width x k) with residual_i = F c_i up to round-off
   // (gram_top maps residuals through A with them). Empty when that structure did not hold.
@@ -60,7 +60,6 @@ struct Completeness {
   Index applies = 0;
 };
 Completeness completeness_check(const linalg::LinearOperator& a, const EigsResult& r, const EigsOptions& options);
-
 
 }  // namespace ntk4j::spectral
 

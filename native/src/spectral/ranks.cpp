@@ -17,7 +17,7 @@ using linalg::Op;
 
 namespace {
 
-constexpr Index kChunk = 16;      // probes per block apply
+constexpr Index kChunk = 16;       // probes per block apply
 constexpr Index kMaxGroups = 256;  // jackknife groups kept; beyond, neighbours are merged
 constexpr int kReductions = 6;     // true partial trace (batch, time, hidden), then kpflow's
 
@@ -64,7 +64,8 @@ struct Exact {
 // tr_S(v v^T) for the kept axis `axis` of a [B, T, H] vector, written (beta 0) or added (beta 1)
 // into out (m x m). Symmetric rank-k updates (half a GEMM's flops); `scratch` holds the
 // time-major copy of v for the time axis, so that it too is one product.
-void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, double* out, std::vector<double>& scratch) {
+void reduce(const double* v, Index B, Index T, Index H, int axis, double beta, double* out,
+            std::vector<double>& scratch) {
   if (axis == 0) {  // M[b, b'] = sum_{t,h} v[b,t,h] v[b',t,h]: v is (T H) x B column-major
     linalg::syrk(Op::T, B, T * H, v, T * H, beta, out);
   } else if (axis == 1) {  // M[t, t'] = sum_{b,h} v[b,t,h] v[b,t',h]: v as [T][B][H] is (B H) x T
@@ -100,7 +101,8 @@ void reduce_kpflow(const double* v, Index B, Index T, Index H, int axis, double 
 }
 
 // Reduction q of v v^T (q < 3: true partial trace, else kpflow's) into out.
-void reduce_any(const double* v, Index B, Index T, Index H, int q, double beta, double* out, std::vector<double>& sums) {
+void reduce_any(const double* v, Index B, Index T, Index H, int q, double beta, double* out,
+                std::vector<double>& sums) {
   if (q < 3)
     reduce(v, B, T, H, q, beta, out, sums);
   else
@@ -190,8 +192,10 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
   if (o.min_samples < 8) fail(NTK4J_ERR_INVALID_ARGUMENT, "min_samples must be >= 8, got ", o.min_samples);
   if (o.max_samples < o.min_samples)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples (", o.max_samples, ") must be >= min_samples (", o.min_samples, ")");
-  if (o.max_samples > (Index(1) << 30)) fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples must be <= 2^30, got ", o.max_samples);
-  if (!o.traces && !o.partial && !o.partial_kpflow) fail(NTK4J_ERR_INVALID_ARGUMENT, "nothing to estimate (neither traces nor partial)");
+  if (o.max_samples > (Index(1) << 30))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "max_samples must be <= 2^30, got ", o.max_samples);
+  if (!o.traces && !o.partial && !o.partial_kpflow)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "nothing to estimate (neither traces nor partial)");
   if (basis_cols < 0 || (basis_cols > 0 && !basis))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "deflation basis: ", basis_cols, " columns but no data");
   if (o.traces && !(a.symmetric() && rows == n))
@@ -224,8 +228,8 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
     gemm(Op::T, Op::N, r, r, rows, 1.0, av.data(), rows, av.data(), rows, 0.0, g.data(), r);
     e.gram2 = dot(g.data(), g.data(), r * r);
   }
-  const std::array<bool, kReductions> on{o.partial, o.partial, o.partial, o.partial_kpflow, o.partial_kpflow,
-                                         o.partial_kpflow};
+  const std::array<bool, kReductions> on{o.partial,        o.partial,        o.partial,
+                                         o.partial_kpflow, o.partial_kpflow, o.partial_kpflow};
   std::vector<double> sums;
   for (int q = 0; q < kReductions; ++q) {
     if (!on[q]) continue;
@@ -279,8 +283,8 @@ RankEstimates estimate_ranks(const linalg::LinearOperator& a, const double* basi
         for (Index j = j0; j < j1; ++j)
           for (int q = 0; q < kReductions; ++q)
             if (on[q])
-              reduce_any(v.data() + j * rows, o.B, o.T, o.H, q, 0.0,
-                         chunk_y[q].data() + j * m[q % 3] * m[q % 3], scratch);
+              reduce_any(v.data() + j * rows, o.B, o.T, o.H, q, 0.0, chunk_y[q].data() + j * m[q % 3] * m[q % 3],
+                         scratch);
       });
     for (Index j = 0; j < cw; ++j) {
       const double* vj = v.data() + j * rows;

@@ -30,14 +30,14 @@
 namespace ntk4j::spectral {
 
 struct RankOptions {
-  double accuracy = 0.01;     // target standard error relative to each estimate
-  Index min_samples = 64;     // never stop before (the jackknife needs groups)
-  Index max_samples = 4096;   // sampling budget: stop there, met or not
+  double accuracy = 0.01;    // target standard error relative to each estimate
+  Index min_samples = 64;    // never stop before (the jackknife needs groups)
+  Index max_samples = 4096;  // sampling budget: stop there, met or not
   std::uint64_t seed = 2605;
-  bool traces = true;         // tr A, tr G, tr G^2 and both effective ranks (needs a symmetric A)
-  bool partial = true;        // true partial traces of G over batch, time, hidden
+  bool traces = true;           // tr A, tr G, tr G^2 and both effective ranks (needs a symmetric A)
+  bool partial = true;          // true partial traces of G over batch, time, hidden
   bool partial_kpflow = false;  // kpflow's broadcast-reduce of G over the same axes
-  Index B = 0, T = 0, H = 0;  // the state axes of A's range (when partial)
+  Index B = 0, T = 0, H = 0;    // the state axes of A's range (when partial)
 };
 
 struct RankEstimates {
@@ -46,11 +46,11 @@ struct RankEstimates {
   Estimate effective_rank_kpflow;                    // kpflow's PR(A^2) = (tr A^2)^2 / tr A^4
   std::array<Estimate, 3> partial_dims{};            // batch, time, hidden (true partial trace)
   std::array<Estimate, 3> partial_dims_kpflow{};     // the same with kpflow's broadcast-reduce
-  Index samples = 0;          // probes drawn (each one apply of A; the first ones also of A^T)
-  Index applies = 0;          // vectors pushed through A or A^T in all, deflation included
-  Index deflation = 0;        // rank of V actually used
-  bool accuracy_met = false;  // every requested estimate reached `accuracy`
-  double worst_relative_error = 0;  // the largest std_error / |value| among them
+  Index samples = 0;                                 // probes drawn (each one apply of A; the first ones also of A^T)
+  Index applies = 0;                                 // vectors pushed through A or A^T in all, deflation included
+  Index deflation = 0;                               // rank of V actually used
+  bool accuracy_met = false;                         // every requested estimate reached `accuracy`
+  double worst_relative_error = 0;                   // the largest std_error / |value| among them
 };
 
 // `basis`: basis_cols vectors of length a.cols() ([basis_cols, cols] row-major, i.e. column-major

@@ -1,14 +1,13 @@
-#include "core/progress.hpp"
 #include "spectral/svd.hpp"
-
-#include "linalg/random.hpp"
 
 #include <lapacke.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "core/progress.hpp"
 #include "linalg/blas.hpp"
+#include "linalg/random.hpp"
 #include "spectral/lanczos.hpp"
 
 namespace ntk4j::spectral {
@@ -21,8 +20,8 @@ namespace {
 // Thin QR's Q of y (n x m, column-major) in place (LAPACK dgeqrf + dorgqr).
 void orthonormalize(std::vector<double>& y, Index n, Index m) {
   std::vector<double> tau(static_cast<size_t>(m));
-  lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(m),
-                                   y.data(), static_cast<lapack_int>(n), tau.data());
+  lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(m), y.data(),
+                                   static_cast<lapack_int>(n), tau.data());
   if (info == 0)
     info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, static_cast<lapack_int>(n), static_cast<lapack_int>(m),
                           static_cast<lapack_int>(m), y.data(), static_cast<lapack_int>(n), tau.data());
@@ -36,16 +35,14 @@ SvdResult randomized_svd(const linalg::LinearOperator& a, const SvdOptions& o, b
   const Index mn = std::min(m, n);
   if (o.k <= 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "number of singular triplets k must be > 0, got ", o.k);
   if (o.k > mn)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "k = ", o.k, " singular triplets requested but ", a.name(), " is ", m,
-         " x ", n);
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "k = ", o.k, " singular triplets requested but ", a.name(), " is ", m, " x ", n);
   if (!(o.tol > 0) || !std::isfinite(o.tol))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be a finite number > 0, got ", o.tol);
   if (o.oversample < 0 || o.max_iterations < 0)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "oversample and max_iterations must be >= 0");
   const Index k = o.k, l = std::min(mn, k + o.oversample);
   SvdResult r;
-  std::vector<double> omega(static_cast<size_t>(n * l)), y(static_cast<size_t>(m * l)),
-      z(static_cast<size_t>(n * l));
+  std::vector<double> omega(static_cast<size_t>(n * l)), y(static_cast<size_t>(m * l)), z(static_cast<size_t>(n * l));
   linalg::gaussian_fill(omega.data(), n * l, o.seed);
   linalg::checked_apply(a, omega.data(), l, y.data());
   r.applies += l;
@@ -60,9 +57,8 @@ SvdResult randomized_svd(const linalg::LinearOperator& a, const SvdOptions& o, b
     w = z;
     std::vector<double> superb(static_cast<size_t>(l));
     const lapack_int info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'O', 'A', static_cast<lapack_int>(n),
-                                           static_cast<lapack_int>(l), w.data(), static_cast<lapack_int>(n),
-                                           s.data(), nullptr, 1, zt.data(), static_cast<lapack_int>(l),
-                                           superb.data());
+                                           static_cast<lapack_int>(l), w.data(), static_cast<lapack_int>(n), s.data(),
+                                           nullptr, 1, zt.data(), static_cast<lapack_int>(l), superb.data());
     if (info != 0) fail(NTK4J_ERR_NUMERICAL, "LAPACK dgesvd failed (info = ", info, ")");
     // Left vectors U = Q Z (Z = zt^T), right vectors V = W (first k columns, overwritten in w).
     gemm(Op::N, Op::T, m, k, l, 1.0, y.data(), m, zt.data(), l, 0.0, uu.data(), m);
@@ -77,8 +73,10 @@ SvdResult randomized_svd(const linalg::LinearOperator& a, const SvdOptions& o, b
     for (Index i = 0; i < k; ++i) {
       double e1 = 0, e2 = 0;
       const double si = s[static_cast<size_t>(i)];
-      for (Index j = 0; j < m; ++j) e1 += std::pow(av[static_cast<size_t>(i * m + j)] - si * uu[static_cast<size_t>(i * m + j)], 2);
-      for (Index j = 0; j < n; ++j) e2 += std::pow(atu[static_cast<size_t>(i * n + j)] - si * vv[static_cast<size_t>(i * n + j)], 2);
+      for (Index j = 0; j < m; ++j)
+        e1 += std::pow(av[static_cast<size_t>(i * m + j)] - si * uu[static_cast<size_t>(i * m + j)], 2);
+      for (Index j = 0; j < n; ++j)
+        e2 += std::pow(atu[static_cast<size_t>(i * n + j)] - si * vv[static_cast<size_t>(i * n + j)], 2);
       r.residuals[static_cast<size_t>(i)] = std::sqrt(std::max(e1, e2));
       if (r.residuals[static_cast<size_t>(i)] <= o.tol * s[0]) ++r.converged;
     }

@@ -23,8 +23,8 @@ struct SvdResult {
   std::vector<double> residuals;  // k
   std::vector<double> u, v;       // k x rows and k x cols (row i = vector i), if asked for
   Index converged = 0;
-  Index applies = 0;           // vectors through A
-  Index adjoint_applies = 0;   // vectors through A*
+  Index applies = 0;          // vectors through A
+  Index adjoint_applies = 0;  // vectors through A*
   Index iterations = 0;
 };
 

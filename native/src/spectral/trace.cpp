@@ -1,4 +1,3 @@
-#include "core/progress.hpp"
 #include "spectral/trace.hpp"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "core/progress.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/parallel.hpp"
 #include "spectral/lanczos.hpp"
@@ -29,8 +29,7 @@ double participation_ratio(const std::vector<double>& m, Index d) {
 }
 
 void check_square(const linalg::LinearOperator& a) {
-  if (a.rows() != a.cols())
-    fail(NTK4J_ERR_SHAPE, "traces need a square operator, got ", a.rows(), " x ", a.cols());
+  if (a.rows() != a.cols()) fail(NTK4J_ERR_SHAPE, "traces need a square operator, got ", a.rows(), " x ", a.cols());
 }
 
 void check_state_space(const linalg::LinearOperator& a, Index B, Index T, Index H) {
@@ -48,9 +47,16 @@ struct Axes {
   // kept index and traced index (0 .. n/len-1) of flat state index i.
   void split(Index i, int axis, Index& kept, Index& traced) const {
     const Index h = i % H, t = (i / H) % T, b = i / (H * T);
-    if (axis == 0) { kept = b; traced = t * H + h; }
-    else if (axis == 1) { kept = t; traced = b * H + h; }
-    else { kept = h; traced = b * T + t; }
+    if (axis == 0) {
+      kept = b;
+      traced = t * H + h;
+    } else if (axis == 1) {
+      kept = t;
+      traced = b * H + h;
+    } else {
+      kept = h;
+      traced = b * T + t;
+    }
   }
 };
 
@@ -143,18 +149,19 @@ ExactTraces exact_traces(const linalg::LinearOperator& a) {
   for (Index i = 0; i < n; ++i) e.trace += d[static_cast<size_t>(i * n + i)];
   // tr(A^2) = sum_ij A_ij A_ji (= ||A||_F^2 when symmetric).
   for (Index i = 0; i < n; ++i)
-    for (Index j = 0; j < n; ++j) e.trace_of_square += d[static_cast<size_t>(i * n + j)] * d[static_cast<size_t>(j * n + i)];
+    for (Index j = 0; j < n; ++j)
+      e.trace_of_square += d[static_cast<size_t>(i * n + j)] * d[static_cast<size_t>(j * n + i)];
   e.effective_rank = e.trace * e.trace / e.trace_of_square;
   return e;
 }
 
-std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator& a, Index B, Index T,
-                                                   Index H, Reduction reduction) {
+std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                   Reduction reduction) {
   check_state_space(a, B, T, H);
   const Index n = a.rows();
   // W = A^T as a dense n x n (row-major) matrix: G = A A^T = W^T W.
-  const auto at = linalg::to_dense(*linalg::adjoint(std::shared_ptr<const linalg::LinearOperator>(
-      &a, [](const linalg::LinearOperator*) {})));
+  const auto at = linalg::to_dense(
+      *linalg::adjoint(std::shared_ptr<const linalg::LinearOperator>(&a, [](const linalg::LinearOperator*) {})));
   std::vector<double> g(static_cast<size_t>(n * n));
   // G (row-major) = A A^T; with at = A^T row-major = A col-major: G = at^T at.
   gemm(Op::N, Op::T, n, n, n, 1.0, at.data(), n, at.data(), n, 0.0, g.data(), n);
@@ -226,7 +233,8 @@ std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperat
     }
     if (whole) {  // M = W^T W, in row panels of W side by side (symmetric products, half the flops)
       const Index width = linalg::parallel_width(cols, 4096);
-      std::vector<std::vector<double>> part(static_cast<size_t>(width), std::vector<double>(static_cast<size_t>(m * m)));
+      std::vector<std::vector<double>> part(static_cast<size_t>(width),
+                                            std::vector<double>(static_cast<size_t>(m * m)));
       linalg::parallel_chunks(cols, width, [&](Index c, Index lo, Index hi) {
         linalg::syrk(Op::T, m, hi - lo, w.data() + lo, cols, 0.0, part[static_cast<size_t>(c)].data());
       });
@@ -238,9 +246,9 @@ std::array<Estimate, 3> partial_effective_dims_kpflow(const linalg::LinearOperat
   return out;
 }
 
-std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
-                                                        Index T, Index H, Reduction reduction,
-                                                        Index samples, Index deflation, std::uint64_t seed) {
+std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                        Reduction reduction, Index samples, Index deflation,
+                                                        std::uint64_t seed) {
   // kpflow's reduction is exact from applies: samples and deflation do not apply to it.
   if (reduction == Reduction::KpflowBroadcast) return partial_effective_dims_kpflow(a, B, T, H);
   check_state_space(a, B, T, H);

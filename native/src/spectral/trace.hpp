@@ -36,15 +36,14 @@ struct ExactTraces {
 ExactTraces exact_traces(const linalg::LinearOperator& a);
 
 // Partial effective dimensions for the kept axes {batch, time, hidden} of a [B, T, H] space.
-std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator& a, Index B, Index T,
-                                                   Index H, Reduction reduction);
+std::array<double, 3> partial_effective_dims_exact(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                   Reduction reduction);
 // Estimates: KPFLOW_BROADCAST is computed exactly with m applies of A^T per axis (m = the kept
 // axis' length); TRUE_PARTIAL_TRACE reduces the part of A A^T on A's dominant range (a
 // `deflation`-column randomized range finder, symmetric A only) exactly and averages `samples`
 // random-sign probe blocks per axis for the rest.
-std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B,
-                                                        Index T, Index H, Reduction reduction,
-                                                        Index samples, Index deflation,
+std::array<Estimate, 3> partial_effective_dims_estimate(const linalg::LinearOperator& a, Index B, Index T, Index H,
+                                                        Reduction reduction, Index samples, Index deflation,
                                                         std::uint64_t seed);
 
 // kpflow's broadcast-reduce exactly from applies (m of A^T per axis, with A^T E held whole while
