@@ -4,11 +4,7 @@
 
 using ntk4j::fail;
 using ntk4j::Index;
-using ntk4j::abi::guard;
-using ntk4j::abi::overlap;
-using ntk4j::abi::require;
-using ntk4j::abi::require_dense_size;
-using ntk4j::abi::require_finite;
+using namespace ntk4j::abi;  // guard() and the argument checks
 
 extern "C" {
 

@@ -13,8 +13,7 @@
 namespace {
 
 using ntk4j::fail;
-using ntk4j::abi::guard;
-using ntk4j::abi::require;
+using namespace ntk4j::abi;  // guard() and the argument checks
 using ntk4j::linalg::require_symmetric;
 
 // The arguments every eigen/SVD call shares: operator, options, outputs; option fields >= 0 with 0
@@ -64,11 +63,7 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
 }  // namespace
 
 using ntk4j::Index;
-using ntk4j::abi::guard;
-using ntk4j::abi::overlap;
-using ntk4j::abi::require;
-using ntk4j::abi::require_dense_size;
-using ntk4j::abi::require_finite;
+using namespace ntk4j::abi;  // guard() and the argument checks
 
 extern "C" {
 
