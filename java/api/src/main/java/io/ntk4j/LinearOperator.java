@@ -6,10 +6,17 @@ package io.ntk4j;
  * elements; the output has k * rows elements). Spectral algorithms ({@link io.ntk4j.spectral})
  * take operators, not models.
  *
- * <p>Implement this interface in Java, Kotlin or Scala to analyse an operator ntk4j does not
- * know: it is handed to the native Lanczos through an FFM upcall. The algebra (adjoint, compose,
- * gram, plus, scale) builds {@link NativeOperator}s whose products of native operators run in
- * native code without crossing into Java.
+ * <p>This is ntk4j's one operator type: a session's operators ({@link Session#ntk()}, ...), the
+ * algebra's results (adjoint, compose, gram, plus, scale: built and applied in native code) and
+ * your own are all {@code LinearOperator}s. Implement it in Java, Kotlin or Scala to analyse an
+ * operator ntk4j does not know: native algorithms reach it through an FFM upcall.
+ *
+ * <p><b>Ownership: nothing needs closing.</b> A session's operators belong to the session (they
+ * stop working when it closes); what the algebra builds holds native memory that is released when
+ * the operator becomes unreachable. {@link #close()} releases it early (idempotent; afterwards the
+ * operator throws {@link IllegalStateException}); for the others it does nothing. It is there so
+ * that try-with-resources, Kotlin's {@code use} and Scala's {@code Using} can bound a large
+ * composition's lifetime.
  *
  * {@snippet :
  * // A diagonal operator written in Java; its top eigenvalues by native block Lanczos.
@@ -19,7 +26,7 @@ package io.ntk4j;
  * EigenResult top = Eigs.top(diag, EigsOptions.top(5));   // 1000, 999, 998, 997, 996
  * }
  */
-public interface LinearOperator {
+public interface LinearOperator extends AutoCloseable {
   /** Output dimension. */
   long rows();
 
@@ -38,29 +45,36 @@ public interface LinearOperator {
   void applyAdjoint(Tensor in, Tensor out);
 
   /** A* (native). */
-  default NativeOperator adjoint() {
+  default LinearOperator adjoint() {
     return NativeOperator.with(this, NativeOperator::adjoint);
   }
 
   /** A B, B applied first (native). */
-  default NativeOperator compose(LinearOperator b) {
+  default LinearOperator compose(LinearOperator b) {
     return NativeOperator.with(this, a -> a.compose(b));
   }
 
   /** A A* (symmetric positive semi-definite; native). */
-  default NativeOperator gram() {
+  default LinearOperator gram() {
     return NativeOperator.with(this, NativeOperator::gram);
   }
 
   /** A + B (native). */
-  default NativeOperator plus(LinearOperator b) {
+  default LinearOperator plus(LinearOperator b) {
     return NativeOperator.with(this, a -> a.plus(b));
   }
 
   /** alpha A (native). */
-  default NativeOperator scale(double alpha) {
+  default LinearOperator scale(double alpha) {
     return NativeOperator.with(this, a -> a.scale(alpha));
   }
+
+  /**
+   * Releases what this operator holds before it becomes unreachable (see the class doc); a no-op
+   * unless the operator was built by the algebra.
+   */
+  @Override
+  default void close() {}
 
   /** A block function: writes the image of {@code in} into {@code out}. */
   @FunctionalInterface

@@ -13,8 +13,9 @@ import java.util.function.Function;
 /**
  * A linear operator held by the native core: a session's operator, an algebraic combination of
  * native operators (applied entirely in native code), or a Java {@link LinearOperator} reached
- * through an FFM upcall. Owns its native handle: {@link #close()} frees it (idempotent); operators
- * derived from it stay valid. Use after close throws {@link IllegalStateException}.
+ * through an FFM upcall. Its native handle is freed when it becomes unreachable, or earlier by
+ * {@link #close()} (idempotent); operators derived from it stay valid either way. Use after
+ * close throws {@link IllegalStateException}. Users see it as a {@link LinearOperator}.
  *
  * {@snippet :
  * try (NativeOperator j = session.P().compose(session.jtheta())) {   // J = P J_theta
@@ -22,7 +23,10 @@ import java.util.function.Function;
  * }
  * }
  */
-public final class NativeOperator implements LinearOperator, AutoCloseable {
+public final class NativeOperator implements LinearOperator {
+  /** Frees unreachable operators' handles (the action holds the arena only, never the operator). */
+  private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
   private final Arena arena;
   private final MemorySegment handle;
   private final long rows;
@@ -32,12 +36,14 @@ public final class NativeOperator implements LinearOperator, AutoCloseable {
   /** Objects that native code may call back into: kept reachable as long as this operator is. */
   private final List<Object> keepAlive;
   private volatile boolean closed;
+  private final java.lang.ref.Cleaner.Cleanable release;
 
   private NativeOperator(Arena arena, MemorySegment handle, String name, List<Object> keepAlive) {
     this.arena = arena;
     this.handle = handle;
     this.name = name;
     this.keepAlive = keepAlive;
+    this.release = CLEANER.register(this, arena::close);
     try (Arena tmp = Arena.ofConfined()) {
       MemorySegment r = tmp.allocate(ValueLayout.JAVA_LONG), c = tmp.allocate(ValueLayout.JAVA_LONG);
       MemorySegment s = tmp.allocate(ValueLayout.JAVA_INT);
@@ -69,8 +75,7 @@ public final class NativeOperator implements LinearOperator, AutoCloseable {
 
   /**
    * A new native handle for any operator: a copy of the handle for a native operator, a session
-   * operator's handle for a {@link TangentOperator}, an upcall wrapper for a Java operator. The
-   * caller owns (closes) it.
+   * operator's handle for a {@link TangentOperator}, an upcall wrapper for a Java operator.
    */
   public static NativeOperator of(LinearOperator op) {
     if (op instanceof NativeOperator n) {
@@ -234,7 +239,7 @@ public final class NativeOperator implements LinearOperator, AutoCloseable {
       }
       closed = true;
     }
-    arena.close();
+    release.clean();
   }
 
   @Override

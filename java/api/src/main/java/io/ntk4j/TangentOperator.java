@@ -48,8 +48,9 @@ public final class TangentOperator implements LinearOperator {
     return kind.givesParameters() ? new long[] {session.numParams()} : session.stateShape();
   }
 
-  /** The adjoint operator (P for P*, J_theta^T for J_theta, itself for K and NTK_S). */
-  public TangentOperator adjointOperator() {
+  /** The adjoint: the session's operator of the adjoint kind (P* for P, J_theta^T for J_theta, K and NTK_S themselves). */
+  @Override
+  public TangentOperator adjoint() {
     return session.operator(kind.adjoint());
   }
 
@@ -77,7 +78,7 @@ public final class TangentOperator implements LinearOperator {
   /** out = A* in (the adjoint's block convention). */
   @Override
   public void applyAdjoint(Tensor in, Tensor out) {
-    adjointOperator().apply(in, out);
+    adjoint().apply(in, out);
   }
 
   @Override
@@ -95,7 +96,7 @@ public final class TangentOperator implements LinearOperator {
     return kind == OperatorKind.K || kind == OperatorKind.NTK;
   }
 
-  /** This operator as a native operator handle (owned by the caller). */
+  /** This operator as a native operator handle (released when unreachable). */
   public NativeOperator toNative() {
     var h = session.handle();
     return NativeOperator.create(toString(), java.util.List.of(session),

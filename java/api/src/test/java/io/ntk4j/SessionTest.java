@@ -131,7 +131,7 @@ class SessionTest {
   void toStringUsesOperatorNotation() {
     try (Arena arena = Arena.ofConfined(); Session s = open(arena)) {
       assertThat(s.ntk().toString()).isEqualTo("NTK(B=2,T=4,H=3)");
-      assertThat(s.P().adjointOperator().kind()).isEqualTo(OperatorKind.PT);
+      assertThat(s.P().adjoint().kind()).isEqualTo(OperatorKind.PT);
     }
   }
 }

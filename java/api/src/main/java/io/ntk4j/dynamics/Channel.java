@@ -1,8 +1,8 @@
 package io.ntk4j.dynamics;
 
+import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
@@ -132,7 +132,7 @@ public final class Channel {
     long n = c.size();
     double tr = traceNtk;
     double cos;
-    try (NativeOperator j = session.P().compose(session.jtheta())) {
+    try (LinearOperator j = session.P().compose(session.jtheta())) {
       EigenResult top = Eigs.topOfGram(j, EigsOptions.top(1).withVectors(true));
       double d = 0;
       for (long i = 0; i < n; i++) {

@@ -1,8 +1,8 @@
 package io.ntk4j.experiments;
 
+import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
@@ -322,8 +322,8 @@ public final class StudentTeacher {
     int ci = p.criticalIndex();
     double lambdaC = p.eigenvaluesRe()[ci];
     try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, x);
-        NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint();
-        NativeOperator g = jt.gram()) {
+        LinearOperator j = s.P().compose(s.jtheta()); LinearOperator jt = j.adjoint();
+        LinearOperator g = jt.gram()) {
       // The nonzero spectrum of NTK_S = J J^T is that of J^T J (parameters x parameters).
       double[] ev = Eigs.exact(g);
       double s1 = 0, s2 = 0, s4 = 0;

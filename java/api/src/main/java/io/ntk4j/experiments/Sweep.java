@@ -4,7 +4,6 @@ import io.ntk4j.CellKind;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
@@ -79,7 +78,7 @@ public final class Sweep {
       PartialEffectiveDims dk;
       if (exact) {
         if (op == Op.P) {
-          try (NativeOperator ppt = s.P().compose(s.Pt())) {
+          try (LinearOperator ppt = s.P().compose(s.Pt())) {
             er = Eigs.exactTraces(ppt).effectiveRank().value();
           }
         } else {

@@ -70,7 +70,7 @@ public final class Eigs {
    * Eigenvectors and residuals are those of A A*.
    *
    * {@snippet :
-   * try (NativeOperator j = session.P().compose(session.jtheta())) {
+   * try (LinearOperator j = session.P().compose(session.jtheta())) {
    *   EigenResult ntkTop = Eigs.topOfGram(j, EigsOptions.top(10));   // eigenvalues of NTK_S
    * }
    * }

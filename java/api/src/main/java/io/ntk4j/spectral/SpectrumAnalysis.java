@@ -2,7 +2,6 @@ package io.ntk4j.spectral;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import java.lang.foreign.Arena;
@@ -110,7 +109,7 @@ public final class SpectrumAnalysis {
   public static Result run(Session s, Target target, EigsOptions eigs, RankOptions ranks, boolean singularToTol) {
     EigsOptions o = eigs.withVectors(ranks != null || eigs.vectors());
     int top = o.k();
-    try (Arena arena = Arena.ofConfined(); NativeOperator ppt = s.P().gram()) {
+    try (Arena arena = Arena.ofConfined(); LinearOperator ppt = s.P().gram()) {
       LinearOperator ranked = switch (target) {
         case NTK -> s.ntk();
         case K -> s.K();
@@ -147,7 +146,7 @@ public final class SpectrumAnalysis {
       } else {
         EigenResult r;
         if (target == Target.NTK) {
-          try (NativeOperator j = s.P().compose(s.jtheta())) {
+          try (LinearOperator j = s.P().compose(s.jtheta())) {
             r = Eigs.topOfGram(j, o);
           }
         } else if (target == Target.K) {

@@ -1,8 +1,8 @@
 package io.ntk4j.training;
 
+import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
@@ -104,7 +104,7 @@ public final class NaturalGradient {
 
   /** As {@link #precondition(Model, Tensor, double[])} on an open session (no second unroll). */
   public double[] precondition(Session s, double[] g) {
-    try (NativeOperator j = s.P().compose(s.jtheta()); NativeOperator jt = j.adjoint(); NativeOperator gn = jt.gram()) {
+    try (LinearOperator j = s.P().compose(s.jtheta()); LinearOperator jt = j.adjoint(); LinearOperator gn = jt.gram()) {
       if (g.length != s.numParams()) {
         throw new InvalidInputException("gradient has " + g.length + " values but the model " + s.numParams());
       }

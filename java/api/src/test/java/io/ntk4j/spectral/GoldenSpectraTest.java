@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.TestPaths;
@@ -35,12 +35,12 @@ class GoldenSpectraTest {
     Path dir = TestPaths.golden(c);
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
-        NativeOperator ppt = s.P().gram()) {
+        LinearOperator ppt = s.P().gram()) {
       check(Eigs.top(s.K(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K");
       check(Eigs.top(ppt, EigsOptions.top(10)), Npy.read(dir.resolve("eig_PPt.npy"), arena), c + " P P*");
       check(Eigs.top(s.ntk(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S");
       // Through the Gram form on the smaller side: NTK_S = J J^T (J = P J_theta), K = J_theta J_theta^T.
-      try (NativeOperator j = s.P().compose(s.jtheta())) {
+      try (LinearOperator j = s.P().compose(s.jtheta())) {
         check(Eigs.topOfGram(j, EigsOptions.top(10)), Npy.read(dir.resolve("eig_NTK.npy"), arena), c + " NTK_S via J*J");
         // Single-vector Lanczos (tridiagonal T, the benchmark's configuration), and with a basis
         // small enough to restart (arrowhead T after each restart).
@@ -76,7 +76,7 @@ class GoldenSpectraTest {
     JsonNode m = metrics(c);
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
-        NativeOperator ppt = s.P().gram()) {
+        LinearOperator ppt = s.P().gram()) {
       rel(Eigs.exactTraces(s.K()).effectiveRank().value(), m.get("effrank_K").asDouble(), 1e-9, c + " effrank K");
       rel(Eigs.exactTraces(ppt).effectiveRank().value(), m.get("effrank_PPt").asDouble(), 1e-9, c + " effrank PPt");
       rel(Eigs.exactTraces(s.ntk()).effectiveRank().value(), m.get("effrank_NTK").asDouble(), 1e-9, c + " effrank NTK");

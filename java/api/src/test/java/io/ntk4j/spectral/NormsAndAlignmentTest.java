@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.TestPaths;
@@ -36,7 +36,7 @@ class NormsAndAlignmentTest {
       Estimate est = Alignment.estimate(s.K(), s.ntk(), 400, 7);
       assertThat(est.value()).isCloseTo(cos, within(Math.max(4 * est.stdError(), 1e-9)));
       assertThat(Alignment.exact(s.ntk(), s.ntk())).isCloseTo(1.0, within(1e-14));
-      try (NativeOperator twice = s.ntk().scale(2)) {
+      try (LinearOperator twice = s.ntk().scale(2)) {
         assertThat(Alignment.exact(s.ntk(), twice)).isCloseTo(1.0, within(1e-14));
       }
       // ||NTK_S||_F (n = 90 <= probes/3 makes Hutch++'s sketch exact here).

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.TestPaths;
@@ -40,7 +39,7 @@ class RanksTest {
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
       EigenResult top;
-      try (NativeOperator j = s.P().compose(s.jtheta())) {
+      try (LinearOperator j = s.P().compose(s.jtheta())) {
         top = Eigs.topOfGram(j, EigsOptions.top(4).withVectors(true));
       }
       RankEstimates r = Eigs.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(), RankOptions.defaults());

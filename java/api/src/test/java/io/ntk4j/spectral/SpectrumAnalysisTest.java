@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.TestPaths;
 import io.ntk4j.io.Npy;
@@ -21,7 +21,7 @@ class SpectrumAnalysisTest {
     Path dir = TestPaths.golden("gru");
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
-        NativeOperator ppt = s.P().gram()) {
+        LinearOperator ppt = s.P().gram()) {
       for (SpectrumAnalysis.Target t : SpectrumAnalysis.Target.values()) {
         double[] exact = Eigs.exact(switch (t) {
           case NTK -> s.ntk();

@@ -2,8 +2,8 @@ package io.ntk4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Ntk4j;
 import io.ntk4j.Session;
 import io.ntk4j.bench.BenchModels;
@@ -165,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
         Npy.write(dir.resolve("inputs.npy"), x);
         for (int round = 0; round < rounds; round++) {
           long t0 = System.nanoTime();
-          try (Session s = Session.open(m, x); NativeOperator j = s.P().compose(s.jtheta())) {
+          try (Session s = Session.open(m, x); LinearOperator j = s.P().compose(s.jtheta())) {
             eig = Eigs.topOfGram(j, EigsOptions.top(10));  // NTK_S = J J^T, J = P J_theta
           }
           ours.add((System.nanoTime() - t0) / 1e9);
@@ -173,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
           // are simple, as here; a repeated eigenvalue could be missed, hence not the default) and
           // a basis large enough that it never restarts.
           long t1 = System.nanoTime();
-          try (Session s = Session.open(m, x); NativeOperator j = s.P().compose(s.jtheta())) {
+          try (Session s = Session.open(m, x); LinearOperator j = s.P().compose(s.jtheta())) {
             small = Eigs.topOfGram(j, EigsOptions.top(10).withBlock(BLOCK1_BLOCK).withMaxBasis(BLOCK1_BASIS));
           }
           oursBlock1.add((System.nanoTime() - t1) / 1e9);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
-import io.ntk4j.NativeOperator;
 import io.ntk4j.Session;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
@@ -117,7 +116,7 @@ final class SpectrumCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(m, data.inputs(arena));
-        NativeOperator ppt = s.P().gram()) {
+        LinearOperator ppt = s.P().gram()) {
       LinearOperator a = switch (kind) {
         case "NTK" -> s.ntk();
         case "K" -> s.K();
