@@ -33,16 +33,13 @@ import java.lang.foreign.Arena;
  *
  * {@snippet :
  * for (double g : Sweep.values("0:3:7")) {
- *   Sweep.Point p = Sweep.analyze(0, g, "g=" + g, model.withGain(g), inputs, Sweep.Op.K, true, 0, 1);
+ *   Sweep.Point p = Sweep.analyze(0, g, "g=" + g, model.withGain(g), inputs, SpectrumAnalysis.Target.K, true, 0, 1);
  *   System.out.println(g + " " + p.dims()[1] + " vs Kronecker " + p.prediction().time());
  * }
  * }
  */
 public final class Sweep {
   private Sweep() {}
-
-  /** The operators a sweep can follow. */
-  public enum Op { K, P, NTK }
 
   /** Kronecker-core predictions for K of rnn_leaky (null fields elsewhere). */
   public record Prediction(double batch, double time, double hidden, double batchKpflow, double timeKpflow,
@@ -62,13 +59,14 @@ public final class Sweep {
    * partial dimensions exact on them and sampled for the rest to a 1 % standard error (at least
    * {@code probes} probes, at most max(probes, 4096)); kpflow's reduction exactly.
    */
-  public static Point analyze(int index, double parameter, String label, Model m, Tensor inputs, Op op,
-      boolean exact, long probes, long seed) {
+  public static Point analyze(int index, double parameter, String label, Model m, Tensor inputs,
+      SpectrumAnalysis.Target op, boolean exact, long probes, long seed) {
     long t0 = System.nanoTime();
     try (Session s = Session.open(m, inputs)) {
       LinearOperator a = switch (op) {
         case K -> s.K();
         case P -> s.P();
+        case PPT -> s.P().gram();
         case NTK -> s.ntk();
       };
       double er;
@@ -77,7 +75,7 @@ public final class Sweep {
       PartialEffectiveDims d;
       PartialEffectiveDims dk;
       if (exact) {
-        if (op == Op.P) {
+        if (op == SpectrumAnalysis.Target.P) {
           try (LinearOperator ppt = s.P().compose(s.Pt())) {
             er = Eigs.exactTraces(ppt).effectiveRank().value();
           }
@@ -93,7 +91,7 @@ public final class Sweep {
         RankOptions ro = new RankOptions(RankOptions.DEFAULT_ACCURACY, Math.max(8, probes),
             Math.max(probes, RankOptions.DEFAULT_MAX_SAMPLES), seed, true, true, false);
         // spectrum's own analysis (the singular values themselves are not reported here).
-        SpectrumAnalysis.Result res = SpectrumAnalysis.run(s, SpectrumAnalysis.Target.fromId(op.name()), eo, ro, false);
+        SpectrumAnalysis.Result res = SpectrumAnalysis.run(s, op, eo, ro, false);
         RankEstimates r = res.ranks();
         dk = res.dimsKpflow();
         er = r.effectiveRank().value();
@@ -101,7 +99,7 @@ public final class Sweep {
         worst = res.worstRelativeError();
         met = res.accuracyMet();
       }
-      Prediction pred = op == Op.K && m.cell() == CellKind.RNN_LEAKY && !m.bias() ? kronecker(s, inputs) : null;
+      Prediction pred = op == SpectrumAnalysis.Target.K && m.cell() == CellKind.RNN_LEAKY && !m.bias() ? kronecker(s, inputs) : null;
       return new Point(index, parameter, label, er,
           new double[] {d.batch().value(), d.time().value(), d.hidden().value()},
           new double[] {dk.batch().value(), dk.time().value(), dk.hidden().value()}, pred, worst, met,

@@ -37,7 +37,7 @@ class SweepTest {
     try (Arena arena = Arena.ofConfined()) {
       Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
       for (double g : Sweep.values("0:3:7")) {
-        Sweep.Point p = Sweep.analyze(0, g, "g", base.withGain(g), x, Sweep.Op.K, true, 1, 1);
+        Sweep.Point p = Sweep.analyze(0, g, "g", base.withGain(g), x, io.ntk4j.spectral.SpectrumAnalysis.Target.K, true, 1, 1);
         Sweep.Prediction k = p.prediction();
         assertThat(k).isNotNull();
         assertThat(p.dims()[0]).as("batch, g = " + g).isCloseTo(k.batch(), within(1e-9 * k.batch()));
@@ -57,7 +57,7 @@ class SweepTest {
     Model base = leaky(6, 2, 11);
     try (Arena arena = Arena.ofConfined()) {
       Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
-      for (Sweep.Op op : Sweep.Op.values()) {
+      for (io.ntk4j.spectral.SpectrumAnalysis.Target op : io.ntk4j.spectral.SpectrumAnalysis.Target.values()) {
         Sweep.Point ex = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, true, 1, 1);
         Sweep.Point rnd = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, false, 64, 1);
         assertThat(rnd.accuracyMet()).as(op.name()).isTrue();

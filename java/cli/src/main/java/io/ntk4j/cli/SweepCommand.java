@@ -8,6 +8,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import io.ntk4j.experiments.Sweep;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.PyTorchModel;
 import java.io.IOException;
@@ -61,7 +62,7 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--values", paramLabel = "a:b:n", description = "n values from a to b, or a comma list (gain sweep)")
   String values;
 
-  @Option(names = "--op", defaultValue = "K", description = "K, P or NTK (default ${DEFAULT-VALUE})") String op;
+  @Option(names = "--op", defaultValue = "K", description = "K, P, PPt or NTK (default ${DEFAULT-VALUE})") String op;
 
   @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)") boolean exact;
 
@@ -88,12 +89,7 @@ final class SweepCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Sweep.Op kind;
-    try {
-      kind = Sweep.Op.valueOf(op.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("unknown --op \"" + op + "\" (supported: K, P, NTK)");
-    }
+    SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
     if ((model == null) == (checkpoints == null)) {
       throw new InvalidInputException("give exactly one of --model (gain sweep) and --checkpoints");
     }
@@ -216,7 +212,7 @@ final class SweepCommand implements Callable<Integer> {
   }
 
   /** Effective rank and partial effective dimensions against the swept parameter, as a report. */
-  private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, Sweep.Op kind) throws IOException {
+  private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, SpectrumAnalysis.Target kind) throws IOException {
     Report r = Report.create(report, "ntk4j sweep: " + kind + " along " + config.get("source").asText());
     ObjectMapper m = new ObjectMapper();
     ObjectNode all = m.createObjectNode();
