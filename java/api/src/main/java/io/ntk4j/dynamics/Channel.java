@@ -1,5 +1,6 @@
 package io.ntk4j.dynamics;
 
+import io.ntk4j.spectral.Traces;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
@@ -104,8 +105,8 @@ public final class Channel {
    */
   public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena) {
     long n = session.batch() * session.steps() * session.hiddenSize();
-    double tr = n <= 20000 ? Eigs.exactTraces(session.ntk()).trace().value()
-        : Eigs.traces(session.ntk(), 300, 1).trace().value();
+    double tr = n <= 20000 ? Traces.exact(session.ntk()).trace().value()
+        : Traces.estimate(session.ntk(), 300, 1).trace().value();
     return of(session, p, xBar, arena, tr);
   }
 

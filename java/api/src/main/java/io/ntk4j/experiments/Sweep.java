@@ -1,5 +1,7 @@
 package io.ntk4j.experiments;
 
+import io.ntk4j.spectral.EffectiveDims;
+import io.ntk4j.spectral.Traces;
 import io.ntk4j.CellKind;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
@@ -77,14 +79,14 @@ public final class Sweep {
       if (exact) {
         if (op == SpectrumAnalysis.Target.P) {
           try (LinearOperator ppt = s.P().compose(s.Pt())) {
-            er = Eigs.exactTraces(ppt).effectiveRank().value();
+            er = Traces.exact(ppt).effectiveRank().value();
           }
         } else {
-          er = Eigs.exactTraces(a).effectiveRank().value();
+          er = Traces.exact(a).effectiveRank().value();
         }
-        d = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0,
+        d = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0,
             seed);
-        dk = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
+        dk = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
       } else {
         long n = s.batch() * s.steps() * s.hiddenSize();
         EigsOptions eo = EigsOptions.top((int) Math.max(1, Math.min(10, n - 1))).withSeed(seed).withVectors(true);

@@ -15,18 +15,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Spectra of symmetric operators, matrix-free (randomized block Lanczos in the native core) or
- * exactly (dense LAPACK, for small operators), and the traces and effective ranks built on them
- * (DESIGN.md, "Spectral quantities").
+ * Eigenpairs of symmetric operators, matrix-free (Lanczos in the native core) or exactly (dense
+ * LAPACK, for small operators). The other spectral quantities have their own classes: singular
+ * triplets {@link Svd}, traces and norms {@link Traces}, effective ranks and partial effective
+ * dimensions {@link EffectiveDims} (DESIGN.md, "Spectral quantities").
  *
  * {@snippet :
  * try (Session s = Session.open(model, inputs)) {
  *   EigenResult top = Eigs.top(s.ntk(), EigsOptions.top(10).withVectors(true));
- *   RankEstimates r = Eigs.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(),
+ *   RankEstimates r = EffectiveDims.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(),
  *       RankOptions.defaults());                               // exact on top, sampled to 1 %
- *   TraceEstimates pr = Eigs.traces(s.ntk(), 300, 1);            // plain Hutch++, 300 probes
- *   PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(),
- *       s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, 1);   // exact
  * }
  * }
  */
@@ -116,43 +114,6 @@ public final class Eigs {
     });
   }
 
-  /**
-   * Top-k singular triplets of any operator by randomized SVD with power iterations
-   * (Halko-Martinsson-Tropp); {@code o.block()} is the oversampling and {@code o.maxRestarts()}
-   * the maximum number of power iterations (0 = defaults 10 and 50).
-   */
-  public static SvdResult svd(LinearOperator a, EigsOptions o) {
-    return NativeOperator.with(a, op -> {
-      if (o.k() > Math.min(op.rows(), op.cols())) {
-        throw new InvalidInputException("k = " + o.k() + " singular triplets requested but " + op + " is "
-            + op.rows() + " x " + op.cols());
-      }
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment opts = ntk4j_eigs_options.allocate(tmp);
-        ntk4j_eigs_options.k(opts, o.k());
-        ntk4j_eigs_options.tol(opts, o.tol());
-        ntk4j_eigs_options.block(opts, o.block());
-        ntk4j_eigs_options.max_restarts(opts, o.maxRestarts());
-        ntk4j_eigs_options.seed(opts, o.seed());
-        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
-        MemorySegment residuals = tmp.allocate(ValueLayout.JAVA_DOUBLE, o.k());
-        Tensor u = null, v = null;
-        if (o.vectors()) {
-          Arena vecArena = Arena.ofAuto();
-          u = Tensor.allocate(vecArena, o.k(), op.rows());
-          v = Tensor.allocate(vecArena, o.k(), op.cols());
-        }
-        MemorySegment info = ntk4j_eigs_info.allocate(tmp);
-        checkOp(Ntk4jNative.ntk4j_svds(op.handle(), opts, values, residuals,
-            u == null ? MemorySegment.NULL : u.segment(), v == null ? MemorySegment.NULL : v.segment(), info),
-            "singular values of " + op);
-        return new SvdResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
-            u, v, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.vector_applies(info),
-            ntk4j_eigs_info.restarts(info));
-      }
-    });
-  }
-
   /** All eigenvalues (descending) of a symmetric operator, exactly (dense LAPACK, n &lt;= 20000). */
   public static double[] exact(LinearOperator a) {
     return NativeOperator.with(a, op -> {
@@ -165,132 +126,7 @@ public final class Eigs {
     });
   }
 
-  /** Hutch++ estimates of tr A, tr A^2 and PR(A) from {@code probes} applies. */
-  public static TraceEstimates traces(LinearOperator a, long probes, long seed) {
-    return NativeOperator.with(a, op -> {
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment t1 = ntk4j_estimate.allocate(tmp), t2 = ntk4j_estimate.allocate(tmp),
-            pr = ntk4j_estimate.allocate(tmp);
-        checkOp(Ntk4jNative.ntk4j_trace_estimate(op.handle(), probes, seed, t1, t2, pr), "trace estimate of " + op);
-        return new TraceEstimates(estimate(t1), estimate(t2), estimate(pr));
-      }
-    });
-  }
-
-  /**
-   * Frobenius norm ||A||_F = sqrt(tr(A A*)) of any operator, by Hutch++ on its Gram with
-   * {@code probes} applies; the standard error is propagated from the trace's.
-   */
-  public static Estimate frobeniusNorm(LinearOperator a, long probes, long seed) {
-    return NativeOperator.with(a, op -> {
-      try (NativeOperator g = op.gram()) {
-        Estimate t = traces(g, probes, seed).trace();
-        double v = Math.sqrt(Math.max(t.value(), 0));
-        return new Estimate(v, v > 0 ? t.stdError() / (2 * v) : 0, t.applies());
-      }
-    });
-  }
-
-  /**
-   * kpflow's effective rank of a symmetric A: its {@code effdim} squares the operator first, so
-   * it is PR(A^2) = (tr A^2)^2 / tr(A^4) (DESIGN.md); estimated by Hutch++ on A^2.
-   */
-  public static Estimate effectiveRankKpflow(LinearOperator a, long probes, long seed) {
-    return NativeOperator.with(a, op -> {
-      try (NativeOperator sq = op.compose(op)) {
-        return traces(sq, probes, seed).effectiveRank();
-      }
-    });
-  }
-
-  /** tr A, tr A^2 and PR(A) exactly (dense, n &lt;= 20000). */
-  public static TraceEstimates exactTraces(LinearOperator a) {
-    return NativeOperator.with(a, op -> {
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment v = tmp.allocate(ValueLayout.JAVA_DOUBLE, 3);
-        checkOp(Ntk4jNative.ntk4j_trace_exact(op.handle(), v, v.asSlice(8), v.asSlice(16)), "exact traces of " + op);
-        return new TraceEstimates(new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 0), 0, op.rows()),
-            new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 1), 0, op.rows()),
-            new Estimate(v.getAtIndex(ValueLayout.JAVA_DOUBLE, 2), 0, op.rows()));
-      }
-    });
-  }
-
-  /**
-   * Partial effective dimensions of an operator on [B, T, H] for the kept axes batch, time and
-   * hidden: G = A A* reduced by {@code reduction}, then (tr M)^2 / ||M||_F^2. Exact (dense) or
-   * estimated: the part of G on a {@code deflation}-dimensional sketch of A's dominant range is
-   * reduced exactly and the rest sampled with {@code samples} random-sign probe blocks per axis
-   * (the kpflow reduction is exact either way).
-   */
-  public static PartialEffectiveDims partialEffectiveDims(LinearOperator a, long batch, long steps, long hidden,
-      Reduction reduction, boolean exact, long samples, long deflation, long seed) {
-    return NativeOperator.with(a, op -> {
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment out = ntk4j_estimate.allocateArray(3, tmp);
-        checkOp(Ntk4jNative.ntk4j_partial_effdims(op.handle(), batch, steps, hidden, reduction.code(),
-            exact ? 1 : 0, samples, deflation, seed, out), "partial effective dimensions of " + op);
-        return new PartialEffectiveDims(reduction, estimate(ntk4j_estimate.asSlice(out, 0)),
-            estimate(ntk4j_estimate.asSlice(out, 1)), estimate(ntk4j_estimate.asSlice(out, 2)));
-      }
-    });
-  }
-
-  /**
-   * Effective ranks and true partial effective dimensions with error control: the moments of
-   * A A* are exact on the span of {@code basis} ([c, n]: e.g. {@link EigenResult#vectors()} of the
-   * top eigenpairs; null for none) and sampled for the rest until each requested estimate's
-   * standard error is at most {@code o.accuracy()} of its value or {@code o.maxSamples()} probes
-   * were drawn. {@code batch, steps, hidden} are the axes of A's range (used when
-   * {@code o.partial()}).
-   */
-  public static RankEstimates ranks(LinearOperator a, Tensor basis, long batch, long steps, long hidden,
-      RankOptions o) {
-    return NativeOperator.with(a, op -> {
-      if (basis != null && (basis.rank() != 2 || basis.dim(1) != op.cols())) {
-        throw new InvalidInputException("deflation basis must have shape [c, " + op.cols() + "], got "
-            + java.util.Arrays.toString(basis.shape()));
-      }
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment opts = ntk4j_rank_options.allocate(tmp);
-        ntk4j_rank_options.accuracy(opts, o.accuracy());
-        ntk4j_rank_options.min_samples(opts, o.minSamples());
-        ntk4j_rank_options.max_samples(opts, o.maxSamples());
-        ntk4j_rank_options.seed(opts, o.seed());
-        ntk4j_rank_options.traces(opts, o.traces() ? 1 : 0);
-        ntk4j_rank_options.partial(opts, o.partial() ? 1 : 0);
-        ntk4j_rank_options.partial_kpflow(opts, o.partialKpflow() ? 1 : 0);
-        ntk4j_rank_options.batch(opts, batch);
-        ntk4j_rank_options.steps(opts, steps);
-        ntk4j_rank_options.hidden(opts, hidden);
-        MemorySegment out = ntk4j_rank_estimates.allocate(tmp);
-        checkOp(Ntk4jNative.ntk4j_rank_estimate(op.handle(), basis == null ? MemorySegment.NULL : basis.segment(),
-            basis == null ? 0 : basis.dim(0), opts, out), "effective ranks of " + op);
-        MemorySegment dims = ntk4j_rank_estimates.partial_dims(out);
-        PartialEffectiveDims pd = o.partial() ? new PartialEffectiveDims(Reduction.TRUE_PARTIAL_TRACE,
-            estimate(ntk4j_estimate.asSlice(dims, 0)), estimate(ntk4j_estimate.asSlice(dims, 1)),
-            estimate(ntk4j_estimate.asSlice(dims, 2))) : null;
-        MemorySegment kd = ntk4j_rank_estimates.partial_dims_kpflow(out);
-        PartialEffectiveDims pk = o.partialKpflow() ? new PartialEffectiveDims(Reduction.KPFLOW,
-            estimate(ntk4j_estimate.asSlice(kd, 0)), estimate(ntk4j_estimate.asSlice(kd, 1)),
-            estimate(ntk4j_estimate.asSlice(kd, 2))) : null;
-        boolean t = o.traces();
-        return new RankEstimates(t ? estimate(ntk4j_rank_estimates.trace(out)) : null,
-            t ? estimate(ntk4j_rank_estimates.trace_of_square(out)) : null,
-            t ? estimate(ntk4j_rank_estimates.trace_of_fourth(out)) : null,
-            t ? estimate(ntk4j_rank_estimates.effective_rank(out)) : null,
-            t ? estimate(ntk4j_rank_estimates.effective_rank_kpflow(out)) : null, pd, pk,
-            ntk4j_rank_estimates.samples(out), ntk4j_rank_estimates.applies(out), ntk4j_rank_estimates.deflation(out),
-            ntk4j_rank_estimates.accuracy_met(out) != 0, ntk4j_rank_estimates.worst_relative_error(out));
-      }
-    });
-  }
-
-  private static Estimate estimate(MemorySegment e) {
-    return new Estimate(ntk4j_estimate.value(e), ntk4j_estimate.std_error(e), ntk4j_estimate.applies(e));
-  }
-
-  private static void checkOp(int status, String what) {
+  static void checkOp(int status, String what) {
     io.ntk4j.internal.NativeLibrary.check(status, what);
   }
 }

@@ -3,7 +3,7 @@ package io.ntk4j.spectral;
 import io.ntk4j.InvalidInputException;
 
 /**
- * Options of {@link Eigs#top} and {@link Eigs#svd}: how many eigenpairs (singular triplets), the
+ * Options of {@link Eigs#top}: how many eigenpairs, the
  * residual tolerance (relative to the largest eigenvalue's or singular value's magnitude), block
  * size (for the SVD: oversampling), basis size, restarts (for the SVD: power iterations), seed,
  * and whether to return vectors. Zeros mean automatic (Lanczos: single-vector with a completeness

@@ -4,7 +4,7 @@ package io.ntk4j.spectral;
  * Partial effective dimensions of an operator on [B, T, H], one per kept axis.
  *
  * {@snippet :
- * PartialEffectiveDims d = Eigs.partialEffectiveDims(session.ntk(), session.batch(), session.steps(),
+ * PartialEffectiveDims d = EffectiveDims.partial(session.ntk(), session.batch(), session.steps(),
  *     session.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, 1);   // exact
  * double overTime = d.time().value();
  * }

@@ -2,12 +2,12 @@ package io.ntk4j.spectral;
 
 /**
  * Effective ranks and partial effective dimensions with their standard errors, from
- * {@link Eigs#ranks}: exact on the deflation basis, sampled for the rest until every requested
+ * {@link EffectiveDims#ranks}: exact on the deflation basis, sampled for the rest until every requested
  * estimate reached the target accuracy or the budget ran out ({@link #accuracyMet()} says which:
  * an estimate short of its accuracy is reported, never presented as met).
  *
  * {@snippet :
- * RankEstimates r = Eigs.ranks(session.ntk(), top.vectors(), session.batch(), session.steps(),
+ * RankEstimates r = EffectiveDims.ranks(session.ntk(), top.vectors(), session.batch(), session.steps(),
  *     session.hiddenSize(), RankOptions.defaults());
  * System.out.println(r.effectiveRank() + " (" + r.samples() + " probes, met: " + r.accuracyMet() + ")");
  * }

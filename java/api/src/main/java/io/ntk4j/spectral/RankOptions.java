@@ -3,7 +3,7 @@ package io.ntk4j.spectral;
 import io.ntk4j.InvalidInputException;
 
 /**
- * Options of {@link Eigs#ranks}: the target accuracy (standard error relative to each estimate),
+ * Options of {@link EffectiveDims#ranks}: the target accuracy (standard error relative to each estimate),
  * the sampling budget, the seed, and what to estimate (the effective ranks of a symmetric operator,
  * the true partial effective dimensions over the axes of a [B, T, H] range, or both).
  *
@@ -20,7 +20,7 @@ import io.ntk4j.InvalidInputException;
  * @param partial estimate the partial effective dimensions (true partial trace of A A*)
  * @param partialKpflow estimate them with kpflow's broadcast-reduce as well, from the same probes
  *     (each gives a rank-one sample of the reduced matrix: on large models this needs thousands
- *     of probes, where {@link Eigs#partialEffectiveDims} computes them exactly with B + T + H applies)
+ *     of probes, where {@link EffectiveDims#partial} computes them exactly with B + T + H applies)
  */
 public record RankOptions(double accuracy, long minSamples, long maxSamples, long seed, boolean traces,
     boolean partial, boolean partialKpflow) {

@@ -4,7 +4,7 @@ package io.ntk4j.spectral;
  * How a Gram matrix G = A A* is reduced to one axis (DESIGN.md, partial effective dimension).
  *
  * {@snippet :
- * PartialEffectiveDims kpflow = Eigs.partialEffectiveDims(session.ntk(), session.batch(), session.steps(),
+ * PartialEffectiveDims kpflow = EffectiveDims.partial(session.ntk(), session.batch(), session.steps(),
  *     session.hiddenSize(), Reduction.KPFLOW, false, 8, 64, 1);   // the public reference's reduction
  * }
  */

@@ -4,7 +4,7 @@ package io.ntk4j.spectral;
  * Defaults shared by the spectral API and the {@code spectrum} command.
  *
  * {@snippet :
- * TraceEstimates t = Eigs.traces(session.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED);
+ * TraceEstimates t = Traces.estimate(session.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED);
  * }
  */
 public final class Spectrum {

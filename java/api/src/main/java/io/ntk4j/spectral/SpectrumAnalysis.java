@@ -11,7 +11,7 @@ import java.lang.foreign.Arena;
  * sweeps run it (issue 11): the top eigenpairs by Lanczos on the smaller side (NTK_S = J J^T with
  * J = P J_theta, K = J_theta J_theta^T; P's singular triplets from the eigenpairs of P P*), then the
  * effective ranks and the true partial effective dimensions exact on those eigenvectors and
- * sampled for the rest until every standard error is within the accuracy ({@link Eigs#ranks}),
+ * sampled for the rest until every standard error is within the accuracy ({@link EffectiveDims#ranks}),
  * then kpflow's broadcast-reduce exactly (B + T + H applies).
  *
  * {@snippet :
@@ -140,7 +140,7 @@ public final class SpectrumAnalysis {
           converged = singular(r, values, residuals, o.tol());
         }
         vectors = r.vectors();
-        if (ranks != null) {  // P* u_i, orthonormalized by Eigs.ranks
+        if (ranks != null) {  // P* u_i, orthonormalized by EffectiveDims.ranks
           domainVectors = s.Pt().apply(vectors, arena).reshape(top, ppt.cols());
         }
       } else {
@@ -166,14 +166,14 @@ public final class SpectrumAnalysis {
       }
       // The ranks of P are those of P P* (deflated by P's left singular vectors); its partial
       // dimensions those of G = P P* itself, sampled through P (deflated by the right ones).
-      RankEstimates rk = Eigs.ranks(ranked, vectors, s.batch(), s.steps(), s.hiddenSize(),
+      RankEstimates rk = EffectiveDims.ranks(ranked, vectors, s.batch(), s.steps(), s.hiddenSize(),
           target == Target.P ? ranks.withPartial(false) : ranks);
       RankEstimates rp = target == Target.P
-          ? Eigs.ranks(s.P(), domainVectors, s.batch(), s.steps(), s.hiddenSize(), ranks.withTraces(false)) : null;
+          ? EffectiveDims.ranks(s.P(), domainVectors, s.batch(), s.steps(), s.hiddenSize(), ranks.withTraces(false)) : null;
       // kpflow's broadcast-reduce exactly, with B + T + H applies (its probes would give rank-one
       // samples, needing thousands of probes for 1 %).
       LinearOperator reduced = target == Target.P ? s.P() : ranked;
-      PartialEffectiveDims dk = Eigs.partialEffectiveDims(reduced, s.batch(), s.steps(), s.hiddenSize(),
+      PartialEffectiveDims dk = EffectiveDims.partial(reduced, s.batch(), s.steps(), s.hiddenSize(),
           Reduction.KPFLOW, false, 1, 0, ranks.seed());
       return new Result(target, values, residuals, converged, applies, eigs.vectors() ? vectors : null, rk, rp,
           dk);

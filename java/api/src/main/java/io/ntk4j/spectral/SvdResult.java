@@ -8,7 +8,7 @@ import io.ntk4j.Tensor;
  * {@code v} [k, cols] or null, {@code converged} of them within the tolerance.
  *
  * {@snippet :
- * SvdResult s = Eigs.svd(session.P(), EigsOptions.top(3));   // top singular values of P
+ * SvdResult s = Svd.top(session.P(), SvdOptions.top(3));   // top singular values of P
  * double sigma1 = s.values()[0];
  * }
  */

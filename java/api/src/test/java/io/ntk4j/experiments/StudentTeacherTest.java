@@ -1,5 +1,6 @@
 package io.ntk4j.experiments;
 
+import io.ntk4j.spectral.Traces;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -77,7 +78,7 @@ class StudentTeacherTest {
       Tensor x = StudentTeacher.inputs(c, 1, arena);
       Record r = StudentTeacher.analyze(m, x, 0, Double.NaN);
       try (Session s = Session.open(m, x)) {
-        var exact = Eigs.exactTraces(s.ntk());
+        var exact = Traces.exact(s.ntk());
         assertThat(r.traceNtk()).isCloseTo(exact.trace().value(), within(1e-9 * exact.trace().value()));
         assertThat(r.effectiveRank()).isCloseTo(exact.effectiveRank().value(), within(1e-9 * r.effectiveRank()));
         double[] all = Eigs.exact(s.ntk());

@@ -77,13 +77,13 @@ class GoldenSpectraTest {
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
         LinearOperator ppt = s.P().gram()) {
-      rel(Eigs.exactTraces(s.K()).effectiveRank().value(), m.get("effrank_K").asDouble(), 1e-9, c + " effrank K");
-      rel(Eigs.exactTraces(ppt).effectiveRank().value(), m.get("effrank_PPt").asDouble(), 1e-9, c + " effrank PPt");
-      rel(Eigs.exactTraces(s.ntk()).effectiveRank().value(), m.get("effrank_NTK").asDouble(), 1e-9, c + " effrank NTK");
-      rel(Eigs.exactTraces(s.ntk()).trace().value(), m.get("trace").get("NTK").asDouble(), 1e-12, c + " tr NTK");
+      rel(Traces.exact(s.K()).effectiveRank().value(), m.get("effrank_K").asDouble(), 1e-9, c + " effrank K");
+      rel(Traces.exact(ppt).effectiveRank().value(), m.get("effrank_PPt").asDouble(), 1e-9, c + " effrank PPt");
+      rel(Traces.exact(s.ntk()).effectiveRank().value(), m.get("effrank_NTK").asDouble(), 1e-9, c + " effrank NTK");
+      rel(Traces.exact(s.ntk()).trace().value(), m.get("trace").get("NTK").asDouble(), 1e-12, c + " tr NTK");
       for (Reduction red : Reduction.values()) {
         JsonNode want = m.get(red == Reduction.KPFLOW ? "effdim_NTK_kpflow_definition" : "effdim_NTK_textbook_partial_trace");
-        PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, true, 0, 0, 1);
+        PartialEffectiveDims d = EffectiveDims.partial(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, true, 0, 0, 1);
         rel(d.batch().value(), want.get("batch").asDouble(), 1e-9, c + " " + red + " batch");
         rel(d.time().value(), want.get("time").asDouble(), 1e-9, c + " " + red + " time");
         rel(d.hidden().value(), want.get("hidden").asDouble(), 1e-9, c + " " + red + " hidden");
@@ -98,13 +98,13 @@ class GoldenSpectraTest {
     JsonNode m = metrics(c);
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
-      rel(Eigs.traces(s.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
+      rel(Traces.estimate(s.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
           m.get("effrank_NTK").asDouble(), 0.02, c + " estimated effrank NTK");
-      rel(Eigs.traces(s.K(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
+      rel(Traces.estimate(s.K(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
           m.get("effrank_K").asDouble(), 0.02, c + " estimated effrank K");
       for (Reduction red : Reduction.values()) {
         JsonNode want = m.get(red == Reduction.KPFLOW ? "effdim_NTK_kpflow_definition" : "effdim_NTK_textbook_partial_trace");
-        PartialEffectiveDims d = Eigs.partialEffectiveDims(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, false,
+        PartialEffectiveDims d = EffectiveDims.partial(s.ntk(), s.batch(), s.steps(), s.hiddenSize(), red, false,
             Spectrum.DEFAULT_SAMPLES, Spectrum.DEFAULT_DEFLATION, Spectrum.DEFAULT_SEED);
         rel(d.batch().value(), want.get("batch").asDouble(), 0.02, c + " estimated " + red + " batch");
         rel(d.time().value(), want.get("time").asDouble(), 0.02, c + " estimated " + red + " time");

@@ -40,7 +40,7 @@ class NormsAndAlignmentTest {
         assertThat(Alignment.exact(s.ntk(), twice)).isCloseTo(1.0, within(1e-14));
       }
       // ||NTK_S||_F (n = 90 <= probes/3 makes Hutch++'s sketch exact here).
-      assertThat(Eigs.frobeniusNorm(s.ntk(), 300, 1).value())
+      assertThat(Traces.frobeniusNorm(s.ntk(), 300, 1).value())
           .isCloseTo(metrics.get("frobenius_norm").get("NTK").asDouble(), within(1e-9 * Math.sqrt(nn)));
       // kpflow's effective rank PR(A^2) = (sum l^2)^2 / sum l^4 from the exact eigenvalues.
       Tensor eig = Npy.read(dir.resolve("eig_NTK.npy"), arena);
@@ -50,7 +50,7 @@ class NormsAndAlignmentTest {
         s2 += l * l;
         s4 += l * l * l * l;
       }
-      assertThat(Eigs.effectiveRankKpflow(s.ntk(), 300, 1).value()).isCloseTo(s2 * s2 / s4, within(1e-8 * s2 * s2 / s4));
+      assertThat(Traces.kpflowEffectiveRank(s.ntk(), 300, 1).value()).isCloseTo(s2 * s2 / s4, within(1e-8 * s2 * s2 / s4));
       assertThatThrownBy(() -> Alignment.exact(s.ntk(), s.jtheta())).isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("same shape");
     }

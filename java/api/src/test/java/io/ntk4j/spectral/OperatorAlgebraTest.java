@@ -220,8 +220,8 @@ class OperatorAlgebraTest {
         out.setFlat(i, d[(int) (i % d.length)] * in.getFlat(i));
       }
     });
-    TraceEstimates exact = Eigs.exactTraces(diag);
-    TraceEstimates est = Eigs.traces(diag, 300, 5);
+    TraceEstimates exact = Traces.exact(diag);
+    TraceEstimates est = Traces.estimate(diag, 300, 5);
     assertThat(est.effectiveRank().value()).isCloseTo(exact.effectiveRank().value(),
         within(0.02 * exact.effectiveRank().value()));
     assertThat(est.trace().stdError()).isPositive();

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Eigs.ranks from Java: deflated by an eigen-solve's vectors, on session and user operators. */
+/** EffectiveDims.ranks from Java: deflated by an eigen-solve's vectors, on session and user operators. */
 class RanksTest {
   @Test
   void effectiveRankOfAJavaOperatorIsWithinItsError() {
@@ -24,7 +24,7 @@ class RanksTest {
     LinearOperator d = OperatorAlgebraTest.diagonal(n, new AtomicLong());
     double s1 = n * (n + 1) / 2.0, s2 = n * (n + 1) * (2 * n + 1) / 6.0;
     EigenResult top = Eigs.top(d, EigsOptions.top(8).withVectors(true));
-    RankEstimates r = Eigs.ranks(d, top.vectors(), 0, 0, 0, RankOptions.defaults().withPartial(false));
+    RankEstimates r = EffectiveDims.ranks(d, top.vectors(), 0, 0, 0, RankOptions.defaults().withPartial(false));
     assertThat(r.accuracyMet()).isTrue();
     assertThat(r.deflation()).isEqualTo(8);
     assertThat(r.partialDims()).isNull();
@@ -42,14 +42,14 @@ class RanksTest {
       try (LinearOperator j = s.P().compose(s.jtheta())) {
         top = Eigs.topOfGram(j, EigsOptions.top(4).withVectors(true));
       }
-      RankEstimates r = Eigs.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(), RankOptions.defaults());
+      RankEstimates r = EffectiveDims.ranks(s.ntk(), top.vectors(), s.batch(), s.steps(), s.hiddenSize(), RankOptions.defaults());
       assertThat(r.accuracyMet()).isTrue();
       double want = metrics.get("effrank_NTK").asDouble();
       assertThat(Math.abs(r.effectiveRank().value() - want)).isLessThanOrEqualTo(3 * r.effectiveRank().stdError());
       assertThat(r.partialDimsKpflow()).isNull();  // not asked for by default (rank-one samples: costly)
-      assertThatThrownBy(() -> Eigs.ranks(s.ntk(), top.vectors(), s.batch() + 1, s.steps(), s.hiddenSize(),
+      assertThatThrownBy(() -> EffectiveDims.ranks(s.ntk(), top.vectors(), s.batch() + 1, s.steps(), s.hiddenSize(),
           RankOptions.defaults())).isInstanceOf(InvalidInputException.class).hasMessageContaining("[B,T,H]");
-      assertThatThrownBy(() -> Eigs.ranks(s.P(), null, s.batch(), s.steps(), s.hiddenSize(), RankOptions.defaults()))
+      assertThatThrownBy(() -> EffectiveDims.ranks(s.P(), null, s.batch(), s.steps(), s.hiddenSize(), RankOptions.defaults()))
           .isInstanceOf(InvalidInputException.class).hasMessageContaining("symmetric");
     }
     assertThatThrownBy(() -> RankOptions.defaults().withAccuracy(0)).isInstanceOf(InvalidInputException.class)
@@ -65,7 +65,7 @@ class RanksTest {
         out.setFlat(i, 0.0);
       }
     });
-    assertThatThrownBy(() -> Eigs.ranks(zero, null, 0, 0, 0, RankOptions.defaults().withPartial(false)))
+    assertThatThrownBy(() -> EffectiveDims.ranks(zero, null, 0, 0, 0, RankOptions.defaults().withPartial(false)))
         .isInstanceOf(NumericalException.class).hasMessageContaining("undefined");
   }
 }

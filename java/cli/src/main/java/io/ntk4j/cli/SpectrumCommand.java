@@ -1,5 +1,6 @@
 package io.ntk4j.cli;
 
+import io.ntk4j.spectral.EffectiveDims;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -159,9 +160,9 @@ final class SpectrumCommand implements Callable<Integer> {
           }
           tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
           prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
-          dims = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(),
+          dims = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(),
               Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
-          dimsK = Eigs.partialEffectiveDims(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0,
+          dimsK = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0,
               seed);
         }
       } else {
