@@ -27,7 +27,10 @@ extern "C" {
  * also the library's SONAME (libntk4j.so.<version>). The Java side compares what it was
  * generated against (this macro) with what the loaded library reports (ntk4j_abi_version)
  * and refuses a mismatch by name. */
-#define NTK4J_ABI_VERSION 1
+#define NTK4J_ABI_VERSION 2
+
+/* The seed of every randomized step when none is given (the *_options_init functions use it). */
+#define NTK4J_DEFAULT_SEED 2605
 
 /* ---- status codes ---------------------------------------------------------------------- */
 #define NTK4J_OK 0
@@ -65,14 +68,17 @@ typedef struct ntk4j_operator ntk4j_operator;
  */
 typedef int32_t (*ntk4j_apply_fn)(void* user_data, const double* x, int64_t k, double* y);
 
-/* Options of ntk4j_eigs (zero-initialize, then set k; zeros mean defaults). */
+/* Options of ntk4j_eigs and ntk4j_eigs_gram: fill them with ntk4j_eigs_options_init, then change
+ * what you want; every field is taken as it is (no value stands for "the default"). */
 typedef struct ntk4j_eigs_options {
   int64_t k;            /* eigenpairs wanted (largest algebraic), 1 <= k <= n */
-  int64_t block;        /* block size (0: single vector with a completeness check, grown when it finds a miss) */
-  int64_t max_basis;    /* basis columns between restarts (0: max(k + 6 * block, 2k + 20), less if 2 GiB won't hold it) */
-  int64_t max_restarts; /* (0: 200) */
-  double tol;           /* residual tolerance relative to |lambda_max| (0: 1e-10) */
-  uint64_t seed;        /* start block (0: the default seed) */
+  int64_t block;        /* block size; 0 is a mode: single vector with a completeness check, the
+                           block grown when it finds a missed eigenvalue (init: 0) */
+  int64_t max_basis;    /* basis columns between restarts; 0 is a mode: max(k + 6 * block, 2k + 20),
+                           less if 2 GiB won't hold it (init: 0) */
+  int64_t max_restarts; /* >= 1 (init: 200); ntk4j_svds: power iterations, >= 0 (init: 50) */
+  double tol;           /* residual tolerance relative to |lambda_max|, > 0 (init: 1e-10) */
+  uint64_t seed;        /* start block (init: NTK4J_DEFAULT_SEED) */
   /* Warm start (ntk4j_eigs only; NULL / 0: a random start block): start_cols columns of length n,
    * column-major (e.g. the eigenvectors of a previous, nearby call) opening the first block, whose
    * width becomes max(block, start_cols); random columns fill the rest. */
@@ -87,13 +93,14 @@ typedef struct ntk4j_estimate {
   int64_t applies; /* vectors pushed through the operator */
 } ntk4j_estimate;
 
-/* Options of ntk4j_rank_estimate (zero-initialize; zeros mean defaults). */
+/* Options of ntk4j_rank_estimate: fill them with ntk4j_rank_options_init (then set the axes);
+ * every field is taken as it is. */
 typedef struct ntk4j_rank_options {
-  double accuracy;     /* target standard error relative to each estimate, in (0, 1) (0: 0.01) */
-  int64_t min_samples; /* probes drawn at least (0: 64; >= 8) */
-  int64_t max_samples; /* sampling budget (0: 4096): reached, the estimates are returned with
-                          accuracy_met = 0 */
-  uint64_t seed;       /* (0: the default seed) */
+  double accuracy;     /* target standard error relative to each estimate, in (0, 1) (init: 0.01) */
+  int64_t min_samples; /* probes drawn at least, >= 8 (init: 64) */
+  int64_t max_samples; /* sampling budget, >= min_samples (init: 4096): reached, the estimates are
+                          returned with accuracy_met = 0 */
+  uint64_t seed;       /* (init: NTK4J_DEFAULT_SEED) */
   int32_t traces;      /* nonzero: tr A, tr A^2, tr A^4, PR(A) and PR(A^2) (symmetric A only) */
   int32_t partial;     /* nonzero: partial effective dimensions (true partial trace of A A*) over
                           batch, time, hidden of A's range [batch, steps, hidden] */
@@ -121,15 +128,23 @@ typedef struct ntk4j_rank_estimates {
 #define NTK4J_REDUCTION_TRUE_PARTIAL_TRACE 0 /* M[r,r'] = sum_s G[(s,r),(s,r')] (default) */
 #define NTK4J_REDUCTION_KPFLOW 1             /* M[r,r'] = sum_{s,s'} G[(s,r),(s',r')] (kpflow) */
 
-/* Options of ntk4j_fixed_points (zero-initialize; zeros mean defaults). */
+/* Options of ntk4j_fixed_points: fill them with ntk4j_fixed_point_options_init; every field is
+ * taken as it is. */
 typedef struct ntk4j_fixed_point_options {
-  int64_t starts;         /* random initial states (0: 16) */
-  int64_t rollout_steps;  /* autonomous steps before Newton from each start (0: 500; -1: none) */
-  int64_t max_iterations; /* Newton iterations per start (0: 100) */
-  double tol;             /* ||f(h) - h||_inf <= tol * max(1, ||h||_inf) (0: 1e-12) */
-  double init_scale;      /* starts ~ N(0, init_scale^2) (0: 1) */
-  uint64_t seed;          /* (0: the default seed) */
+  int64_t starts;         /* random initial states, >= 0 (init: 16) */
+  int64_t rollout_steps;  /* autonomous steps before Newton from each start, >= 0 (0: Newton from
+                             the raw starts only; init: 500) */
+  int64_t max_iterations; /* Newton iterations per start, >= 1 (init: 100) */
+  double tol;             /* ||f(h) - h||_inf <= tol * max(1, ||h||_inf), > 0 (init: 1e-12) */
+  double init_scale;      /* starts ~ N(0, init_scale^2), > 0 (init: 1) */
+  uint64_t seed;          /* (init: NTK4J_DEFAULT_SEED) */
 } ntk4j_fixed_point_options;
+
+/* The defaults of each options struct (the core's own; never NULL-safe: o must be valid). */
+void ntk4j_eigs_options_init(ntk4j_eigs_options* o, int64_t k);
+void ntk4j_svds_options_init(ntk4j_eigs_options* o, int64_t k); /* block = oversampling 10, max_restarts = 50 */
+void ntk4j_rank_options_init(ntk4j_rank_options* o);
+void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options* o);
 
 /* Diagnostics of ntk4j_eigs. */
 typedef struct ntk4j_eigs_info {
@@ -327,9 +342,9 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
 
 /*
  * Top-k singular triplets of any operator by randomized SVD (Halko-Martinsson-Tropp, power
- * iterations until the residuals max(||A v - s u||, ||A* u - s v||) <= tol * s_max). Options:
- * k, tol (0: 1e-10), seed; `block` is the oversampling (0: 10) and `max_restarts` the maximum
- * number of power iterations (0: 50). values[k] descending and residuals[k] always written;
+ * iterations until the residuals max(||A v - s u||, ||A* u - s v||) <= tol * s_max). Options
+ * from ntk4j_svds_options_init: k, tol, seed; `block` is the oversampling and `max_restarts` the
+ * maximum number of power iterations (>= 0). values[k] descending and residuals[k] always written;
  * u[k, rows] and v[k, cols] only when non-NULL. info: converged, vector_applies (A and A*
  * together), restarts = power iterations done.
  */

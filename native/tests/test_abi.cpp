@@ -163,8 +163,8 @@ TEST(Abi, ProgressHookSeesLanczosAndHutchPlusPlusAndCanBeRemoved) {
   ASSERT_EQ(ntk4j_operator_from_session(l.session, NTK4J_OP_K, &k), NTK4J_OK) << err();
   ProgressLog log;
   ASSERT_EQ(ntk4j_set_progress(record_progress, &log), NTK4J_OK);
-  ntk4j_eigs_options o{};
-  o.k = 3;
+  ntk4j_eigs_options o;
+  ntk4j_eigs_options_init(&o, 3);
   double values[3], residuals[3];
   ASSERT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_OK) << err();
   ASSERT_FALSE(log.what.empty());
@@ -187,8 +187,8 @@ TEST(Abi, StartVectorsAreTakenByEigsOnly) {
   ntk4j_operator* k = nullptr;
   ASSERT_EQ(ntk4j_operator_from_session(l.session, NTK4J_OP_K, &k), NTK4J_OK) << err();
   std::vector<double> start(static_cast<size_t>(l.B * l.T * l.H), 1.0);
-  ntk4j_eigs_options o{};
-  o.k = 2;
+  ntk4j_eigs_options o;
+  ntk4j_eigs_options_init(&o, 2);
   o.start = start.data();
   o.start_cols = 1;
   double values[2], residuals[2];
@@ -200,5 +200,65 @@ TEST(Abi, StartVectorsAreTakenByEigsOnly) {
   o.start_cols = 2;
   o.start = nullptr;
   EXPECT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  ntk4j_operator_destroy(k);
+}
+
+TEST(Abi, OptionsInitGivesTheCoresDefaultsAndEveryFieldIsTakenAsItIs) {
+  ntk4j_eigs_options e;
+  ntk4j_eigs_options_init(&e, 4);
+  EXPECT_EQ(e.k, 4);
+  EXPECT_EQ(e.block, 0);
+  EXPECT_EQ(e.max_restarts, 200);
+  EXPECT_EQ(e.tol, 1e-10);
+  EXPECT_EQ(e.seed, static_cast<uint64_t>(NTK4J_DEFAULT_SEED));
+  EXPECT_EQ(e.start, nullptr);
+  ntk4j_eigs_options s;
+  ntk4j_svds_options_init(&s, 4);
+  EXPECT_EQ(s.block, 10);
+  EXPECT_EQ(s.max_restarts, 50);
+  ntk4j_rank_options r;
+  ntk4j_rank_options_init(&r);
+  EXPECT_EQ(r.accuracy, 0.01);
+  EXPECT_EQ(r.min_samples, 64);
+  EXPECT_EQ(r.max_samples, 4096);
+  EXPECT_EQ(r.seed, static_cast<uint64_t>(NTK4J_DEFAULT_SEED));
+  EXPECT_EQ(r.traces, 1);
+  EXPECT_EQ(r.partial, 1);
+  EXPECT_EQ(r.partial_kpflow, 0);
+  ntk4j_fixed_point_options f;
+  ntk4j_fixed_point_options_init(&f);
+  EXPECT_EQ(f.starts, 16);
+  EXPECT_EQ(f.rollout_steps, 500);
+  EXPECT_EQ(f.max_iterations, 100);
+  EXPECT_EQ(f.tol, 1e-12);
+  EXPECT_EQ(f.init_scale, 1.0);
+  EXPECT_EQ(f.seed, static_cast<uint64_t>(NTK4J_DEFAULT_SEED));
+
+  // No value means "the default" any more: zeros are refused where they make no sense, and a
+  // seed of 0 is a seed like any other.
+  Leaky l;
+  ntk4j_operator* k = nullptr;
+  ASSERT_EQ(ntk4j_operator_from_session(l.session, NTK4J_OP_K, &k), NTK4J_OK) << err();
+  double values[2], residuals[2], again[2];
+  ntk4j_eigs_options o;
+  ntk4j_eigs_options_init(&o, 2);
+  o.tol = 0;
+  EXPECT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("tolerance must be > 0"), std::string::npos) << err();
+  ntk4j_eigs_options_init(&o, 2);
+  o.max_restarts = 0;
+  EXPECT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_ERR_INVALID_ARGUMENT);
+  ntk4j_eigs_options_init(&o, 2);
+  o.seed = 0;
+  ASSERT_EQ(ntk4j_eigs(k, &o, values, residuals, nullptr, nullptr), NTK4J_OK) << err();
+  ntk4j_eigs_options_init(&o, 2);
+  ASSERT_EQ(ntk4j_eigs(k, &o, again, residuals, nullptr, nullptr), NTK4J_OK) << err();
+  EXPECT_NEAR(values[0], again[0], 1e-9 * std::abs(again[0]));  // the same eigenvalues from another start
+  ntk4j_rank_options_init(&r);
+  r.accuracy = 0;
+  r.traces = 1;
+  r.partial = 0;
+  ntk4j_rank_estimates est;
+  EXPECT_EQ(ntk4j_rank_estimate(k, nullptr, 0, &r, &est), NTK4J_ERR_INVALID_ARGUMENT);
   ntk4j_operator_destroy(k);
 }

@@ -41,5 +41,6 @@ err=$(cli -Dntk4j.library="$work/libntk4j.so" -cp "$cp" io.ntk4j.cli.Main spectr
 code=$?
 set -e
 [[ $code -ne 0 ]] || fail "a library of ABI 99 was accepted"
-grep -q "has ABI version 99 but this ntk4j jar needs ABI 1" <<<"$err" || fail "unclear ABI message: $err"
+abi=$(sed -nE 's/^#define NTK4J_ABI_VERSION ([0-9]+).*/\1/p' "$root/native/include/ntk4j.h")
+grep -q "has ABI version 99 but this ntk4j jar needs ABI $abi" <<<"$err" || fail "unclear ABI message: $err"
 echo "ok   other ABI: exit $code, $(head -1 <<<"$err")"

@@ -154,15 +154,17 @@ int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4
     const ntk4j::Model& m = *model->model;
     if (x) require_finite(x, m.N, "x");
     ntk4j::dynamics::FixedPointOptions o;
-    if (options->starts < 0 || options->max_iterations < 0 || options->rollout_steps < -1 || options->tol < 0 ||
-        options->init_scale < 0 || std::isnan(options->tol) || std::isnan(options->init_scale))
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "fixed-point options must be >= 0 (rollout_steps >= -1; 0 = default)");
-    if (options->starts) o.starts = options->starts;
-    if (options->rollout_steps) o.rollout_steps = options->rollout_steps < 0 ? 0 : options->rollout_steps;
-    if (options->max_iterations) o.max_iterations = options->max_iterations;
-    if (options->tol != 0.0) o.tol = options->tol;
-    if (options->init_scale != 0.0) o.init_scale = options->init_scale;
-    if (options->seed) o.seed = options->seed;
+    if (options->starts < 0 || options->rollout_steps < 0 || options->max_iterations < 1 || !(options->tol > 0) ||
+        !(options->init_scale > 0))
+      fail(NTK4J_ERR_INVALID_ARGUMENT,
+           "fixed-point options: starts and rollout_steps must be >= 0, max_iterations "
+           ">= 1, tol and init_scale > 0 (ntk4j_fixed_point_options_init gives the defaults)");
+    o.starts = options->starts;
+    o.rollout_steps = options->rollout_steps;
+    o.max_iterations = options->max_iterations;
+    o.tol = options->tol;
+    o.init_scale = options->init_scale;
+    o.seed = options->seed;
     auto r = ntk4j::dynamics::find_fixed_points(m, x, o);
     *found = r.found;
     if (failed) *failed = r.failed;
@@ -191,6 +193,11 @@ int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs) {
     require_finite(b, ntk4j::checked_mul(n, nrhs, "b"), "b");
     ntk4j::linalg::solve(n, a, b, nrhs);
   });
+}
+
+void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options* o) {
+  const ntk4j::dynamics::FixedPointOptions d;  // the core's defaults: one place
+  *o = {d.starts, d.rollout_steps, d.max_iterations, d.tol, d.init_scale, d.seed};
 }
 
 }  // extern "C"

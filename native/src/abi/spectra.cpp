@@ -2,6 +2,7 @@
 // dense spectra, randomized SVD, traces, partial effective dimensions and rank estimates.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "abi/abi_support.hpp"
 #include "linalg/dense.hpp"
@@ -18,23 +19,28 @@ using ntk4j::linalg::require_symmetric;
 
 // The arguments every eigen/SVD call shares: operator, options, outputs; option fields >= 0 with 0
 // meaning "default"; start vectors only where `start_allowed` (ntk4j_eigs), named by `call`.
-void check_options(const ntk4j_eigs_options& o);
+void check_options(const ntk4j_eigs_options& o, bool svd);
 void check_spectral_call(const ntk4j_operator* a, const ntk4j_eigs_options* options, const double* values,
                          const double* residuals, bool start_allowed, const char* call) {
   require(a, "operator");
   require(options, "options");
   require(values, "values");
   require(residuals, "residuals");
-  check_options(*options);
+  check_options(*options, std::string(call) == "ntk4j_svds");
   if (!start_allowed && (options->start != nullptr || options->start_cols != 0))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ", call, ")");
 }
 
-void check_options(const ntk4j_eigs_options& o) {
-  if (o.block < 0 || o.max_basis < 0 || o.max_restarts < 0)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "block, max_basis and max_restarts must be >= 0 (0 = default)");
-  if (o.tol < 0 || std::isnan(o.tol))
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (0 = default), got ", o.tol);
+void check_options(const ntk4j_eigs_options& o, bool svd) {
+  if (o.block < 0 || o.max_basis < 0)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "block and max_basis must be >= 0 (0: their automatic modes)");
+  if (svd ? o.max_restarts < 0 : o.max_restarts < 1)
+    fail(NTK4J_ERR_INVALID_ARGUMENT,
+         svd ? "power iterations (max_restarts) must be >= 0, got "
+             : "max_restarts must be >= 1 (ntk4j_eigs_options_init gives 200), got ",
+         o.max_restarts);
+  if (!(o.tol > 0))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (ntk4j_eigs_options_init gives 1e-10), got ", o.tol);
 }
 
 int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
@@ -43,11 +49,11 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     check_spectral_call(a, options, values, residuals, !gram, "ntk4j_eigs_gram");
     ntk4j::spectral::EigsOptions o;
     o.k = options->k;
-    if (options->block != 0) o.block = options->block;
-    if (options->max_basis != 0) o.max_basis = options->max_basis;
-    if (options->max_restarts != 0) o.max_restarts = options->max_restarts;
-    if (options->tol != 0.0) o.tol = options->tol;
-    if (options->seed != 0) o.seed = options->seed;
+    o.block = options->block;
+    o.max_basis = options->max_basis;
+    o.max_restarts = options->max_restarts;
+    o.tol = options->tol;
+    o.seed = options->seed;
     o.start = options->start;
     o.start_cols = options->start_cols;
     if (!gram) require_symmetric(*a->op);
@@ -101,10 +107,10 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     check_spectral_call(a, options, values, residuals, false, "ntk4j_svds");
     ntk4j::spectral::SvdOptions o;
     o.k = options->k;
-    if (options->block != 0) o.oversample = options->block;
-    if (options->max_restarts != 0) o.max_iterations = options->max_restarts;
-    if (options->tol != 0.0) o.tol = options->tol;
-    if (options->seed != 0) o.seed = options->seed;
+    o.oversample = options->block;
+    o.max_iterations = options->max_restarts;
+    o.tol = options->tol;
+    o.seed = options->seed;
     auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
     std::copy(r.values.begin(), r.values.end(), values);
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);
@@ -176,10 +182,10 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     if (basis_cols > a->op->cols())
       fail(NTK4J_ERR_INVALID_ARGUMENT, "basis has ", basis_cols, " columns, more than the dimension ", a->op->cols());
     ntk4j::spectral::RankOptions o;
-    if (options->accuracy != 0) o.accuracy = options->accuracy;
-    if (options->min_samples != 0) o.min_samples = options->min_samples;
-    if (options->max_samples != 0) o.max_samples = options->max_samples;
-    if (options->seed != 0) o.seed = options->seed;
+    o.accuracy = options->accuracy;
+    o.min_samples = options->min_samples;
+    o.max_samples = options->max_samples;
+    o.seed = options->seed;
     o.traces = options->traces != 0;
     o.partial = options->partial != 0;
     o.partial_kpflow = options->partial_kpflow != 0;
@@ -205,6 +211,39 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     out->accuracy_met = r.accuracy_met ? 1 : 0;
     out->worst_relative_error = r.worst_relative_error;
   });
+}
+
+void ntk4j_eigs_options_init(ntk4j_eigs_options* o, int64_t k) {
+  const ntk4j::spectral::EigsOptions d;  // the core's defaults: one place
+  *o = {};
+  o->k = k;
+  o->block = d.block;
+  o->max_basis = d.max_basis;
+  o->max_restarts = d.max_restarts;
+  o->tol = d.tol;
+  o->seed = d.seed;
+}
+
+void ntk4j_svds_options_init(ntk4j_eigs_options* o, int64_t k) {
+  const ntk4j::spectral::SvdOptions d;
+  *o = {};
+  o->k = k;
+  o->block = d.oversample;
+  o->max_restarts = d.max_iterations;
+  o->tol = d.tol;
+  o->seed = d.seed;
+}
+
+void ntk4j_rank_options_init(ntk4j_rank_options* o) {
+  const ntk4j::spectral::RankOptions d;
+  *o = {};
+  o->accuracy = d.accuracy;
+  o->min_samples = d.min_samples;
+  o->max_samples = d.max_samples;
+  o->seed = d.seed;
+  o->traces = d.traces ? 1 : 0;
+  o->partial = d.partial ? 1 : 0;
+  o->partial_kpflow = d.partial_kpflow ? 1 : 0;
 }
 
 }  // extern "C"

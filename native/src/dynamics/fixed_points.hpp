@@ -19,7 +19,7 @@ struct FixedPointOptions {
   Index max_iterations = 100;  // Newton iterations per start
   double tol = 1e-12;          // ||f(h) - h||_inf <= tol * max(1, ||h||_inf)
   double init_scale = 1.0;     // starts ~ N(0, init_scale^2)
-  std::uint64_t seed = 2605;
+  std::uint64_t seed = NTK4J_DEFAULT_SEED;
 };
 
 struct FixedPointResult {

@@ -14,12 +14,12 @@
 namespace ntk4j::spectral {
 
 struct EigsOptions {
-  Index k = 10;               // eigenpairs wanted (largest algebraic)
-  Index block = 0;            // block size b (0: automatic)
-  Index max_basis = 0;        // basis columns kept between restarts (0: automatic)
-  Index max_restarts = 200;   // restarts before giving up (unconverged pairs are reported so)
-  double tol = 1e-10;         // residual tolerance relative to |theta_max|
-  std::uint64_t seed = 2605;  // start block
+  Index k = 10;                             // eigenpairs wanted (largest algebraic)
+  Index block = 0;                          // block size b (0: automatic)
+  Index max_basis = 0;                      // basis columns kept between restarts (0: automatic)
+  Index max_restarts = 200;                 // restarts before giving up (unconverged pairs are reported so)
+  double tol = 1e-10;                       // residual tolerance relative to |theta_max|
+  std::uint64_t seed = NTK4J_DEFAULT_SEED;  // start block
   // Internal (gram_top): run on A* A but judge each pair i by the residual its image
   // A v_i / ||A v_i|| will have as an eigenvector of A A*: ||A r_i|| / ||A v_i|| <=
   // ||r_i|| sqrt(theta_max / theta_i), so pair i is converged once

@@ -33,7 +33,7 @@ struct RankOptions {
   double accuracy = 0.01;    // target standard error relative to each estimate
   Index min_samples = 64;    // never stop before (the jackknife needs groups)
   Index max_samples = 4096;  // sampling budget: stop there, met or not
-  std::uint64_t seed = 2605;
+  std::uint64_t seed = NTK4J_DEFAULT_SEED;
   bool traces = true;           // tr A, tr G, tr G^2 and both effective ranks (needs a symmetric A)
   bool partial = true;          // true partial traces of G over batch, time, hidden
   bool partial_kpflow = false;  // kpflow's broadcast-reduce of G over the same axes

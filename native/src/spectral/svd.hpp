@@ -15,7 +15,7 @@ struct SvdOptions {
   Index oversample = 10;
   Index max_iterations = 50;  // power iterations before giving up (reported, not thrown)
   double tol = 1e-10;
-  std::uint64_t seed = 2605;
+  std::uint64_t seed = NTK4J_DEFAULT_SEED;
 };
 
 struct SvdResult {

@@ -23,14 +23,23 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
-    private static final int NTK4J_ABI_VERSION = (int)1L;
+    private static final int NTK4J_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define NTK4J_ABI_VERSION 1
+     * #define NTK4J_ABI_VERSION 2
      * }
      */
     public static int NTK4J_ABI_VERSION() {
         return NTK4J_ABI_VERSION;
+    }
+    private static final int NTK4J_DEFAULT_SEED = (int)2605L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_DEFAULT_SEED 2605
+     * }
+     */
+    public static int NTK4J_DEFAULT_SEED() {
+        return NTK4J_DEFAULT_SEED;
     }
     private static final int NTK4J_OK = (int)0L;
     /**
@@ -229,6 +238,244 @@ public class Ntk4jNative extends Ntk4jNative$shared {
      */
     public static int NTK4J_REDUCTION_KPFLOW() {
         return NTK4J_REDUCTION_KPFLOW;
+    }
+
+    private static class ntk4j_eigs_options_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_eigs_options_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void ntk4j_eigs_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_eigs_options_init$descriptor() {
+        return ntk4j_eigs_options_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void ntk4j_eigs_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static MethodHandle ntk4j_eigs_options_init$handle() {
+        return ntk4j_eigs_options_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void ntk4j_eigs_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static MemorySegment ntk4j_eigs_options_init$address() {
+        return ntk4j_eigs_options_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void ntk4j_eigs_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static void ntk4j_eigs_options_init(MemorySegment o, long k) {
+        var mh$ = ntk4j_eigs_options_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_eigs_options_init", o, k);
+            }
+            mh$.invokeExact(o, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_svds_options_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_svds_options_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void ntk4j_svds_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_svds_options_init$descriptor() {
+        return ntk4j_svds_options_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void ntk4j_svds_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static MethodHandle ntk4j_svds_options_init$handle() {
+        return ntk4j_svds_options_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void ntk4j_svds_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static MemorySegment ntk4j_svds_options_init$address() {
+        return ntk4j_svds_options_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void ntk4j_svds_options_init(ntk4j_eigs_options *o, int64_t k)
+     * }
+     */
+    public static void ntk4j_svds_options_init(MemorySegment o, long k) {
+        var mh$ = ntk4j_svds_options_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_svds_options_init", o, k);
+            }
+            mh$.invokeExact(o, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_rank_options_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_rank_options_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void ntk4j_rank_options_init(ntk4j_rank_options *o)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_rank_options_init$descriptor() {
+        return ntk4j_rank_options_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void ntk4j_rank_options_init(ntk4j_rank_options *o)
+     * }
+     */
+    public static MethodHandle ntk4j_rank_options_init$handle() {
+        return ntk4j_rank_options_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void ntk4j_rank_options_init(ntk4j_rank_options *o)
+     * }
+     */
+    public static MemorySegment ntk4j_rank_options_init$address() {
+        return ntk4j_rank_options_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void ntk4j_rank_options_init(ntk4j_rank_options *o)
+     * }
+     */
+    public static void ntk4j_rank_options_init(MemorySegment o) {
+        var mh$ = ntk4j_rank_options_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_rank_options_init", o);
+            }
+            mh$.invokeExact(o);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_fixed_point_options_init {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_fixed_point_options_init");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options *o)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_fixed_point_options_init$descriptor() {
+        return ntk4j_fixed_point_options_init.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options *o)
+     * }
+     */
+    public static MethodHandle ntk4j_fixed_point_options_init$handle() {
+        return ntk4j_fixed_point_options_init.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options *o)
+     * }
+     */
+    public static MemorySegment ntk4j_fixed_point_options_init$address() {
+        return ntk4j_fixed_point_options_init.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void ntk4j_fixed_point_options_init(ntk4j_fixed_point_options *o)
+     * }
+     */
+    public static void ntk4j_fixed_point_options_init(MemorySegment o) {
+        var mh$ = ntk4j_fixed_point_options_init.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_fixed_point_options_init", o);
+            }
+            mh$.invokeExact(o);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
     }
 
     private static class ntk4j_last_error {

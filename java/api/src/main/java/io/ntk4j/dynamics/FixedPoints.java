@@ -31,14 +31,15 @@ public final class FixedPoints {
   /** Search settings (see {@code ntk4j_fixed_point_options}); rolloutSteps 0 means Newton from the raw starts only. */
   public record Options(int starts, int rolloutSteps, int maxIterations, double tol, double initScale, long seed) {
     public Options {
-      if (starts < 0 || rolloutSteps < 0 || maxIterations < 1 || !(tol > 0) || !(initScale >= 0)) {
+      if (starts < 0 || rolloutSteps < 0 || maxIterations < 1 || !(tol > 0) || !(initScale > 0)) {
         throw new InvalidInputException("fixed-point options: starts, rolloutSteps >= 0, maxIterations >= 1, tol > 0, "
-            + "initScale >= 0");
+            + "initScale > 0");
       }
     }
 
+    /** ntk4j_fixed_point_options_init's defaults (OptionDefaultsTest ties them). */
     public static Options defaults() {
-      return new Options(16, 500, 100, 1e-12, 1.0, 2605);
+      return new Options(16, 500, 100, 1e-12, 1.0, io.ntk4j.spectral.EigsOptions.DEFAULT_SEED);
     }
   }
 
@@ -123,10 +124,10 @@ public final class FixedPoints {
       MemorySegment m = NativeModel.create(model, arena);
       MemorySegment opts = ntk4j_fixed_point_options.allocate(arena);
       ntk4j_fixed_point_options.starts(opts, o.starts());
-      ntk4j_fixed_point_options.rollout_steps(opts, o.rolloutSteps() == 0 ? -1 : o.rolloutSteps());
+      ntk4j_fixed_point_options.rollout_steps(opts, o.rolloutSteps());
       ntk4j_fixed_point_options.max_iterations(opts, o.maxIterations());
       ntk4j_fixed_point_options.tol(opts, o.tol());
-      ntk4j_fixed_point_options.init_scale(opts, o.initScale() == 0 ? Double.MIN_VALUE : o.initScale());
+      ntk4j_fixed_point_options.init_scale(opts, o.initScale());
       ntk4j_fixed_point_options.seed(opts, o.seed());
       MemorySegment x = xBar == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_DOUBLE, xBar);
       MemorySegment found = arena.allocate(ValueLayout.JAVA_LONG), failed = arena.allocate(ValueLayout.JAVA_LONG);

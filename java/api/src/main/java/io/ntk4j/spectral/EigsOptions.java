@@ -16,10 +16,12 @@ import io.ntk4j.InvalidInputException;
  */
 public record EigsOptions(int k, double tol, int block, int maxBasis, int maxRestarts, long seed,
     boolean vectors) {
-  /** Default residual tolerance. */
+  /** Default residual tolerance (ntk4j_eigs_options_init's; OptionDefaultsTest ties them). */
   public static final double DEFAULT_TOL = 1e-10;
-  /** Default seed (fixed: results are reproducible). */
-  public static final long DEFAULT_SEED = 2605;
+  /** Default restarts before giving up (ntk4j_eigs_options_init's). */
+  public static final int DEFAULT_MAX_RESTARTS = 200;
+  /** The seed of every randomized step when none is given: the header's NTK4J_DEFAULT_SEED. */
+  public static final long DEFAULT_SEED = io.ntk4j.internal.ffi.Ntk4jNative.NTK4J_DEFAULT_SEED();
 
   public EigsOptions {
     if (k <= 0) {
@@ -28,14 +30,18 @@ public record EigsOptions(int k, double tol, int block, int maxBasis, int maxRes
     if (!(tol > 0) || !Double.isFinite(tol)) {
       throw new InvalidInputException("tolerance must be a finite number > 0, got " + tol);
     }
-    if (block < 0 || maxBasis < 0 || maxRestarts < 0) {
-      throw new InvalidInputException("block, maxBasis and maxRestarts must be >= 0 (0 = automatic)");
+    if (block < 0 || maxBasis < 0) {
+      throw new InvalidInputException("block and maxBasis must be >= 0 (0: their automatic modes), got " + block
+          + " and " + maxBasis);
+    }
+    if (maxRestarts < 1) {
+      throw new InvalidInputException("maxRestarts must be >= 1, got " + maxRestarts);
     }
   }
 
   /** The top k eigenpairs with default settings. */
   public static EigsOptions top(int k) {
-    return new EigsOptions(k, DEFAULT_TOL, 0, 0, 0, DEFAULT_SEED, false);
+    return new EigsOptions(k, DEFAULT_TOL, 0, 0, DEFAULT_MAX_RESTARTS, DEFAULT_SEED, false);
   }
 
   public EigsOptions withTol(double t) {

@@ -28,6 +28,8 @@ public record RankOptions(double accuracy, long minSamples, long maxSamples, lon
   public static final double DEFAULT_ACCURACY = 0.01;
   /** Default sampling budget. */
   public static final long DEFAULT_MAX_SAMPLES = 4096;
+  /** Default least number of probes (these defaults are ntk4j_rank_options_init's; OptionDefaultsTest). */
+  public static final long DEFAULT_MIN_SAMPLES = 64;
 
   public RankOptions {
     if (!(accuracy > 0 && accuracy < 1)) {
@@ -43,7 +45,8 @@ public record RankOptions(double accuracy, long minSamples, long maxSamples, lon
 
   /** 1 % accuracy, 64 to 4096 probes, the default seed, traces and true partial dimensions. */
   public static RankOptions defaults() {
-    return new RankOptions(DEFAULT_ACCURACY, 64, DEFAULT_MAX_SAMPLES, EigsOptions.DEFAULT_SEED, true, true, false);
+    return new RankOptions(DEFAULT_ACCURACY, DEFAULT_MIN_SAMPLES, DEFAULT_MAX_SAMPLES, EigsOptions.DEFAULT_SEED, true,
+        true, false);
   }
 
   public RankOptions withAccuracy(double a) {

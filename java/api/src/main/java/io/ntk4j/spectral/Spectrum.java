@@ -17,5 +17,5 @@ public final class Spectrum {
   /** Rank of the range sketch deflated exactly in partial effective dimension estimates. */
   public static final long DEFAULT_DEFLATION = 64;
   /** Seed of every randomized estimate unless given. */
-  public static final long DEFAULT_SEED = 2605;
+  public static final long DEFAULT_SEED = EigsOptions.DEFAULT_SEED;
 }

@@ -5,20 +5,23 @@ import io.ntk4j.InvalidInputException;
 /**
  * Options of {@link Svd#top}: how many singular triplets, the oversampling of the random sketch,
  * the most power iterations, the residual tolerance (relative to the largest singular value), the
- * seed, and whether the singular vectors are returned. {@code oversample} and
- * {@code maxIterations} 0 mean the native defaults (10 and 50).
+ * seed, and whether the singular vectors are returned. Every value is taken as it is
+ * ({@code maxIterations} 0: no power iteration).
  *
  * {@snippet :
  * SvdResult top = Svd.top(session.P(), SvdOptions.top(5).withMaxIterations(100));
  * }
  */
 public record SvdOptions(int k, int oversample, int maxIterations, double tol, long seed, boolean vectors) {
+  /** ntk4j_svds_options_init's oversampling and power iterations (OptionDefaultsTest ties them). */
+  public static final int DEFAULT_OVERSAMPLE = 10, DEFAULT_MAX_ITERATIONS = 50;
+
   public SvdOptions {
     if (k <= 0) {
       throw new InvalidInputException("number of singular triplets k must be > 0, got " + k);
     }
     if (oversample < 0 || maxIterations < 0) {
-      throw new InvalidInputException("oversample and maxIterations must be >= 0 (0 = default), got " + oversample
+      throw new InvalidInputException("oversample and maxIterations must be >= 0, got " + oversample
           + " and " + maxIterations);
     }
     if (!(tol > 0)) {
@@ -28,7 +31,8 @@ public record SvdOptions(int k, int oversample, int maxIterations, double tol, l
 
   /** The top k triplets with the defaults (tolerance {@link EigsOptions#DEFAULT_TOL}, no vectors). */
   public static SvdOptions top(int k) {
-    return new SvdOptions(k, 0, 0, EigsOptions.DEFAULT_TOL, EigsOptions.DEFAULT_SEED, false);
+    return new SvdOptions(k, DEFAULT_OVERSAMPLE, DEFAULT_MAX_ITERATIONS, EigsOptions.DEFAULT_TOL,
+        EigsOptions.DEFAULT_SEED, false);
   }
 
   public SvdOptions withOversample(int p) {

@@ -39,7 +39,7 @@ final class FixedPointsCommand implements Callable<Integer> {
   @Option(names = "--starts", defaultValue = "16", description = "rollouts to start Newton from (default ${DEFAULT-VALUE})")
   int starts;
 
-  @Option(names = "--seed", defaultValue = "2605", description = "seed of the rollouts' initial states (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", description = "seed of the rollouts' initial states (default ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--gains", paramLabel = "a:b:n", description = "sweep the gain g of W_hh and classify crossings")

@@ -55,6 +55,9 @@ public final class Main implements Runnable {
   /** Runs the CLI and returns its exit code (used by tests; {@link #main} exits with it). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main());
+    // --seed without a default of its own takes the header's NTK4J_DEFAULT_SEED: one place.
+    cl.setDefaultValueProvider(arg -> arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--seed")
+        && o.defaultValue() == null ? Long.toString(io.ntk4j.spectral.EigsOptions.DEFAULT_SEED) : null);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, badArgs) -> {

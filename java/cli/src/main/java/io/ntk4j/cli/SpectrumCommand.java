@@ -82,7 +82,7 @@ final class SpectrumCommand implements Callable<Integer> {
       description = "probe budget of the rank estimates (default ${DEFAULT-VALUE})")
   long maxSamples;
 
-  @Option(names = "--seed", defaultValue = "2605", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--json", description = "print one JSON object") boolean json;

@@ -70,7 +70,7 @@ final class SweepCommand implements Callable<Integer> {
       + "estimates, which sample on to a 1 %% standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
   long probes;
 
-  @Option(names = "--seed", defaultValue = "2605", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--workers", defaultValue = "0", description = "points run at once (default 0: one per core)")
