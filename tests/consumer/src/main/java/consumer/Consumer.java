@@ -1,5 +1,6 @@
 package consumer;
 
+import io.ntk4j.io.ModelFiles;
 import io.ntk4j.Model;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
@@ -17,7 +18,7 @@ import java.nio.file.Path;
 public final class Consumer {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    Model model = Model.load(dir);
+    Model model = ModelFiles.load(dir);
     try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, Npy.read(dir.resolve("inputs.npy"), arena))) {
       Tensor q = Npy.read(dir.resolve("q.npy"), arena);
       Tensor want = Npy.read(dir.resolve("NTK_q.npy"), arena);

@@ -6,7 +6,7 @@ package io.ntk4j;
  *
  * {@snippet :
  * try {
- *   Model.load(Path.of("no/such/model"));
+ *   io.ntk4j.io.ModelFiles.load(Path.of("no/such/model"));
  * } catch (InvalidInputException e) {   // unchecked: no throws clause in the way
  *   System.err.println(e.getMessage());
  * }

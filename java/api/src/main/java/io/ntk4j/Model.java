@@ -1,7 +1,5 @@
 package io.ntk4j;
 
-import io.ntk4j.io.ModelDirectory;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,7 @@ import java.util.Objects;
  * small and kept on the heap, copied to native memory when a {@link Session} is opened.
  *
  * {@snippet :
- * Model model = Model.load(Path.of("tests/golden/gru"));     // model.json + weight .npy files
+ * Model model = ModelFiles.load(Path.of("tests/golden/gru"));   // io.ntk4j.io: model.json + weight .npy files
  * System.out.println(model);                                  // Model[gru, H=5, N=2, 135 params]
  * }
  */
@@ -116,21 +114,6 @@ public final class Model {
   public Model withParameters(Map<String, double[]> values) {
     Model m = of(cell, hiddenSize, inputSize, dt, bias, values);
     return new Model(m.cell, m.hiddenSize, m.inputSize, m.dt, m.bias, m.parameters, assumptions);
-  }
-
-  /**
-   * Loads a model directory (model.json + one float64 .npy per parameter; see {@link ModelDirectory})
-   * or a PyTorch state dict ({@code .safetensors}, {@code .npz}) whose cell its shapes decide (see
-   * {@link io.ntk4j.io.PyTorchModel}, which also returns the readout). What a state dict does not
-   * say and was assumed is kept on the model ({@link #assumptions()}); what cannot be assumed
-   * safely (the nonlinearity of an RNN) is refused: use {@link io.ntk4j.io.PyTorchModel#load} with
-   * options to say it.
-   */
-  public static Model load(Path path) {
-    if (io.ntk4j.io.PyTorchModel.isStateDictFile(path)) {
-      return io.ntk4j.io.PyTorchModel.load(path, io.ntk4j.io.PyTorchModel.Options.inferred()).model();
-    }
-    return ModelDirectory.read(path);
   }
 
   /** Parameter names in PyTorch {@code named_parameters()} order. */

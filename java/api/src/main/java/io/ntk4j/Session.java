@@ -1,6 +1,5 @@
 package io.ntk4j;
 
-import io.ntk4j.internal.NativeLibrary;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +18,7 @@ import java.util.Objects;
  * operators from several threads at once is safe (the native state is read-only).
  *
  * {@snippet :
- * Model model = Model.load(Path.of("tests/golden/rnn_elman"));
+ * Model model = io.ntk4j.io.ModelFiles.load(Path.of("tests/golden/rnn_elman"));
  * try (Arena arena = Arena.ofConfined();
  *      Session session = Session.open(model, Npy.read(Path.of("tests/golden/rnn_elman/inputs.npy"), arena))) {
  *   Tensor q = Tensor.allocate(arena, 4, session.batch(), session.steps(), session.hiddenSize());
@@ -81,7 +80,7 @@ public final class Session implements AutoCloseable {
     try {
       MemorySegment handle;
       try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment nativeModel = io.ntk4j.internal.NativeModel.create(model, tmp);  // freed with tmp
+        MemorySegment nativeModel = io.ntk4j.NativeModel.create(model, tmp);  // freed with tmp
         MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
         NativeLibrary.check(Ntk4jNative.ntk4j_session_create(nativeModel, inputs.segment(), b, t, n,
             h0 == null ? MemorySegment.NULL : h0.segment(), sessionOut), "unroll");

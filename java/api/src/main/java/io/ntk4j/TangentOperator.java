@@ -1,6 +1,5 @@
 package io.ntk4j;
 
-import io.ntk4j.internal.NativeLibrary;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import java.lang.foreign.Arena;
 import java.util.Arrays;

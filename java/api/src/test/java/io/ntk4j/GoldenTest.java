@@ -1,5 +1,6 @@
 package io.ntk4j;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntk4j.io.Npy;
@@ -29,7 +30,7 @@ class GoldenTest {
   @MethodSource("cases")
   void trajectoryMatches(String c) {
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
+        Session s = Session.open(ModelFiles.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
       assertThat(TestPaths.relativeError(s.hidden(arena), load(arena, c, "hidden.npy"))).isLessThanOrEqualTo(TOL);
     }
   }
@@ -38,7 +39,7 @@ class GoldenTest {
   @MethodSource("cases")
   void operatorProductsMatch(String c) {
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
+        Session s = Session.open(ModelFiles.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
       Tensor q = load(arena, c, "q.npy"), v = load(arena, c, "v.npy");
       check(s.P().apply(q, arena), load(arena, c, "P_q.npy"), c + " P q");
       check(s.Pt().apply(q, arena), load(arena, c, "Pt_q.npy"), c + " P* q");
@@ -65,7 +66,7 @@ class GoldenTest {
       throw new AssertionError(c + " has no dense matrices");
     }
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), load(arena, c, "inputs.npy"))) {
+        Session s = Session.open(ModelFiles.load(dir), load(arena, c, "inputs.npy"))) {
       long n = s.batch() * s.steps() * s.hiddenSize();
       long np = s.numParams();
       Tensor eye = identity(arena, n, s.stateShape());

@@ -1,5 +1,6 @@
 package io.ntk4j;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntk4j.spectral.Eigs;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ProgressTest {
   @Test
   void listenerSeesLanczosAndAThrowingListenerIsHarmless() {
-    Model m = Model.load(TestPaths.golden("rnn_elman"));
+    Model m = ModelFiles.load(TestPaths.golden("rnn_elman"));
     List<String> seen = new ArrayList<>();
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(m, io.ntk4j.io.Npy.read(TestPaths.golden("rnn_elman").resolve("inputs.npy"), arena))) {

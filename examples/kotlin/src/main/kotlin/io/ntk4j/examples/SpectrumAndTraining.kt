@@ -1,5 +1,6 @@
 package io.ntk4j.examples
 
+import io.ntk4j.io.ModelFiles
 import io.ntk4j.Model
 import io.ntk4j.Session
 import io.ntk4j.io.Npy
@@ -18,7 +19,7 @@ import kotlin.system.exitProcess
  */
 fun main(args: Array<String>) {
     val dir = Path.of(args.getOrElse(0) { "tests/golden/rnn_elman" })
-    val model = Model.load(dir)
+    val model = ModelFiles.load(dir)
     Arena.ofConfined().use { arena ->
         val x = Npy.read(dir.resolve("inputs.npy"), arena)
         Session.open(model, x).use { session ->

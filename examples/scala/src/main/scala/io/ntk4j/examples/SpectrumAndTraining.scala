@@ -1,5 +1,6 @@
 package io.ntk4j.examples
 
+import io.ntk4j.io.ModelFiles
 import io.ntk4j.{Model, Session}
 import io.ntk4j.io.Npy
 import io.ntk4j.spectral.{Eigs, EigsOptions}
@@ -14,7 +15,7 @@ import scala.util.Using
 object SpectrumAndTraining {
   def main(args: Array[String]): Unit = {
     val dir = Path.of(args.headOption.getOrElse("tests/golden/rnn_elman"))
-    val model = Model.load(dir)
+    val model = ModelFiles.load(dir)
     val ok = Using.Manager { use =>
       val arena = use(Arena.ofConfined())
       val x = Npy.read(dir.resolve("inputs.npy"), arena)

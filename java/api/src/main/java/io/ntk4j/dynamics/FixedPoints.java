@@ -2,8 +2,8 @@ package io.ntk4j.dynamics;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.internal.NativeLibrary;
-import io.ntk4j.internal.NativeModel;
+import io.ntk4j.NativeLibrary;
+import io.ntk4j.NativeModel;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.internal.ffi.ntk4j_fixed_point_options;
 import java.lang.foreign.Arena;

@@ -134,7 +134,7 @@ public final class ModelDirectory {
    * The optional readout of a model directory ({@code readout_weight.npy} [O, H] and
    * {@code readout_bias.npy} [O]), or null when neither file is there.
    */
-  public static io.ntk4j.training.Readout readReadout(Path dir, int hiddenSize) {
+  public static io.ntk4j.Readout readReadout(Path dir, int hiddenSize) {
     Path w = dir.resolve("readout_weight.npy"), b = dir.resolve("readout_bias.npy");
     if (!Files.exists(w) && !Files.exists(b)) {
       return null;
@@ -148,12 +148,12 @@ public final class ModelDirectory {
         throw new ModelFormatException(dir + ": readout_weight.npy must be [O, " + hiddenSize
             + "] and readout_bias.npy [O], got " + Arrays.toString(wt.shape()) + " and " + Arrays.toString(bt.shape()));
       }
-      return new io.ntk4j.training.Readout((int) wt.dim(0), hiddenSize, wt.toArray(), bt.toArray());
+      return new io.ntk4j.Readout((int) wt.dim(0), hiddenSize, wt.toArray(), bt.toArray());
     }
   }
 
   /** Writes a model directory with its readout (readout_weight.npy, readout_bias.npy). */
-  public static void write(Path dir, Model model, io.ntk4j.training.Readout readout) {
+  public static void write(Path dir, Model model, io.ntk4j.Readout readout) {
     write(dir, model);
     if (readout != null) {
       try (Arena arena = Arena.ofConfined()) {

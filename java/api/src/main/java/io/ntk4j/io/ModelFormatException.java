@@ -7,7 +7,7 @@ import io.ntk4j.InvalidInputException;
  *
  * {@snippet :
  * try {
- *   Model.load(Path.of("gru-2layer.safetensors"));
+ *   ModelFiles.load(Path.of("gru-2layer.safetensors"));
  * } catch (ModelFormatException e) {   // e.g. "a multi-layer network (found ...)"
  *   System.err.println(e.getMessage());
  * }

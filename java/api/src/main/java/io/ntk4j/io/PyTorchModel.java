@@ -2,7 +2,7 @@ package io.ntk4j.io;
 
 import io.ntk4j.CellKind;
 import io.ntk4j.Model;
-import io.ntk4j.training.Readout;
+import io.ntk4j.Readout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

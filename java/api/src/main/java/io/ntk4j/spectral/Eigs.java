@@ -127,6 +127,6 @@ public final class Eigs {
   }
 
   static void checkOp(int status, String what) {
-    io.ntk4j.internal.NativeLibrary.check(status, what);
+    io.ntk4j.NativeLibrary.check(status, what);
   }
 }

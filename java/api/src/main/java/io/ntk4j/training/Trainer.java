@@ -1,5 +1,6 @@
 package io.ntk4j.training;
 
+import io.ntk4j.Readout;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;

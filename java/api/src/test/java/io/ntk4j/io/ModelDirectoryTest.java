@@ -37,21 +37,21 @@ class ModelDirectoryTest {
 
   @Test
   void loadsEveryGoldenModel() {
-    Model leaky = Model.load(TestPaths.golden("rnn_leaky_dt0p1"));
+    Model leaky = ModelFiles.load(TestPaths.golden("rnn_leaky_dt0p1"));
     assertThat(leaky.cell()).isEqualTo(CellKind.RNN_LEAKY);
     assertThat(leaky.dt()).isEqualTo(0.1);
     assertThat(leaky.numParams()).isEqualTo(35);
-    assertThat(Model.load(TestPaths.golden("rnn_elman")).numParams()).isEqualTo(45);
-    Model gru = Model.load(TestPaths.golden("gru"));
+    assertThat(ModelFiles.load(TestPaths.golden("rnn_elman")).numParams()).isEqualTo(45);
+    Model gru = ModelFiles.load(TestPaths.golden("gru"));
     assertThat(gru.numParams()).isEqualTo(135);
     assertThat(gru.bias()).isTrue();
   }
 
   @Test
   void roundTripsThroughWrite() {
-    Model gru = Model.load(TestPaths.golden("gru"));
+    Model gru = ModelFiles.load(TestPaths.golden("gru"));
     ModelDirectory.write(tmp.resolve("out"), gru);
-    Model back = Model.load(tmp.resolve("out"));
+    Model back = ModelFiles.load(tmp.resolve("out"));
     assertThat(back.parameterVector()).containsExactly(gru.parameterVector());
     assertThat(back.toString()).isEqualTo(gru.toString());
   }
@@ -109,7 +109,7 @@ class ModelDirectoryTest {
   }
 
   private static void assertRefused(Path dir, String fragment) {
-    assertThatThrownBy(() -> Model.load(dir)).isInstanceOf(io.ntk4j.InvalidInputException.class)
+    assertThatThrownBy(() -> ModelFiles.load(dir)).isInstanceOf(io.ntk4j.InvalidInputException.class)
         .hasMessageContaining(dir.getFileName().toString()).hasMessageContaining(fragment);
   }
 }

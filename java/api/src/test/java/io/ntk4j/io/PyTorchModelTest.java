@@ -101,7 +101,7 @@ class PyTorchModelTest {
     for (Path f : new Path[] {rnncell, basic}) {
       assertThatThrownBy(() -> PyTorchModel.load(f, PyTorchModel.Options.inferred()))
           .isInstanceOf(ModelFormatException.class).hasMessageContaining("does not store its nonlinearity");
-      assertThatThrownBy(() -> io.ntk4j.Model.load(f)).isInstanceOf(ModelFormatException.class)
+      assertThatThrownBy(() -> io.ntk4j.io.ModelFiles.load(f)).isInstanceOf(ModelFormatException.class)
           .hasMessageContaining("--nonlinearity tanh");
       for (PyTorchModel.Nonlinearity other : new PyTorchModel.Nonlinearity[] {PyTorchModel.Nonlinearity.RELU,
           PyTorchModel.Nonlinearity.LINEAR}) {
@@ -126,7 +126,7 @@ class PyTorchModelTest {
   void pickleFilesAreRefusedWithTheExportToUse() throws Exception {
     Path pt = Files.createTempFile("ntk4j", ".pt");
     try {
-      for (var load : java.util.List.<java.util.function.Supplier<?>>of(() -> io.ntk4j.Model.load(pt),
+      for (var load : java.util.List.<java.util.function.Supplier<?>>of(() -> io.ntk4j.io.ModelFiles.load(pt),
           () -> PyTorchModel.load(pt, PyTorchModel.Options.inferred()), () -> ModelDirectory.read(pt))) {
         assertThatThrownBy(load::get).isInstanceOf(ModelFormatException.class)
             .hasMessageContaining("a PyTorch pickle (.pt): export it as .safetensors or .npz");
@@ -150,7 +150,7 @@ class PyTorchModelTest {
         p.put(name, v);
       }
       io.ntk4j.Model m = io.ntk4j.Model.of(kind, 4, 3, 0.37, bias, p);
-      io.ntk4j.training.Readout ro = new io.ntk4j.training.Readout(2, 4, new double[] {1e-300, -2, 3, 4, 5, 6, 7, Math.PI},
+      io.ntk4j.Readout ro = new io.ntk4j.Readout(2, 4, new double[] {1e-300, -2, 3, 4, 5, 6, 7, Math.PI},
           new double[] {Double.MIN_VALUE, -0.0});
       Path f = tmp.resolve(kind.id() + ".safetensors");
       PyTorchModel.write(f, m, ro);

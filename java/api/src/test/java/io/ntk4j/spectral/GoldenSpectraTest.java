@@ -1,5 +1,6 @@
 package io.ntk4j.spectral;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ class GoldenSpectraTest {
   void topEigenvaluesMatchExactOnesTo1e8(String c) {
     Path dir = TestPaths.golden(c);
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
         LinearOperator ppt = s.P().gram()) {
       check(Eigs.top(s.K(), EigsOptions.top(10)), Npy.read(dir.resolve("eig_K.npy"), arena), c + " K");
       check(Eigs.top(ppt, EigsOptions.top(10)), Npy.read(dir.resolve("eig_PPt.npy"), arena), c + " P P*");
@@ -75,7 +76,7 @@ class GoldenSpectraTest {
     Path dir = TestPaths.golden(c);
     JsonNode m = metrics(c);
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
         LinearOperator ppt = s.P().gram()) {
       rel(Traces.exact(s.K()).effectiveRank().value(), m.get("effrank_K").asDouble(), 1e-9, c + " effrank K");
       rel(Traces.exact(ppt).effectiveRank().value(), m.get("effrank_PPt").asDouble(), 1e-9, c + " effrank PPt");
@@ -97,7 +98,7 @@ class GoldenSpectraTest {
     Path dir = TestPaths.golden(c);
     JsonNode m = metrics(c);
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
       rel(Traces.estimate(s.ntk(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),
           m.get("effrank_NTK").asDouble(), 0.02, c + " estimated effrank NTK");
       rel(Traces.estimate(s.K(), Spectrum.DEFAULT_PROBES, Spectrum.DEFAULT_SEED).effectiveRank().value(),

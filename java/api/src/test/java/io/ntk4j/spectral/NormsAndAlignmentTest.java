@@ -1,5 +1,6 @@
 package io.ntk4j.spectral;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -23,7 +24,7 @@ class NormsAndAlignmentTest {
     Path dir = TestPaths.golden("rnn_elman");
     var metrics = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
       Tensor k = Npy.read(dir.resolve("K_dense.npy"), arena), ntk = Npy.read(dir.resolve("NTK_dense.npy"), arena);
       double kk = 0, nn = 0, kn = 0;
       for (long i = 0; i < k.size(); i++) {

@@ -1,5 +1,6 @@
 package io.ntk4j.spectral;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -95,7 +96,7 @@ class OperatorAlgebraTest {
   void compositionsOfSessionOperatorsRunNativelyAndAgree() {
     Path dir = TestPaths.golden("gru");
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
         LinearOperator pkpt = s.P().compose(s.K()).compose(s.Pt());
         LinearOperator jjt = s.P().compose(s.jtheta()).gram();
         LinearOperator twice = s.ntk().plus(s.ntk());
@@ -150,7 +151,7 @@ class OperatorAlgebraTest {
   void nothingNeedsClosingAndUnclosedCompositionsAreReleased() {
     Path dir = TestPaths.golden("rnn_leaky_dt1");
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
       // A session's operators hold nothing: close() is a no-op, the adjoint is the session's own.
       LinearOperator p = s.P();
       p.close();
@@ -175,7 +176,7 @@ class OperatorAlgebraTest {
   void operatorsOutliveTheSessionTheyCameFrom() {
     Path dir = TestPaths.golden("rnn_leaky_dt1");
     try (Arena arena = Arena.ofConfined()) {
-      Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+      Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
       LinearOperator ntk = s.ntk().toNative();
       s.close();
       assertThatThrownBy(s::ntk).isInstanceOf(IllegalStateException.class);

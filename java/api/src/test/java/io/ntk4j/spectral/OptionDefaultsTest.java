@@ -3,7 +3,7 @@ package io.ntk4j.spectral;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntk4j.dynamics.FixedPoints;
-import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.NativeLibrary;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.internal.ffi.ntk4j_eigs_options;
 import io.ntk4j.internal.ffi.ntk4j_fixed_point_options;

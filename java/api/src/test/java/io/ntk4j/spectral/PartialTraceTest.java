@@ -1,5 +1,6 @@
 package io.ntk4j.spectral;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ntk4j.Model;
@@ -17,7 +18,7 @@ class PartialTraceTest {
   void bothReductionsMatchTheDenseMatrixOnEveryAxis() {
     Path dir = TestPaths.golden("gru");
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
       Tensor dense = Npy.read(dir.resolve("NTK_dense.npy"), arena);
       long b = s.batch(), t = s.steps(), h = s.hiddenSize(), n = b * t * h;
       for (Axis axis : Axis.values()) {

@@ -1,5 +1,6 @@
 package io.ntk4j.spectral;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -20,7 +21,7 @@ class SpectrumAnalysisTest {
   void everyTargetMatchesTheDenseSpectrumAndCountsItsApplies() {
     Path dir = TestPaths.golden("gru");
     try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(Model.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
+        Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
         LinearOperator ppt = s.P().gram()) {
       for (SpectrumAnalysis.Target t : SpectrumAnalysis.Target.values()) {
         double[] exact = Eigs.exact(switch (t) {

@@ -1,5 +1,6 @@
 package io.ntk4j.training;
 
+import io.ntk4j.Readout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.ntk4j.training;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -17,7 +18,7 @@ class NaturalGradientTest {
   void matchesTheDenseWoodburyFormula() {
     Path dir = TestPaths.golden("rnn_elman");
     try (Arena arena = Arena.ofConfined()) {
-      Model m = Model.load(dir);
+      Model m = ModelFiles.load(dir);
       Tensor x = Npy.read(dir.resolve("inputs.npy"), arena);
       Tensor jfull = Npy.read(dir.resolve("Jfull_dense.npy"), arena);  // [n, P], the full-unroll J_h
       int n = (int) jfull.dim(0), p = (int) jfull.dim(1), r = 4;
@@ -66,7 +67,7 @@ class NaturalGradientTest {
   void matchedVariantIsRhoTimesThePlainOneAndTheSecondSolveIsWarm() {
     Path dir = TestPaths.golden("rnn_elman");
     try (Arena arena = Arena.ofConfined()) {
-      Model m = Model.load(dir);
+      Model m = ModelFiles.load(dir);
       Tensor x = Npy.read(dir.resolve("inputs.npy"), arena);
       double[] g = Npy.read(dir.resolve("v.npy"), arena).toArray();
       double rho = 0.05;
@@ -93,7 +94,7 @@ class NaturalGradientTest {
   void trainingWithItLowersTheLoss() {
     Path dir = TestPaths.root().resolve("tests/golden/training/elman_state_whh_momentum");
     try (Arena arena = Arena.ofConfined()) {
-      Model m = Model.load(dir);
+      Model m = ModelFiles.load(dir);
       Tensor x = Npy.read(dir.resolve("inputs.npy"), arena), y = Npy.read(dir.resolve("targets.npy"), arena);
       Trainer tr = new Trainer(m, null, x, y, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, 1e-3, 0),
           java.util.Set.of("weight_ih", "weight_hh", "bias_ih", "bias_hh"));

@@ -1,5 +1,7 @@
 package io.ntk4j.training;
 
+import io.ntk4j.io.ModelFiles;
+import io.ntk4j.Readout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +35,7 @@ public class TrainingGoldenTest {
     Path dir = TestPaths.root().resolve("tests/golden/training").resolve(c);
     JsonNode spec = new ObjectMapper().readTree(dir.resolve("model.json").toFile());
     try (Arena arena = Arena.ofConfined()) {
-      Model model = Model.load(dir);
+      Model model = ModelFiles.load(dir);
       Readout readout = null;
       if (Files.exists(dir.resolve("readout_weight.npy"))) {
         Tensor w = Npy.read(dir.resolve("readout_weight.npy"), arena), b = Npy.read(dir.resolve("readout_bias.npy"), arena);

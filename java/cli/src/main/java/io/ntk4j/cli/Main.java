@@ -4,7 +4,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Ntk4j;
 import io.ntk4j.Ntk4jException;
 import io.ntk4j.NumericalException;
-import io.ntk4j.internal.NativeLibrary;
+import io.ntk4j.NativeLibrary;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

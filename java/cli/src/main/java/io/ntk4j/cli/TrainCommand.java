@@ -8,7 +8,7 @@ import io.ntk4j.NumericalException;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.training.Loss;
 import io.ntk4j.training.Optimizer;
-import io.ntk4j.training.Readout;
+import io.ntk4j.Readout;
 import io.ntk4j.training.Trainer;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -177,7 +177,7 @@ final class TrainCommand implements Callable<Integer> {
     return out.resolve("checkpoints").resolve(step);
   }
 
-  private void writeModel(Path where, io.ntk4j.Model m, io.ntk4j.training.Readout r) {
+  private void writeModel(Path where, io.ntk4j.Model m, io.ntk4j.Readout r) {
     if (where.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors")) {
       io.ntk4j.io.PyTorchModel.write(where, m, r);
     } else {

@@ -1,5 +1,6 @@
 package io.ntk4j.cli;
 
+import io.ntk4j.io.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,11 +38,11 @@ class TrainCommandTest {
           .isLessThanOrEqualTo(1e-10);
     }
     try (Arena arena = Arena.ofConfined()) {
-      double[] got = Model.load(out).parameter("weight_hh");
+      double[] got = ModelFiles.load(out).parameter("weight_hh");
       double[] expect = Npy.read(dir.resolve("final_weight_hh.npy"), arena).toArray();
       assertThat(io.ntk4j.training.TrainingGoldenTest.relative(got, expect)).isLessThanOrEqualTo(1e-9);
       // Untrained parameters are unchanged.
-      assertThat(Model.load(out).parameter("weight_ih")).containsExactly(Model.load(dir).parameter("weight_ih"));
+      assertThat(ModelFiles.load(out).parameter("weight_ih")).containsExactly(ModelFiles.load(dir).parameter("weight_ih"));
     }
     assertThat(out.resolve("checkpoints/step_000002/model.json")).exists();
     assertThat(out.resolve("checkpoints/step_000004/weight_hh.npy")).exists();
@@ -64,7 +65,7 @@ class TrainCommandTest {
         CliTest.Result r = CliTest.run(args.toArray(String[]::new));
         assertThat(r.code()).as(c + ": " + r.err()).isZero();
       }
-      Model fromDir = Model.load(asDir);
+      Model fromDir = ModelFiles.load(asDir);
       if (loss.equals("mse")) {
         var ro = io.ntk4j.io.ModelDirectory.readReadout(asDir, fromDir.hiddenSize());
         var back = io.ntk4j.io.PyTorchModel.load(asFile, io.ntk4j.io.PyTorchModel.Options.inferred()).readout();
@@ -114,7 +115,7 @@ class TrainCommandTest {
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(Main.EXIT_NUMERICAL);
     assertThat(r.err()).contains("diverged");
     assertThat(out.resolve("model.json")).exists();
-    Model kept = Model.load(out);
+    Model kept = ModelFiles.load(out);
     for (String name : kept.parameterNames()) {
       for (double v : kept.parameter(name)) {
         assertThat(Double.isFinite(v)).isTrue();

@@ -1,4 +1,4 @@
-package io.ntk4j.internal;
+package io.ntk4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

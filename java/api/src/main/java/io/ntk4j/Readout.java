@@ -1,4 +1,4 @@
-package io.ntk4j.training;
+package io.ntk4j;
 
 import io.ntk4j.InvalidInputException;
 

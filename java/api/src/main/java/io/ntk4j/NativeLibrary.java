@@ -1,8 +1,5 @@
-package io.ntk4j.internal;
+package io.ntk4j;
 
-import io.ntk4j.InvalidInputException;
-import io.ntk4j.Ntk4jException;
-import io.ntk4j.NumericalException;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import java.io.IOException;
 import java.io.InputStream;
