@@ -23,9 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -94,10 +92,7 @@ final class SpectrumCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String kind = op.toUpperCase(Locale.ROOT);
-    if (!Arrays.asList("NTK", "K", "PPT", "P").contains(kind)) {
-      throw new InvalidInputException("unknown --op " + op + " (supported: NTK, K, PPt, P)");
-    }
+    SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
     if (top <= 0) {
       throw new InvalidInputException("--top must be > 0, got " + top);
     }
@@ -113,18 +108,18 @@ final class SpectrumCommand implements Callable<Integer> {
     }
   }
 
-  private Integer compute(Model m, String kind) throws Exception {
+  private Integer compute(Model m, SpectrumAnalysis.Target kind) throws Exception {
     long t0 = System.nanoTime();
     try (Arena arena = Arena.ofConfined();
         Session s = Session.open(m, data.inputs(arena));
         LinearOperator ppt = s.P().gram()) {
       LinearOperator a = switch (kind) {
-        case "NTK" -> s.ntk();
-        case "K" -> s.K();
-        case "PPT" -> ppt;
-        default -> s.P();
+        case NTK -> s.ntk();
+        case K -> s.K();
+        case PPT -> ppt;
+        case P -> s.P();
       };
-      LinearOperator sym = kind.equals("P") ? ppt : a;  // the PSD operator whose ranks we report
+      LinearOperator sym = kind.singular() ? ppt : a;  // the PSD operator whose ranks we report
       double[] values, residuals;
       double[] symSpectrum = null;  // exact mode: every eigenvalue of sym (the traces follow from them)
       int converged;
@@ -136,7 +131,7 @@ final class SpectrumCommand implements Callable<Integer> {
       RankEstimates ranks = null;
       if (exact) {
         symSpectrum = Eigs.exact(sym);
-        double[] all = kind.equals("P") ? Arrays.stream(symSpectrum).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
+        double[] all = kind.singular() ? Arrays.stream(symSpectrum).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
             : symSpectrum;
         if (top > all.length) {
           throw new InvalidInputException("--top " + top + " exceeds the dimension " + all.length);
@@ -155,7 +150,7 @@ final class SpectrumCommand implements Callable<Integer> {
             s4 += l * l * l * l;
           }
           if (!(s2 > 0)) {
-            throw new io.ntk4j.NumericalException("the operator " + opName(kind) + " is zero (tr A^2 = " + s2
+            throw new io.ntk4j.NumericalException("the operator " + kind.label() + " is zero (tr A^2 = " + s2
                 + "): effective ranks are undefined", 0);
           }
           tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
@@ -172,7 +167,7 @@ final class SpectrumCommand implements Callable<Integer> {
         EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
         RankOptions ro = eigenvaluesOnly ? null
             : RankOptions.defaults().withAccuracy(accuracy).withMaxSamples(maxSamples).withSeed(seed);
-        analysis = SpectrumAnalysis.run(s, SpectrumAnalysis.Target.fromId(kind), o, ro, true);
+        analysis = SpectrumAnalysis.run(s, kind, o, ro, true);
         values = analysis.values();
         residuals = analysis.residuals();
         converged = analysis.converged();
@@ -188,14 +183,14 @@ final class SpectrumCommand implements Callable<Integer> {
       boolean accuracyMet = analysis == null || analysis.accuracyMet();
       double seconds = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
-      String opName = kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
+      String opName = kind.label();
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode root = mapper.createObjectNode();
       {
         root.put("op", opName);
         root.put("model", modelOption.model.toString());
         root.put("method", exact ? "exact" : "randomized");
-        root.put("values_are", kind.equals("P") ? "singular values" : "eigenvalues");
+        root.put("values_are", kind.singular() ? "singular values" : "eigenvalues");
         ArrayNode ev = root.putArray("eigenvalues");
         Arrays.stream(values).forEach(ev::add);
         ArrayNode res = root.putArray("residuals");
@@ -204,7 +199,7 @@ final class SpectrumCommand implements Callable<Integer> {
         if (!eigenvaluesOnly) {
           root.put("effective_rank", tr.effectiveRank().value());
           root.put("effective_rank_std_error", tr.effectiveRank().stdError());
-          root.put("effective_rank_of", kind.equals("P") ? "PPt" : opName);
+          root.put("effective_rank_of", kind.rankedLabel());
           root.put("effective_rank_kpflow", prKpflow.value());
           root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
           putDims(root.putObject("partial_effective_dims"), dims);
@@ -222,21 +217,21 @@ final class SpectrumCommand implements Callable<Integer> {
         root.put("seconds", seconds);
       }
       if (report != null) {
-        writeReport(root, opName, kind.equals("P"), values, residuals, tr == null ? Double.NaN : tr.trace().value(),
+        writeReport(root, opName, kind.singular(), values, residuals, tr == null ? Double.NaN : tr.trace().value(),
             m.toString());
       }
       if (json) {
         out.println(mapper.writeValueAsString(root));
       } else {
-        out.printf("%s of %s on %s, inputs [B=%d, T=%d], %s%n", kind.equals("P") ? "singular values" : "eigenvalues",
+        out.printf("%s of %s on %s, inputs [B=%d, T=%d], %s%n", kind.singular() ? "singular values" : "eigenvalues",
             opName, m, s.batch(), s.steps(), exact ? "exact (dense LAPACK)" : "randomized");
-        out.printf("  %-4s %-24s %s%n", "i", kind.equals("P") ? "sigma_i" : "lambda_i", "residual");
+        out.printf("  %-4s %-24s %s%n", "i", kind.singular() ? "sigma_i" : "lambda_i", "residual");
         for (int i = 0; i < values.length; i++) {
           out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
         }
         out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
         if (!eigenvaluesOnly) {
-          out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.equals("P") ? "PPt" : opName,
+          out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.rankedLabel(),
               fmt(tr.effectiveRank()), fmt(prKpflow));
           out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
               fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
@@ -309,9 +304,6 @@ final class SpectrumCommand implements Callable<Integer> {
         d.get("hidden").asDouble()));
   }
 
-  private static String opName(String kind) {
-    return kind.equals("PPT") ? "PPt" : kind.equals("NTK") ? "NTK_S" : kind;
-  }
 
   private static void putDims(ObjectNode n, PartialEffectiveDims d) {
     n.put("batch", d.batch().value());
