@@ -40,8 +40,9 @@ class ReadmeExamplesTest {
     while (m.find()) {
       n++;
       String block = m.group(1);
-      StringBuilder imports = new StringBuilder(IMPORTS), body = new StringBuilder();
       boolean standalone = block.strip().startsWith("import ");
+      // A standalone program must compile with its own imports only, as a reader copies it.
+      StringBuilder imports = new StringBuilder(standalone ? "" : IMPORTS), body = new StringBuilder();
       for (String line : block.split("\n")) {
         (line.startsWith("import ") ? imports : body).append(line).append('\n');
       }
