@@ -34,13 +34,14 @@ import picocli.CommandLine.Spec;
     header = "Top eigenvalues, effective rank and partial effective dimensions of NTK_S, K, P P* or P.",
     mixinStandardHelpOptions = true,
     description = {
-      "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective",
-      "rank PR = (tr A)^2 / tr(A^2) and the partial effective dimensions over batch, time and hidden",
-      "(true partial trace, and kpflow's broadcast-reduce). Randomized by default: Lanczos (single",
-      "vector with a completeness check) or randomized SVD for the eigenvalues; the ranks exact on",
-      "those eigenvectors and sampled for the rest until each standard error is within --accuracy.",
-      "--exact uses dense LAPACK (n <= 20000). Exits 3 if some requested eigenvalue did not",
-      "converge or the ranks did not reach --accuracy within --max-samples."
+      "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective rank"
+          + " PR = (tr A)^2 / tr(A^2), kpflow's PR(A^2), and the partial effective dimensions over batch, time and"
+          + " hidden (true partial trace, and kpflow's broadcast-reduce).",
+      "Randomized by default: Lanczos (single vector with a completeness check; for P on P P*) for the"
+          + " eigenvalues, then the ranks exact on those eigenvectors and sampled for the rest until each standard"
+          + " error is within --accuracy. --exact uses dense LAPACK (n <= 20000).",
+      "Exits 3 if some requested eigenvalue did not converge or the ranks did not reach --accuracy within"
+          + " --max-samples."
     })
 final class SpectrumCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
