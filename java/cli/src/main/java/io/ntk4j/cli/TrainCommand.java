@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
           + "PyTorch's names, float64; checkpoints then go to FILE-checkpoints/)") Path out;
 
   @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "n",
-      description = "also write DIR/checkpoints/step_<s> every n steps (needs --out)")
+      description = "also write DIR/checkpoints/step_<s> (FILE-checkpoints/step_<s>.safetensors) every n steps (needs --out)")
   int checkpointEvery;
 
   @Option(names = "--json", description = "print one JSON object") boolean json;
