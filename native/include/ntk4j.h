@@ -310,6 +310,10 @@ int32_t ntk4j_operator_apply(const ntk4j_operator* a, int32_t adjoint, const dou
 /* Frees an operator handle; NULL is accepted and ignored. */
 void ntk4j_operator_destroy(ntk4j_operator* a);
 
+/* Diagnostics: how many operator handles exist now (created and not yet destroyed), for leak
+ * checks of a binding's ownership rules. */
+int64_t ntk4j_operator_handles_live(void);
+
 /* ---- spectra (issue 3) ------------------------------------------------------------------ */
 
 /*

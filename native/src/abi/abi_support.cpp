@@ -1,5 +1,16 @@
 #include "abi/abi_support.hpp"
 
+#include <atomic>
+
+namespace {
+std::atomic<int64_t> live_operators{0};
+}  // namespace
+
+ntk4j_operator::ntk4j_operator(ntk4j::linalg::OperatorPtr p) : op(std::move(p)) { ++live_operators; }
+ntk4j_operator::~ntk4j_operator() { --live_operators; }
+
+extern "C" int64_t ntk4j_operator_handles_live(void) { return live_operators.load(); }
+
 namespace ntk4j::abi {
 
 std::string& last_error() {

@@ -28,6 +28,11 @@ struct ntk4j_session {
 
 struct ntk4j_operator {
   ntk4j::linalg::OperatorPtr op;
+  // Every handle is counted (ntk4j_operator_handles_live): leak checks of the bindings' ownership.
+  explicit ntk4j_operator(ntk4j::linalg::OperatorPtr p);
+  ~ntk4j_operator();
+  ntk4j_operator(const ntk4j_operator&) = delete;
+  ntk4j_operator& operator=(const ntk4j_operator&) = delete;
 };
 
 namespace ntk4j::abi {

@@ -2285,6 +2285,64 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_operator_handles_live {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_LONG    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_handles_live");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t ntk4j_operator_handles_live()
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_handles_live$descriptor() {
+        return ntk4j_operator_handles_live.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t ntk4j_operator_handles_live()
+     * }
+     */
+    public static MethodHandle ntk4j_operator_handles_live$handle() {
+        return ntk4j_operator_handles_live.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t ntk4j_operator_handles_live()
+     * }
+     */
+    public static MemorySegment ntk4j_operator_handles_live$address() {
+        return ntk4j_operator_handles_live.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t ntk4j_operator_handles_live()
+     * }
+     */
+    public static long ntk4j_operator_handles_live() {
+        var mh$ = ntk4j_operator_handles_live.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_handles_live");
+            }
+            return (long)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_eigs {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

@@ -160,15 +160,33 @@ class OperatorAlgebraTest {
       Tensor q = Npy.read(dir.resolve("q.npy"), arena).reshape(1, 90);
       Tensor out = Tensor.allocate(arena, 1, 90);
       p.apply(q, out);  // still usable after close()
-      // Compositions never closed are safe to drop (their handles go to the Cleaner, whose release
-      // is not observable from here), and the ones still referenced keep working meanwhile.
+      // Compositions never closed are released once unreachable (the native handle count comes
+      // back down), and the ones still referenced keep working meanwhile.
       LinearOperator kept = s.P().compose(s.K()).compose(s.Pt());
+      long before = io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_handles_live();
       for (int i = 0; i < 2000; i++) {
         s.P().compose(s.K()).compose(s.Pt()).gram();
       }
-      System.gc();
+      long peak = io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_handles_live();
+      assertThat(peak).as("the dropped compositions held handles").isGreaterThan(before);
+      long now = peak;
+      for (int round = 0; round < 100 && now > before; round++) {
+        System.gc();
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        now = io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_handles_live();
+      }
+      assertThat(now).as("live handles: %d before, %d at the peak", before, peak).isLessThanOrEqualTo(before);
       kept.apply(q, out);
       assertThat(Tensor.relativeError(out, Npy.read(dir.resolve("NTK_q.npy"), arena))).isLessThan(1e-14);
+      long withKept = io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_handles_live();
+      kept.close();
+      assertThat(io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_handles_live()).as("close() releases at once")
+          .isEqualTo(withKept - 1);
     }
   }
 
