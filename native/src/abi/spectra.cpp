@@ -2,7 +2,6 @@
 // dense spectra, randomized SVD, traces, partial effective dimensions and rank estimates.
 #include <algorithm>
 #include <cmath>
-#include <string>
 
 #include "abi/abi_support.hpp"
 #include "linalg/dense.hpp"
@@ -17,21 +16,17 @@ using ntk4j::fail;
 using namespace ntk4j::abi;  // guard() and the argument checks
 using ntk4j::linalg::require_symmetric;
 
-// The arguments every eigen/SVD call shares: operator, options, outputs; option fields >= 0 with 0
-// meaning "default"; start vectors only where `start_allowed` (ntk4j_eigs), named by `call`.
-void check_options(const ntk4j_eigs_options& o, bool svd);
-void check_spectral_call(const ntk4j_operator* a, const ntk4j_eigs_options* options, const double* values,
-                         const double* residuals, bool start_allowed, const char* call) {
-  require(a, "operator");
-  require(options, "options");
-  require(values, "values");
-  require(residuals, "residuals");
-  check_options(*options, std::string(call) == "ntk4j_svds");
-  if (!start_allowed && (options->start != nullptr || options->start_cols != 0))
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ", call, ")");
+// Which entry point is checking its arguments: what its options mean and whether it takes start
+// vectors (ntk4j_eigs only).
+enum class SpectralCall { Eigs, EigsGram, Svds };
+
+const char* call_name(SpectralCall c) {
+  return c == SpectralCall::Eigs ? "ntk4j_eigs" : c == SpectralCall::EigsGram ? "ntk4j_eigs_gram" : "ntk4j_svds";
 }
 
-void check_options(const ntk4j_eigs_options& o, bool svd) {
+// The options as ntk4j_eigs_options_init / ntk4j_svds_options_init describe them, every field literal.
+void check_options(const ntk4j_eigs_options& o, SpectralCall call) {
+  const bool svd = call == SpectralCall::Svds;
   if (o.block < 0 || o.max_basis < 0)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "block and max_basis must be >= 0 (0: their automatic modes)");
   if (svd ? o.max_restarts < 0 : o.max_restarts < 1)
@@ -43,10 +38,22 @@ void check_options(const ntk4j_eigs_options& o, bool svd) {
     fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0 (ntk4j_eigs_options_init gives 1e-10), got ", o.tol);
 }
 
+// The arguments every eigen/SVD call shares: operator, options, outputs.
+void check_spectral_call(const ntk4j_operator* a, const ntk4j_eigs_options* options, const double* values,
+                         const double* residuals, SpectralCall call) {
+  require(a, "operator");
+  require(options, "options");
+  require(values, "values");
+  require(residuals, "residuals");
+  check_options(*options, call);
+  if (call != SpectralCall::Eigs && (options->start != nullptr || options->start_cols != 0))
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "start vectors are taken by ntk4j_eigs only (not by ", call_name(call), ")");
+}
+
 int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
                   double* vectors, ntk4j_eigs_info* info, bool gram) {
   return guard([&] {
-    check_spectral_call(a, options, values, residuals, !gram, "ntk4j_eigs_gram");
+    check_spectral_call(a, options, values, residuals, gram ? SpectralCall::EigsGram : SpectralCall::Eigs);
     ntk4j::spectral::EigsOptions o;
     o.k = options->k;
     o.block = options->block;
@@ -104,7 +111,7 @@ int32_t ntk4j_eigs_dense(const ntk4j_operator* a, double* values, int64_t n, dou
 int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, double* values, double* residuals,
                    double* u, double* v, ntk4j_eigs_info* info) {
   return guard([&] {
-    check_spectral_call(a, options, values, residuals, false, "ntk4j_svds");
+    check_spectral_call(a, options, values, residuals, SpectralCall::Svds);
     ntk4j::spectral::SvdOptions o;
     o.k = options->k;
     o.oversample = options->block;
