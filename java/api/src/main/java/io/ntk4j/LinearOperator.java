@@ -44,6 +44,28 @@ public interface LinearOperator extends AutoCloseable {
   /** out = A* in, for a block of k = in.size() / rows() vectors. */
   void applyAdjoint(Tensor in, Tensor out);
 
+  /**
+   * The shape of A in for the block {@code in}: {@code [rows]} for one vector given as
+   * {@code [cols]}, else {@code [k, rows]}. A session's operators keep their structure
+   * ([k, B, T, H] for a block [k, B, T, H]).
+   */
+  default long[] outputShapeFor(Tensor in) {
+    long c = cols();
+    if (in.size() == 0 || in.size() % c != 0) {
+      throw new InvalidInputException(this + ": input of " + in.size() + " elements is not a block of vectors of length "
+          + c);
+    }
+    long k = in.size() / c;
+    return k == 1 && in.rank() == 1 ? new long[] {rows()} : new long[] {k, rows()};
+  }
+
+  /** A new tensor of {@code arena} holding A in (shaped by {@link #outputShapeFor}). */
+  default Tensor apply(Tensor in, java.lang.foreign.Arena arena) {
+    Tensor out = Tensor.allocate(arena, outputShapeFor(in));
+    apply(in, out);
+    return out;
+  }
+
   /** A* (native). */
   default LinearOperator adjoint() {
     return NativeOperator.with(this, NativeOperator::adjoint);

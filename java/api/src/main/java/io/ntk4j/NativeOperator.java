@@ -14,15 +14,10 @@ import java.util.function.Function;
  * native operators (applied entirely in native code), or a Java {@link LinearOperator} reached
  * through an FFM upcall. Its native handle is freed when it becomes unreachable, or earlier by
  * {@link #close()} (idempotent); operators derived from it stay valid either way. Use after
- * close throws {@link IllegalStateException}. Users see it as a {@link LinearOperator}.
- *
- * {@snippet :
- * try (NativeOperator j = session.P().compose(session.jtheta())) {   // J = P J_theta
- *   EigenResult top = Eigs.topOfGram(j, EigsOptions.top(5));            // NTK_S = J J^T
- * }
- * }
+ * close throws {@link IllegalStateException}. Not public: users see it as a {@link LinearOperator},
+ * and code that calls the C ABI itself reaches its handle through {@link NativeHandle}.
  */
-public final class NativeOperator implements LinearOperator {
+final class NativeOperator implements LinearOperator {
   /** Frees unreachable operators' handles (the action holds the arena only, never the operator). */
   private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
@@ -74,13 +69,13 @@ public final class NativeOperator implements LinearOperator {
 
   /**
    * A new native handle for any operator: a copy of the handle for a native operator, a session
-   * operator's handle for a {@link TangentOperator}, an upcall wrapper for a Java operator.
+   * operator's handle for a {@link SessionOperator}, an upcall wrapper for a Java operator.
    */
-  public static NativeOperator of(LinearOperator op) {
+  static NativeOperator of(LinearOperator op) {
     if (op instanceof NativeOperator n) {
       return n.scale(1.0);
     }
-    if (op instanceof TangentOperator t) {
+    if (op instanceof SessionOperator t) {
       return t.toNative();
     }
     return fromJava(op);
@@ -91,7 +86,7 @@ public final class NativeOperator implements LinearOperator {
    * is used as is; any other is wrapped for the duration of the call (what {@code f} derives
    * from it keeps what it needs alive natively).
    */
-  public static <T> T with(LinearOperator op, Function<NativeOperator, T> f) {
+  static <T> T with(LinearOperator op, Function<NativeOperator, T> f) {
     if (op instanceof NativeOperator n) {
       return f.apply(n);
     }
@@ -101,7 +96,7 @@ public final class NativeOperator implements LinearOperator {
   }
 
   /** Wraps a Java operator: native algorithms call its apply/applyAdjoint through upcalls. */
-  public static NativeOperator fromJava(LinearOperator op) {
+  static NativeOperator fromJava(LinearOperator op) {
     NativeLibrary.ensureLoaded();
     Upcall apply = new Upcall(op, false), adjoint = new Upcall(op, true);
     // Stubs live in a GC-managed arena referenced by every operator derived from this one, so
@@ -159,7 +154,7 @@ public final class NativeOperator implements LinearOperator {
   }
 
   /** The live handle (for the spectral algorithms). */
-  public MemorySegment handle() {
+  MemorySegment handle() {
     if (closed) {
       throw new IllegalStateException("operator " + name + " is closed");
     }

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
  * space is [B, T, H]; parameter space is the flat PyTorch-ordered parameter vector.
  *
  * {@snippet :
- * TangentOperator pInverse = session.operator(OperatorKind.fromId("Pinv"));
+ * LinearOperator pInverse = session.operator(OperatorKind.fromId("Pinv"));
  * }
  */
 public enum OperatorKind {

@@ -153,49 +153,70 @@ public final class Session implements AutoCloseable {
     return out;
   }
 
-  /** The operator of the given kind. */
-  public TangentOperator operator(OperatorKind kind) {
+  /**
+   * The operator of the given kind, applied natively to blocks of probes. A block is a tensor of
+   * shape {@code [k, ...in]} (or just {@code in} for one probe) with {@code in} =
+   * {@link #inputShape(OperatorKind)}; the output is {@code [k, ...out]} likewise, written directly
+   * into the caller's segment. It belongs to this session: nothing to close, and it stops working
+   * (IllegalStateException) when the session closes.
+   *
+   * {@snippet :
+   * Tensor q = Tensor.gaussian(arena, 1, 1.0, 4, s.batch(), s.steps(), s.hiddenSize());  // 4 probes
+   * Tensor y = s.ntk().apply(q, arena);   // NTK_S q, [4, B, T, H]
+   * }
+   */
+  public LinearOperator operator(OperatorKind kind) {
     handle();
-    return new TangentOperator(this, kind);
+    return new SessionOperator(this, kind);
+  }
+
+  /** Shape of one input vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta. */
+  public long[] inputShape(OperatorKind kind) {
+    return kind.takesParameters() ? new long[] {numParams()} : stateShape();
+  }
+
+  /** Shape of one output vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta^T. */
+  public long[] outputShape(OperatorKind kind) {
+    return kind.givesParameters() ? new long[] {numParams()} : stateShape();
   }
 
   /** Propagator P. */
-  public TangentOperator P() {
+  public LinearOperator P() {
     return operator(OperatorKind.P);
   }
 
   /** Adjoint propagator P*. */
-  public TangentOperator Pt() {
+  public LinearOperator Pt() {
     return operator(OperatorKind.PT);
   }
 
   /** P^-1. */
-  public TangentOperator Pinv() {
+  public LinearOperator Pinv() {
     return operator(OperatorKind.PINV);
   }
 
   /** P^-* (the adjoint of P^-1). */
-  public TangentOperator Pinvt() {
+  public LinearOperator Pinvt() {
     return operator(OperatorKind.PINVT);
   }
 
   /** Parameter operator K = J_theta J_theta^T. */
-  public TangentOperator K() {
+  public LinearOperator K() {
     return operator(OperatorKind.K);
   }
 
   /** State-space NTK, NTK_S = P K P*. */
-  public TangentOperator ntk() {
+  public LinearOperator ntk() {
     return operator(OperatorKind.NTK);
   }
 
   /** One-step parameter Jacobian J_theta (parameter space to state space). */
-  public TangentOperator jtheta() {
+  public LinearOperator jtheta() {
     return operator(OperatorKind.JTHETA);
   }
 
   /** J_theta^T (state space to parameter space). */
-  public TangentOperator jthetaT() {
+  public LinearOperator jthetaT() {
     return operator(OperatorKind.JTHETA_T);
   }
 

@@ -27,7 +27,7 @@ class SessionTest {
   void closedSessionThrowsAndDoubleCloseIsHarmless() {
     try (Arena arena = Arena.ofConfined()) {
       Session s = open(arena);
-      TangentOperator p = s.P();
+      LinearOperator p = s.P();
       Tensor q = gaussian(arena, 3, B, T, H);
       s.close();
       s.close();
@@ -131,7 +131,7 @@ class SessionTest {
   void toStringUsesOperatorNotation() {
     try (Arena arena = Arena.ofConfined(); Session s = open(arena)) {
       assertThat(s.ntk().toString()).isEqualTo("NTK(B=2,T=4,H=3)");
-      assertThat(s.P().adjoint().kind()).isEqualTo(OperatorKind.PT);
+      assertThat(s.P().adjoint().toString()).isEqualTo("Pt(B=2,T=4,H=3)");
     }
   }
 }

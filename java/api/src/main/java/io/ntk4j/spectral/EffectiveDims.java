@@ -2,7 +2,7 @@ package io.ntk4j.spectral;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
-import io.ntk4j.NativeOperator;
+import io.ntk4j.NativeHandle;
 import io.ntk4j.Tensor;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.internal.ffi.ntk4j_eigs_info;
@@ -31,11 +31,11 @@ public final class EffectiveDims {
    */
   public static PartialEffectiveDims partial(LinearOperator a, long batch, long steps, long hidden,
       Reduction reduction, boolean exact, long samples, long deflation, long seed) {
-    return NativeOperator.with(a, op -> {
+    return NativeHandle.with(a, h -> {
       try (Arena tmp = Arena.ofConfined()) {
         MemorySegment out = ntk4j_estimate.allocateArray(3, tmp);
-        Eigs.checkOp(Ntk4jNative.ntk4j_partial_effdims(op.handle(), batch, steps, hidden, reduction.code(),
-            exact ? 1 : 0, samples, deflation, seed, out), "partial effective dimensions of " + op);
+        Eigs.checkOp(Ntk4jNative.ntk4j_partial_effdims(h, batch, steps, hidden, reduction.code(),
+            exact ? 1 : 0, samples, deflation, seed, out), "partial effective dimensions of " + a);
         return new PartialEffectiveDims(reduction, Estimate.fromNative(ntk4j_estimate.asSlice(out, 0)),
             Estimate.fromNative(ntk4j_estimate.asSlice(out, 1)), Estimate.fromNative(ntk4j_estimate.asSlice(out, 2)));
       }
@@ -52,9 +52,9 @@ public final class EffectiveDims {
    */
   public static RankEstimates ranks(LinearOperator a, Tensor basis, long batch, long steps, long hidden,
       RankOptions o) {
-    return NativeOperator.with(a, op -> {
-      if (basis != null && (basis.rank() != 2 || basis.dim(1) != op.cols())) {
-        throw new InvalidInputException("deflation basis must have shape [c, " + op.cols() + "], got "
+    return NativeHandle.with(a, h -> {
+      if (basis != null && (basis.rank() != 2 || basis.dim(1) != a.cols())) {
+        throw new InvalidInputException("deflation basis must have shape [c, " + a.cols() + "], got "
             + java.util.Arrays.toString(basis.shape()));
       }
       try (Arena tmp = Arena.ofConfined()) {
@@ -70,8 +70,8 @@ public final class EffectiveDims {
         ntk4j_rank_options.steps(opts, steps);
         ntk4j_rank_options.hidden(opts, hidden);
         MemorySegment out = ntk4j_rank_estimates.allocate(tmp);
-        Eigs.checkOp(Ntk4jNative.ntk4j_rank_estimate(op.handle(), basis == null ? MemorySegment.NULL : basis.segment(),
-            basis == null ? 0 : basis.dim(0), opts, out), "effective ranks of " + op);
+        Eigs.checkOp(Ntk4jNative.ntk4j_rank_estimate(h, basis == null ? MemorySegment.NULL : basis.segment(),
+            basis == null ? 0 : basis.dim(0), opts, out), "effective ranks of " + a);
         MemorySegment dims = ntk4j_rank_estimates.partial_dims(out);
         PartialEffectiveDims pd = o.partial() ? new PartialEffectiveDims(Reduction.TRUE_PARTIAL_TRACE,
             Estimate.fromNative(ntk4j_estimate.asSlice(dims, 0)), Estimate.fromNative(ntk4j_estimate.asSlice(dims, 1)),

@@ -2,7 +2,7 @@ package io.ntk4j.spectral;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
-import io.ntk4j.NativeOperator;
+import io.ntk4j.NativeHandle;
 import io.ntk4j.Tensor;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.internal.ffi.ntk4j_eigs_info;
@@ -78,9 +78,9 @@ public final class Eigs {
   }
 
   private static EigenResult lanczos(LinearOperator a, EigsOptions o, boolean gram, Tensor start) {
-    return NativeOperator.with(a, op -> {
-      if (o.k() > op.rows()) {
-        throw new InvalidInputException("k = " + o.k() + " eigenpairs requested but " + op + " has dimension " + op.rows());
+    return NativeHandle.with(a, h -> {
+      if (o.k() > a.rows()) {
+        throw new InvalidInputException("k = " + o.k() + " eigenpairs requested but " + a + " has dimension " + a.rows());
       }
       try (Arena tmp = Arena.ofConfined()) {
         MemorySegment opts = ntk4j_eigs_options.allocate(tmp);
@@ -100,12 +100,12 @@ public final class Eigs {
         Arena vecArena = null;
         if (o.vectors()) {
           vecArena = Arena.ofAuto();
-          vectors = Tensor.allocate(vecArena, o.k(), op.rows());
+          vectors = Tensor.allocate(vecArena, o.k(), a.rows());
         }
         MemorySegment info = ntk4j_eigs_info.allocate(tmp);
         MemorySegment vec = vectors == null ? MemorySegment.NULL : vectors.segment();
-        checkOp(gram ? Ntk4jNative.ntk4j_eigs_gram(op.handle(), opts, values, residuals, vec, info)
-            : Ntk4jNative.ntk4j_eigs(op.handle(), opts, values, residuals, vec, info), "eigenvalues of " + op);
+        checkOp(gram ? Ntk4jNative.ntk4j_eigs_gram(h, opts, values, residuals, vec, info)
+            : Ntk4jNative.ntk4j_eigs(h, opts, values, residuals, vec, info), "eigenvalues of " + a);
         return new EigenResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
             vectors, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.block_applies(info),
             ntk4j_eigs_info.vector_applies(info), ntk4j_eigs_info.restarts(info), (int) ntk4j_eigs_info.block(info),
@@ -116,11 +116,11 @@ public final class Eigs {
 
   /** All eigenvalues (descending) of a symmetric operator, exactly (dense LAPACK, n &lt;= 20000). */
   public static double[] exact(LinearOperator a) {
-    return NativeOperator.with(a, op -> {
+    return NativeHandle.with(a, h -> {
       try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, op.rows());
-        checkOp(Ntk4jNative.ntk4j_eigs_dense(op.handle(), values, op.rows(), MemorySegment.NULL),
-            "exact eigenvalues of " + op);
+        MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, a.rows());
+        checkOp(Ntk4jNative.ntk4j_eigs_dense(h, values, a.rows(), MemorySegment.NULL),
+            "exact eigenvalues of " + a);
         return values.toArray(ValueLayout.JAVA_DOUBLE);
       }
     });

@@ -2,7 +2,7 @@ package io.ntk4j.spectral;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
-import io.ntk4j.NativeOperator;
+import io.ntk4j.NativeHandle;
 import io.ntk4j.Tensor;
 import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.internal.ffi.ntk4j_eigs_info;
@@ -23,10 +23,10 @@ public final class Svd {
    * (Halko-Martinsson-Tropp).
    */
   public static SvdResult top(LinearOperator a, SvdOptions o) {
-    return NativeOperator.with(a, op -> {
-      if (o.k() > Math.min(op.rows(), op.cols())) {
-        throw new InvalidInputException("k = " + o.k() + " singular triplets requested but " + op + " is "
-            + op.rows() + " x " + op.cols());
+    return NativeHandle.with(a, h -> {
+      if (o.k() > Math.min(a.rows(), a.cols())) {
+        throw new InvalidInputException("k = " + o.k() + " singular triplets requested but " + a + " is "
+            + a.rows() + " x " + a.cols());
       }
       try (Arena tmp = Arena.ofConfined()) {
         MemorySegment opts = ntk4j_eigs_options.allocate(tmp);
@@ -40,13 +40,13 @@ public final class Svd {
         Tensor u = null, v = null;
         if (o.vectors()) {
           Arena vecArena = Arena.ofAuto();
-          u = Tensor.allocate(vecArena, o.k(), op.rows());
-          v = Tensor.allocate(vecArena, o.k(), op.cols());
+          u = Tensor.allocate(vecArena, o.k(), a.rows());
+          v = Tensor.allocate(vecArena, o.k(), a.cols());
         }
         MemorySegment info = ntk4j_eigs_info.allocate(tmp);
-        Eigs.checkOp(Ntk4jNative.ntk4j_svds(op.handle(), opts, values, residuals,
+        Eigs.checkOp(Ntk4jNative.ntk4j_svds(h, opts, values, residuals,
             u == null ? MemorySegment.NULL : u.segment(), v == null ? MemorySegment.NULL : v.segment(), info),
-            "singular values of " + op);
+            "singular values of " + a);
         return new SvdResult(values.toArray(ValueLayout.JAVA_DOUBLE), residuals.toArray(ValueLayout.JAVA_DOUBLE),
             u, v, (int) ntk4j_eigs_info.converged(info), ntk4j_eigs_info.vector_applies(info),
             ntk4j_eigs_info.restarts(info));

@@ -4,7 +4,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.OperatorKind;
 import io.ntk4j.Session;
-import io.ntk4j.TangentOperator;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Tensor;
 import io.ntk4j.io.Npy;
 import java.lang.foreign.Arena;
@@ -49,8 +49,8 @@ final class ApplyCommand implements Callable<Integer> {
       Tensor x = data.inputs(arena);
       Tensor q = Npy.read(probe, arena);
       try (Session session = open(m, x)) {
-        TangentOperator a = session.operator(kind);
-        long[] one = a.inputShape();
+        LinearOperator a = session.operator(kind);
+        long[] one = session.inputShape(kind);
         long[] s = q.shape();
         boolean single = Arrays.equals(s, one);
         boolean block = s.length == one.length + 1 && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), one);

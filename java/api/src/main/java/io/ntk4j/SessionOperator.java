@@ -1,7 +1,6 @@
 package io.ntk4j;
 
 import io.ntk4j.internal.ffi.Ntk4jNative;
-import java.lang.foreign.Arena;
 import java.util.Arrays;
 
 /**
@@ -13,43 +12,40 @@ import java.util.Arrays;
  * <p>{@link #apply(Tensor, Tensor)} hands both segments to native code unchanged: the result is
  * written directly into {@code out}, with no intermediate copy.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined(); Session s = Session.open(model, inputs)) {
- *   Tensor q = Tensor.gaussian(arena, 1, 1.0, 4, s.batch(), s.steps(), s.hiddenSize());  // 4 probes
- *   Tensor y = s.ntk().apply(q, arena);   // NTK_S q, [4, B, T, H]
- * }
- * }
+ * <p>Not public: {@link Session#operator} hands it out as a {@link LinearOperator}, ntk4j's one
+ * operator type. It holds no native memory of its own (nothing to close); its kind's handle is
+ * made on demand by {@link #toNative()}.
  */
-public final class TangentOperator implements LinearOperator {
+final class SessionOperator implements LinearOperator {
   private final Session session;
   private final OperatorKind kind;
 
-  TangentOperator(Session session, OperatorKind kind) {
+  SessionOperator(Session session, OperatorKind kind) {
     this.session = session;
     this.kind = kind;
   }
 
-  public OperatorKind kind() {
+  OperatorKind kind() {
     return kind;
   }
 
-  public Session session() {
+  Session session() {
     return session;
   }
 
   /** Shape of one input vector ([B, T, H] or [n_params]). */
-  public long[] inputShape() {
-    return kind.takesParameters() ? new long[] {session.numParams()} : session.stateShape();
+  long[] inputShape() {
+    return session.inputShape(kind);
   }
 
   /** Shape of one output vector ([B, T, H] or [n_params]). */
-  public long[] outputShape() {
-    return kind.givesParameters() ? new long[] {session.numParams()} : session.stateShape();
+  long[] outputShape() {
+    return session.outputShape(kind);
   }
 
   /** The adjoint: the session's operator of the adjoint kind (P* for P, J_theta^T for J_theta, K and NTK_S themselves). */
   @Override
-  public TangentOperator adjoint() {
+  public LinearOperator adjoint() {
     return session.operator(kind.adjoint());
   }
 
@@ -96,22 +92,16 @@ public final class TangentOperator implements LinearOperator {
   }
 
   /** This operator as a native operator handle (released when unreachable). */
-  public NativeOperator toNative() {
+  NativeOperator toNative() {
     var h = session.handle();
     return NativeOperator.create(toString(), java.util.List.of(session),
         out -> io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_operator_from_session(h, kind.code(), out));
   }
 
-  /** A new output tensor in {@code arena} holding A in. */
-  public Tensor apply(Tensor in, Arena arena) {
-    probes(in, inputShape(), "input");
-    Tensor out = Tensor.allocate(arena, outputShapeFor(in));
-    apply(in, out);
-    return out;
-  }
-
-  /** Output shape for a given input block shape. */
+  /** [k, ...outputShape] for a block [k, ...inputShape], outputShape for one probe. */
+  @Override
   public long[] outputShapeFor(Tensor in) {
+    probes(in, inputShape(), "input");
     long[] one = outputShape();
     if (in.rank() == inputShape().length) {
       return one;
