@@ -271,6 +271,27 @@ int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4
 int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, double* left, double* right);
 
 /*
+ * The Jacobians and their spectra at `count` states points [count, H] (e.g. ntk4j_fixed_points'
+ * output) under the constant input x [N] (NULL: zero), in one call: jac [count, H, H] as
+ * ntk4j_model_step gives it, and per point what ntk4j_eig_general gives (re, im [count, H]; left,
+ * right [count, H, H]).
+ */
+int32_t ntk4j_fixed_point_spectra(const ntk4j_model* model, const double* x, const double* points, int64_t count,
+                                  double* jac, double* re, double* im, double* left, double* right);
+
+/*
+ * grad_theta mu [num_params] (PyTorch order) of the distance to bifurcation mu = |lambda_c| - 1
+ * at the fixed point `state` [H] under the constant input x [N] (NULL: zero), given that point's
+ * Jacobian and eigen-decomposition as ntk4j_fixed_point_spectra returns them (H x H row-major;
+ * eigenvector column j for eigenvalue j, a complex pair as its real and imaginary columns at the
+ * member with Im > 0) and the index `critical` of lambda_c. The sNTK bifurcation channel is
+ * P J_theta grad mu / ||grad mu||. A singular I - J is NTK4J_ERR_NUMERICAL.
+ */
+int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, const double* x, const double* jac,
+                                const double* re, const double* im, const double* left, const double* right,
+                                int64_t critical, double* grad, int64_t grad_len);
+
+/*
  * Solves A x = b for a general real n x n row-major matrix A (LAPACK dgesv); b [n, nrhs]
  * row-major is overwritten by x. A singular matrix is NTK4J_ERR_NUMERICAL.
  */

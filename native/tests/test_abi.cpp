@@ -262,3 +262,27 @@ TEST(Abi, OptionsInitGivesTheCoresDefaultsAndEveryFieldIsTakenAsItIs) {
   EXPECT_EQ(ntk4j_rank_estimate(k, nullptr, 0, &r, &est), NTK4J_ERR_INVALID_ARGUMENT);
   ntk4j_operator_destroy(k);
 }
+
+TEST(Abi, FixedPointSpectraAndCriticalGradientRejectBadArguments) {
+  Leaky l;
+  const std::vector<double> h(3, 0.0);
+  std::vector<double> jac(9), re(3), im(3), left(9), right(9), grad(15);
+  ASSERT_EQ(ntk4j_fixed_point_spectra(l.model, nullptr, h.data(), 1, jac.data(), re.data(), im.data(), left.data(),
+                                      right.data()),
+            NTK4J_OK)
+      << err();
+  EXPECT_EQ(ntk4j_fixed_point_spectra(l.model, nullptr, h.data(), 0, jac.data(), re.data(), im.data(), left.data(),
+                                      right.data()),
+            NTK4J_ERR_SHAPE);
+  auto gradient = [&](int64_t critical, int64_t len) {
+    return ntk4j_critical_gradient(l.model, h.data(), nullptr, jac.data(), re.data(), im.data(), left.data(),
+                                   right.data(), critical, grad.data(), len);
+  };
+  EXPECT_EQ(gradient(0, 15), NTK4J_OK) << err();  // n_params = 3*2 + 3*3
+  EXPECT_EQ(gradient(3, 15), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(err().find("critical"), std::string::npos) << err();
+  EXPECT_EQ(gradient(0, 14), NTK4J_ERR_SHAPE);
+  EXPECT_NE(err().find("grad has 14 values"), std::string::npos) << err();
+  re[0] = std::nan("");
+  EXPECT_EQ(gradient(0, 15), NTK4J_ERR_NON_FINITE);
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dynamics/channel.hpp"
 #include "dynamics/fixed_points.hpp"
 #include "linalg/dense.hpp"
 #include "test_support.hpp"
@@ -112,6 +113,26 @@ TEST(FixedPoints, JacobianMatchesFiniteDifferencesForEveryCell) {
       dynamics::step_with_jacobian(*m, hm.data(), 1, x.data(), fm.data(), nullptr);
       for (Index i = 0; i < c.H; ++i)
         EXPECT_NEAR(J[size_t(i * c.H + j)], (fp[size_t(i)] - fm[size_t(i)]) / 2e-6, 1e-8) << c.name;
+    }
+  }
+}
+
+// grad mu of h' = tanh(g h) (H = N = 1; parameters [W_ih, W_hh] = [0.3, g]) against the closed
+// form. At the origin lambda = g, so d mu / d g = 1 and W_ih does not enter (x = 0). On the
+// pitchfork branch h* = tanh(g h*), lambda = g (1 - h*^2) moves with h* too:
+// d lambda / d g = (1 - h*^2) - 2 g h* dh*/dg, dh*/dg = (1 - h*^2) h* / (1 - g (1 - h*^2)).
+TEST(FixedPoints, CriticalGradientMatchesTheScalarPitchforksClosedForm) {
+  for (const double g : {0.8, 1.5}) {
+    auto m = scaled_identity(1, g);
+    for (const double h_bar : {0.0, g > 1 ? pitchfork_branch(g) : 0.0}) {
+      double f, J, re, im, left, right;
+      dynamics::step_with_jacobian(*m, &h_bar, 1, nullptr, &f, &J);
+      linalg::general_eigen(1, &J, &re, &im, &left, &right);
+      double grad[2];
+      dynamics::critical_gradient(*m, &h_bar, nullptr, {&J, &re, &im, &left, &right, 0}, grad);
+      const double s = 1 - h_bar * h_bar, dh = s * h_bar / (1 - g * s);
+      EXPECT_NEAR(grad[0], 0.0, 1e-9) << "g = " << g << ", h_bar = " << h_bar;
+      EXPECT_NEAR(grad[1], s - 2 * g * h_bar * dh, 1e-8) << "g = " << g << ", h_bar = " << h_bar;
     }
   }
 }

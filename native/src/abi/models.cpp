@@ -1,10 +1,12 @@
-// C ABI, models, sessions and dynamics sections of ntk4j.h: handles, the batched unroll, the
-// session's block applies, one step with its Jacobian, fixed points, dense eigen and solve.
+// C ABI, models, sessions and dynamics sections of ntk4j.h: handles, the batched unroll, the session's
+// block applies, one step with its Jacobian, fixed points with their spectra and grad mu, dense LAPACK.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "abi/abi_support.hpp"
+#include "dynamics/channel.hpp"
 #include "dynamics/fixed_points.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/dense.hpp"
@@ -180,6 +182,65 @@ int32_t ntk4j_eig_general(const double* a, int64_t n, double* re, double* im, do
     if (n <= 0 || n > 20000) fail(NTK4J_ERR_SHAPE, "matrix size must be in [1, 20000], got ", n);
     require_finite(a, ntk4j::checked_mul(n, n, "a"), "a");
     ntk4j::linalg::general_eigen(n, a, re, im, left, right);
+  });
+}
+
+int32_t ntk4j_fixed_point_spectra(const ntk4j_model* model, const double* x, const double* points, int64_t count,
+                                  double* jac, double* re, double* im, double* left, double* right) {
+  return guard([&] {
+    require(model, "model");
+    require(points, "points");
+    require(jac, "jac");
+    require(re, "re");
+    require(im, "im");
+    require(left, "left");
+    require(right, "right");
+    const ntk4j::Model& m = *model->model;
+    if (count <= 0) fail(NTK4J_ERR_SHAPE, "count must be > 0, got ", count);
+    const Index h = m.H, hh = ntk4j::checked_mul(h, h, "H*H");
+    ntk4j::checked_mul(count, hh, "jac [count,H,H]");
+    require_finite(points, ntk4j::checked_mul(count, h, "points [count,H]"), "points");
+    if (x) require_finite(x, m.N, "x");
+    std::vector<double> f(h);
+    for (Index p = 0; p < count; ++p) {
+      double* jp = jac + p * hh;
+      ntk4j::dynamics::step_with_jacobian(m, points + p * h, 1, x, f.data(), jp);
+      require_finite(jp, hh, "the Jacobian at a point");
+      ntk4j::linalg::general_eigen(h, jp, re + p * h, im + p * h, left + p * hh, right + p * hh);
+    }
+  });
+}
+
+int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, const double* x, const double* jac,
+                                const double* re, const double* im, const double* left, const double* right,
+                                int64_t critical, double* grad, int64_t grad_len) {
+  return guard([&] {
+    require(model, "model");
+    require(state, "state");
+    require(jac, "jac");
+    require(re, "re");
+    require(im, "im");
+    require(left, "left");
+    require(right, "right");
+    require(grad, "grad");
+    const ntk4j::Model& m = *model->model;
+    const Index h = m.H, hh = h * h;
+    if (critical < 0 || critical >= h)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "critical must be in [0, ", h, "), got ", critical);
+    if (grad_len != m.num_params)
+      fail(NTK4J_ERR_SHAPE, "grad has ", grad_len, " values but the model has ", m.num_params);
+    require_finite(state, h, "state");
+    if (x) require_finite(x, m.N, "x");
+    require_finite(jac, hh, "jac");
+    require_finite(re, h, "re");
+    require_finite(im, h, "im");
+    require_finite(left, hh, "left");
+    require_finite(right, hh, "right");
+    const bool pair = std::abs(im[critical]) > 1e-12 * std::max(1.0, std::abs(re[critical]));
+    if (pair && (im[critical] > 0 ? critical + 1 >= h : critical == 0))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "eigenvalue ", critical, " is complex but its pair's columns are out of range");
+    ntk4j::dynamics::critical_gradient(m, state, x, {jac, re, im, left, right, critical}, grad);
+    require_finite(grad, m.num_params, "grad mu");
   });
 }
 

@@ -1658,6 +1658,144 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_fixed_point_spectra {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_fixed_point_spectra");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_point_spectra(const ntk4j_model *model, const double *x, const double *points, int64_t count, double *jac, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_fixed_point_spectra$descriptor() {
+        return ntk4j_fixed_point_spectra.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_point_spectra(const ntk4j_model *model, const double *x, const double *points, int64_t count, double *jac, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static MethodHandle ntk4j_fixed_point_spectra$handle() {
+        return ntk4j_fixed_point_spectra.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_point_spectra(const ntk4j_model *model, const double *x, const double *points, int64_t count, double *jac, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static MemorySegment ntk4j_fixed_point_spectra$address() {
+        return ntk4j_fixed_point_spectra.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_fixed_point_spectra(const ntk4j_model *model, const double *x, const double *points, int64_t count, double *jac, double *re, double *im, double *left, double *right)
+     * }
+     */
+    public static int ntk4j_fixed_point_spectra(MemorySegment model, MemorySegment x, MemorySegment points, long count, MemorySegment jac, MemorySegment re, MemorySegment im, MemorySegment left, MemorySegment right) {
+        var mh$ = ntk4j_fixed_point_spectra.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_fixed_point_spectra", model, x, points, count, jac, re, im, left, right);
+            }
+            return (int)mh$.invokeExact(model, x, points, count, jac, re, im, left, right);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_critical_gradient {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_critical_gradient");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_critical_gradient(const ntk4j_model *model, const double *state, const double *x, const double *jac, const double *re, const double *im, const double *left, const double *right, int64_t critical, double *grad, int64_t grad_len)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_critical_gradient$descriptor() {
+        return ntk4j_critical_gradient.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_critical_gradient(const ntk4j_model *model, const double *state, const double *x, const double *jac, const double *re, const double *im, const double *left, const double *right, int64_t critical, double *grad, int64_t grad_len)
+     * }
+     */
+    public static MethodHandle ntk4j_critical_gradient$handle() {
+        return ntk4j_critical_gradient.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_critical_gradient(const ntk4j_model *model, const double *state, const double *x, const double *jac, const double *re, const double *im, const double *left, const double *right, int64_t critical, double *grad, int64_t grad_len)
+     * }
+     */
+    public static MemorySegment ntk4j_critical_gradient$address() {
+        return ntk4j_critical_gradient.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_critical_gradient(const ntk4j_model *model, const double *state, const double *x, const double *jac, const double *re, const double *im, const double *left, const double *right, int64_t critical, double *grad, int64_t grad_len)
+     * }
+     */
+    public static int ntk4j_critical_gradient(MemorySegment model, MemorySegment state, MemorySegment x, MemorySegment jac, MemorySegment re, MemorySegment im, MemorySegment left, MemorySegment right, long critical, MemorySegment grad, long grad_len) {
+        var mh$ = ntk4j_critical_gradient.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_critical_gradient", model, state, x, jac, re, im, left, right, critical, grad, grad_len);
+            }
+            return (int)mh$.invokeExact(model, state, x, jac, re, im, left, right, critical, grad, grad_len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_solve {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

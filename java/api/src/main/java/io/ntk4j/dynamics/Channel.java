@@ -1,15 +1,20 @@
 package io.ntk4j.dynamics;
 
-import io.ntk4j.spectral.Traces;
-import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
+import io.ntk4j.NativeLibrary;
+import io.ntk4j.NativeModel;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
+import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.Traces;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The sNTK bifurcation channel (DESIGN.md, "Learning dynamics near bifurcations"): at a fixed point
@@ -21,7 +26,8 @@ import java.lang.foreign.Arena;
  * </pre>
  * The second derivatives enter only through g(h, theta) = w^T J(h, theta) v, whose gradients are
  * one central difference in a scalar: d/d eps of J_theta(h + eps v)^T w and J(h + eps v)^T w
- * (J v is the derivative of f along v); the rest is exact (adjoint applies and one linear solve).
+ * (J v is the derivative of f along v); the rest is exact (adjoint applies and one linear solve),
+ * all in native code ({@code native/src/dynamics/channel.cpp}).
  *
  * {@snippet :
  * FixedPoints.FixedPoint origin = FixedPoints.find(model, null, FixedPoints.Options.defaults()).points().get(0);
@@ -37,65 +43,33 @@ public final class Channel {
       double shareOfTrace, double cosineWithTopEigenvector, double normalFormCosine) {}
 
   /**
-   * grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar}.
-   * For a complex critical pair (LAPACK's packing: v = VR[:, c] + i VR[:, c+1] for the member with
-   * Im > 0), with u the left eigenvector: d lambda = u^H dJ v / u^H v and
-   * d mu = Re(conj(lambda) d lambda) / |lambda|, where each real bilinear form x^T dJ y of the
-   * expansion u^H dJ v = (a - ib)^T dJ (c + id) is differentiated like the real case.
+   * grad_theta mu (flat, PyTorch order) at fixed point {@code p} under constant input {@code xBar},
+   * computed natively in one call ({@code ntk4j_critical_gradient}). For a complex critical pair
+   * (LAPACK's packing: v = VR[:, c] + i VR[:, c+1] for the member with Im &gt; 0), with u the left
+   * eigenvector: d lambda = u^H dJ v / u^H v and d mu = Re(conj(lambda) d lambda) / |lambda|, each
+   * real bilinear form of the expansion differentiated like the real case.
    */
   public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
-    int h = model.hiddenSize(), c = p.criticalIndex();
-    double lr = p.eigenvaluesRe()[c], li = p.eigenvaluesIm()[c];
-    double[] imjT = new double[h * h];  // (I - J)^T, for dh_bar/d theta
-    for (int i = 0; i < h; i++) {
-      for (int j = 0; j < h; j++) {
-        imjT[i * h + j] = (i == j ? 1 : 0) - p.jacobian()[j * h + i];
-      }
+    int h = model.hiddenSize();
+    if (p.state().length != h) {
+      throw new InvalidInputException("fixed point has " + p.state().length + " values but H = " + h);
     }
-    if (Math.abs(li) <= 1e-12 * Math.max(1, Math.abs(lr))) {
-      double[] v = column(p.right(), h, c), w = column(p.left(), h, c);
-      double[] g = bilinearGradient(model, p, xBar, w, v, imjT);
-      double scale = (lr >= 0 ? 1 : -1) / dot(w, v);
-      for (int i = 0; i < g.length; i++) {
-        g[i] *= scale;
-      }
-      return g;
+    if (xBar != null && xBar.length != model.inputSize()) {
+      throw new InvalidInputException("x_bar has " + xBar.length + " values but the model's input_size is "
+          + model.inputSize());
     }
-    // The pair's columns: re at the member with Im > 0, im next to it.
-    int base = li > 0 ? c : c - 1;
-    double sgn = li > 0 ? 1 : -1;  // the member with Im < 0 has the conjugate vectors
-    double[] vr = column(p.right(), h, base), vi = scale(column(p.right(), h, base + 1), sgn);
-    double[] ur = column(p.left(), h, base), ui = scale(column(p.left(), h, base + 1), sgn);
-    // u^H v = (ur - i ui)^T (vr + i vi)
-    double sRe = dot(ur, vr) + dot(ui, vi), sIm = dot(ur, vi) - dot(ui, vr);
-    double[] gac = bilinearGradient(model, p, xBar, ur, vr, imjT), gbd = bilinearGradient(model, p, xBar, ui, vi, imjT);
-    double[] gad = bilinearGradient(model, p, xBar, ur, vi, imjT), gbc = bilinearGradient(model, p, xBar, ui, vr, imjT);
-    double den = sRe * sRe + sIm * sIm, mod = Math.hypot(lr, li);
-    double[] g = new double[gac.length];
-    for (int k = 0; k < g.length; k++) {
-      double nRe = gac[k] + gbd[k], nIm = gad[k] - gbc[k];
-      double dRe = (nRe * sRe + nIm * sIm) / den, dIm = (nIm * sRe - nRe * sIm) / den;  // (nRe + i nIm) / s
-      g[k] = (lr * dRe + li * dIm) / mod;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment m = NativeModel.create(model, arena);
+      MemorySegment x = xBar == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_DOUBLE, xBar);
+      MemorySegment g = arena.allocate(ValueLayout.JAVA_DOUBLE, model.numParams());
+      NativeLibrary.check(Ntk4jNative.ntk4j_critical_gradient(m, arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.state()),
+          x, arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.jacobian()),
+          arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.eigenvaluesRe()),
+          arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.eigenvaluesIm()),
+          arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.left()), arena.allocateFrom(ValueLayout.JAVA_DOUBLE, p.right()),
+          p.criticalIndex(), g, model.numParams()), "grad mu");
+      return g.toArray(ValueLayout.JAVA_DOUBLE);
     }
-    return g;
-  }
-
-  /**
-   * grad_theta of x^T J(h_bar(theta), theta) y for fixed real x, y: the explicit dependence
-   * d/d eps [J_theta(h_bar + eps y)^T x] plus the one through h_bar,
-   * J_theta^T (I - J)^-T d/d eps [J(h_bar + eps y)^T x] (central differences in eps).
-   */
-  private static double[] bilinearGradient(Model model, FixedPoints.FixedPoint p, double[] xBar, double[] x, double[] y,
-      double[] imjT) {
-    double eps = 1e-5;
-    double[] hp = axpy(p.state(), eps, y), hm = axpy(p.state(), -eps, y);
-    double[] gTheta = scale(sub(jthetaT(model, hp, xBar, x), jthetaT(model, hm, xBar, x)), 1 / (2 * eps));
-    double[] gH = scale(sub(jacT(model, hp, xBar, x), jacT(model, hm, xBar, x)), 1 / (2 * eps));
-    double[] viaState = jthetaT(model, p.state(), xBar, FixedPoints.solve(imjT, gH));
-    for (int i = 0; i < gTheta.length; i++) {
-      gTheta[i] += viaState[i];
-    }
-    return gTheta;
   }
 
   /**
@@ -227,33 +201,6 @@ public final class Channel {
     return -third / 6;
   }
 
-  private static double[] jthetaT(Model model, double[] h0, double[] xBar, double[] w) {
-    int n = model.inputSize(), h = model.hiddenSize();
-    try (Arena arena = Arena.ofConfined()) {
-      Tensor x = Tensor.allocate(arena, 1, 1, n);
-      if (xBar != null) {
-        for (int i = 0; i < n; i++) {
-          x.setFlat(i, xBar[i]);
-        }
-      }
-      try (Session s = Session.open(model, x, Tensor.of(arena, h0, 1, h))) {
-        return s.jthetaT().apply(Tensor.of(arena, w, 1, 1, h), arena).toArray();
-      }
-    }
-  }
-
-  private static double[] jacT(Model model, double[] h, double[] xBar, double[] w) {
-    double[] jac = FixedPoints.stepAndJacobian(model, h, xBar)[1];
-    int n = h.length;
-    double[] out = new double[n];
-    for (int j = 0; j < n; j++) {
-      for (int i = 0; i < n; i++) {
-        out[j] += jac[i * n + j] * w[i];
-      }
-    }
-    return out;
-  }
-
   private static double[] column(double[] rowMajor, int n, int c) {
     double[] v = new double[n];
     for (int i = 0; i < n; i++) {
@@ -278,19 +225,4 @@ public final class Channel {
     return r;
   }
 
-  private static double[] sub(double[] a, double[] b) {
-    double[] r = a.clone();
-    for (int i = 0; i < r.length; i++) {
-      r[i] -= b[i];
-    }
-    return r;
-  }
-
-  private static double[] scale(double[] a, double s) {
-    double[] r = a.clone();
-    for (int i = 0; i < r.length; i++) {
-      r[i] *= s;
-    }
-    return r;
-  }
 }

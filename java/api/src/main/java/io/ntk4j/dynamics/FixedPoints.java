@@ -103,15 +103,9 @@ public final class FixedPoints {
     }
   }
 
-  /** Solves A x = b (A row-major n x n) with LAPACK; a singular A is a NumericalException. */
-  public static double[] solve(double[] a, double[] b) {
-    int n = b.length;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment as = arena.allocateFrom(ValueLayout.JAVA_DOUBLE, a), bs = arena.allocateFrom(ValueLayout.JAVA_DOUBLE, b);
-      NativeLibrary.ensureLoaded();
-      NativeLibrary.check(Ntk4jNative.ntk4j_solve(as, n, bs, 1), "solve");
-      return bs.toArray(ValueLayout.JAVA_DOUBLE);
-    }
+  /** Row {@code p} of a segment of rows of {@code len} doubles, as an array. */
+  private static double[] slice(MemorySegment rows, int p, long len) {
+    return rows.asSlice(p * len * Double.BYTES, len * Double.BYTES).toArray(ValueLayout.JAVA_DOUBLE);
   }
 
   /** Finds the fixed points of {@code model} under the constant input {@code xBar} ([N], or null for zero). */
@@ -136,16 +130,17 @@ public final class FixedPoints {
       NativeLibrary.check(Ntk4jNative.ntk4j_fixed_points(m, x, opts, capacity, pts, found, failed), "fixed points");
       int n = (int) Math.min(found.get(ValueLayout.JAVA_LONG, 0), capacity);
       List<FixedPoint> out = new ArrayList<>();
-      MemorySegment f = arena.allocate(ValueLayout.JAVA_DOUBLE, h), jac = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h);
-      MemorySegment re = arena.allocate(ValueLayout.JAVA_DOUBLE, h), im = arena.allocate(ValueLayout.JAVA_DOUBLE, h);
-      MemorySegment left = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h), right = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) h * h);
-      for (int p = 0; p < n; p++) {
-        MemorySegment state = pts.asSlice((long) p * h * Double.BYTES, (long) h * Double.BYTES);
-        NativeLibrary.check(Ntk4jNative.ntk4j_model_step(m, state, 1, x, f, jac), "jacobian");
-        NativeLibrary.check(Ntk4jNative.ntk4j_eig_general(jac, h, re, im, left, right), "eigenvalues");
-        out.add(new FixedPoint(state.toArray(ValueLayout.JAVA_DOUBLE), jac.toArray(ValueLayout.JAVA_DOUBLE),
-            re.toArray(ValueLayout.JAVA_DOUBLE), im.toArray(ValueLayout.JAVA_DOUBLE), left.toArray(ValueLayout.JAVA_DOUBLE),
-            right.toArray(ValueLayout.JAVA_DOUBLE)));
+      if (n > 0) {  // every point's Jacobian and its eigen-decomposition in one native call
+        long hh = (long) h * h;
+        MemorySegment jac = arena.allocate(ValueLayout.JAVA_DOUBLE, n * hh);
+        MemorySegment re = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) n * h), im = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) n * h);
+        MemorySegment left = arena.allocate(ValueLayout.JAVA_DOUBLE, n * hh), right = arena.allocate(ValueLayout.JAVA_DOUBLE, n * hh);
+        NativeLibrary.check(Ntk4jNative.ntk4j_fixed_point_spectra(m, x, pts, n, jac, re, im, left, right),
+            "fixed-point spectra");
+        for (int p = 0; p < n; p++) {
+          out.add(new FixedPoint(slice(pts, p, h), slice(jac, p, hh), slice(re, p, h), slice(im, p, h),
+              slice(left, p, hh), slice(right, p, hh)));
+        }
       }
       return new Result(out, failed.get(ValueLayout.JAVA_LONG, 0));
     }
