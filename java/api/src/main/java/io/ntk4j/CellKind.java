@@ -12,52 +12,51 @@ import java.util.stream.Collectors;
  * }
  */
 public enum CellKind {
-  /** {@code h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x)}, no bias (KPFlow's BasicRNNCell). */
-  RNN_LEAKY("rnn_leaky", 1, 1),
-  /** {@code h' = tanh(W_ih x + b_ih + W_hh h + b_hh)} ({@code torch.nn.RNNCell}). */
-  RNN_ELMAN("rnn_elman", 2, 1),
-  /** {@code torch.nn.GRUCell}, gate order r, z, n. */
-  GRU("gru", 3, 3);
+    /** {@code h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x)}, no bias (KPFlow's BasicRNNCell). */
+    RNN_LEAKY("rnn_leaky", 1, 1),
+    /** {@code h' = tanh(W_ih x + b_ih + W_hh h + b_hh)} ({@code torch.nn.RNNCell}). */
+    RNN_ELMAN("rnn_elman", 2, 1),
+    /** {@code torch.nn.GRUCell}, gate order r, z, n. */
+    GRU("gru", 3, 3);
 
-  private final String id;
-  private final int code;
-  private final int gates;
+    private final String id;
+    private final int code;
+    private final int gates;
 
-  CellKind(String id, int code, int gates) {
-    this.id = id;
-    this.code = code;
-    this.gates = gates;
-  }
-
-  /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}). */
-  public String id() {
-    return id;
-  }
-
-  /** Native code ({@code NTK4J_CELL_*}). */
-  public int code() {
-    return code;
-  }
-
-  /** Number of stacked gate blocks in the weights (3 for GRU, else 1). */
-  public int gates() {
-    return gates;
-  }
-
-  /** Whether the cell has a time step dt. */
-  public boolean usesDt() {
-    return this == RNN_LEAKY;
-  }
-
-  /** Parses a model.json cell name. */
-  public static CellKind fromId(String id) {
-    for (CellKind k : values()) {
-      if (k.id.equals(id)) {
-        return k;
-      }
+    CellKind(String id, int code, int gates) {
+        this.id = id;
+        this.code = code;
+        this.gates = gates;
     }
-    throw new InvalidInputException(
-        "unknown cell \"" + id + "\" (supported: "
-            + Arrays.stream(values()).map(CellKind::id).collect(Collectors.joining(", ")) + ")");
-  }
+
+    /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}). */
+    public String id() {
+        return id;
+    }
+
+    /** Native code ({@code NTK4J_CELL_*}). */
+    public int code() {
+        return code;
+    }
+
+    /** Number of stacked gate blocks in the weights (3 for GRU, else 1). */
+    public int gates() {
+        return gates;
+    }
+
+    /** Whether the cell has a time step dt. */
+    public boolean usesDt() {
+        return this == RNN_LEAKY;
+    }
+
+    /** Parses a model.json cell name. */
+    public static CellKind fromId(String id) {
+        for (CellKind k : values()) {
+            if (k.id.equals(id)) {
+                return k;
+            }
+        }
+        throw new InvalidInputException("unknown cell \"" + id + "\" (supported: "
+                + Arrays.stream(values()).map(CellKind::id).collect(Collectors.joining(", ")) + ")");
+    }
 }

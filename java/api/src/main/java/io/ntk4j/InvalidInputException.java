@@ -13,13 +13,13 @@ package io.ntk4j;
  * }
  */
 public class InvalidInputException extends Ntk4jException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public InvalidInputException(String message) {
-    super(message);
-  }
+    public InvalidInputException(String message) {
+        super(message);
+    }
 
-  public InvalidInputException(String message, int status, Throwable cause) {
-    super(message, status, cause);
-  }
+    public InvalidInputException(String message, int status, Throwable cause) {
+        super(message, status, cause);
+    }
 }

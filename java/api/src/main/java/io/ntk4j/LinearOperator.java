@@ -27,128 +27,128 @@ package io.ntk4j;
  * }
  */
 public interface LinearOperator extends AutoCloseable {
-  /** Output dimension. */
-  long rows();
+    /** Output dimension. */
+    long rows();
 
-  /** Input dimension. */
-  long cols();
+    /** Input dimension. */
+    long cols();
 
-  /** True if A = A*. */
-  default boolean isSymmetric() {
-    return false;
-  }
-
-  /** out = A in, for a block of k = in.size() / cols() vectors. */
-  void apply(Tensor in, Tensor out);
-
-  /** out = A* in, for a block of k = in.size() / rows() vectors. */
-  void applyAdjoint(Tensor in, Tensor out);
-
-  /**
-   * The shape of A in for the block {@code in}: {@code [rows]} for one vector given as
-   * {@code [cols]}, else {@code [k, rows]}. A session's operators keep their structure
-   * ([k, B, T, H] for a block [k, B, T, H]).
-   */
-  default long[] outputShapeFor(Tensor in) {
-    long c = cols();
-    if (in.size() == 0 || in.size() % c != 0) {
-      throw new InvalidInputException(this + ": input of " + in.size() + " elements is not a block of vectors of length "
-          + c);
+    /** True if A = A*. */
+    default boolean isSymmetric() {
+        return false;
     }
-    long k = in.size() / c;
-    return k == 1 && in.rank() == 1 ? new long[] {rows()} : new long[] {k, rows()};
-  }
 
-  /** A new tensor of {@code arena} holding A in (shaped by {@link #outputShapeFor}). */
-  default Tensor apply(Tensor in, java.lang.foreign.Arena arena) {
-    Tensor out = Tensor.allocate(arena, outputShapeFor(in));
-    apply(in, out);
-    return out;
-  }
-
-  /** A* (native). */
-  default LinearOperator adjoint() {
-    return NativeOperator.with(this, NativeOperator::adjoint);
-  }
-
-  /** A B, B applied first (native). */
-  default LinearOperator compose(LinearOperator b) {
-    return NativeOperator.with(this, a -> a.compose(b));
-  }
-
-  /** A A* (symmetric positive semi-definite; native). */
-  default LinearOperator gram() {
-    return NativeOperator.with(this, NativeOperator::gram);
-  }
-
-  /** A + B (native). */
-  default LinearOperator plus(LinearOperator b) {
-    return NativeOperator.with(this, a -> a.plus(b));
-  }
-
-  /** alpha A (native). */
-  default LinearOperator scale(double alpha) {
-    return NativeOperator.with(this, a -> a.scale(alpha));
-  }
-
-  /**
-   * Releases what this operator holds before it becomes unreachable (see the class doc); a no-op
-   * unless the operator was built by the algebra.
-   */
-  @Override
-  default void close() {}
-
-  /** A block function: writes the image of {@code in} into {@code out}. */
-  @FunctionalInterface
-  interface BlockFunction {
+    /** out = A in, for a block of k = in.size() / cols() vectors. */
     void apply(Tensor in, Tensor out);
-  }
 
-  /** A symmetric operator of dimension n from one block function. */
-  static LinearOperator symmetric(long n, BlockFunction apply) {
-    return of(n, n, apply, apply, true);
-  }
+    /** out = A* in, for a block of k = in.size() / rows() vectors. */
+    void applyAdjoint(Tensor in, Tensor out);
 
-  /** An operator from its apply and adjoint block functions. */
-  static LinearOperator of(long rows, long cols, BlockFunction apply, BlockFunction adjoint) {
-    return of(rows, cols, apply, adjoint, false);
-  }
-
-  private static LinearOperator of(long rows, long cols, BlockFunction apply, BlockFunction adjoint,
-      boolean symmetric) {
-    if (rows <= 0 || cols <= 0) {
-      throw new InvalidInputException("operator shape must be positive, got " + rows + " x " + cols);
+    /**
+     * The shape of A in for the block {@code in}: {@code [rows]} for one vector given as
+     * {@code [cols]}, else {@code [k, rows]}. A session's operators keep their structure
+     * ([k, B, T, H] for a block [k, B, T, H]).
+     */
+    default long[] outputShapeFor(Tensor in) {
+        long c = cols();
+        if (in.size() == 0 || in.size() % c != 0) {
+            throw new InvalidInputException(
+                    this + ": input of " + in.size() + " elements is not a block of vectors of length " + c);
+        }
+        long k = in.size() / c;
+        return k == 1 && in.rank() == 1 ? new long[] {rows()} : new long[] {k, rows()};
     }
-    return new LinearOperator() {
-      @Override
-      public long rows() {
-        return rows;
-      }
 
-      @Override
-      public long cols() {
-        return cols;
-      }
+    /** A new tensor of {@code arena} holding A in (shaped by {@link #outputShapeFor}). */
+    default Tensor apply(Tensor in, java.lang.foreign.Arena arena) {
+        Tensor out = Tensor.allocate(arena, outputShapeFor(in));
+        apply(in, out);
+        return out;
+    }
 
-      @Override
-      public boolean isSymmetric() {
-        return symmetric;
-      }
+    /** A* (native). */
+    default LinearOperator adjoint() {
+        return NativeOperator.with(this, NativeOperator::adjoint);
+    }
 
-      @Override
-      public void apply(Tensor in, Tensor out) {
-        apply.apply(in, out);
-      }
+    /** A B, B applied first (native). */
+    default LinearOperator compose(LinearOperator b) {
+        return NativeOperator.with(this, a -> a.compose(b));
+    }
 
-      @Override
-      public void applyAdjoint(Tensor in, Tensor out) {
-        adjoint.apply(in, out);
-      }
+    /** A A* (symmetric positive semi-definite; native). */
+    default LinearOperator gram() {
+        return NativeOperator.with(this, NativeOperator::gram);
+    }
 
-      @Override
-      public String toString() {
-        return "LinearOperator(" + rows + " x " + cols + (symmetric ? ", symmetric" : "") + ")";
-      }
-    };
-  }
+    /** A + B (native). */
+    default LinearOperator plus(LinearOperator b) {
+        return NativeOperator.with(this, a -> a.plus(b));
+    }
+
+    /** alpha A (native). */
+    default LinearOperator scale(double alpha) {
+        return NativeOperator.with(this, a -> a.scale(alpha));
+    }
+
+    /**
+     * Releases what this operator holds before it becomes unreachable (see the class doc); a no-op
+     * unless the operator was built by the algebra.
+     */
+    @Override
+    default void close() {}
+
+    /** A block function: writes the image of {@code in} into {@code out}. */
+    @FunctionalInterface
+    interface BlockFunction {
+        void apply(Tensor in, Tensor out);
+    }
+
+    /** A symmetric operator of dimension n from one block function. */
+    static LinearOperator symmetric(long n, BlockFunction apply) {
+        return of(n, n, apply, apply, true);
+    }
+
+    /** An operator from its apply and adjoint block functions. */
+    static LinearOperator of(long rows, long cols, BlockFunction apply, BlockFunction adjoint) {
+        return of(rows, cols, apply, adjoint, false);
+    }
+
+    private static LinearOperator of(
+            long rows, long cols, BlockFunction apply, BlockFunction adjoint, boolean symmetric) {
+        if (rows <= 0 || cols <= 0) {
+            throw new InvalidInputException("operator shape must be positive, got " + rows + " x " + cols);
+        }
+        return new LinearOperator() {
+            @Override
+            public long rows() {
+                return rows;
+            }
+
+            @Override
+            public long cols() {
+                return cols;
+            }
+
+            @Override
+            public boolean isSymmetric() {
+                return symmetric;
+            }
+
+            @Override
+            public void apply(Tensor in, Tensor out) {
+                apply.apply(in, out);
+            }
+
+            @Override
+            public void applyAdjoint(Tensor in, Tensor out) {
+                adjoint.apply(in, out);
+            }
+
+            @Override
+            public String toString() {
+                return "LinearOperator(" + rows + " x " + cols + (symmetric ? ", symmetric" : "") + ")";
+            }
+        };
+    }
 }

@@ -18,200 +18,210 @@ import java.util.Objects;
  * }
  */
 public final class Model {
-  private final CellKind cell;
-  private final int hiddenSize;
-  private final int inputSize;
-  private final double dt;
-  private final boolean bias;
-  private final Map<String, double[]> parameters;
-  private final List<String> assumptions;
+    private final CellKind cell;
+    private final int hiddenSize;
+    private final int inputSize;
+    private final double dt;
+    private final boolean bias;
+    private final Map<String, double[]> parameters;
+    private final List<String> assumptions;
 
-  private Model(CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias,
-      Map<String, double[]> parameters, List<String> assumptions) {
-    this.cell = cell;
-    this.hiddenSize = hiddenSize;
-    this.inputSize = inputSize;
-    this.dt = dt;
-    this.bias = bias;
-    this.parameters = parameters;
-    this.assumptions = assumptions;
-  }
+    private Model(
+            CellKind cell,
+            int hiddenSize,
+            int inputSize,
+            double dt,
+            boolean bias,
+            Map<String, double[]> parameters,
+            List<String> assumptions) {
+        this.cell = cell;
+        this.hiddenSize = hiddenSize;
+        this.inputSize = inputSize;
+        this.dt = dt;
+        this.bias = bias;
+        this.parameters = parameters;
+        this.assumptions = assumptions;
+    }
 
-  /**
-   * Builds a model, checking every shape and value.
-   *
-   * @param dt time step of {@code rnn_leaky} (finite, &gt; 0); ignored (use 1) for other cells
-   * @param parameters PyTorch-named flat row-major arrays: weight_ih, weight_hh, and bias_ih,
-   *     bias_hh exactly when {@code bias}
-   */
-  public static Model of(CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias,
-      Map<String, double[]> parameters) {
-    Objects.requireNonNull(cell, "cell");
-    Objects.requireNonNull(parameters, "parameters");
-    if (hiddenSize <= 0) {
-      throw new InvalidInputException("hidden_size must be > 0, got " + hiddenSize);
-    }
-    if (inputSize <= 0) {
-      throw new InvalidInputException("input_size must be > 0, got " + inputSize);
-    }
-    if (cell.usesDt() && !(Double.isFinite(dt) && dt > 0)) {
-      throw new InvalidInputException(cell.id() + " needs a finite dt > 0, got " + dt);
-    }
-    if (cell == CellKind.RNN_LEAKY && bias) {
-      throw new InvalidInputException("rnn_leaky has no bias (bias must be false)");
-    }
-    Map<String, double[]> copy = new LinkedHashMap<>();
-    List<String> names = parameterNames(bias);
-    for (String name : names) {
-      double[] values = parameters.get(name);
-      if (values == null) {
-        throw new InvalidInputException(cell.id() + " model is missing parameter " + name);
-      }
-      long[] shape = parameterShape(cell, hiddenSize, inputSize, name);
-      if (values.length != Tensor.elementCount(shape)) {
-        throw new InvalidInputException(
-            "parameter " + name + " has " + values.length + " values but " + cell.id()
-                + " with H=" + hiddenSize + ", N=" + inputSize + " needs shape "
-                + java.util.Arrays.toString(shape));
-      }
-      for (int i = 0; i < values.length; i++) {
-        if (!Double.isFinite(values[i])) {
-          throw new InvalidInputException(
-              "parameter " + name + " contains a non-finite value (" + values[i] + ") at flat index " + i);
+    /**
+     * Builds a model, checking every shape and value.
+     *
+     * @param dt time step of {@code rnn_leaky} (finite, &gt; 0); ignored (use 1) for other cells
+     * @param parameters PyTorch-named flat row-major arrays: weight_ih, weight_hh, and bias_ih,
+     *     bias_hh exactly when {@code bias}
+     */
+    public static Model of(
+            CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias, Map<String, double[]> parameters) {
+        Objects.requireNonNull(cell, "cell");
+        Objects.requireNonNull(parameters, "parameters");
+        if (hiddenSize <= 0) {
+            throw new InvalidInputException("hidden_size must be > 0, got " + hiddenSize);
         }
-      }
-      copy.put(name, values.clone());
-    }
-    for (String name : parameters.keySet()) {
-      if (!copy.containsKey(name)) {
-        throw new InvalidInputException(
-            "unexpected parameter " + name + " for " + cell.id() + (bias ? "" : " without bias")
-                + " (expected " + names + ")");
-      }
-    }
-    return new Model(cell, hiddenSize, inputSize, cell.usesDt() ? dt : 1.0, bias,
-        Collections.unmodifiableMap(copy), List.of());
-  }
-
-  /**
-   * What was assumed when this model was loaded because its file did not say (e.g. "dt is not
-   * stored in a state dict; using dt = 1", "float32 weights upcast to float64"); empty for a model
-   * whose every property was given. Carried along by {@link #withGain} and training, so that an
-   * analysis can report them (the CLI prints them as notes).
-   */
-  public List<String> assumptions() {
-    return assumptions;
-  }
-
-  /** This model with {@code more} appended to its {@link #assumptions()}. */
-  public Model withAssumptions(List<String> more) {
-    List<String> all = new java.util.ArrayList<>(assumptions);
-    all.addAll(more);
-    return new Model(cell, hiddenSize, inputSize, dt, bias, parameters, List.copyOf(all));
-  }
-
-  /** A model of the same cell and shape with other parameter values (checked like {@link #of}). */
-  public Model withParameters(Map<String, double[]> values) {
-    Model m = of(cell, hiddenSize, inputSize, dt, bias, values);
-    return new Model(m.cell, m.hiddenSize, m.inputSize, m.dt, m.bias, m.parameters, assumptions);
-  }
-
-  /** Parameter names in PyTorch {@code named_parameters()} order. */
-  public static List<String> parameterNames(boolean bias) {
-    return bias ? List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        : List.of("weight_ih", "weight_hh");
-  }
-
-  /** PyTorch shape of a parameter. */
-  public static long[] parameterShape(CellKind cell, int hiddenSize, int inputSize, String name) {
-    long rows = (long) cell.gates() * hiddenSize;
-    return switch (name) {
-      case "weight_ih" -> new long[] {rows, inputSize};
-      case "weight_hh" -> new long[] {rows, hiddenSize};
-      case "bias_ih", "bias_hh" -> new long[] {rows};
-      default -> throw new InvalidInputException("unknown parameter " + name);
-    };
-  }
-
-  public CellKind cell() {
-    return cell;
-  }
-
-  public int hiddenSize() {
-    return hiddenSize;
-  }
-
-  public int inputSize() {
-    return inputSize;
-  }
-
-  /** Time step (rnn_leaky); 1 for the other cells. */
-  public double dt() {
-    return dt;
-  }
-
-  public boolean bias() {
-    return bias;
-  }
-
-  /** Names of this model's parameters, in PyTorch order. */
-  public List<String> parameterNames() {
-    return parameterNames(bias);
-  }
-
-  /**
-   * This model with W_hh scaled by {@code g} (everything else shared): the gain of the
-   * weight-scale sweeps and of {@link io.ntk4j.dynamics.Bifurcations#sweepGain}.
-   */
-  public Model withGain(double g) {
-    if (!Double.isFinite(g)) {
-      throw new InvalidInputException("gain values must be finite, got " + g);
-    }
-    Map<String, double[]> p = new LinkedHashMap<>();
-    for (String name : parameterNames()) {
-      double[] v = parameter(name);
-      if (name.equals("weight_hh")) {
-        for (int j = 0; j < v.length; j++) {
-          v[j] *= g;
+        if (inputSize <= 0) {
+            throw new InvalidInputException("input_size must be > 0, got " + inputSize);
         }
-      }
-      p.put(name, v);
+        if (cell.usesDt() && !(Double.isFinite(dt) && dt > 0)) {
+            throw new InvalidInputException(cell.id() + " needs a finite dt > 0, got " + dt);
+        }
+        if (cell == CellKind.RNN_LEAKY && bias) {
+            throw new InvalidInputException("rnn_leaky has no bias (bias must be false)");
+        }
+        Map<String, double[]> copy = new LinkedHashMap<>();
+        List<String> names = parameterNames(bias);
+        for (String name : names) {
+            double[] values = parameters.get(name);
+            if (values == null) {
+                throw new InvalidInputException(cell.id() + " model is missing parameter " + name);
+            }
+            long[] shape = parameterShape(cell, hiddenSize, inputSize, name);
+            if (values.length != Tensor.elementCount(shape)) {
+                throw new InvalidInputException(
+                        "parameter " + name + " has " + values.length + " values but " + cell.id()
+                                + " with H=" + hiddenSize + ", N=" + inputSize + " needs shape "
+                                + java.util.Arrays.toString(shape));
+            }
+            for (int i = 0; i < values.length; i++) {
+                if (!Double.isFinite(values[i])) {
+                    throw new InvalidInputException("parameter " + name + " contains a non-finite value (" + values[i]
+                            + ") at flat index " + i);
+                }
+            }
+            copy.put(name, values.clone());
+        }
+        for (String name : parameters.keySet()) {
+            if (!copy.containsKey(name)) {
+                throw new InvalidInputException("unexpected parameter " + name + " for " + cell.id()
+                        + (bias ? "" : " without bias") + " (expected " + names + ")");
+            }
+        }
+        return new Model(
+                cell,
+                hiddenSize,
+                inputSize,
+                cell.usesDt() ? dt : 1.0,
+                bias,
+                Collections.unmodifiableMap(copy),
+                List.of());
     }
-    return withParameters(p);
-  }
 
-  /** A copy of one parameter, flat row-major. */
-  public double[] parameter(String name) {
-    double[] v = parameters.get(name);
-    if (v == null) {
-      throw new InvalidInputException("model has no parameter " + name + " (has " + parameters.keySet() + ")");
+    /**
+     * What was assumed when this model was loaded because its file did not say (e.g. "dt is not
+     * stored in a state dict; using dt = 1", "float32 weights upcast to float64"); empty for a model
+     * whose every property was given. Carried along by {@link #withGain} and training, so that an
+     * analysis can report them (the CLI prints them as notes).
+     */
+    public List<String> assumptions() {
+        return assumptions;
     }
-    return v.clone();
-  }
 
-  /** Total parameter count (length of a parameter-space vector). */
-  public long numParams() {
-    long n = 0;
-    for (double[] v : parameters.values()) {
-      n += v.length;
+    /** This model with {@code more} appended to its {@link #assumptions()}. */
+    public Model withAssumptions(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(assumptions);
+        all.addAll(more);
+        return new Model(cell, hiddenSize, inputSize, dt, bias, parameters, List.copyOf(all));
     }
-    return n;
-  }
 
-  /** All parameters concatenated in PyTorch order (the layout of parameter-space vectors). */
-  public double[] parameterVector() {
-    double[] out = new double[Math.toIntExact(numParams())];
-    int off = 0;
-    for (double[] v : parameters.values()) {
-      System.arraycopy(v, 0, out, off, v.length);
-      off += v.length;
+    /** A model of the same cell and shape with other parameter values (checked like {@link #of}). */
+    public Model withParameters(Map<String, double[]> values) {
+        Model m = of(cell, hiddenSize, inputSize, dt, bias, values);
+        return new Model(m.cell, m.hiddenSize, m.inputSize, m.dt, m.bias, m.parameters, assumptions);
     }
-    return out;
-  }
 
-  @Override
-  public String toString() {
-    return "Model[" + cell.id() + ", H=" + hiddenSize + ", N=" + inputSize
-        + (cell.usesDt() ? ", dt=" + dt : "") + (bias ? ", bias" : "") + ", " + numParams() + " params]";
-  }
+    /** Parameter names in PyTorch {@code named_parameters()} order. */
+    public static List<String> parameterNames(boolean bias) {
+        return bias ? List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh") : List.of("weight_ih", "weight_hh");
+    }
+
+    /** PyTorch shape of a parameter. */
+    public static long[] parameterShape(CellKind cell, int hiddenSize, int inputSize, String name) {
+        long rows = (long) cell.gates() * hiddenSize;
+        return switch (name) {
+            case "weight_ih" -> new long[] {rows, inputSize};
+            case "weight_hh" -> new long[] {rows, hiddenSize};
+            case "bias_ih", "bias_hh" -> new long[] {rows};
+            default -> throw new InvalidInputException("unknown parameter " + name);
+        };
+    }
+
+    public CellKind cell() {
+        return cell;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** Time step (rnn_leaky); 1 for the other cells. */
+    public double dt() {
+        return dt;
+    }
+
+    public boolean bias() {
+        return bias;
+    }
+
+    /** Names of this model's parameters, in PyTorch order. */
+    public List<String> parameterNames() {
+        return parameterNames(bias);
+    }
+
+    /**
+     * This model with W_hh scaled by {@code g} (everything else shared): the gain of the
+     * weight-scale sweeps and of {@link io.ntk4j.dynamics.Bifurcations#sweepGain}.
+     */
+    public Model withGain(double g) {
+        if (!Double.isFinite(g)) {
+            throw new InvalidInputException("gain values must be finite, got " + g);
+        }
+        Map<String, double[]> p = new LinkedHashMap<>();
+        for (String name : parameterNames()) {
+            double[] v = parameter(name);
+            if (name.equals("weight_hh")) {
+                for (int j = 0; j < v.length; j++) {
+                    v[j] *= g;
+                }
+            }
+            p.put(name, v);
+        }
+        return withParameters(p);
+    }
+
+    /** A copy of one parameter, flat row-major. */
+    public double[] parameter(String name) {
+        double[] v = parameters.get(name);
+        if (v == null) {
+            throw new InvalidInputException("model has no parameter " + name + " (has " + parameters.keySet() + ")");
+        }
+        return v.clone();
+    }
+
+    /** Total parameter count (length of a parameter-space vector). */
+    public long numParams() {
+        long n = 0;
+        for (double[] v : parameters.values()) {
+            n += v.length;
+        }
+        return n;
+    }
+
+    /** All parameters concatenated in PyTorch order (the layout of parameter-space vectors). */
+    public double[] parameterVector() {
+        double[] out = new double[Math.toIntExact(numParams())];
+        int off = 0;
+        for (double[] v : parameters.values()) {
+            System.arraycopy(v, 0, out, off, v.length);
+            off += v.length;
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + cell.id() + ", H=" + hiddenSize + ", N=" + inputSize + (cell.usesDt() ? ", dt=" + dt : "")
+                + (bias ? ", bias" : "") + ", " + numParams() + " params]";
+    }
 }

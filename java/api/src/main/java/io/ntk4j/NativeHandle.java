@@ -14,15 +14,15 @@ import java.util.function.Function;
  * }
  */
 public final class NativeHandle {
-  private NativeHandle() {}
+    private NativeHandle() {}
 
-  /**
-   * Runs {@code f} on the native handle of {@code op}: the operator's own handle when it was built
-   * by the algebra, else one made for this call (a session operator's, or an upcall wrapper for a
-   * Java operator) and released when {@code f} returns. The handle must not be kept beyond the
-   * call; what native code derives from it keeps what it needs alive on its own.
-   */
-  public static <T> T with(LinearOperator op, Function<MemorySegment, T> f) {
-    return NativeOperator.with(op, n -> f.apply(n.handle()));
-  }
+    /**
+     * Runs {@code f} on the native handle of {@code op}: the operator's own handle when it was built
+     * by the algebra, else one made for this call (a session operator's, or an upcall wrapper for a
+     * Java operator) and released when {@code f} returns. The handle must not be kept beyond the
+     * call; what native code derives from it keeps what it needs alive on its own.
+     */
+    public static <T> T with(LinearOperator op, Function<MemorySegment, T> f) {
+        return NativeOperator.with(op, n -> f.apply(n.handle()));
+    }
 }

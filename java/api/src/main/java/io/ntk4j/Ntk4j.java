@@ -15,104 +15,106 @@ import java.lang.foreign.ValueLayout;
  * }
  */
 public final class Ntk4j {
-  private Ntk4j() {}
+    private Ntk4j() {}
 
-  /** Version of the native core. */
-  public static String nativeVersion() {
-    return NativeLibrary.version();
-  }
-
-  /**
-   * The BLAS library under the native core and the kernels it runs.
-   *
-   * @param library name and version, e.g. {@code OpenBLAS 0.3.21}
-   * @param core the kernel core in use, e.g. {@code Haswell}, {@code SkylakeX}, {@code Zen}
-   * @param coreAtLoad the core the library picked by itself when it loaded
-   * @param cpu what this CPU and its OS support: {@code avx512}, {@code avx2}, {@code avx}, {@code sse3}
-   * @param decision one sentence on why {@code core} is in use (a user-set {@code OPENBLAS_CORETYPE}
-   *     is always respected; a generic fallback core is replaced by the CPU's own kernels)
-   * @param ownKernel ntk4j's own kernel for the recurrent-weight products of P and P*, chosen for
-   *     this CPU at run time: {@code avx512}, {@code avx2+fma} or {@code portable}
-   */
-  public record BlasInfo(String library, String core, String coreAtLoad, String cpu, String decision,
-      String ownKernel) {
-    /** One line, e.g. {@code OpenBLAS 0.3.21, kernels Zen (CPU: avx2; ntk4j kernels avx2+fma)}. */
-    @Override
-    public String toString() {
-      return library + ", kernels " + core + " (CPU: " + cpu + "; ntk4j kernels " + ownKernel + ")";
+    /** Version of the native core. */
+    public static String nativeVersion() {
+        return NativeLibrary.version();
     }
-  }
 
-  /** The BLAS library and kernel core the native core runs on (chosen once, at load). */
-  public static BlasInfo blas() {
-    NativeLibrary.ensureLoaded();
-    String[] f = new String[6];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = Ntk4jNative.ntk4j_blas_info(i).reinterpret(Long.MAX_VALUE).getString(0);
-    }
-    return new BlasInfo(f[0], f[1], f[2], f[3], f[4], f[5]);
-  }
-
-  /** Bounds the threads of the native BLAS (n &gt;= 1). */
-  public static void setThreads(int n) {
-    NativeLibrary.ensureLoaded();
-    NativeLibrary.check(Ntk4jNative.ntk4j_set_num_threads(n), "set threads");
-  }
-
-  /**
-   * Receives the progress of long native work (Lanczos: converged eigenpairs of k; Hutch++: stages
-   * of 3; randomized SVD: converged triplets; partial traces: axes of 3), on the thread that called
-   * into the library, between steps.
-   */
-  @FunctionalInterface
-  public interface ProgressListener {
-    void progress(long done, long total, String what);
-  }
-
-  private static Arena progressArena;
-
-  /**
-   * Installs {@code listener} (process-wide; null removes it). Anything it throws is dropped: an
-   * exception must not unwind through native frames.
-   */
-  public static synchronized void setProgress(ProgressListener listener) {
-    NativeLibrary.ensureLoaded();
-    Arena arena = null;
-    MemorySegment stub = MemorySegment.NULL;
-    if (listener != null) {
-      arena = Arena.ofShared();
-      stub = io.ntk4j.internal.ffi.ntk4j_progress_fn.allocate((user, done, total, what) -> {
-        try {
-          listener.progress(done, total, what.reinterpret(256).getString(0));
-        } catch (Throwable t) {
-          // dropped: see the method documentation
+    /**
+     * The BLAS library under the native core and the kernels it runs.
+     *
+     * @param library name and version, e.g. {@code OpenBLAS 0.3.21}
+     * @param core the kernel core in use, e.g. {@code Haswell}, {@code SkylakeX}, {@code Zen}
+     * @param coreAtLoad the core the library picked by itself when it loaded
+     * @param cpu what this CPU and its OS support: {@code avx512}, {@code avx2}, {@code avx}, {@code sse3}
+     * @param decision one sentence on why {@code core} is in use (a user-set {@code OPENBLAS_CORETYPE}
+     *     is always respected; a generic fallback core is replaced by the CPU's own kernels)
+     * @param ownKernel ntk4j's own kernel for the recurrent-weight products of P and P*, chosen for
+     *     this CPU at run time: {@code avx512}, {@code avx2+fma} or {@code portable}
+     */
+    public record BlasInfo(
+            String library, String core, String coreAtLoad, String cpu, String decision, String ownKernel) {
+        /** One line, e.g. {@code OpenBLAS 0.3.21, kernels Zen (CPU: avx2; ntk4j kernels avx2+fma)}. */
+        @Override
+        public String toString() {
+            return library + ", kernels " + core + " (CPU: " + cpu + "; ntk4j kernels " + ownKernel + ")";
         }
-      }, arena);
     }
-    NativeLibrary.check(Ntk4jNative.ntk4j_set_progress(stub, MemorySegment.NULL), "progress");
-    if (progressArena != null) {
-      progressArena.close();  // its stub is no longer installed
-    }
-    progressArena = arena;
-  }
 
-  /** Threads the native BLAS uses. */
-  public static int threads() {
-    NativeLibrary.ensureLoaded();
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment out = a.allocate(ValueLayout.JAVA_INT);
-      NativeLibrary.check(Ntk4jNative.ntk4j_get_num_threads(out), "threads");
-      return out.get(ValueLayout.JAVA_INT, 0);
+    /** The BLAS library and kernel core the native core runs on (chosen once, at load). */
+    public static BlasInfo blas() {
+        NativeLibrary.ensureLoaded();
+        String[] f = new String[6];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = Ntk4jNative.ntk4j_blas_info(i).reinterpret(Long.MAX_VALUE).getString(0);
+        }
+        return new BlasInfo(f[0], f[1], f[2], f[3], f[4], f[5]);
     }
-  }
 
-  /** DGEMM rate (GFLOP/s) of n x n products through the core's OpenBLAS, best of {@code repeats}. */
-  public static double dgemmGflops(int n, int repeats) {
-    NativeLibrary.ensureLoaded();
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment out = a.allocate(ValueLayout.JAVA_DOUBLE);
-      NativeLibrary.check(Ntk4jNative.ntk4j_dgemm_gflops(n, repeats, out), "dgemm rate");
-      return out.get(ValueLayout.JAVA_DOUBLE, 0);
+    /** Bounds the threads of the native BLAS (n &gt;= 1). */
+    public static void setThreads(int n) {
+        NativeLibrary.ensureLoaded();
+        NativeLibrary.check(Ntk4jNative.ntk4j_set_num_threads(n), "set threads");
     }
-  }
+
+    /**
+     * Receives the progress of long native work (Lanczos: converged eigenpairs of k; Hutch++: stages
+     * of 3; randomized SVD: converged triplets; partial traces: axes of 3), on the thread that called
+     * into the library, between steps.
+     */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void progress(long done, long total, String what);
+    }
+
+    private static Arena progressArena;
+
+    /**
+     * Installs {@code listener} (process-wide; null removes it). Anything it throws is dropped: an
+     * exception must not unwind through native frames.
+     */
+    public static synchronized void setProgress(ProgressListener listener) {
+        NativeLibrary.ensureLoaded();
+        Arena arena = null;
+        MemorySegment stub = MemorySegment.NULL;
+        if (listener != null) {
+            arena = Arena.ofShared();
+            stub = io.ntk4j.internal.ffi.ntk4j_progress_fn.allocate(
+                    (user, done, total, what) -> {
+                        try {
+                            listener.progress(done, total, what.reinterpret(256).getString(0));
+                        } catch (Throwable t) {
+                            // dropped: see the method documentation
+                        }
+                    },
+                    arena);
+        }
+        NativeLibrary.check(Ntk4jNative.ntk4j_set_progress(stub, MemorySegment.NULL), "progress");
+        if (progressArena != null) {
+            progressArena.close(); // its stub is no longer installed
+        }
+        progressArena = arena;
+    }
+
+    /** Threads the native BLAS uses. */
+    public static int threads() {
+        NativeLibrary.ensureLoaded();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_INT);
+            NativeLibrary.check(Ntk4jNative.ntk4j_get_num_threads(out), "threads");
+            return out.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /** DGEMM rate (GFLOP/s) of n x n products through the core's OpenBLAS, best of {@code repeats}. */
+    public static double dgemmGflops(int n, int repeats) {
+        NativeLibrary.ensureLoaded();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_DOUBLE);
+            NativeLibrary.check(Ntk4jNative.ntk4j_dgemm_gflops(n, repeats, out), "dgemm rate");
+            return out.get(ValueLayout.JAVA_DOUBLE, 0);
+        }
+    }
 }

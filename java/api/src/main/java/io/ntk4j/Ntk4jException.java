@@ -14,20 +14,20 @@ package io.ntk4j;
  * }
  */
 public class Ntk4jException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
-  private final int status;
+    private static final long serialVersionUID = 1L;
+    private final int status;
 
-  public Ntk4jException(String message) {
-    this(message, 0, null);
-  }
+    public Ntk4jException(String message) {
+        this(message, 0, null);
+    }
 
-  public Ntk4jException(String message, int status, Throwable cause) {
-    super(message, cause);
-    this.status = status;
-  }
+    public Ntk4jException(String message, int status, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+    }
 
-  /** The native status code (see {@code ntk4j.h}), or 0 for failures detected in Java. */
-  public int status() {
-    return status;
-  }
+    /** The native status code (see {@code ntk4j.h}), or 0 for failures detected in Java. */
+    public int status() {
+        return status;
+    }
 }

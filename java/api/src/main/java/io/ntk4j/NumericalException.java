@@ -13,9 +13,9 @@ package io.ntk4j;
  * }
  */
 public class NumericalException extends Ntk4jException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public NumericalException(String message, int status) {
-    super(message, status, null);
-  }
+    public NumericalException(String message, int status) {
+        super(message, status, null);
+    }
 }

@@ -28,224 +28,249 @@ import java.util.Objects;
  * }
  */
 public final class Session implements AutoCloseable {
-  private final Model model;
-  private final Arena arena;
-  private final MemorySegment handle;
-  private final long batch;
-  private final long steps;
-  private final long numParams;
-  private final double[] initialState;
-  private volatile boolean closed;
+    private final Model model;
+    private final Arena arena;
+    private final MemorySegment handle;
+    private final long batch;
+    private final long steps;
+    private final long numParams;
+    private final double[] initialState;
+    private volatile boolean closed;
 
-  private Session(Model model, Arena arena, MemorySegment handle, long batch, long steps, long numParams,
-      double[] initialState) {
-    this.model = model;
-    this.arena = arena;
-    this.handle = handle;
-    this.batch = batch;
-    this.steps = steps;
-    this.numParams = numParams;
-    this.initialState = initialState;
-  }
-
-  /** Unrolls {@code model} on {@code inputs} [B, T, N] from h0 = 0. */
-  public static Session open(Model model, Tensor inputs) {
-    return open(model, inputs, null);
-  }
-
-  /**
-   * Unrolls {@code model} on {@code inputs} [B, T, N] from the initial state {@code h0} [B, H]
-   * (or zeros when {@code h0} is null). The inputs are read during the call and not retained.
-   */
-  public static Session open(Model model, Tensor inputs, Tensor h0) {
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(inputs, "inputs");
-    NativeLibrary.ensureLoaded();
-    if (inputs.rank() != 3) {
-      throw new InvalidInputException(
-          "inputs must have shape [B, T, N], got " + Arrays.toString(inputs.shape()));
+    private Session(
+            Model model,
+            Arena arena,
+            MemorySegment handle,
+            long batch,
+            long steps,
+            long numParams,
+            double[] initialState) {
+        this.model = model;
+        this.arena = arena;
+        this.handle = handle;
+        this.batch = batch;
+        this.steps = steps;
+        this.numParams = numParams;
+        this.initialState = initialState;
     }
-    long b = inputs.dim(0), t = inputs.dim(1), n = inputs.dim(2);
-    if (n != model.inputSize()) {
-      throw new InvalidInputException(
-          "inputs " + Arrays.toString(inputs.shape()) + " have N=" + n + " but the model's input_size is "
-              + model.inputSize());
+
+    /** Unrolls {@code model} on {@code inputs} [B, T, N] from h0 = 0. */
+    public static Session open(Model model, Tensor inputs) {
+        return open(model, inputs, null);
     }
-    if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.hiddenSize())) {
-      throw new InvalidInputException(
-          "h0 must have shape [B, H] = [" + b + ", " + model.hiddenSize() + "], got "
-              + Arrays.toString(h0.shape()));
+
+    /**
+     * Unrolls {@code model} on {@code inputs} [B, T, N] from the initial state {@code h0} [B, H]
+     * (or zeros when {@code h0} is null). The inputs are read during the call and not retained.
+     */
+    public static Session open(Model model, Tensor inputs, Tensor h0) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(inputs, "inputs");
+        NativeLibrary.ensureLoaded();
+        if (inputs.rank() != 3) {
+            throw new InvalidInputException("inputs must have shape [B, T, N], got " + Arrays.toString(inputs.shape()));
+        }
+        long b = inputs.dim(0), t = inputs.dim(1), n = inputs.dim(2);
+        if (n != model.inputSize()) {
+            throw new InvalidInputException("inputs " + Arrays.toString(inputs.shape()) + " have N=" + n
+                    + " but the model's input_size is " + model.inputSize());
+        }
+        if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.hiddenSize())) {
+            throw new InvalidInputException("h0 must have shape [B, H] = [" + b + ", " + model.hiddenSize() + "], got "
+                    + Arrays.toString(h0.shape()));
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment handle;
+            try (Arena tmp = Arena.ofConfined()) {
+                MemorySegment nativeModel = io.ntk4j.NativeModel.create(model, tmp); // freed with tmp
+                MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
+                NativeLibrary.check(
+                        Ntk4jNative.ntk4j_session_create(
+                                nativeModel,
+                                inputs.segment(),
+                                b,
+                                t,
+                                n,
+                                h0 == null ? MemorySegment.NULL : h0.segment(),
+                                sessionOut),
+                        "unroll");
+                handle = sessionOut.get(ValueLayout.ADDRESS, 0); // the session keeps what it needs of the model
+            }
+            // The native destructor runs when the arena closes (STYLE.md 10).
+            MemorySegment owned = handle.reinterpret(arena, Ntk4jNative::ntk4j_session_destroy);
+            long params;
+            try (Arena tmp = Arena.ofConfined()) {
+                MemorySegment np = tmp.allocate(ValueLayout.JAVA_LONG);
+                NativeLibrary.check(
+                        Ntk4jNative.ntk4j_session_dims(
+                                owned,
+                                MemorySegment.NULL,
+                                MemorySegment.NULL,
+                                MemorySegment.NULL,
+                                MemorySegment.NULL,
+                                np),
+                        "session dims");
+                params = np.get(ValueLayout.JAVA_LONG, 0);
+            }
+            return new Session(
+                    model,
+                    arena,
+                    owned,
+                    b,
+                    t,
+                    params,
+                    h0 == null ? new double[Math.toIntExact(b * model.hiddenSize())] : h0.toArray());
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
-    Arena arena = Arena.ofShared();
-    try {
-      MemorySegment handle;
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment nativeModel = io.ntk4j.NativeModel.create(model, tmp);  // freed with tmp
-        MemorySegment sessionOut = tmp.allocate(ValueLayout.ADDRESS);
-        NativeLibrary.check(Ntk4jNative.ntk4j_session_create(nativeModel, inputs.segment(), b, t, n,
-            h0 == null ? MemorySegment.NULL : h0.segment(), sessionOut), "unroll");
-        handle = sessionOut.get(ValueLayout.ADDRESS, 0);  // the session keeps what it needs of the model
-      }
-      // The native destructor runs when the arena closes (STYLE.md 10).
-      MemorySegment owned = handle.reinterpret(arena, Ntk4jNative::ntk4j_session_destroy);
-      long params;
-      try (Arena tmp = Arena.ofConfined()) {
-        MemorySegment np = tmp.allocate(ValueLayout.JAVA_LONG);
-        NativeLibrary.check(Ntk4jNative.ntk4j_session_dims(owned, MemorySegment.NULL, MemorySegment.NULL,
-            MemorySegment.NULL, MemorySegment.NULL, np), "session dims");
-        params = np.get(ValueLayout.JAVA_LONG, 0);
-      }
-      return new Session(model, arena, owned, b, t, params, h0 == null ? new double[Math.toIntExact(b * model.hiddenSize())] : h0.toArray());
-    } catch (RuntimeException | Error e) {
-      arena.close();
-      throw e;
+
+    public Model model() {
+        return model;
     }
-  }
 
-  public Model model() {
-    return model;
-  }
-
-  public long batch() {
-    return batch;
-  }
-
-  public long steps() {
-    return steps;
-  }
-
-  public long hiddenSize() {
-    return model.hiddenSize();
-  }
-
-  public long inputSize() {
-    return model.inputSize();
-  }
-
-  public long numParams() {
-    return numParams;
-  }
-
-  /** The initial state h_0 [B, H], flat (zeros unless one was given). */
-  public double[] initialState() {
-    return initialState.clone();
-  }
-
-  /** Shape of one state-space vector, [B, T, H]. */
-  public long[] stateShape() {
-    return new long[] {batch, steps, model.hiddenSize()};
-  }
-
-  /** Copies the trajectory h_1..h_T [B, T, H] into {@code out}. */
-  public void hidden(Tensor out) {
-    MemorySegment h = handle();
-    if (!Arrays.equals(out.shape(), stateShape())) {
-      throw new InvalidInputException("hidden output must have shape " + Arrays.toString(stateShape())
-          + ", got " + Arrays.toString(out.shape()));
+    public long batch() {
+        return batch;
     }
-    NativeLibrary.check(Ntk4jNative.ntk4j_session_hidden(h, out.segment(), out.size()), "hidden");
-  }
 
-  /** The trajectory h_1..h_T [B, T, H] in a new tensor of {@code arena}. */
-  public Tensor hidden(Arena arena) {
-    Tensor out = Tensor.allocate(arena, stateShape());
-    hidden(out);
-    return out;
-  }
-
-  /**
-   * The operator of the given kind, applied natively to blocks of probes. A block is a tensor of
-   * shape {@code [k, ...in]} (or just {@code in} for one probe) with {@code in} =
-   * {@link #inputShape(OperatorKind)}; the output is {@code [k, ...out]} likewise, written directly
-   * into the caller's segment. It belongs to this session: nothing to close, and it stops working
-   * (IllegalStateException) when the session closes.
-   *
-   * {@snippet :
-   * Tensor q = Tensor.gaussian(arena, 1, 1.0, 4, s.batch(), s.steps(), s.hiddenSize());  // 4 probes
-   * Tensor y = s.ntk().apply(q, arena);   // NTK_S q, [4, B, T, H]
-   * }
-   */
-  public LinearOperator operator(OperatorKind kind) {
-    handle();
-    return new SessionOperator(this, kind);
-  }
-
-  /** Shape of one input vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta. */
-  public long[] inputShape(OperatorKind kind) {
-    return kind.takesParameters() ? new long[] {numParams()} : stateShape();
-  }
-
-  /** Shape of one output vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta^T. */
-  public long[] outputShape(OperatorKind kind) {
-    return kind.givesParameters() ? new long[] {numParams()} : stateShape();
-  }
-
-  /** Propagator P. */
-  public LinearOperator P() {
-    return operator(OperatorKind.P);
-  }
-
-  /** Adjoint propagator P*. */
-  public LinearOperator Pt() {
-    return operator(OperatorKind.PT);
-  }
-
-  /** P^-1. */
-  public LinearOperator Pinv() {
-    return operator(OperatorKind.PINV);
-  }
-
-  /** P^-* (the adjoint of P^-1). */
-  public LinearOperator Pinvt() {
-    return operator(OperatorKind.PINVT);
-  }
-
-  /** Parameter operator K = J_theta J_theta^T. */
-  public LinearOperator K() {
-    return operator(OperatorKind.K);
-  }
-
-  /** State-space NTK, NTK_S = P K P*. */
-  public LinearOperator ntk() {
-    return operator(OperatorKind.NTK);
-  }
-
-  /** One-step parameter Jacobian J_theta (parameter space to state space). */
-  public LinearOperator jtheta() {
-    return operator(OperatorKind.JTHETA);
-  }
-
-  /** J_theta^T (state space to parameter space). */
-  public LinearOperator jthetaT() {
-    return operator(OperatorKind.JTHETA_T);
-  }
-
-  /** The live native handle, or IllegalStateException if closed. */
-  MemorySegment handle() {
-    if (closed) {
-      throw new IllegalStateException("session is closed");
+    public long steps() {
+        return steps;
     }
-    return handle;
-  }
 
-  /** Frees the native trajectory. Idempotent. */
-  @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    public long hiddenSize() {
+        return model.hiddenSize();
     }
-    arena.close();
-  }
 
-  public boolean isClosed() {
-    return closed;
-  }
+    public long inputSize() {
+        return model.inputSize();
+    }
 
-  @Override
-  public String toString() {
-    return "Session[" + model + ", B=" + batch + ", T=" + steps + (closed ? ", closed" : "") + "]";
-  }
+    public long numParams() {
+        return numParams;
+    }
+
+    /** The initial state h_0 [B, H], flat (zeros unless one was given). */
+    public double[] initialState() {
+        return initialState.clone();
+    }
+
+    /** Shape of one state-space vector, [B, T, H]. */
+    public long[] stateShape() {
+        return new long[] {batch, steps, model.hiddenSize()};
+    }
+
+    /** Copies the trajectory h_1..h_T [B, T, H] into {@code out}. */
+    public void hidden(Tensor out) {
+        MemorySegment h = handle();
+        if (!Arrays.equals(out.shape(), stateShape())) {
+            throw new InvalidInputException("hidden output must have shape " + Arrays.toString(stateShape()) + ", got "
+                    + Arrays.toString(out.shape()));
+        }
+        NativeLibrary.check(Ntk4jNative.ntk4j_session_hidden(h, out.segment(), out.size()), "hidden");
+    }
+
+    /** The trajectory h_1..h_T [B, T, H] in a new tensor of {@code arena}. */
+    public Tensor hidden(Arena arena) {
+        Tensor out = Tensor.allocate(arena, stateShape());
+        hidden(out);
+        return out;
+    }
+
+    /**
+     * The operator of the given kind, applied natively to blocks of probes. A block is a tensor of
+     * shape {@code [k, ...in]} (or just {@code in} for one probe) with {@code in} =
+     * {@link #inputShape(OperatorKind)}; the output is {@code [k, ...out]} likewise, written directly
+     * into the caller's segment. It belongs to this session: nothing to close, and it stops working
+     * (IllegalStateException) when the session closes.
+     *
+     * {@snippet :
+     * Tensor q = Tensor.gaussian(arena, 1, 1.0, 4, s.batch(), s.steps(), s.hiddenSize());  // 4 probes
+     * Tensor y = s.ntk().apply(q, arena);   // NTK_S q, [4, B, T, H]
+     * }
+     */
+    public LinearOperator operator(OperatorKind kind) {
+        handle();
+        return new SessionOperator(this, kind);
+    }
+
+    /** Shape of one input vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta. */
+    public long[] inputShape(OperatorKind kind) {
+        return kind.takesParameters() ? new long[] {numParams()} : stateShape();
+    }
+
+    /** Shape of one output vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta^T. */
+    public long[] outputShape(OperatorKind kind) {
+        return kind.givesParameters() ? new long[] {numParams()} : stateShape();
+    }
+
+    /** Propagator P. */
+    public LinearOperator P() {
+        return operator(OperatorKind.P);
+    }
+
+    /** Adjoint propagator P*. */
+    public LinearOperator Pt() {
+        return operator(OperatorKind.PT);
+    }
+
+    /** P^-1. */
+    public LinearOperator Pinv() {
+        return operator(OperatorKind.PINV);
+    }
+
+    /** P^-* (the adjoint of P^-1). */
+    public LinearOperator Pinvt() {
+        return operator(OperatorKind.PINVT);
+    }
+
+    /** Parameter operator K = J_theta J_theta^T. */
+    public LinearOperator K() {
+        return operator(OperatorKind.K);
+    }
+
+    /** State-space NTK, NTK_S = P K P*. */
+    public LinearOperator ntk() {
+        return operator(OperatorKind.NTK);
+    }
+
+    /** One-step parameter Jacobian J_theta (parameter space to state space). */
+    public LinearOperator jtheta() {
+        return operator(OperatorKind.JTHETA);
+    }
+
+    /** J_theta^T (state space to parameter space). */
+    public LinearOperator jthetaT() {
+        return operator(OperatorKind.JTHETA_T);
+    }
+
+    /** The live native handle, or IllegalStateException if closed. */
+    MemorySegment handle() {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+        return handle;
+    }
+
+    /** Frees the native trajectory. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        arena.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + model + ", B=" + batch + ", T=" + steps + (closed ? ", closed" : "") + "]";
+    }
 }

@@ -18,46 +18,55 @@ import org.junit.jupiter.api.Test;
  * operator class. Read from the compiled library classes, so a new public operator type fails here.
  */
 class PublicApiTest {
-  private static List<Class<?>> libraryClasses() throws IOException {
-    Path classes = Path.of(Model.class.getProtectionDomain().getCodeSource().getLocation().getPath());
-    try (Stream<Path> files = Files.walk(classes)) {
-      return files.filter(p -> p.toString().endsWith(".class"))
-          .map(p -> classes.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", ""))
-          .filter(n -> !n.startsWith("io.ntk4j.internal.") && !n.endsWith("package-info"))
-          .map(PublicApiTest::load).toList();
-    }
-  }
-
-  private static Class<?> load(String name) {
-    try {
-      return Class.forName(name, false, PublicApiTest.class.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  @Test
-  void linearOperatorIsTheOnlyPublicOperatorType() throws IOException {
-    TreeSet<String> publicOperators = new TreeSet<>(), leaking = new TreeSet<>();
-    List<Class<?>> all = libraryClasses();
-    assertThat(all).as("library classes found").hasSizeGreaterThan(50);
-    for (Class<?> c : all) {
-      boolean exported = Modifier.isPublic(c.getModifiers()) && (c.getEnclosingClass() == null
-          || Modifier.isPublic(c.getEnclosingClass().getModifiers()));
-      if (exported && c != LinearOperator.class && LinearOperator.class.isAssignableFrom(c)) {
-        publicOperators.add(c.getName());
-      }
-      if (!exported) {
-        continue;
-      }
-      for (Method m : c.getDeclaredMethods()) {
-        Class<?> r = m.getReturnType();
-        if (Modifier.isPublic(m.getModifiers()) && r != LinearOperator.class && LinearOperator.class.isAssignableFrom(r)) {
-          leaking.add(c.getSimpleName() + "." + m.getName() + " -> " + r.getSimpleName());
+    private static List<Class<?>> libraryClasses() throws IOException {
+        Path classes = Path.of(
+                Model.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        try (Stream<Path> files = Files.walk(classes)) {
+            return files.filter(p -> p.toString().endsWith(".class"))
+                    .map(p -> classes.relativize(p).toString().replace('/', '.').replaceAll("\\.class$", ""))
+                    .filter(n -> !n.startsWith("io.ntk4j.internal.") && !n.endsWith("package-info"))
+                    .map(PublicApiTest::load)
+                    .toList();
         }
-      }
     }
-    assertThat(publicOperators).as("public classes implementing LinearOperator").isEmpty();
-    assertThat(leaking).as("public methods returning an operator class other than LinearOperator").isEmpty();
-  }
+
+    private static Class<?> load(String name) {
+        try {
+            return Class.forName(name, false, PublicApiTest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void linearOperatorIsTheOnlyPublicOperatorType() throws IOException {
+        TreeSet<String> publicOperators = new TreeSet<>(), leaking = new TreeSet<>();
+        List<Class<?>> all = libraryClasses();
+        assertThat(all).as("library classes found").hasSizeGreaterThan(50);
+        for (Class<?> c : all) {
+            boolean exported = Modifier.isPublic(c.getModifiers())
+                    && (c.getEnclosingClass() == null
+                            || Modifier.isPublic(c.getEnclosingClass().getModifiers()));
+            if (exported && c != LinearOperator.class && LinearOperator.class.isAssignableFrom(c)) {
+                publicOperators.add(c.getName());
+            }
+            if (!exported) {
+                continue;
+            }
+            for (Method m : c.getDeclaredMethods()) {
+                Class<?> r = m.getReturnType();
+                if (Modifier.isPublic(m.getModifiers())
+                        && r != LinearOperator.class
+                        && LinearOperator.class.isAssignableFrom(r)) {
+                    leaking.add(c.getSimpleName() + "." + m.getName() + " -> " + r.getSimpleName());
+                }
+            }
+        }
+        assertThat(publicOperators)
+                .as("public classes implementing LinearOperator")
+                .isEmpty();
+        assertThat(leaking)
+                .as("public methods returning an operator class other than LinearOperator")
+                .isEmpty();
+    }
 }

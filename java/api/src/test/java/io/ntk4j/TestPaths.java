@@ -5,27 +5,28 @@ import java.nio.file.Path;
 
 /** Locations of the repository's test data (tests/golden), independent of the working directory. */
 public final class TestPaths {
-  private TestPaths() {}
+    private TestPaths() {}
 
-  public static Path root() {
-    String prop = System.getProperty("ntk4j.root");
-    if (prop != null && Files.isDirectory(Path.of(prop, "tests", "golden"))) {
-      return Path.of(prop);
+    public static Path root() {
+        String prop = System.getProperty("ntk4j.root");
+        if (prop != null && Files.isDirectory(Path.of(prop, "tests", "golden"))) {
+            return Path.of(prop);
+        }
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve("tests/golden"))
+                    && Files.isRegularFile(d.resolve("native/include/ntk4j.h"))) {
+                return d;
+            }
+        }
+        throw new IllegalStateException("cannot find the repository root (tests/golden)");
     }
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("tests/golden")) && Files.isRegularFile(d.resolve("native/include/ntk4j.h"))) {
-        return d;
-      }
+
+    public static Path golden(String name) {
+        return root().resolve("tests/golden").resolve(name);
     }
-    throw new IllegalStateException("cannot find the repository root (tests/golden)");
-  }
 
-  public static Path golden(String name) {
-    return root().resolve("tests/golden").resolve(name);
-  }
-
-  /** max|a - b| / max|b| over all elements (the golden data's error measure). */
-  public static double relativeError(Tensor a, Tensor b) {
-    return Tensor.relativeError(a, b);
-  }
+    /** max|a - b| / max|b| over all elements (the golden data's error measure). */
+    public static double relativeError(Tensor a, Tensor b) {
+        return Tensor.relativeError(a, b);
+    }
 }

@@ -1,7 +1,7 @@
 package io.ntk4j.experiments;
 
-import io.ntk4j.LinearOperator;
 import io.ntk4j.InvalidInputException;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
@@ -49,321 +49,420 @@ import java.util.function.Consumer;
  * }
  */
 public final class StudentTeacher {
-  private StudentTeacher() {}
+    private StudentTeacher() {}
 
-  /** The experiment's settings; {@link #defaults()} is what {@code ntk4j demo} runs. */
-  public record Config(String cell, int hidden, int batch, int steps, double dt, double teacherGain, double studentGain,
-      double bulkScale, double pulse, int pulseSteps, double noise, double lr, int trainSteps, int recordEvery,
-      int ngRank, double ngRho, long[] seeds) {
-    public Config {
-      require(cell != null, "cell is required (rnn_leaky or rnn_elman)");
-      require(cell.equals("rnn_leaky") || cell.equals("rnn_elman"), "cell \"" + cell + "\" is not supported here: the"
-          + " experiment builds the pitchfork from W_hh's leading eigenvalue, which needs a cell whose Jacobian at the"
-          + " origin is (1 - dt) I + dt W_hh (rnn_leaky) or W_hh (rnn_elman)");
-      require(hidden >= 2, "hidden must be >= 2, got " + hidden);
-      require(batch >= 1, "batch must be >= 1, got " + batch);
-      require(steps >= 2, "steps must be >= 2, got " + steps);
-      require(dt > 0 && dt <= 1, "dt must be in (0, 1], got " + dt);
-      require(teacherGain > 1 && Double.isFinite(teacherGain),
-          "teacherGain (the teacher's leading W_hh eigenvalue) must be > 1 so that the teacher is past the pitchfork, got "
-              + teacherGain);
-      require(studentGain > 0 && studentGain < 1,
-          "studentGain (the student's leading W_hh eigenvalue) must be in (0, 1), below the pitchfork, got " + studentGain);
-      require(bulkScale >= 0 && bulkScale < 1, "bulkScale must be in [0, 1), got " + bulkScale);
-      require(pulse > 0 && Double.isFinite(pulse), "pulse must be a finite number > 0, got " + pulse);
-      require(pulseSteps >= 1 && pulseSteps < steps, "pulseSteps must be in [1, steps), got " + pulseSteps);
-      require(noise >= 0 && Double.isFinite(noise), "noise must be a finite number >= 0, got " + noise);
-      require(lr > 0 && Double.isFinite(lr), "learning rate must be a finite number > 0, got " + lr);
-      require(trainSteps >= 1, "trainSteps must be >= 1, got " + trainSteps);
-      require(recordEvery >= 1, "recordEvery must be >= 1, got " + recordEvery);
-      require(ngRank >= 1, "ngRank must be >= 1, got " + ngRank);
-      require(Double.isNaN(ngRho) || (ngRho > 0 && Double.isFinite(ngRho)),
-          "ngRho must be a finite number > 0 (or NaN for lambda_r), got " + ngRho);
-      require(seeds != null && seeds.length >= 1, "at least one seed is needed");
-      seeds = seeds.clone();
-    }
-
-    public static Config defaults() {
-      return new Config("rnn_leaky", 16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN,
-          new long[] {1, 2, 3});
-    }
-
-    @Override
-    public long[] seeds() {
-      return seeds.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Config c && toString().equals(c.toString());
-    }
-
-    @Override
-    public int hashCode() {
-      return toString().hashCode();
-    }
-
-    @Override
-    public String toString() {
-      return "Config[cell=" + cell + ", hidden=" + hidden + ", batch=" + batch + ", steps=" + steps + ", dt=" + dt + ", teacherGain="
-          + teacherGain + ", studentGain=" + studentGain + ", bulkScale=" + bulkScale + ", pulse=" + pulse
-          + ", pulseSteps=" + pulseSteps + ", noise=" + noise + ", lr=" + lr + ", trainSteps=" + trainSteps
-          + ", recordEvery=" + recordEvery + ", ngRank=" + ngRank + ", ngRho=" + ngRho + ", seeds="
-          + Arrays.toString(seeds) + "]";
-    }
-  }
-
-  private static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new InvalidInputException(message);
-    }
-  }
-
-  /**
-   * What is recorded at one step of the SGD run (NaN where undefined, e.g. the normal-form cosine of a complex
-   * lambda_c); lambdaC and lambdaCIm are the real and imaginary parts of the critical eigenvalue.
-   */
-  public record Record(int step, double loss, double lambdaC, double mu, double effectiveRank, double kpflowRank,
-      double[] topEigenvalues, double traceNtk, double channelEigenvalue, double channelShare,
-      double cosineWithTop, double normalFormCosine, int stableFixedPoints, double lambdaCIm) {}
-
-  /**
-   * One training run's loss curve (loss before each step, then after the last), its cost, and its
-   * last good parameters (the final ones, or those before the step that diverged).
-   */
-  public record Run(String method, List<Double> losses, List<Double> mu, boolean diverged, int divergedAt,
-      double secondsPerStep, long extraVectorApplies, Model last) {
-    /** max_t L_t / min_{s &lt;= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
-    public double maxLossSpike() {
-      double best = Double.POSITIVE_INFINITY, spike = 1;
-      for (double l : losses) {
-        best = Math.min(best, l);
-        spike = Math.max(spike, l / best);
-      }
-      return diverged ? Double.POSITIVE_INFINITY : spike;
-    }
-
-    /** The first step whose loss is within 10 % of {@code teacherLoss}, or -1. */
-    public int stepsTo(double teacherLoss) {
-      for (int i = 0; i < losses.size(); i++) {
-        if (losses.get(i) <= 1.1 * teacherLoss) {
-          return i;
+    /** The experiment's settings; {@link #defaults()} is what {@code ntk4j demo} runs. */
+    public record Config(
+            String cell,
+            int hidden,
+            int batch,
+            int steps,
+            double dt,
+            double teacherGain,
+            double studentGain,
+            double bulkScale,
+            double pulse,
+            int pulseSteps,
+            double noise,
+            double lr,
+            int trainSteps,
+            int recordEvery,
+            int ngRank,
+            double ngRho,
+            long[] seeds) {
+        public Config {
+            require(cell != null, "cell is required (rnn_leaky or rnn_elman)");
+            require(
+                    cell.equals("rnn_leaky") || cell.equals("rnn_elman"),
+                    "cell \"" + cell + "\" is not supported here: the"
+                            + " experiment builds the pitchfork from W_hh's leading eigenvalue, which needs a cell whose Jacobian at the"
+                            + " origin is (1 - dt) I + dt W_hh (rnn_leaky) or W_hh (rnn_elman)");
+            require(hidden >= 2, "hidden must be >= 2, got " + hidden);
+            require(batch >= 1, "batch must be >= 1, got " + batch);
+            require(steps >= 2, "steps must be >= 2, got " + steps);
+            require(dt > 0 && dt <= 1, "dt must be in (0, 1], got " + dt);
+            require(
+                    teacherGain > 1 && Double.isFinite(teacherGain),
+                    "teacherGain (the teacher's leading W_hh eigenvalue) must be > 1 so that the teacher is past the pitchfork, got "
+                            + teacherGain);
+            require(
+                    studentGain > 0 && studentGain < 1,
+                    "studentGain (the student's leading W_hh eigenvalue) must be in (0, 1), below the pitchfork, got "
+                            + studentGain);
+            require(bulkScale >= 0 && bulkScale < 1, "bulkScale must be in [0, 1), got " + bulkScale);
+            require(pulse > 0 && Double.isFinite(pulse), "pulse must be a finite number > 0, got " + pulse);
+            require(pulseSteps >= 1 && pulseSteps < steps, "pulseSteps must be in [1, steps), got " + pulseSteps);
+            require(noise >= 0 && Double.isFinite(noise), "noise must be a finite number >= 0, got " + noise);
+            require(lr > 0 && Double.isFinite(lr), "learning rate must be a finite number > 0, got " + lr);
+            require(trainSteps >= 1, "trainSteps must be >= 1, got " + trainSteps);
+            require(recordEvery >= 1, "recordEvery must be >= 1, got " + recordEvery);
+            require(ngRank >= 1, "ngRank must be >= 1, got " + ngRank);
+            require(
+                    Double.isNaN(ngRho) || (ngRho > 0 && Double.isFinite(ngRho)),
+                    "ngRho must be a finite number > 0 (or NaN for lambda_r), got " + ngRho);
+            require(seeds != null && seeds.length >= 1, "at least one seed is needed");
+            seeds = seeds.clone();
         }
-      }
-      return -1;
+
+        public static Config defaults() {
+            return new Config(
+                    "rnn_leaky", 16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN, new long[] {
+                        1, 2, 3
+                    });
+        }
+
+        @Override
+        public long[] seeds() {
+            return seeds.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && toString().equals(c.toString());
+        }
+
+        @Override
+        public int hashCode() {
+            return toString().hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Config[cell=" + cell + ", hidden=" + hidden + ", batch=" + batch + ", steps=" + steps + ", dt=" + dt
+                    + ", teacherGain="
+                    + teacherGain + ", studentGain=" + studentGain + ", bulkScale=" + bulkScale + ", pulse=" + pulse
+                    + ", pulseSteps=" + pulseSteps + ", noise=" + noise + ", lr=" + lr + ", trainSteps=" + trainSteps
+                    + ", recordEvery=" + recordEvery + ", ngRank=" + ngRank + ", ngRho=" + ngRho + ", seeds="
+                    + Arrays.toString(seeds) + "]";
+        }
     }
 
-    public double finalLoss() {
-      return losses.get(losses.size() - 1);
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new InvalidInputException(message);
+        }
     }
-  }
 
-  /** The first learned crossing of the unit circle by the origin's critical eigenvalue. */
-  public record Crossing(int step, String kind, Record before, Record at, Record after) {
-    public double collapseRatio() {
-      return at.effectiveRank() / before.effectiveRank();
+    /**
+     * What is recorded at one step of the SGD run (NaN where undefined, e.g. the normal-form cosine of a complex
+     * lambda_c); lambdaC and lambdaCIm are the real and imaginary parts of the critical eigenvalue.
+     */
+    public record Record(
+            int step,
+            double loss,
+            double lambdaC,
+            double mu,
+            double effectiveRank,
+            double kpflowRank,
+            double[] topEigenvalues,
+            double traceNtk,
+            double channelEigenvalue,
+            double channelShare,
+            double cosineWithTop,
+            double normalFormCosine,
+            int stableFixedPoints,
+            double lambdaCIm) {}
+
+    /**
+     * One training run's loss curve (loss before each step, then after the last), its cost, and its
+     * last good parameters (the final ones, or those before the step that diverged).
+     */
+    public record Run(
+            String method,
+            List<Double> losses,
+            List<Double> mu,
+            boolean diverged,
+            int divergedAt,
+            double secondsPerStep,
+            long extraVectorApplies,
+            Model last) {
+        /** max_t L_t / min_{s &lt;= t} L_s: 1 for a monotone curve; the largest rise above the best so far. */
+        public double maxLossSpike() {
+            double best = Double.POSITIVE_INFINITY, spike = 1;
+            for (double l : losses) {
+                best = Math.min(best, l);
+                spike = Math.max(spike, l / best);
+            }
+            return diverged ? Double.POSITIVE_INFINITY : spike;
+        }
+
+        /** The first step whose loss is within 10 % of {@code teacherLoss}, or -1. */
+        public int stepsTo(double teacherLoss) {
+            for (int i = 0; i < losses.size(); i++) {
+                if (losses.get(i) <= 1.1 * teacherLoss) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        public double finalLoss() {
+            return losses.get(losses.size() - 1);
+        }
     }
-  }
 
-  /** One seed's outcome. */
-  public record SeedResult(long seed, double teacherLoss, List<Record> records, Crossing crossing, Run sgd,
-      Run lowRankNg) {}
-
-  /** Runs every seed of {@code config}; {@code log} receives one line per finished phase. */
-  public static List<SeedResult> run(Config config, Consumer<String> log) {
-    List<SeedResult> out = new ArrayList<>();
-    for (long seed : config.seeds()) {
-      out.add(runSeed(config, seed, log));
+    /** The first learned crossing of the unit circle by the origin's critical eigenvalue. */
+    public record Crossing(int step, String kind, Record before, Record at, Record after) {
+        public double collapseRatio() {
+            return at.effectiveRank() / before.effectiveRank();
+        }
     }
-    return out;
-  }
 
-  /** The teacher of {@code seed}: W_hh = Q diag(teacherGain, bulk) Q^T, W_ih ~ N(0, 1). */
-  public static Model teacher(Config c, long seed) {
-    return StudentTeacherModels.build(c, new SplittableRandom(seed), c.teacherGain(), 0);
-  }
+    /** One seed's outcome. */
+    public record SeedResult(
+            long seed, double teacherLoss, List<Record> records, Crossing crossing, Run sgd, Run lowRankNg) {}
 
-  /** The student of {@code seed}: the teacher's W_hh with leading eigenvalue studentGain, perturbed. */
-  public static Model student(Config c, long seed) {
-    return StudentTeacherModels.build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
-  }
-
-  /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] for pulseSteps, then 0. */
-  public static Tensor inputs(Config c, long seed, Arena arena) {
-    return StudentTeacherModels.inputs(c, seed, arena);
-  }
-
-  static SeedResult runSeed(Config c, long seed, Consumer<String> log) {
-    try (Arena arena = Arena.ofConfined()) {
-      Model teacher = teacher(c, seed);
-      Tensor x = inputs(c, seed, arena);
-      Tensor clean;
-      try (Session s = Session.open(teacher, x)) {
-        clean = s.hidden(arena);
-      }
-      Tensor targets = Tensor.allocate(arena, clean.shape());
-      SplittableRandom rng = new SplittableRandom(seed * 104729 + 3);
-      double teacherLoss = 0;
-      for (long i = 0; i < clean.size(); i++) {
-        double e = c.noise() * rng.nextGaussian();
-        targets.setFlat(i, clean.getFlat(i) + e);
-        teacherLoss += 0.5 * e * e;
-      }
-      List<Record> records = new ArrayList<>();
-      Run sgd = train(c, seed, x, targets, false, records, log);
-      Run ng = train(c, seed, x, targets, true, null, log);
-      return new SeedResult(seed, teacherLoss, records, crossing(records), sgd, ng);
+    /** Runs every seed of {@code config}; {@code log} receives one line per finished phase. */
+    public static List<SeedResult> run(Config config, Consumer<String> log) {
+        List<SeedResult> out = new ArrayList<>();
+        for (long seed : config.seeds()) {
+            out.add(runSeed(config, seed, log));
+        }
+        return out;
     }
-  }
 
-  private static Run train(Config c, long seed, Tensor x, Tensor targets, boolean natural, List<Record> records,
-      Consumer<String> log) {
-    Model start = student(c, seed);
-    Trainer tr = new Trainer(start, null, x, targets, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, c.lr(), 0),
-        Set.of("weight_ih", "weight_hh"));
-    NaturalGradient ng = natural ? new NaturalGradient(c.ngRank(), c.ngRho(), true) : null;
-    if (ng != null) {
-      tr.withNaturalGradient(ng);
+    /** The teacher of {@code seed}: W_hh = Q diag(teacherGain, bulk) Q^T, W_ih ~ N(0, 1). */
+    public static Model teacher(Config c, long seed) {
+        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.teacherGain(), 0);
     }
-    List<Double> mu = new ArrayList<>();
-    double trainSeconds = 0;
-    int done = 0;
-    boolean diverged = false;
-    int divergedAt = -1;
-    String method = natural ? "lowrank_ng" : "sgd";
-    for (int step = 0; step <= c.trainSteps(); step++) {
-      if (step % c.recordEvery() == 0 || step == c.trainSteps()) {
+
+    /** The student of {@code seed}: the teacher's W_hh with leading eigenvalue studentGain, perturbed. */
+    public static Model student(Config c, long seed) {
+        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
+    }
+
+    /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] for pulseSteps, then 0. */
+    public static Tensor inputs(Config c, long seed, Arena arena) {
+        return StudentTeacherModels.inputs(c, seed, arena);
+    }
+
+    static SeedResult runSeed(Config c, long seed, Consumer<String> log) {
+        try (Arena arena = Arena.ofConfined()) {
+            Model teacher = teacher(c, seed);
+            Tensor x = inputs(c, seed, arena);
+            Tensor clean;
+            try (Session s = Session.open(teacher, x)) {
+                clean = s.hidden(arena);
+            }
+            Tensor targets = Tensor.allocate(arena, clean.shape());
+            SplittableRandom rng = new SplittableRandom(seed * 104729 + 3);
+            double teacherLoss = 0;
+            for (long i = 0; i < clean.size(); i++) {
+                double e = c.noise() * rng.nextGaussian();
+                targets.setFlat(i, clean.getFlat(i) + e);
+                teacherLoss += 0.5 * e * e;
+            }
+            List<Record> records = new ArrayList<>();
+            Run sgd = train(c, seed, x, targets, false, records, log);
+            Run ng = train(c, seed, x, targets, true, null, log);
+            return new SeedResult(seed, teacherLoss, records, crossing(records), sgd, ng);
+        }
+    }
+
+    private static Run train(
+            Config c,
+            long seed,
+            Tensor x,
+            Tensor targets,
+            boolean natural,
+            List<Record> records,
+            Consumer<String> log) {
+        Model start = student(c, seed);
+        Trainer tr = new Trainer(
+                start,
+                null,
+                x,
+                targets,
+                Loss.STATE,
+                new Optimizer(Optimizer.Kind.SGD, c.lr(), 0),
+                Set.of("weight_ih", "weight_hh"));
+        NaturalGradient ng = natural ? new NaturalGradient(c.ngRank(), c.ngRho(), true) : null;
+        if (ng != null) {
+            tr.withNaturalGradient(ng);
+        }
+        List<Double> mu = new ArrayList<>();
+        double trainSeconds = 0;
+        int done = 0;
+        boolean diverged = false;
+        int divergedAt = -1;
+        String method = natural ? "lowrank_ng" : "sgd";
+        for (int step = 0; step <= c.trainSteps(); step++) {
+            if (step % c.recordEvery() == 0 || step == c.trainSteps()) {
+                if (records != null) {
+                    Record r;
+                    try {
+                        r = analyze(tr.model(), x, step, Double.NaN);
+                    } catch (NumericalException e) {
+                        // No fixed point near the origin (or a failed solve): recorded as undefined, not hidden.
+                        double nan = Double.NaN;
+                        r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0, nan);
+                    }
+                    records.add(r);
+                    mu.add(r.mu());
+                } else {
+                    mu.add(originMu(tr.model()));
+                }
+            }
+            if (step == c.trainSteps()) {
+                tr.finish();
+                break;
+            }
+            long t0 = System.nanoTime();
+            try {
+                tr.step();
+            } catch (NumericalException e) {
+                diverged = true;
+                divergedAt = step;
+                break;
+            }
+            trainSeconds += (System.nanoTime() - t0) / 1e9;
+            done++;
+            double last = tr.losses().get(tr.losses().size() - 1);
+            if (!Double.isFinite(last)) {
+                diverged = true;
+                divergedAt = step;
+                break;
+            }
+        }
+        // Records carry the loss before the step they were taken at.
         if (records != null) {
-          Record r;
-          try {
-            r = analyze(tr.model(), x, step, Double.NaN);
-          } catch (NumericalException e) {
-            // No fixed point near the origin (or a failed solve): recorded as undefined, not hidden.
-            double nan = Double.NaN;
-            r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0, nan);
-          }
-          records.add(r);
-          mu.add(r.mu());
-        } else {
-          mu.add(originMu(tr.model()));
+            List<Double> l = tr.losses();
+            for (int i = 0; i < records.size(); i++) {
+                Record r = records.get(i);
+                if (r.step() < l.size()) {
+                    records.set(
+                            i,
+                            new Record(
+                                    r.step(),
+                                    l.get(r.step()),
+                                    r.lambdaC(),
+                                    r.mu(),
+                                    r.effectiveRank(),
+                                    r.kpflowRank(),
+                                    r.topEigenvalues(),
+                                    r.traceNtk(),
+                                    r.channelEigenvalue(),
+                                    r.channelShare(),
+                                    r.cosineWithTop(),
+                                    r.normalFormCosine(),
+                                    r.stableFixedPoints(),
+                                    r.lambdaCIm()));
+                }
+            }
         }
-      }
-      if (step == c.trainSteps()) {
-        tr.finish();
-        break;
-      }
-      long t0 = System.nanoTime();
-      try {
-        tr.step();
-      } catch (NumericalException e) {
-        diverged = true;
-        divergedAt = step;
-        break;
-      }
-      trainSeconds += (System.nanoTime() - t0) / 1e9;
-      done++;
-      double last = tr.losses().get(tr.losses().size() - 1);
-      if (!Double.isFinite(last)) {
-        diverged = true;
-        divergedAt = step;
-        break;
-      }
+        log.accept(String.format(
+                "seed %d %s: %d steps, loss %.4g -> %.4g%s",
+                seed,
+                method,
+                done,
+                tr.losses().get(0),
+                tr.losses().get(tr.losses().size() - 1),
+                diverged ? " (diverged at step " + divergedAt + ")" : ""));
+        return new Run(
+                method,
+                List.copyOf(tr.losses()),
+                mu,
+                diverged,
+                divergedAt,
+                done == 0 ? 0 : trainSeconds / done,
+                ng == null ? 0 : ng.lanczosVectors(),
+                tr.model());
     }
-    // Records carry the loss before the step they were taken at.
-    if (records != null) {
-      List<Double> l = tr.losses();
-      for (int i = 0; i < records.size(); i++) {
-        Record r = records.get(i);
-        if (r.step() < l.size()) {
-          records.set(i, new Record(r.step(), l.get(r.step()), r.lambdaC(), r.mu(), r.effectiveRank(), r.kpflowRank(),
-              r.topEigenvalues(), r.traceNtk(), r.channelEigenvalue(), r.channelShare(), r.cosineWithTop(),
-              r.normalFormCosine(), r.stableFixedPoints(), r.lambdaCIm()));
-        }
-      }
-    }
-    log.accept(String.format("seed %d %s: %d steps, loss %.4g -> %.4g%s", seed, method, done, tr.losses().get(0),
-        tr.losses().get(tr.losses().size() - 1), diverged ? " (diverged at step " + divergedAt + ")" : ""));
-    return new Run(method, List.copyOf(tr.losses()), mu, diverged, divergedAt, done == 0 ? 0 : trainSeconds / done,
-        ng == null ? 0 : ng.lanczosVectors(), tr.model());
-  }
 
-  /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */
-  private static double originMu(Model m) {
-    try {
-      return origin(m).mu();
-    } catch (NumericalException e) {
-      return Double.NaN;
-    }
-  }
-
-  private static FixedPoints.FixedPoint origin(Model m) {
-    FixedPoints.Result r = FixedPoints.find(m, null, new FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1));
-    FixedPoints.FixedPoint best = null;
-    double bestNorm = Double.POSITIVE_INFINITY;
-    for (FixedPoints.FixedPoint p : r.points()) {
-      double n = 0;
-      for (double v : p.state()) {
-        n += v * v;
-      }
-      if (n < bestNorm) {
-        bestNorm = n;
-        best = p;
-      }
-    }
-    if (best == null) {
-      throw new NumericalException("Newton found no fixed point near the origin (" + r.failedRuns() + " runs failed)", 0);
-    }
-    return best;
-  }
-
-  /** The analysis of one student model on the inputs (loss filled in by the caller). */
-  public static Record analyze(Model m, Tensor x, int step, double loss) {
-    FixedPoints.FixedPoint p = origin(m);
-    int ci = p.criticalIndex();
-    double lambdaC = p.eigenvaluesRe()[ci];
-    try (Arena arena = Arena.ofConfined(); Session s = Session.open(m, x);
-        LinearOperator j = s.P().compose(s.jtheta()); LinearOperator jt = j.adjoint();
-        LinearOperator g = jt.gram()) {
-      // The nonzero spectrum of NTK_S = J J^T is that of J^T J (parameters x parameters).
-      double[] ev = Eigs.exact(g);
-      double s1 = 0, s2 = 0, s4 = 0;
-      for (double v : ev) {
-        double l = Math.max(v, 0);
-        s1 += l;
-        s2 += l * l;
-        s4 += l * l * l * l;
-      }
-      double[] top = Arrays.copyOf(ev, Math.min(5, ev.length));
-      double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
-      {
+    /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */
+    private static double originMu(Model m) {
         try {
-          Channel.Result cr = Channel.of(s, p, null, arena, s1);
-          share = cr.shareOfTrace();
-          chan = cr.channelEigenvalue();
-          cosTop = cr.cosineWithTopEigenvector();
-          cosNf = cr.normalFormCosine();
+            return origin(m).mu();
         } catch (NumericalException e) {
-          // e.g. I - J_bar singular (lambda_c = 1 exactly): the channel is undefined at this record
+            return Double.NaN;
         }
-      }
-      return new Record(step, loss, lambdaC, p.mu(), s1 * s1 / s2, s2 * s2 / s4, top, s1, chan, share, cosTop, cosNf,
-          stableFixedPoints(m), p.eigenvaluesIm()[ci]);
     }
-  }
 
-  /** The first learned bifurcation among the records (see {@link Crossings#first}); null if none. */
-  static Crossing crossing(List<Record> records) {
-    return Crossings.first(records);
-  }
-
-  /** Stable fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
-  static int stableFixedPoints(Model m) {
-    int n = 0;
-    for (FixedPoints.FixedPoint p : FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
-      if (p.stable()) {
-        n++;
-      }
+    private static FixedPoints.FixedPoint origin(Model m) {
+        FixedPoints.Result r = FixedPoints.find(m, null, new FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1));
+        FixedPoints.FixedPoint best = null;
+        double bestNorm = Double.POSITIVE_INFINITY;
+        for (FixedPoints.FixedPoint p : r.points()) {
+            double n = 0;
+            for (double v : p.state()) {
+                n += v * v;
+            }
+            if (n < bestNorm) {
+                bestNorm = n;
+                best = p;
+            }
+        }
+        if (best == null) {
+            throw new NumericalException(
+                    "Newton found no fixed point near the origin (" + r.failedRuns() + " runs failed)", 0);
+        }
+        return best;
     }
-    return n;
-  }
+
+    /** The analysis of one student model on the inputs (loss filled in by the caller). */
+    public static Record analyze(Model m, Tensor x, int step, double loss) {
+        FixedPoints.FixedPoint p = origin(m);
+        int ci = p.criticalIndex();
+        double lambdaC = p.eigenvaluesRe()[ci];
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(m, x);
+                LinearOperator j = s.P().compose(s.jtheta());
+                LinearOperator jt = j.adjoint();
+                LinearOperator g = jt.gram()) {
+            // The nonzero spectrum of NTK_S = J J^T is that of J^T J (parameters x parameters).
+            double[] ev = Eigs.exact(g);
+            double s1 = 0, s2 = 0, s4 = 0;
+            for (double v : ev) {
+                double l = Math.max(v, 0);
+                s1 += l;
+                s2 += l * l;
+                s4 += l * l * l * l;
+            }
+            double[] top = Arrays.copyOf(ev, Math.min(5, ev.length));
+            double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
+            {
+                try {
+                    Channel.Result cr = Channel.of(s, p, null, arena, s1);
+                    share = cr.shareOfTrace();
+                    chan = cr.channelEigenvalue();
+                    cosTop = cr.cosineWithTopEigenvector();
+                    cosNf = cr.normalFormCosine();
+                } catch (NumericalException e) {
+                    // e.g. I - J_bar singular (lambda_c = 1 exactly): the channel is undefined at this record
+                }
+            }
+            return new Record(
+                    step,
+                    loss,
+                    lambdaC,
+                    p.mu(),
+                    s1 * s1 / s2,
+                    s2 * s2 / s4,
+                    top,
+                    s1,
+                    chan,
+                    share,
+                    cosTop,
+                    cosNf,
+                    stableFixedPoints(m),
+                    p.eigenvaluesIm()[ci]);
+        }
+    }
+
+    /** The first learned bifurcation among the records (see {@link Crossings#first}); null if none. */
+    static Crossing crossing(List<Record> records) {
+        return Crossings.first(records);
+    }
+
+    /** Stable fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
+    static int stableFixedPoints(Model m) {
+        int n = 0;
+        for (FixedPoints.FixedPoint p :
+                FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
+            if (p.stable()) {
+                n++;
+            }
+        }
+        return n;
+    }
 }

@@ -32,187 +32,200 @@ import java.util.Map;
  * }
  */
 public final class ModelDirectory {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private ModelDirectory() {}
+    private ModelDirectory() {}
 
-  /** Reads and validates a model directory. */
-  public static Model read(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      if (PyTorchModel.isPickleFile(dir)) {
-        throw PyTorchModel.pickleRefusal(dir);
-      }
-      if (Files.isRegularFile(dir)) {
-        throw new ModelFormatException(dir + ": a file, but neither a model directory (model.json + .npy weights) "
-            + "nor a PyTorch state dict (.safetensors, .npz)");
-      }
-      throw new ModelFormatException(dir + ": model directory does not exist or is not a directory");
-    }
-    Path json = dir.resolve("model.json");
-    JsonNode root;
-    try {
-      root = JSON.readTree(Files.readString(json));
-    } catch (NoSuchFileException e) {
-      throw new ModelFormatException(json + ": missing (a model directory needs model.json)");
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(json + ": malformed JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new ModelFormatException(json + ": cannot read: " + e.getMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(json + ": must hold a JSON object");
-    }
-    CellKind cell;
-    try {
-      cell = CellKind.fromId(text(json, root, "cell"));
-    } catch (ModelFormatException e) {
-      throw e;
-    } catch (InvalidInputException e) {
-      throw new ModelFormatException(json + ": " + e.getMessage());
-    }
-    int hidden = positiveInt(json, root, "hidden_size");
-    int input = positiveInt(json, root, "input_size");
-    double dt = 1.0;
-    JsonNode dtNode = root.get("dt");
-    if (cell.usesDt()) {
-      if (dtNode == null || dtNode.isNull()) {
-        throw new ModelFormatException(json + ": " + cell.id() + " needs \"dt\" (a number > 0)");
-      }
-      if (!dtNode.isNumber() || !(dtNode.asDouble() > 0) || !Double.isFinite(dtNode.asDouble())) {
-        throw new ModelFormatException(json + ": \"dt\" must be a finite number > 0, got " + dtNode);
-      }
-      dt = dtNode.asDouble();
-    } else if (dtNode != null && !dtNode.isNull() && !dtNode.isNumber()) {
-      throw new ModelFormatException(json + ": \"dt\" must be a number or null, got " + dtNode);
-    }
-    boolean bias = cell != CellKind.RNN_LEAKY;
-    JsonNode biasNode = root.get("bias");
-    if (biasNode != null && !biasNode.isNull()) {
-      if (!biasNode.isBoolean()) {
-        throw new ModelFormatException(json + ": \"bias\" must be true or false, got " + biasNode);
-      }
-      bias = biasNode.asBoolean();
-    }
-    if (cell == CellKind.RNN_LEAKY && bias) {
-      throw new ModelFormatException(json + ": rnn_leaky has no bias (\"bias\" must be false)");
-    }
-    JsonNode h0 = root.get("h0");
-    if (h0 != null && !h0.isNull() && !(h0.isTextual() && h0.asText().equals("zeros"))) {
-      throw new ModelFormatException(json + ": \"h0\" must be absent or \"zeros\", got " + h0);
-    }
-    Map<String, double[]> params = new LinkedHashMap<>();
-    try (Arena arena = Arena.ofConfined()) {
-      for (String name : Model.parameterNames(bias)) {
-        Path file = dir.resolve(name + ".npy");
-        if (!Files.isRegularFile(file)) {
-          throw new ModelFormatException(file + ": missing (" + cell.id() + (bias ? " with bias" : "")
-              + " needs " + String.join(", ", Model.parameterNames(bias).stream().map(n -> n + ".npy").toList()) + ")");
+    /** Reads and validates a model directory. */
+    public static Model read(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            if (PyTorchModel.isPickleFile(dir)) {
+                throw PyTorchModel.pickleRefusal(dir);
+            }
+            if (Files.isRegularFile(dir)) {
+                throw new ModelFormatException(
+                        dir + ": a file, but neither a model directory (model.json + .npy weights) "
+                                + "nor a PyTorch state dict (.safetensors, .npz)");
+            }
+            throw new ModelFormatException(dir + ": model directory does not exist or is not a directory");
         }
-        Tensor t = Npy.read(file, arena);
-        long[] want = Model.parameterShape(cell, hidden, input, name);
-        if (!Arrays.equals(t.shape(), want)) {
-          throw new ModelFormatException(file + ": shape " + Arrays.toString(t.shape()) + " but " + cell.id()
-              + " with hidden_size=" + hidden + ", input_size=" + input + " needs " + Arrays.toString(want));
+        Path json = dir.resolve("model.json");
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(json));
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(json + ": missing (a model directory needs model.json)");
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(json + ": malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ModelFormatException(json + ": cannot read: " + e.getMessage());
         }
-        double[] values = t.toArray();
-        for (int i = 0; i < values.length; i++) {
-          if (!Double.isFinite(values[i])) {
-            throw new ModelFormatException(file + ": contains a non-finite value (" + values[i] + ") at flat index " + i);
-          }
+        if (root == null || !root.isObject()) {
+            throw new ModelFormatException(json + ": must hold a JSON object");
         }
-        params.put(name, values);
-      }
-    }
-    try {
-      return Model.of(cell, hidden, input, dt, bias, params);
-    } catch (InvalidInputException e) {
-      throw new ModelFormatException(dir + ": " + e.getMessage());
-    }
-  }
-
-  /**
-   * The optional readout of a model directory ({@code readout_weight.npy} [O, H] and
-   * {@code readout_bias.npy} [O]), or null when neither file is there.
-   */
-  public static io.ntk4j.Readout readReadout(Path dir, int hiddenSize) {
-    Path w = dir.resolve("readout_weight.npy"), b = dir.resolve("readout_bias.npy");
-    if (!Files.exists(w) && !Files.exists(b)) {
-      return null;
-    }
-    if (!Files.exists(w) || !Files.exists(b)) {
-      throw new ModelFormatException(dir + ": a readout needs both readout_weight.npy and readout_bias.npy");
-    }
-    try (Arena arena = Arena.ofConfined()) {
-      Tensor wt = Npy.read(w, arena), bt = Npy.read(b, arena);
-      if (wt.rank() != 2 || wt.dim(1) != hiddenSize || bt.rank() != 1 || bt.dim(0) != wt.dim(0)) {
-        throw new ModelFormatException(dir + ": readout_weight.npy must be [O, " + hiddenSize
-            + "] and readout_bias.npy [O], got " + Arrays.toString(wt.shape()) + " and " + Arrays.toString(bt.shape()));
-      }
-      return new io.ntk4j.Readout((int) wt.dim(0), hiddenSize, wt.toArray(), bt.toArray());
-    }
-  }
-
-  /** Writes a model directory with its readout (readout_weight.npy, readout_bias.npy). */
-  public static void write(Path dir, Model model, io.ntk4j.Readout readout) {
-    write(dir, model);
-    if (readout != null) {
-      try (Arena arena = Arena.ofConfined()) {
-        Npy.write(dir.resolve("readout_weight.npy"),
-            Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
-        Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
-      }
-    }
-  }
-
-  /** Writes a model directory (model.json and one .npy per parameter), each file atomically. */
-  public static void write(Path dir, Model model) {
-    try {
-      Files.createDirectories(dir);
-      ObjectNode root = JSON.createObjectNode();
-      root.put("cell", model.cell().id());
-      root.put("hidden_size", model.hiddenSize());
-      root.put("input_size", model.inputSize());
-      if (model.cell().usesDt()) {
-        root.put("dt", model.dt());
-      } else {
-        root.putNull("dt");
-      }
-      root.put("bias", model.bias());
-      root.put("h0", "zeros");
-      try (Arena arena = Arena.ofConfined()) {
-        for (String name : model.parameterNames()) {
-          long[] shape = Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name);
-          Npy.write(dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), shape));
+        CellKind cell;
+        try {
+            cell = CellKind.fromId(text(json, root, "cell"));
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (InvalidInputException e) {
+            throw new ModelFormatException(json + ": " + e.getMessage());
         }
-      }
-      Path tmp = Files.createTempFile(dir, ".model.json.", ".tmp");
-      Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-      Files.move(tmp, dir.resolve("model.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
+        int hidden = positiveInt(json, root, "hidden_size");
+        int input = positiveInt(json, root, "input_size");
+        double dt = 1.0;
+        JsonNode dtNode = root.get("dt");
+        if (cell.usesDt()) {
+            if (dtNode == null || dtNode.isNull()) {
+                throw new ModelFormatException(json + ": " + cell.id() + " needs \"dt\" (a number > 0)");
+            }
+            if (!dtNode.isNumber() || !(dtNode.asDouble() > 0) || !Double.isFinite(dtNode.asDouble())) {
+                throw new ModelFormatException(json + ": \"dt\" must be a finite number > 0, got " + dtNode);
+            }
+            dt = dtNode.asDouble();
+        } else if (dtNode != null && !dtNode.isNull() && !dtNode.isNumber()) {
+            throw new ModelFormatException(json + ": \"dt\" must be a number or null, got " + dtNode);
+        }
+        boolean bias = cell != CellKind.RNN_LEAKY;
+        JsonNode biasNode = root.get("bias");
+        if (biasNode != null && !biasNode.isNull()) {
+            if (!biasNode.isBoolean()) {
+                throw new ModelFormatException(json + ": \"bias\" must be true or false, got " + biasNode);
+            }
+            bias = biasNode.asBoolean();
+        }
+        if (cell == CellKind.RNN_LEAKY && bias) {
+            throw new ModelFormatException(json + ": rnn_leaky has no bias (\"bias\" must be false)");
+        }
+        JsonNode h0 = root.get("h0");
+        if (h0 != null && !h0.isNull() && !(h0.isTextual() && h0.asText().equals("zeros"))) {
+            throw new ModelFormatException(json + ": \"h0\" must be absent or \"zeros\", got " + h0);
+        }
+        Map<String, double[]> params = new LinkedHashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (String name : Model.parameterNames(bias)) {
+                Path file = dir.resolve(name + ".npy");
+                if (!Files.isRegularFile(file)) {
+                    throw new ModelFormatException(file + ": missing (" + cell.id() + (bias ? " with bias" : "")
+                            + " needs "
+                            + String.join(
+                                    ", ",
+                                    Model.parameterNames(bias).stream()
+                                            .map(n -> n + ".npy")
+                                            .toList()) + ")");
+                }
+                Tensor t = Npy.read(file, arena);
+                long[] want = Model.parameterShape(cell, hidden, input, name);
+                if (!Arrays.equals(t.shape(), want)) {
+                    throw new ModelFormatException(
+                            file + ": shape " + Arrays.toString(t.shape()) + " but " + cell.id() + " with hidden_size="
+                                    + hidden + ", input_size=" + input + " needs " + Arrays.toString(want));
+                }
+                double[] values = t.toArray();
+                for (int i = 0; i < values.length; i++) {
+                    if (!Double.isFinite(values[i])) {
+                        throw new ModelFormatException(
+                                file + ": contains a non-finite value (" + values[i] + ") at flat index " + i);
+                    }
+                }
+                params.put(name, values);
+            }
+        }
+        try {
+            return Model.of(cell, hidden, input, dt, bias, params);
+        } catch (InvalidInputException e) {
+            throw new ModelFormatException(dir + ": " + e.getMessage());
+        }
     }
-  }
 
-  private static String text(Path json, JsonNode root, String key) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
-      throw new ModelFormatException(json + ": missing \"" + key + "\"");
+    /**
+     * The optional readout of a model directory ({@code readout_weight.npy} [O, H] and
+     * {@code readout_bias.npy} [O]), or null when neither file is there.
+     */
+    public static io.ntk4j.Readout readReadout(Path dir, int hiddenSize) {
+        Path w = dir.resolve("readout_weight.npy"), b = dir.resolve("readout_bias.npy");
+        if (!Files.exists(w) && !Files.exists(b)) {
+            return null;
+        }
+        if (!Files.exists(w) || !Files.exists(b)) {
+            throw new ModelFormatException(dir + ": a readout needs both readout_weight.npy and readout_bias.npy");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor wt = Npy.read(w, arena), bt = Npy.read(b, arena);
+            if (wt.rank() != 2 || wt.dim(1) != hiddenSize || bt.rank() != 1 || bt.dim(0) != wt.dim(0)) {
+                throw new ModelFormatException(
+                        dir + ": readout_weight.npy must be [O, " + hiddenSize + "] and readout_bias.npy [O], got "
+                                + Arrays.toString(wt.shape()) + " and " + Arrays.toString(bt.shape()));
+            }
+            return new io.ntk4j.Readout((int) wt.dim(0), hiddenSize, wt.toArray(), bt.toArray());
+        }
     }
-    if (!n.isTextual()) {
-      throw new ModelFormatException(json + ": \"" + key + "\" must be a string, got " + n);
-    }
-    return n.asText();
-  }
 
-  private static int positiveInt(Path json, JsonNode root, String key) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
-      throw new ModelFormatException(json + ": missing \"" + key + "\"");
+    /** Writes a model directory with its readout (readout_weight.npy, readout_bias.npy). */
+    public static void write(Path dir, Model model, io.ntk4j.Readout readout) {
+        write(dir, model);
+        if (readout != null) {
+            try (Arena arena = Arena.ofConfined()) {
+                Npy.write(
+                        dir.resolve("readout_weight.npy"),
+                        Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
+                Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
+            }
+        }
     }
-    if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() <= 0) {
-      throw new ModelFormatException(json + ": \"" + key + "\" must be a positive integer, got " + n);
+
+    /** Writes a model directory (model.json and one .npy per parameter), each file atomically. */
+    public static void write(Path dir, Model model) {
+        try {
+            Files.createDirectories(dir);
+            ObjectNode root = JSON.createObjectNode();
+            root.put("cell", model.cell().id());
+            root.put("hidden_size", model.hiddenSize());
+            root.put("input_size", model.inputSize());
+            if (model.cell().usesDt()) {
+                root.put("dt", model.dt());
+            } else {
+                root.putNull("dt");
+            }
+            root.put("bias", model.bias());
+            root.put("h0", "zeros");
+            try (Arena arena = Arena.ofConfined()) {
+                for (String name : model.parameterNames()) {
+                    long[] shape = Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name);
+                    Npy.write(dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), shape));
+                }
+            }
+            Path tmp = Files.createTempFile(dir, ".model.json.", ".tmp");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+            Files.move(
+                    tmp,
+                    dir.resolve("model.json"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
+        }
     }
-    return n.asInt();
-  }
+
+    private static String text(Path json, JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            throw new ModelFormatException(json + ": missing \"" + key + "\"");
+        }
+        if (!n.isTextual()) {
+            throw new ModelFormatException(json + ": \"" + key + "\" must be a string, got " + n);
+        }
+        return n.asText();
+    }
+
+    private static int positiveInt(Path json, JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            throw new ModelFormatException(json + ": missing \"" + key + "\"");
+        }
+        if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() <= 0) {
+            throw new ModelFormatException(json + ": \"" + key + "\" must be a positive integer, got " + n);
+        }
+        return n.asInt();
+    }
 }

@@ -16,12 +16,12 @@ import java.nio.file.Path;
  * }
  */
 public final class ModelFiles {
-  private ModelFiles() {}
+    private ModelFiles() {}
 
-  public static Model load(Path path) {
-    if (PyTorchModel.isStateDictFile(path)) {
-      return PyTorchModel.load(path, PyTorchModel.Options.inferred()).model();
+    public static Model load(Path path) {
+        if (PyTorchModel.isStateDictFile(path)) {
+            return PyTorchModel.load(path, PyTorchModel.Options.inferred()).model();
+        }
+        return ModelDirectory.read(path);
     }
-    return ModelDirectory.read(path);
-  }
 }

@@ -14,9 +14,9 @@ import io.ntk4j.InvalidInputException;
  * }
  */
 public final class ModelFormatException extends InvalidInputException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public ModelFormatException(String message) {
-    super(message);
-  }
+    public ModelFormatException(String message) {
+        super(message);
+    }
 }

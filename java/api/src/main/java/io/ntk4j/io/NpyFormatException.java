@@ -14,9 +14,9 @@ import io.ntk4j.InvalidInputException;
  * }
  */
 public final class NpyFormatException extends InvalidInputException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public NpyFormatException(String message) {
-    super(message);
-  }
+    public NpyFormatException(String message) {
+        super(message);
+    }
 }

@@ -45,289 +45,302 @@ import java.util.TreeSet;
  * }
  */
 public final class PyTorchModel {
-  private PyTorchModel() {}
+    private PyTorchModel() {}
 
-  /** The nonlinearity of an RNN state dict, which its weights do not tell. */
-  public enum Nonlinearity {
-    TANH("tanh"),
-    RELU("relu"),
-    LINEAR("linear");
+    /** The nonlinearity of an RNN state dict, which its weights do not tell. */
+    public enum Nonlinearity {
+        TANH("tanh"),
+        RELU("relu"),
+        LINEAR("linear");
 
-    private final String id;
+        private final String id;
 
-    Nonlinearity(String id) {
-      this.id = id;
-    }
-
-    public String id() {
-      return id;
-    }
-
-    /** {@code tanh}, {@code relu} or {@code linear}. */
-    public static Nonlinearity fromId(String id) {
-      for (Nonlinearity n : values()) {
-        if (n.id.equals(id)) {
-          return n;
+        Nonlinearity(String id) {
+            this.id = id;
         }
-      }
-      throw new io.ntk4j.InvalidInputException("unknown nonlinearity \"" + id + "\" (tanh, relu, linear)");
-    }
-  }
 
-  /**
-   * What the file does not say: the cell ({@code null} to infer it), dt for a leaky cell
-   * ({@code NaN}: 1, recorded as an assumption) and an RNN's nonlinearity ({@code null}: refused
-   * for an RNN unless {@code cell} names it).
-   */
-  public record Options(CellKind cell, double dt, Nonlinearity nonlinearity) {
-    public Options(CellKind cell, double dt) {
-      this(cell, dt, null);
-    }
-
-    public static Options inferred() {
-      return new Options(null, Double.NaN, null);
-    }
-
-    public Options withNonlinearity(Nonlinearity n) {
-      return new Options(cell, dt, n);
-    }
-  }
-
-  /**
-   * The model, its readout if the file had one (else null), and what was assumed (the same list as
-   * {@code model().assumptions()}).
-   */
-  public record Loaded(Model model, Readout readout, List<String> notes) {}
-
-  /** Whether {@code path} names a state-dict file this class reads (rather than a model directory). */
-  public static boolean isStateDictFile(Path path) {
-    String n = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    return !Files.isDirectory(path) && (n.endsWith(".safetensors") || n.endsWith(".npz"));
-  }
-
-  /** Whether {@code path} is a PyTorch pickle ({@code torch.save}), which ntk4j does not read. */
-  public static boolean isPickleFile(Path path) {
-    String n = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-    return !Files.isDirectory(path) && (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt"));
-  }
-
-  /** The refusal of a pickle, with the one-line export that makes it readable. */
-  public static ModelFormatException pickleRefusal(Path path) {
-    return new ModelFormatException(path + ": a PyTorch pickle (.pt): export it as .safetensors or .npz, e.g. "
-        + "safetensors.torch.save_file(model.state_dict(), \"model.safetensors\") or "
-        + "numpy.savez(\"model.npz\", **{k: v.detach().numpy() for k, v in model.state_dict().items()}) "
-        + "(ntk4j does not unpickle: loading a pickle runs code from the file)");
-  }
-
-  /** Metadata keys of the state dicts ntk4j writes ({@link #write}): what the weights do not say. */
-  static final String META_CELL = "ntk4j.cell", META_DT = "ntk4j.dt";
-
-  /**
-   * Writes a model (and its readout, if any) as a float64 {@code .safetensors} state dict in
-   * PyTorch's names: {@code torch.nn.RNNCell} / {@code GRUCell}'s {@code weight_ih, weight_hh,
-   * bias_ih, bias_hh} for rnn_elman and gru, KPFlow's {@code BasicRNN} names
-   * ({@code rnn.cell.weight_ih, rnn.cell.weight_hh}) for rnn_leaky, {@code Wout.weight, Wout.bias}
-   * for the readout; {@code torch.load_state_dict} takes the cell's part as it is
-   * ({@code safetensors.torch.load_file}). The cell and dt go into {@code __metadata__}, so that
-   * {@link #load} needs no options for files written here. Every value round-trips bit-exactly.
-   */
-  public static void write(Path file, Model model, Readout readout) {
-    Map<String, StateDict.Array> arrays = new LinkedHashMap<>();
-    String prefix = model.cell() == CellKind.RNN_LEAKY ? "rnn.cell." : "";
-    for (String name : model.parameterNames()) {
-      arrays.put(prefix + name, new StateDict.Array(
-          Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name), model.parameter(name),
-          "float64"));
-    }
-    if (readout != null) {
-      arrays.put("Wout.weight", new StateDict.Array(new long[] {readout.outputSize(), readout.hiddenSize()},
-          readout.weight(), "float64"));
-      arrays.put("Wout.bias", new StateDict.Array(new long[] {readout.outputSize()}, readout.bias(), "float64"));
-    }
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("format", "pt");
-    meta.put(META_CELL, model.cell().id());
-    if (model.cell().usesDt()) {
-      meta.put(META_DT, Double.toString(model.dt()));
-    }
-    meta.put("ntk4j.version", String.valueOf(PyTorchModel.class.getPackage().getImplementationVersion()));
-    StateDict.writeSafetensors(file, arrays, meta);
-  }
-
-  public static Loaded load(Path file, Options options) {
-    if (isPickleFile(file)) {
-      throw pickleRefusal(file);
-    }
-    StateDict sd = StateDict.read(file);
-    // A file written by ntk4j says its cell (hence the nonlinearity) and dt; an option that
-    // contradicts it is refused rather than silently preferred.
-    String metaCell = sd.metadata().get(META_CELL), metaDt = sd.metadata().get(META_DT);
-    if (metaCell != null) {
-      CellKind said = CellKind.fromId(metaCell);
-      if (options.cell() != null && options.cell() != said) {
-        throw new ModelFormatException(file + ": the file says cell " + said.id() + " (" + META_CELL
-            + "), the options say " + options.cell().id());
-      }
-      double dt = options.dt();
-      if (metaDt != null) {
-        double fileDt;
-        try {
-          fileDt = Double.parseDouble(metaDt);
-        } catch (NumberFormatException e) {
-          throw new ModelFormatException(file + ": " + META_DT + " is not a number: " + metaDt);
+        public String id() {
+            return id;
         }
-        if (!Double.isNaN(dt) && dt != fileDt) {
-          throw new ModelFormatException(file + ": the file says dt = " + fileDt + ", the options say dt = " + dt);
+
+        /** {@code tanh}, {@code relu} or {@code linear}. */
+        public static Nonlinearity fromId(String id) {
+            for (Nonlinearity n : values()) {
+                if (n.id.equals(id)) {
+                    return n;
+                }
+            }
+            throw new io.ntk4j.InvalidInputException("unknown nonlinearity \"" + id + "\" (tanh, relu, linear)");
         }
-        dt = fileDt;
-      }
-      options = new Options(said, dt, options.nonlinearity());
     }
-    List<String> notes = new ArrayList<>();
-    if (sd.upcast()) {
-      notes.add(file + ": float32 weights upcast to float64");
-    }
-    Map<String, StateDict.Array> a = sd.arrays();
-    String found = String.join(", ", new TreeSet<>(a.keySet()));
-    String supported = "supported: torch.nn.RNNCell/GRUCell (weight_ih, weight_hh, bias_ih, bias_hh), single-layer "
-        + "torch.nn.RNN/GRU (..._l0), KPFlow Model checkpoints (rnn.weight_hh_l0, rnn.cell.weight_hh, Wout.weight)";
-    for (String k : a.keySet()) {
-      if (k.matches(".*_l[1-9][0-9]*(_reverse)?$")) {
-        throw new ModelFormatException(file + ": a multi-layer network (found " + found + "); ntk4j analyses one "
-            + "recurrent layer: export a single layer (" + supported + ")");
-      }
-      if (k.endsWith("_reverse")) {
-        throw new ModelFormatException(file + ": a bidirectional network (found " + found + "); ntk4j analyses "
-            + "a forward recurrence only (" + supported + ")");
-      }
-    }
-    // Canonical names: strip the layout's prefix and the _l0 suffix; aliases must agree.
-    Map<String, StateDict.Array> cell = new LinkedHashMap<>();
-    Map<String, StateDict.Array> readout = new LinkedHashMap<>();
-    boolean basicRnn = false;
-    for (Map.Entry<String, StateDict.Array> e : a.entrySet()) {
-      String k = e.getKey();
-      if (k.equals("Wout.weight") || k.equals("Wout.bias")) {
-        readout.put(k, e.getValue());
-        continue;
-      }
-      String c = k;
-      if (c.startsWith("rnn.cell.")) {
-        c = c.substring("rnn.cell.".length());
-        basicRnn = true;
-      } else if (c.startsWith("rnn.")) {
-        c = c.substring("rnn.".length());
-      }
-      if (c.endsWith("_l0")) {
-        c = c.substring(0, c.length() - 3);
-      }
-      if (!List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh").contains(c)) {
-        throw new ModelFormatException(file + ": unknown parameter \"" + k + "\" (found " + found + "; " + supported
-            + ")");
-      }
-      StateDict.Array prev = cell.put(c, e.getValue());
-      if (prev != null && (!Arrays.equals(prev.shape(), e.getValue().shape())
-          || !Arrays.equals(prev.values(), e.getValue().values()))) {
-        throw new ModelFormatException(file + ": \"" + k + "\" and another name for " + c + " hold different values");
-      }
-    }
-    StateDict.Array whh = cell.get("weight_hh"), wih = cell.get("weight_ih");
-    if (whh == null || wih == null) {
-      throw new ModelFormatException(file + ": no recurrent weights (weight_hh, weight_ih) among " + found + " ("
-          + supported + ")");
-    }
-    if (whh.shape().length != 2 || wih.shape().length != 2) {
-      throw new ModelFormatException(file + ": weight_hh and weight_ih must be matrices, got "
-          + Arrays.toString(whh.shape()) + " and " + Arrays.toString(wih.shape()));
-    }
-    int h = Math.toIntExact(whh.shape()[1]);
-    long rows = whh.shape()[0];
-    int n = Math.toIntExact(wih.shape()[1]);
-    boolean bias = cell.containsKey("bias_ih") || cell.containsKey("bias_hh");
-    if (bias && !(cell.containsKey("bias_ih") && cell.containsKey("bias_hh"))) {
-      throw new ModelFormatException(file + ": one of bias_ih, bias_hh without the other (found " + found + ")");
-    }
-    CellKind inferred;
-    if (rows == 3L * h) {
-      inferred = CellKind.GRU;
-    } else if (rows == 4L * h) {
-      throw new ModelFormatException(file + ": weight_hh has 4H rows (" + rows + " x " + h + "): an LSTM, which "
-          + "ntk4j does not support (" + supported + ")");
-    } else if (rows == h) {
-      inferred = basicRnn ? CellKind.RNN_LEAKY : bias ? CellKind.RNN_ELMAN : null;
-    } else {
-      throw new ModelFormatException(file + ": weight_hh is " + rows + " x " + h + ", not H x H or 3H x H");
-    }
-    CellKind kind = options.cell() != null ? options.cell() : inferred;
-    if (kind == null) {
-      throw new ModelFormatException(file + ": a tanh RNN without biases could be rnn_elman (torch.nn.RNN) or "
-          + "rnn_leaky (KPFlow's BasicRNN): say which with the cell option (--cell)");
-    }
-    if (inferred != null && kind != inferred && !(inferred != CellKind.GRU && kind != CellKind.GRU)) {
-      throw new ModelFormatException(file + ": the weights are those of a " + inferred.id() + " but cell "
-          + kind.id() + " was asked for");
-    }
-    if (kind == CellKind.RNN_LEAKY && bias) {
-      throw new ModelFormatException(file + ": rnn_leaky has no biases, but the file has bias_ih and bias_hh");
-    }
-    Nonlinearity nl = options.nonlinearity();
-    if (kind == CellKind.GRU) {
-      if (nl != null) {
-        throw new ModelFormatException(file + ": the nonlinearity option applies to RNN cells; a GRU's are fixed");
-      }
-    } else if (nl == null && options.cell() == null) {
-      String what = kind == CellKind.RNN_LEAKY
-          ? "KPFlow's BasicRNN (tanh, or the identity with linear=True)"
-          : "torch.nn.RNN / RNNCell (nonlinearity=\"tanh\" or \"relu\")";
-      throw new ModelFormatException(file + ": an RNN state dict does not store its nonlinearity, and the operators "
-          + "differ: this is " + what + "; say which with --nonlinearity tanh (Java: Options.withNonlinearity), "
-          + "or name the cell with --cell (rnn_elman and rnn_leaky are tanh cells)");
-    } else if (nl != null && nl != Nonlinearity.TANH) {
-      throw new ModelFormatException(file + ": a " + nl.id() + " RNN: ntk4j's RNN cells (rnn_elman, rnn_leaky) "
-          + "are tanh cells, and analysing a " + nl.id() + " network as tanh would be wrong (" + nl.id()
-          + " cells are not supported yet)");
-    }
-    double dt = 1.0;
-    if (kind.usesDt()) {
-      if (Double.isNaN(options.dt())) {
-        notes.add(file + ": dt is not stored in a state dict; using dt = 1 (pass --dt to change it)");
-      } else {
-        dt = options.dt();
-      }
-    }
-    Map<String, double[]> params = new LinkedHashMap<>();
-    for (String name : Model.parameterNames(bias)) {
-      StateDict.Array arr = cell.get(name);
-      long[] want = Model.parameterShape(kind, h, n, name);
-      if (!Arrays.equals(arr.shape(), want)) {
-        throw new ModelFormatException(file + ": " + name + " has shape " + Arrays.toString(arr.shape()) + ", a "
-            + kind.id() + " with H=" + h + ", N=" + n + " needs " + Arrays.toString(want));
-      }
-      params.put(name, arr.values());
-    }
-    Model model = Model.of(kind, h, n, dt, bias, params);
-    Readout ro = null;
-    StateDict.Array w = readout.get("Wout.weight"), b = readout.get("Wout.bias");
-    if (w != null) {
-      if (w.shape().length != 2 || w.shape()[1] != h) {
-        throw new ModelFormatException(file + ": Wout.weight has shape " + Arrays.toString(w.shape()) + ", not [O, "
-            + h + "]");
-      }
-      int o = Math.toIntExact(w.shape()[0]);
-      double[] bias0 = new double[o];
-      if (b != null) {
-        if (b.shape().length != 1 || b.shape()[0] != o) {
-          throw new ModelFormatException(file + ": Wout.bias has shape " + Arrays.toString(b.shape()) + ", not [" + o
-              + "]");
+
+    /**
+     * What the file does not say: the cell ({@code null} to infer it), dt for a leaky cell
+     * ({@code NaN}: 1, recorded as an assumption) and an RNN's nonlinearity ({@code null}: refused
+     * for an RNN unless {@code cell} names it).
+     */
+    public record Options(CellKind cell, double dt, Nonlinearity nonlinearity) {
+        public Options(CellKind cell, double dt) {
+            this(cell, dt, null);
         }
-        bias0 = b.values();
-      } else {
-        notes.add(file + ": no Wout.bias; the readout bias is zero");
-      }
-      ro = new Readout(o, h, w.values(), bias0);
-    } else if (b != null) {
-      throw new ModelFormatException(file + ": Wout.bias without Wout.weight");
+
+        public static Options inferred() {
+            return new Options(null, Double.NaN, null);
+        }
+
+        public Options withNonlinearity(Nonlinearity n) {
+            return new Options(cell, dt, n);
+        }
     }
-    return new Loaded(model.withAssumptions(notes), ro, List.copyOf(notes));
-  }
+
+    /**
+     * The model, its readout if the file had one (else null), and what was assumed (the same list as
+     * {@code model().assumptions()}).
+     */
+    public record Loaded(Model model, Readout readout, List<String> notes) {}
+
+    /** Whether {@code path} names a state-dict file this class reads (rather than a model directory). */
+    public static boolean isStateDictFile(Path path) {
+        String n =
+                path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return !Files.isDirectory(path) && (n.endsWith(".safetensors") || n.endsWith(".npz"));
+    }
+
+    /** Whether {@code path} is a PyTorch pickle ({@code torch.save}), which ntk4j does not read. */
+    public static boolean isPickleFile(Path path) {
+        String n =
+                path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return !Files.isDirectory(path) && (n.endsWith(".pt") || n.endsWith(".pth") || n.endsWith(".ckpt"));
+    }
+
+    /** The refusal of a pickle, with the one-line export that makes it readable. */
+    public static ModelFormatException pickleRefusal(Path path) {
+        return new ModelFormatException(path + ": a PyTorch pickle (.pt): export it as .safetensors or .npz, e.g. "
+                + "safetensors.torch.save_file(model.state_dict(), \"model.safetensors\") or "
+                + "numpy.savez(\"model.npz\", **{k: v.detach().numpy() for k, v in model.state_dict().items()}) "
+                + "(ntk4j does not unpickle: loading a pickle runs code from the file)");
+    }
+
+    /** Metadata keys of the state dicts ntk4j writes ({@link #write}): what the weights do not say. */
+    static final String META_CELL = "ntk4j.cell", META_DT = "ntk4j.dt";
+
+    /**
+     * Writes a model (and its readout, if any) as a float64 {@code .safetensors} state dict in
+     * PyTorch's names: {@code torch.nn.RNNCell} / {@code GRUCell}'s {@code weight_ih, weight_hh,
+     * bias_ih, bias_hh} for rnn_elman and gru, KPFlow's {@code BasicRNN} names
+     * ({@code rnn.cell.weight_ih, rnn.cell.weight_hh}) for rnn_leaky, {@code Wout.weight, Wout.bias}
+     * for the readout; {@code torch.load_state_dict} takes the cell's part as it is
+     * ({@code safetensors.torch.load_file}). The cell and dt go into {@code __metadata__}, so that
+     * {@link #load} needs no options for files written here. Every value round-trips bit-exactly.
+     */
+    public static void write(Path file, Model model, Readout readout) {
+        Map<String, StateDict.Array> arrays = new LinkedHashMap<>();
+        String prefix = model.cell() == CellKind.RNN_LEAKY ? "rnn.cell." : "";
+        for (String name : model.parameterNames()) {
+            arrays.put(
+                    prefix + name,
+                    new StateDict.Array(
+                            Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name),
+                            model.parameter(name),
+                            "float64"));
+        }
+        if (readout != null) {
+            arrays.put(
+                    "Wout.weight",
+                    new StateDict.Array(
+                            new long[] {readout.outputSize(), readout.hiddenSize()}, readout.weight(), "float64"));
+            arrays.put("Wout.bias", new StateDict.Array(new long[] {readout.outputSize()}, readout.bias(), "float64"));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put(META_CELL, model.cell().id());
+        if (model.cell().usesDt()) {
+            meta.put(META_DT, Double.toString(model.dt()));
+        }
+        meta.put("ntk4j.version", String.valueOf(PyTorchModel.class.getPackage().getImplementationVersion()));
+        StateDict.writeSafetensors(file, arrays, meta);
+    }
+
+    public static Loaded load(Path file, Options options) {
+        if (isPickleFile(file)) {
+            throw pickleRefusal(file);
+        }
+        StateDict sd = StateDict.read(file);
+        // A file written by ntk4j says its cell (hence the nonlinearity) and dt; an option that
+        // contradicts it is refused rather than silently preferred.
+        String metaCell = sd.metadata().get(META_CELL), metaDt = sd.metadata().get(META_DT);
+        if (metaCell != null) {
+            CellKind said = CellKind.fromId(metaCell);
+            if (options.cell() != null && options.cell() != said) {
+                throw new ModelFormatException(file + ": the file says cell " + said.id() + " (" + META_CELL
+                        + "), the options say " + options.cell().id());
+            }
+            double dt = options.dt();
+            if (metaDt != null) {
+                double fileDt;
+                try {
+                    fileDt = Double.parseDouble(metaDt);
+                } catch (NumberFormatException e) {
+                    throw new ModelFormatException(file + ": " + META_DT + " is not a number: " + metaDt);
+                }
+                if (!Double.isNaN(dt) && dt != fileDt) {
+                    throw new ModelFormatException(
+                            file + ": the file says dt = " + fileDt + ", the options say dt = " + dt);
+                }
+                dt = fileDt;
+            }
+            options = new Options(said, dt, options.nonlinearity());
+        }
+        List<String> notes = new ArrayList<>();
+        if (sd.upcast()) {
+            notes.add(file + ": float32 weights upcast to float64");
+        }
+        Map<String, StateDict.Array> a = sd.arrays();
+        String found = String.join(", ", new TreeSet<>(a.keySet()));
+        String supported = "supported: torch.nn.RNNCell/GRUCell (weight_ih, weight_hh, bias_ih, bias_hh), single-layer "
+                + "torch.nn.RNN/GRU (..._l0), KPFlow Model checkpoints (rnn.weight_hh_l0, rnn.cell.weight_hh, Wout.weight)";
+        for (String k : a.keySet()) {
+            if (k.matches(".*_l[1-9][0-9]*(_reverse)?$")) {
+                throw new ModelFormatException(file + ": a multi-layer network (found " + found
+                        + "); ntk4j analyses one " + "recurrent layer: export a single layer (" + supported + ")");
+            }
+            if (k.endsWith("_reverse")) {
+                throw new ModelFormatException(file + ": a bidirectional network (found " + found + "); ntk4j analyses "
+                        + "a forward recurrence only (" + supported + ")");
+            }
+        }
+        // Canonical names: strip the layout's prefix and the _l0 suffix; aliases must agree.
+        Map<String, StateDict.Array> cell = new LinkedHashMap<>();
+        Map<String, StateDict.Array> readout = new LinkedHashMap<>();
+        boolean basicRnn = false;
+        for (Map.Entry<String, StateDict.Array> e : a.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("Wout.weight") || k.equals("Wout.bias")) {
+                readout.put(k, e.getValue());
+                continue;
+            }
+            String c = k;
+            if (c.startsWith("rnn.cell.")) {
+                c = c.substring("rnn.cell.".length());
+                basicRnn = true;
+            } else if (c.startsWith("rnn.")) {
+                c = c.substring("rnn.".length());
+            }
+            if (c.endsWith("_l0")) {
+                c = c.substring(0, c.length() - 3);
+            }
+            if (!List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh").contains(c)) {
+                throw new ModelFormatException(
+                        file + ": unknown parameter \"" + k + "\" (found " + found + "; " + supported + ")");
+            }
+            StateDict.Array prev = cell.put(c, e.getValue());
+            if (prev != null
+                    && (!Arrays.equals(prev.shape(), e.getValue().shape())
+                            || !Arrays.equals(prev.values(), e.getValue().values()))) {
+                throw new ModelFormatException(
+                        file + ": \"" + k + "\" and another name for " + c + " hold different values");
+            }
+        }
+        StateDict.Array whh = cell.get("weight_hh"), wih = cell.get("weight_ih");
+        if (whh == null || wih == null) {
+            throw new ModelFormatException(
+                    file + ": no recurrent weights (weight_hh, weight_ih) among " + found + " (" + supported + ")");
+        }
+        if (whh.shape().length != 2 || wih.shape().length != 2) {
+            throw new ModelFormatException(file + ": weight_hh and weight_ih must be matrices, got "
+                    + Arrays.toString(whh.shape()) + " and " + Arrays.toString(wih.shape()));
+        }
+        int h = Math.toIntExact(whh.shape()[1]);
+        long rows = whh.shape()[0];
+        int n = Math.toIntExact(wih.shape()[1]);
+        boolean bias = cell.containsKey("bias_ih") || cell.containsKey("bias_hh");
+        if (bias && !(cell.containsKey("bias_ih") && cell.containsKey("bias_hh"))) {
+            throw new ModelFormatException(file + ": one of bias_ih, bias_hh without the other (found " + found + ")");
+        }
+        CellKind inferred;
+        if (rows == 3L * h) {
+            inferred = CellKind.GRU;
+        } else if (rows == 4L * h) {
+            throw new ModelFormatException(file + ": weight_hh has 4H rows (" + rows + " x " + h + "): an LSTM, which "
+                    + "ntk4j does not support (" + supported + ")");
+        } else if (rows == h) {
+            inferred = basicRnn ? CellKind.RNN_LEAKY : bias ? CellKind.RNN_ELMAN : null;
+        } else {
+            throw new ModelFormatException(file + ": weight_hh is " + rows + " x " + h + ", not H x H or 3H x H");
+        }
+        CellKind kind = options.cell() != null ? options.cell() : inferred;
+        if (kind == null) {
+            throw new ModelFormatException(file + ": a tanh RNN without biases could be rnn_elman (torch.nn.RNN) or "
+                    + "rnn_leaky (KPFlow's BasicRNN): say which with the cell option (--cell)");
+        }
+        if (inferred != null && kind != inferred && !(inferred != CellKind.GRU && kind != CellKind.GRU)) {
+            throw new ModelFormatException(file + ": the weights are those of a " + inferred.id() + " but cell "
+                    + kind.id() + " was asked for");
+        }
+        if (kind == CellKind.RNN_LEAKY && bias) {
+            throw new ModelFormatException(file + ": rnn_leaky has no biases, but the file has bias_ih and bias_hh");
+        }
+        Nonlinearity nl = options.nonlinearity();
+        if (kind == CellKind.GRU) {
+            if (nl != null) {
+                throw new ModelFormatException(
+                        file + ": the nonlinearity option applies to RNN cells; a GRU's are fixed");
+            }
+        } else if (nl == null && options.cell() == null) {
+            String what = kind == CellKind.RNN_LEAKY
+                    ? "KPFlow's BasicRNN (tanh, or the identity with linear=True)"
+                    : "torch.nn.RNN / RNNCell (nonlinearity=\"tanh\" or \"relu\")";
+            throw new ModelFormatException(
+                    file + ": an RNN state dict does not store its nonlinearity, and the operators "
+                            + "differ: this is " + what
+                            + "; say which with --nonlinearity tanh (Java: Options.withNonlinearity), "
+                            + "or name the cell with --cell (rnn_elman and rnn_leaky are tanh cells)");
+        } else if (nl != null && nl != Nonlinearity.TANH) {
+            throw new ModelFormatException(file + ": a " + nl.id() + " RNN: ntk4j's RNN cells (rnn_elman, rnn_leaky) "
+                    + "are tanh cells, and analysing a " + nl.id() + " network as tanh would be wrong (" + nl.id()
+                    + " cells are not supported yet)");
+        }
+        double dt = 1.0;
+        if (kind.usesDt()) {
+            if (Double.isNaN(options.dt())) {
+                notes.add(file + ": dt is not stored in a state dict; using dt = 1 (pass --dt to change it)");
+            } else {
+                dt = options.dt();
+            }
+        }
+        Map<String, double[]> params = new LinkedHashMap<>();
+        for (String name : Model.parameterNames(bias)) {
+            StateDict.Array arr = cell.get(name);
+            long[] want = Model.parameterShape(kind, h, n, name);
+            if (!Arrays.equals(arr.shape(), want)) {
+                throw new ModelFormatException(file + ": " + name + " has shape " + Arrays.toString(arr.shape())
+                        + ", a " + kind.id() + " with H=" + h + ", N=" + n + " needs " + Arrays.toString(want));
+            }
+            params.put(name, arr.values());
+        }
+        Model model = Model.of(kind, h, n, dt, bias, params);
+        Readout ro = null;
+        StateDict.Array w = readout.get("Wout.weight"), b = readout.get("Wout.bias");
+        if (w != null) {
+            if (w.shape().length != 2 || w.shape()[1] != h) {
+                throw new ModelFormatException(
+                        file + ": Wout.weight has shape " + Arrays.toString(w.shape()) + ", not [O, " + h + "]");
+            }
+            int o = Math.toIntExact(w.shape()[0]);
+            double[] bias0 = new double[o];
+            if (b != null) {
+                if (b.shape().length != 1 || b.shape()[0] != o) {
+                    throw new ModelFormatException(
+                            file + ": Wout.bias has shape " + Arrays.toString(b.shape()) + ", not [" + o + "]");
+                }
+                bias0 = b.values();
+            } else {
+                notes.add(file + ": no Wout.bias; the readout bias is zero");
+            }
+            ro = new Readout(o, h, w.values(), bias0);
+        } else if (b != null) {
+            throw new ModelFormatException(file + ": Wout.bias without Wout.weight");
+        }
+        return new Loaded(model.withAssumptions(notes), ro, List.copyOf(notes));
+    }
 }

@@ -18,93 +18,93 @@ import java.util.SplittableRandom;
  * }
  */
 public final class Alignment {
-  private Alignment() {}
+    private Alignment() {}
 
-  /** Alignment estimated from {@code probes} shared random-sign probes; std error by the jackknife. */
-  public static Estimate estimate(LinearOperator a, LinearOperator b, int probes, long seed) {
-    check(a, b);
-    if (probes < 2) {
-      throw new InvalidInputException("alignment needs at least 2 probes, got " + probes);
-    }
-    long n = a.cols();
-    try (Arena arena = Arena.ofConfined()) {
-      Tensor w = Tensor.allocate(arena, probes, n);
-      SplittableRandom rng = new SplittableRandom(seed);
-      for (long i = 0; i < w.size(); i++) {
-        w.setFlat(i, rng.nextBoolean() ? 1.0 : -1.0);
-      }
-      double[][] s = sums(a, b, w, probes, arena);
-      double ab = 0, aa = 0, bb = 0;
-      for (int j = 0; j < probes; j++) {
-        ab += s[0][j];
-        aa += s[1][j];
-        bb += s[2][j];
-      }
-      double value = ab / Math.sqrt(aa * bb);
-      double[] loo = new double[probes];
-      double mean = 0;
-      for (int j = 0; j < probes; j++) {
-        loo[j] = (ab - s[0][j]) / Math.sqrt((aa - s[1][j]) * (bb - s[2][j]));
-        mean += loo[j] / probes;
-      }
-      double var = 0;
-      for (double v : loo) {
-        var += (v - mean) * (v - mean);
-      }
-      return new Estimate(value, Math.sqrt(var * (probes - 1) / probes), 2L * probes);
-    }
-  }
-
-  /** The alignment exactly (the identity as probes: n applies of each operator). */
-  public static double exact(LinearOperator a, LinearOperator b) {
-    check(a, b);
-    long n = a.cols();
-    double ab = 0, aa = 0, bb = 0;
-    int block = (int) Math.min(n, 256);
-    try (Arena arena = Arena.ofConfined()) {
-      for (long j0 = 0; j0 < n; j0 += block) {
-        int k = (int) Math.min(block, n - j0);
-        Tensor e = Tensor.allocate(arena, k, n);
-        for (int j = 0; j < k; j++) {
-          e.setFlat(j * n + j0 + j, 1.0);
+    /** Alignment estimated from {@code probes} shared random-sign probes; std error by the jackknife. */
+    public static Estimate estimate(LinearOperator a, LinearOperator b, int probes, long seed) {
+        check(a, b);
+        if (probes < 2) {
+            throw new InvalidInputException("alignment needs at least 2 probes, got " + probes);
         }
-        double[][] s = sums(a, b, e, k, arena);
-        for (int j = 0; j < k; j++) {
-          ab += s[0][j];
-          aa += s[1][j];
-          bb += s[2][j];
+        long n = a.cols();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor w = Tensor.allocate(arena, probes, n);
+            SplittableRandom rng = new SplittableRandom(seed);
+            for (long i = 0; i < w.size(); i++) {
+                w.setFlat(i, rng.nextBoolean() ? 1.0 : -1.0);
+            }
+            double[][] s = sums(a, b, w, probes, arena);
+            double ab = 0, aa = 0, bb = 0;
+            for (int j = 0; j < probes; j++) {
+                ab += s[0][j];
+                aa += s[1][j];
+                bb += s[2][j];
+            }
+            double value = ab / Math.sqrt(aa * bb);
+            double[] loo = new double[probes];
+            double mean = 0;
+            for (int j = 0; j < probes; j++) {
+                loo[j] = (ab - s[0][j]) / Math.sqrt((aa - s[1][j]) * (bb - s[2][j]));
+                mean += loo[j] / probes;
+            }
+            double var = 0;
+            for (double v : loo) {
+                var += (v - mean) * (v - mean);
+            }
+            return new Estimate(value, Math.sqrt(var * (probes - 1) / probes), 2L * probes);
         }
-      }
     }
-    return ab / Math.sqrt(aa * bb);
-  }
 
-  /** Per probe j: (A w_j).(B w_j), ||A w_j||^2, ||B w_j||^2. */
-  private static double[][] sums(LinearOperator a, LinearOperator b, Tensor w, int k, Arena arena) {
-    long m = a.rows();
-    Tensor aw = Tensor.allocate(arena, k, m), bw = Tensor.allocate(arena, k, m);
-    a.apply(w, aw);
-    b.apply(w, bw);
-    double[][] s = new double[3][k];
-    for (int j = 0; j < k; j++) {
-      double ab = 0, aa = 0, bb = 0;
-      for (long i = 0; i < m; i++) {
-        double x = aw.getFlat(j * m + i), y = bw.getFlat(j * m + i);
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-      }
-      s[0][j] = ab;
-      s[1][j] = aa;
-      s[2][j] = bb;
+    /** The alignment exactly (the identity as probes: n applies of each operator). */
+    public static double exact(LinearOperator a, LinearOperator b) {
+        check(a, b);
+        long n = a.cols();
+        double ab = 0, aa = 0, bb = 0;
+        int block = (int) Math.min(n, 256);
+        try (Arena arena = Arena.ofConfined()) {
+            for (long j0 = 0; j0 < n; j0 += block) {
+                int k = (int) Math.min(block, n - j0);
+                Tensor e = Tensor.allocate(arena, k, n);
+                for (int j = 0; j < k; j++) {
+                    e.setFlat(j * n + j0 + j, 1.0);
+                }
+                double[][] s = sums(a, b, e, k, arena);
+                for (int j = 0; j < k; j++) {
+                    ab += s[0][j];
+                    aa += s[1][j];
+                    bb += s[2][j];
+                }
+            }
+        }
+        return ab / Math.sqrt(aa * bb);
     }
-    return s;
-  }
 
-  private static void check(LinearOperator a, LinearOperator b) {
-    if (a.rows() != b.rows() || a.cols() != b.cols()) {
-      throw new InvalidInputException("alignment needs operators of the same shape, got " + a.rows() + " x " + a.cols()
-          + " and " + b.rows() + " x " + b.cols());
+    /** Per probe j: (A w_j).(B w_j), ||A w_j||^2, ||B w_j||^2. */
+    private static double[][] sums(LinearOperator a, LinearOperator b, Tensor w, int k, Arena arena) {
+        long m = a.rows();
+        Tensor aw = Tensor.allocate(arena, k, m), bw = Tensor.allocate(arena, k, m);
+        a.apply(w, aw);
+        b.apply(w, bw);
+        double[][] s = new double[3][k];
+        for (int j = 0; j < k; j++) {
+            double ab = 0, aa = 0, bb = 0;
+            for (long i = 0; i < m; i++) {
+                double x = aw.getFlat(j * m + i), y = bw.getFlat(j * m + i);
+                ab += x * y;
+                aa += x * x;
+                bb += y * y;
+            }
+            s[0][j] = ab;
+            s[1][j] = aa;
+            s[2][j] = bb;
+        }
+        return s;
     }
-  }
+
+    private static void check(LinearOperator a, LinearOperator b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new InvalidInputException("alignment needs operators of the same shape, got " + a.rows() + " x "
+                    + a.cols() + " and " + b.rows() + " x " + b.cols());
+        }
+    }
 }

@@ -14,10 +14,18 @@ import io.ntk4j.Tensor;
  * }
  * }
  */
-public record EigenResult(double[] values, double[] residuals, Tensor vectors, int converged,
-    long blockApplies, long vectorApplies, long restarts, int block, int basis) {
-  /** True when every requested eigenpair met the tolerance. */
-  public boolean isConverged() {
-    return converged == values.length;
-  }
+public record EigenResult(
+        double[] values,
+        double[] residuals,
+        Tensor vectors,
+        int converged,
+        long blockApplies,
+        long vectorApplies,
+        long restarts,
+        int block,
+        int basis) {
+    /** True when every requested eigenpair met the tolerance. */
+    public boolean isConverged() {
+        return converged == values.length;
+    }
 }

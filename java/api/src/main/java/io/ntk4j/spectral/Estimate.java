@@ -9,14 +9,16 @@ package io.ntk4j.spectral;
  * }
  */
 public record Estimate(double value, double stdError, long applies) {
-  /** From the ABI's {@code ntk4j_estimate}. */
-  static Estimate fromNative(java.lang.foreign.MemorySegment e) {
-    return new Estimate(io.ntk4j.internal.ffi.ntk4j_estimate.value(e), io.ntk4j.internal.ffi.ntk4j_estimate.std_error(e),
-        io.ntk4j.internal.ffi.ntk4j_estimate.applies(e));
-  }
+    /** From the ABI's {@code ntk4j_estimate}. */
+    static Estimate fromNative(java.lang.foreign.MemorySegment e) {
+        return new Estimate(
+                io.ntk4j.internal.ffi.ntk4j_estimate.value(e),
+                io.ntk4j.internal.ffi.ntk4j_estimate.std_error(e),
+                io.ntk4j.internal.ffi.ntk4j_estimate.applies(e));
+    }
 
-  @Override
-  public String toString() {
-    return stdError == 0 ? Double.toString(value) : value + " ± " + stdError;
-  }
+    @Override
+    public String toString() {
+        return stdError == 0 ? Double.toString(value) : value + " ± " + stdError;
+    }
 }

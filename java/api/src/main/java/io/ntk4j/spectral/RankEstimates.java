@@ -25,6 +25,16 @@ package io.ntk4j.spectral;
  * @param accuracyMet every requested estimate reached the target accuracy
  * @param worstRelativeError the largest standard error relative to its estimate
  */
-public record RankEstimates(Estimate trace, Estimate traceOfSquare, Estimate traceOfFourth, Estimate effectiveRank,
-    Estimate effectiveRankKpflow, PartialEffectiveDims partialDims, PartialEffectiveDims partialDimsKpflow, long samples, long applies, long deflation,
-    boolean accuracyMet, double worstRelativeError) {}
+public record RankEstimates(
+        Estimate trace,
+        Estimate traceOfSquare,
+        Estimate traceOfFourth,
+        Estimate effectiveRank,
+        Estimate effectiveRankKpflow,
+        PartialEffectiveDims partialDims,
+        PartialEffectiveDims partialDimsKpflow,
+        long samples,
+        long applies,
+        long deflation,
+        boolean accuracyMet,
+        double worstRelativeError) {}

@@ -9,18 +9,18 @@ package io.ntk4j.spectral;
  * }
  */
 public enum Reduction {
-  /** The textbook partial trace M[r,r'] = sum_s G[(s,r),(s,r')] (default). */
-  TRUE_PARTIAL_TRACE(0),
-  /** kpflow's broadcast-reduce M[r,r'] = sum_{s,s'} G[(s,r),(s',r')]. */
-  KPFLOW(1);
+    /** The textbook partial trace M[r,r'] = sum_s G[(s,r),(s,r')] (default). */
+    TRUE_PARTIAL_TRACE(0),
+    /** kpflow's broadcast-reduce M[r,r'] = sum_{s,s'} G[(s,r),(s',r')]. */
+    KPFLOW(1);
 
-  private final int code;
+    private final int code;
 
-  Reduction(int code) {
-    this.code = code;
-  }
+    Reduction(int code) {
+        this.code = code;
+    }
 
-  public int code() {
-    return code;
-  }
+    public int code() {
+        return code;
+    }
 }

@@ -13,45 +13,50 @@ import io.ntk4j.InvalidInputException;
  * }
  */
 public record SvdOptions(int k, int oversample, int maxIterations, double tol, long seed, boolean vectors) {
-  /** ntk4j_svds_options_init's oversampling and power iterations (OptionDefaultsTest ties them). */
-  public static final int DEFAULT_OVERSAMPLE = 10, DEFAULT_MAX_ITERATIONS = 50;
+    /** ntk4j_svds_options_init's oversampling and power iterations (OptionDefaultsTest ties them). */
+    public static final int DEFAULT_OVERSAMPLE = 10, DEFAULT_MAX_ITERATIONS = 50;
 
-  public SvdOptions {
-    if (k <= 0) {
-      throw new InvalidInputException("number of singular triplets k must be > 0, got " + k);
+    public SvdOptions {
+        if (k <= 0) {
+            throw new InvalidInputException("number of singular triplets k must be > 0, got " + k);
+        }
+        if (oversample < 0 || maxIterations < 0) {
+            throw new InvalidInputException(
+                    "oversample and maxIterations must be >= 0, got " + oversample + " and " + maxIterations);
+        }
+        if (!(tol > 0)) {
+            throw new InvalidInputException("tolerance must be > 0, got " + tol);
+        }
     }
-    if (oversample < 0 || maxIterations < 0) {
-      throw new InvalidInputException("oversample and maxIterations must be >= 0, got " + oversample
-          + " and " + maxIterations);
+
+    /** The top k triplets with the defaults (tolerance {@link EigsOptions#DEFAULT_TOL}, no vectors). */
+    public static SvdOptions top(int k) {
+        return new SvdOptions(
+                k,
+                DEFAULT_OVERSAMPLE,
+                DEFAULT_MAX_ITERATIONS,
+                EigsOptions.DEFAULT_TOL,
+                EigsOptions.DEFAULT_SEED,
+                false);
     }
-    if (!(tol > 0)) {
-      throw new InvalidInputException("tolerance must be > 0, got " + tol);
+
+    public SvdOptions withOversample(int p) {
+        return new SvdOptions(k, p, maxIterations, tol, seed, vectors);
     }
-  }
 
-  /** The top k triplets with the defaults (tolerance {@link EigsOptions#DEFAULT_TOL}, no vectors). */
-  public static SvdOptions top(int k) {
-    return new SvdOptions(k, DEFAULT_OVERSAMPLE, DEFAULT_MAX_ITERATIONS, EigsOptions.DEFAULT_TOL,
-        EigsOptions.DEFAULT_SEED, false);
-  }
+    public SvdOptions withMaxIterations(int n) {
+        return new SvdOptions(k, oversample, n, tol, seed, vectors);
+    }
 
-  public SvdOptions withOversample(int p) {
-    return new SvdOptions(k, p, maxIterations, tol, seed, vectors);
-  }
+    public SvdOptions withTol(double t) {
+        return new SvdOptions(k, oversample, maxIterations, t, seed, vectors);
+    }
 
-  public SvdOptions withMaxIterations(int n) {
-    return new SvdOptions(k, oversample, n, tol, seed, vectors);
-  }
+    public SvdOptions withSeed(long s) {
+        return new SvdOptions(k, oversample, maxIterations, tol, s, vectors);
+    }
 
-  public SvdOptions withTol(double t) {
-    return new SvdOptions(k, oversample, maxIterations, t, seed, vectors);
-  }
-
-  public SvdOptions withSeed(long s) {
-    return new SvdOptions(k, oversample, maxIterations, tol, s, vectors);
-  }
-
-  public SvdOptions withVectors(boolean v) {
-    return new SvdOptions(k, oversample, maxIterations, tol, seed, v);
-  }
+    public SvdOptions withVectors(boolean v) {
+        return new SvdOptions(k, oversample, maxIterations, tol, seed, v);
+    }
 }

@@ -12,9 +12,9 @@ import io.ntk4j.Tensor;
  * double sigma1 = s.values()[0];
  * }
  */
-public record SvdResult(double[] values, double[] residuals, Tensor u, Tensor v, int converged, long applies,
-    long iterations) {
-  public boolean isConverged() {
-    return converged == values.length;
-  }
+public record SvdResult(
+        double[] values, double[] residuals, Tensor u, Tensor v, int converged, long applies, long iterations) {
+    public boolean isConverged() {
+        return converged == values.length;
+    }
 }

@@ -38,161 +38,164 @@ import java.util.SplittableRandom;
  * }
  */
 public final class Tasks {
-  private Tasks() {}
+    private Tasks() {}
 
-  /** Task names accepted by {@link #generate}. */
-  public static final java.util.List<String> NAMES = java.util.List.of("memory_pro", "memory_pro_anti", "flip_flop",
-      "context_integration");
+    /** Task names accepted by {@link #generate}. */
+    public static final java.util.List<String> NAMES =
+            java.util.List.of("memory_pro", "memory_pro_anti", "flip_flop", "context_integration");
 
-  /** One batch: inputs [B, T, N] and targets [B, T, O]. */
-  public record Data(Tensor inputs, Tensor targets) {}
+    /** One batch: inputs [B, T, N] and targets [B, T, O]. */
+    public record Data(Tensor inputs, Tensor targets) {}
 
-  /** Generates {@code trials} trials of {@code steps} steps of the named task. */
-  public static Data generate(String task, int trials, int steps, boolean noise, long seed, Arena arena) {
-    if (trials < 1) {
-      throw new InvalidInputException("trials must be >= 1, got " + trials);
-    }
-    if (steps < 3) {
-      throw new InvalidInputException("T must be >= 3, got " + steps);
-    }
-    return switch (task == null ? "" : task.toLowerCase(Locale.ROOT)) {
-      case "memory_pro" -> memoryPro(trials, steps, false, noise, seed, arena);
-      case "memory_pro_anti" -> memoryPro(trials, steps, true, noise, seed, arena);
-      case "flip_flop" -> flipFlop(trials, steps, 20, noise, seed, arena);
-      case "context_integration" -> contextIntegration(trials, steps, noise, seed, arena);
-      default -> throw new InvalidInputException("unknown task \"" + task + "\" (supported: " + String.join(", ", NAMES)
-          + ")");
-    };
-  }
-
-  /** MemoryPro with three periods of T/3 steps (T divisible by 3). */
-  public static Data memoryPro(int trials, int steps, boolean anti, boolean noise, long seed, Arena arena) {
-    if (steps % 3 != 0) {
-      throw new InvalidInputException("memory_pro splits T into 3 equal periods: T must be a multiple of 3, got " + steps);
-    }
-    int memoryStart = steps / 3, responseStart = 2 * steps / 3;
-    SplittableRandom rng = new SplittableRandom(seed);
-    Tensor x = Tensor.allocate(arena, trials, steps, 3), y = Tensor.allocate(arena, trials, steps, 3);
-    double sign = anti ? -1 : 1;
-    for (int b = 0; b < trials; b++) {
-      double angle = noise ? 2 * Math.PI * rng.nextDouble() : 2 * Math.PI * b / trials;
-      double c = Math.cos(angle), s = Math.sin(angle);
-      for (int t = 0; t < steps; t++) {
-        double fix = t < responseStart ? 1 : 0;
-        x.set(fix, b, t, 0);
-        y.set(fix, b, t, 0);
-        if (t < memoryStart) {
-          x.set(c, b, t, 1);
-          x.set(s, b, t, 2);
+    /** Generates {@code trials} trials of {@code steps} steps of the named task. */
+    public static Data generate(String task, int trials, int steps, boolean noise, long seed, Arena arena) {
+        if (trials < 1) {
+            throw new InvalidInputException("trials must be >= 1, got " + trials);
         }
-        if (t >= responseStart) {
-          y.set(sign * c, b, t, 1);
-          y.set(sign * s, b, t, 2);
+        if (steps < 3) {
+            throw new InvalidInputException("T must be >= 3, got " + steps);
         }
-      }
+        return switch (task == null ? "" : task.toLowerCase(Locale.ROOT)) {
+            case "memory_pro" -> memoryPro(trials, steps, false, noise, seed, arena);
+            case "memory_pro_anti" -> memoryPro(trials, steps, true, noise, seed, arena);
+            case "flip_flop" -> flipFlop(trials, steps, 20, noise, seed, arena);
+            case "context_integration" -> contextIntegration(trials, steps, noise, seed, arena);
+            default ->
+                throw new InvalidInputException(
+                        "unknown task \"" + task + "\" (supported: " + String.join(", ", NAMES) + ")");
+        };
     }
-    if (noise) {
-      addNoise(x, 0.1 * Math.sqrt(2), rng);
-    }
-    return new Data(x, y);
-  }
 
-  /** The 3-bit flip-flop with pulse rate 1/nSpike per step and channel. */
-  public static Data flipFlop(int trials, int steps, int nSpike, boolean noise, long seed, Arena arena) {
-    if (nSpike < 1) {
-      throw new InvalidInputException("nSpike must be >= 1, got " + nSpike);
-    }
-    SplittableRandom rng = new SplittableRandom(seed);
-    Tensor x = Tensor.allocate(arena, trials, steps, 3), y = Tensor.allocate(arena, trials, steps, 3);
-    int[] order = new int[trials];
-    for (int d = 0; d < 3; d++) {
-      for (int t = 0; t < steps; t++) {
-        int count = (int) Math.min(trials, poisson((double) trials / nSpike, rng));
-        // `count` distinct trials: a partial Fisher-Yates shuffle.
-        for (int i = 0; i < trials; i++) {
-          order[i] = i;
+    /** MemoryPro with three periods of T/3 steps (T divisible by 3). */
+    public static Data memoryPro(int trials, int steps, boolean anti, boolean noise, long seed, Arena arena) {
+        if (steps % 3 != 0) {
+            throw new InvalidInputException(
+                    "memory_pro splits T into 3 equal periods: T must be a multiple of 3, got " + steps);
         }
-        for (int i = 0; i < count; i++) {
-          int j = i + rng.nextInt(trials - i);
-          int tmp = order[i];
-          order[i] = order[j];
-          order[j] = tmp;
-          x.set(rng.nextBoolean() ? 1 : -1, order[i], t, d);
+        int memoryStart = steps / 3, responseStart = 2 * steps / 3;
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = Tensor.allocate(arena, trials, steps, 3), y = Tensor.allocate(arena, trials, steps, 3);
+        double sign = anti ? -1 : 1;
+        for (int b = 0; b < trials; b++) {
+            double angle = noise ? 2 * Math.PI * rng.nextDouble() : 2 * Math.PI * b / trials;
+            double c = Math.cos(angle), s = Math.sin(angle);
+            for (int t = 0; t < steps; t++) {
+                double fix = t < responseStart ? 1 : 0;
+                x.set(fix, b, t, 0);
+                y.set(fix, b, t, 0);
+                if (t < memoryStart) {
+                    x.set(c, b, t, 1);
+                    x.set(s, b, t, 2);
+                }
+                if (t >= responseStart) {
+                    y.set(sign * c, b, t, 1);
+                    y.set(sign * s, b, t, 2);
+                }
+            }
         }
-      }
-      for (int b = 0; b < trials; b++) {
-        double keep = 0;
-        for (int t = 0; t < steps; t++) {
-          double p = x.get(b, t, d);
-          if (p != 0) {
-            keep = p;
-          }
-          y.set(keep, b, t, d);
+        if (noise) {
+            addNoise(x, 0.1 * Math.sqrt(2), rng);
         }
-      }
+        return new Data(x, y);
     }
-    if (noise) {
-      addNoise(x, 0.03 * Math.sqrt(2), rng);
-    }
-    return new Data(x, y);
-  }
 
-  /** Context-dependent integration (our convention, see the class documentation). */
-  public static Data contextIntegration(int trials, int steps, boolean noise, long seed, Arena arena) {
-    if (steps % 3 != 0) {
-      throw new InvalidInputException("context_integration has a stimulus of 2T/3 and a response of T/3 steps: T must "
-          + "be a multiple of 3, got " + steps);
-    }
-    int responseStart = 2 * steps / 3;
-    SplittableRandom rng = new SplittableRandom(seed);
-    Tensor x = Tensor.allocate(arena, trials, steps, 4), y = Tensor.allocate(arena, trials, steps, 1);
-    for (int b = 0; b < trials; b++) {
-      double[] coh = {coherence(rng), coherence(rng)};
-      int ctx = rng.nextInt(2);
-      for (int t = 0; t < steps; t++) {
-        x.set(ctx == 0 ? 1 : 0, b, t, 2);
-        x.set(ctx == 1 ? 1 : 0, b, t, 3);
-        if (t < responseStart) {
-          for (int ch = 0; ch < 2; ch++) {
-            x.set(coh[ch] + (noise ? rng.nextGaussian() : 0), b, t, ch);
-          }
-        } else {
-          y.set(Math.signum(coh[ctx]), b, t, 0);
+    /** The 3-bit flip-flop with pulse rate 1/nSpike per step and channel. */
+    public static Data flipFlop(int trials, int steps, int nSpike, boolean noise, long seed, Arena arena) {
+        if (nSpike < 1) {
+            throw new InvalidInputException("nSpike must be >= 1, got " + nSpike);
         }
-      }
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = Tensor.allocate(arena, trials, steps, 3), y = Tensor.allocate(arena, trials, steps, 3);
+        int[] order = new int[trials];
+        for (int d = 0; d < 3; d++) {
+            for (int t = 0; t < steps; t++) {
+                int count = (int) Math.min(trials, poisson((double) trials / nSpike, rng));
+                // `count` distinct trials: a partial Fisher-Yates shuffle.
+                for (int i = 0; i < trials; i++) {
+                    order[i] = i;
+                }
+                for (int i = 0; i < count; i++) {
+                    int j = i + rng.nextInt(trials - i);
+                    int tmp = order[i];
+                    order[i] = order[j];
+                    order[j] = tmp;
+                    x.set(rng.nextBoolean() ? 1 : -1, order[i], t, d);
+                }
+            }
+            for (int b = 0; b < trials; b++) {
+                double keep = 0;
+                for (int t = 0; t < steps; t++) {
+                    double p = x.get(b, t, d);
+                    if (p != 0) {
+                        keep = p;
+                    }
+                    y.set(keep, b, t, d);
+                }
+            }
+        }
+        if (noise) {
+            addNoise(x, 0.03 * Math.sqrt(2), rng);
+        }
+        return new Data(x, y);
     }
-    return new Data(x, y);
-  }
 
-  private static double coherence(SplittableRandom rng) {
-    double c;
-    do {
-      c = 0.4 * rng.nextDouble() - 0.2;
-    } while (Math.abs(c) < 0.01);
-    return c;
-  }
-
-  private static void addNoise(Tensor x, double sd, SplittableRandom rng) {
-    for (long i = 0; i < x.size(); i++) {
-      x.setFlat(i, x.getFlat(i) + sd * rng.nextGaussian());
+    /** Context-dependent integration (our convention, see the class documentation). */
+    public static Data contextIntegration(int trials, int steps, boolean noise, long seed, Arena arena) {
+        if (steps % 3 != 0) {
+            throw new InvalidInputException(
+                    "context_integration has a stimulus of 2T/3 and a response of T/3 steps: T must "
+                            + "be a multiple of 3, got " + steps);
+        }
+        int responseStart = 2 * steps / 3;
+        SplittableRandom rng = new SplittableRandom(seed);
+        Tensor x = Tensor.allocate(arena, trials, steps, 4), y = Tensor.allocate(arena, trials, steps, 1);
+        for (int b = 0; b < trials; b++) {
+            double[] coh = {coherence(rng), coherence(rng)};
+            int ctx = rng.nextInt(2);
+            for (int t = 0; t < steps; t++) {
+                x.set(ctx == 0 ? 1 : 0, b, t, 2);
+                x.set(ctx == 1 ? 1 : 0, b, t, 3);
+                if (t < responseStart) {
+                    for (int ch = 0; ch < 2; ch++) {
+                        x.set(coh[ch] + (noise ? rng.nextGaussian() : 0), b, t, ch);
+                    }
+                } else {
+                    y.set(Math.signum(coh[ctx]), b, t, 0);
+                }
+            }
+        }
+        return new Data(x, y);
     }
-  }
 
-  /** A Poisson(lambda) draw: Knuth's product method on chunks of lambda <= 500 (exp(-500) is a normal double). */
-  static long poisson(double lambda, SplittableRandom rng) {
-    long total = 0;
-    double rest = lambda;
-    while (rest > 0) {
-      double chunk = Math.min(rest, 500);
-      rest -= chunk;
-      double limit = Math.exp(-chunk), p = 1;
-      long k = -1;
-      do {
-        k++;
-        p *= rng.nextDouble();
-      } while (p > limit);
-      total += k;
+    private static double coherence(SplittableRandom rng) {
+        double c;
+        do {
+            c = 0.4 * rng.nextDouble() - 0.2;
+        } while (Math.abs(c) < 0.01);
+        return c;
     }
-    return total;
-  }
+
+    private static void addNoise(Tensor x, double sd, SplittableRandom rng) {
+        for (long i = 0; i < x.size(); i++) {
+            x.setFlat(i, x.getFlat(i) + sd * rng.nextGaussian());
+        }
+    }
+
+    /** A Poisson(lambda) draw: Knuth's product method on chunks of lambda <= 500 (exp(-500) is a normal double). */
+    static long poisson(double lambda, SplittableRandom rng) {
+        long total = 0;
+        double rest = lambda;
+        while (rest > 0) {
+            double chunk = Math.min(rest, 500);
+            rest -= chunk;
+            double limit = Math.exp(-chunk), p = 1;
+            long k = -1;
+            do {
+                k++;
+                p *= rng.nextDouble();
+            } while (p > limit);
+            total += k;
+        }
+        return total;
+    }
 }

@@ -8,27 +8,27 @@ package io.ntk4j.training;
  * }
  */
 public enum Loss {
-  /** torch's MSELoss: mean over B*T*O of (W_out h + b_out - y)^2; needs a readout. */
-  MSE("mse"),
-  /** Student-teacher on the state: 1/2 sum over b, t, i of (h - target)^2. */
-  STATE("state");
+    /** torch's MSELoss: mean over B*T*O of (W_out h + b_out - y)^2; needs a readout. */
+    MSE("mse"),
+    /** Student-teacher on the state: 1/2 sum over b, t, i of (h - target)^2. */
+    STATE("state");
 
-  private final String id;
+    private final String id;
 
-  Loss(String id) {
-    this.id = id;
-  }
-
-  public String id() {
-    return id;
-  }
-
-  public static Loss fromId(String id) {
-    for (Loss l : values()) {
-      if (l.id.equals(id)) {
-        return l;
-      }
+    Loss(String id) {
+        this.id = id;
     }
-    throw new io.ntk4j.InvalidInputException("unknown loss \"" + id + "\" (supported: mse, state)");
-  }
+
+    public String id() {
+        return id;
+    }
+
+    public static Loss fromId(String id) {
+        for (Loss l : values()) {
+            if (l.id.equals(id)) {
+                return l;
+            }
+        }
+        throw new io.ntk4j.InvalidInputException("unknown loss \"" + id + "\" (supported: mse, state)");
+    }
 }

@@ -18,83 +18,85 @@ import io.ntk4j.InvalidInputException;
  * }
  */
 public final class Optimizer {
-  /** The optimizer kinds and their command-line names. */
-  public enum Kind {
-    SGD("sgd"), SGD_MOMENTUM("sgd_momentum"), ADAM("adam");
+    /** The optimizer kinds and their command-line names. */
+    public enum Kind {
+        SGD("sgd"),
+        SGD_MOMENTUM("sgd_momentum"),
+        ADAM("adam");
 
-    private final String id;
+        private final String id;
 
-    Kind(String id) {
-      this.id = id;
-    }
-
-    public String id() {
-      return id;
-    }
-
-    public static Kind fromId(String id) {
-      for (Kind k : values()) {
-        if (k.id.equals(id)) {
-          return k;
+        Kind(String id) {
+            this.id = id;
         }
-      }
-      throw new InvalidInputException("unknown optimizer \"" + id + "\" (supported: sgd, sgd_momentum, adam)");
-    }
-  }
 
-  private static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
-
-  private final Kind kind;
-  private final double lr;
-  private final double momentum;
-  private double[] m;
-  private double[] v;
-  private long t;
-
-  public Optimizer(Kind kind, double lr, double momentum) {
-    if (!(lr > 0) || !Double.isFinite(lr)) {
-      throw new InvalidInputException("learning rate must be a finite number > 0, got " + lr);
-    }
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new InvalidInputException("momentum must be in [0, 1), got " + momentum);
-    }
-    this.kind = kind;
-    this.lr = lr;
-    this.momentum = momentum;
-  }
-
-  public Kind kind() {
-    return kind;
-  }
-
-  /** Updates {@code theta} in place from the gradient {@code g} (same length every call). */
-  public void step(double[] theta, double[] g) {
-    if (m == null) {
-      m = new double[theta.length];
-      v = new double[theta.length];
-    }
-    t++;
-    switch (kind) {
-      case SGD -> {
-        for (int i = 0; i < theta.length; i++) {
-          theta[i] -= lr * g[i];
+        public String id() {
+            return id;
         }
-      }
-      case SGD_MOMENTUM -> {
-        for (int i = 0; i < theta.length; i++) {
-          m[i] = t == 1 ? g[i] : momentum * m[i] + g[i];
-          theta[i] -= lr * m[i];
+
+        public static Kind fromId(String id) {
+            for (Kind k : values()) {
+                if (k.id.equals(id)) {
+                    return k;
+                }
+            }
+            throw new InvalidInputException("unknown optimizer \"" + id + "\" (supported: sgd, sgd_momentum, adam)");
         }
-      }
-      case ADAM -> {
-        double bc1 = 1 - Math.pow(BETA1, t), bc2 = 1 - Math.pow(BETA2, t);
-        double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
-        for (int i = 0; i < theta.length; i++) {
-          m[i] = BETA1 * m[i] + (1 - BETA1) * g[i];
-          v[i] = BETA2 * v[i] + (1 - BETA2) * g[i] * g[i];
-          theta[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / sqrtBc2 + EPS);
-        }
-      }
     }
-  }
+
+    private static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
+
+    private final Kind kind;
+    private final double lr;
+    private final double momentum;
+    private double[] m;
+    private double[] v;
+    private long t;
+
+    public Optimizer(Kind kind, double lr, double momentum) {
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new InvalidInputException("learning rate must be a finite number > 0, got " + lr);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new InvalidInputException("momentum must be in [0, 1), got " + momentum);
+        }
+        this.kind = kind;
+        this.lr = lr;
+        this.momentum = momentum;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Updates {@code theta} in place from the gradient {@code g} (same length every call). */
+    public void step(double[] theta, double[] g) {
+        if (m == null) {
+            m = new double[theta.length];
+            v = new double[theta.length];
+        }
+        t++;
+        switch (kind) {
+            case SGD -> {
+                for (int i = 0; i < theta.length; i++) {
+                    theta[i] -= lr * g[i];
+                }
+            }
+            case SGD_MOMENTUM -> {
+                for (int i = 0; i < theta.length; i++) {
+                    m[i] = t == 1 ? g[i] : momentum * m[i] + g[i];
+                    theta[i] -= lr * m[i];
+                }
+            }
+            case ADAM -> {
+                double bc1 = 1 - Math.pow(BETA1, t), bc2 = 1 - Math.pow(BETA2, t);
+                double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
+                for (int i = 0; i < theta.length; i++) {
+                    m[i] = BETA1 * m[i] + (1 - BETA1) * g[i];
+                    v[i] = BETA2 * v[i] + (1 - BETA2) * g[i] * g[i];
+                    theta[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / sqrtBc2 + EPS);
+                }
+            }
+        }
+    }
 }

@@ -35,55 +35,55 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class CallOverheadBenchmark {
-  private Arena arena;
-  private Session session;
-  private Tensor q;
-  private Tensor y;
+    private Arena arena;
+    private Session session;
+    private Tensor q;
+    private Tensor y;
 
-  @Setup(Level.Trial)
-  public void setUp() {
-    SplittableRandom rng = new SplittableRandom(1);
-    int h = 8, n = 2, b = 2, t = 10;
-    double[] wih = new double[h * n], whh = new double[h * h];
-    for (int i = 0; i < wih.length; i++) {
-      wih[i] = rng.nextGaussian();
+    @Setup(Level.Trial)
+    public void setUp() {
+        SplittableRandom rng = new SplittableRandom(1);
+        int h = 8, n = 2, b = 2, t = 10;
+        double[] wih = new double[h * n], whh = new double[h * h];
+        for (int i = 0; i < wih.length; i++) {
+            wih[i] = rng.nextGaussian();
+        }
+        for (int i = 0; i < whh.length; i++) {
+            whh[i] = rng.nextGaussian() / Math.sqrt(h);
+        }
+        Map<String, double[]> p = new LinkedHashMap<>();
+        p.put("weight_ih", wih);
+        p.put("weight_hh", whh);
+        arena = Arena.ofConfined();
+        Tensor x = Tensor.gaussian(arena, 2, 1.0, b, t, n);
+        session = Session.open(Model.of(CellKind.RNN_LEAKY, h, n, 0.5, false, p), x);
+        q = Tensor.gaussian(arena, 3, 1.0, b, t, h);
+        y = Tensor.allocate(arena, b, t, h);
     }
-    for (int i = 0; i < whh.length; i++) {
-      whh[i] = rng.nextGaussian() / Math.sqrt(h);
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        session.close();
+        arena.close();
     }
-    Map<String, double[]> p = new LinkedHashMap<>();
-    p.put("weight_ih", wih);
-    p.put("weight_hh", whh);
-    arena = Arena.ofConfined();
-    Tensor x = Tensor.gaussian(arena, 2, 1.0, b, t, n);
-    session = Session.open(Model.of(CellKind.RNN_LEAKY, h, n, 0.5, false, p), x);
-    q = Tensor.gaussian(arena, 3, 1.0, b, t, h);
-    y = Tensor.allocate(arena, b, t, h);
-  }
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    session.close();
-    arena.close();
-  }
+    /** A downcall that does nothing but read a number: the Java-to-native crossing itself. */
+    @Benchmark
+    public int trivialDowncall() {
+        return Ntk4j.threads();
+    }
 
-  /** A downcall that does nothing but read a number: the Java-to-native crossing itself. */
-  @Benchmark
-  public int trivialDowncall() {
-    return Ntk4j.threads();
-  }
+    /** P on a [2, 10, 8] probe through the public API. */
+    @Benchmark
+    public Tensor smallPropagatorApply() {
+        session.P().apply(q, y);
+        return y;
+    }
 
-  /** P on a [2, 10, 8] probe through the public API. */
-  @Benchmark
-  public Tensor smallPropagatorApply() {
-    session.P().apply(q, y);
-    return y;
-  }
-
-  /** NTK_S on the same probe. */
-  @Benchmark
-  public Tensor smallNtkApply() {
-    session.ntk().apply(q, y);
-    return y;
-  }
+    /** NTK_S on the same probe. */
+    @Benchmark
+    public Tensor smallNtkApply() {
+        session.ntk().apply(q, y);
+        return y;
+    }
 }

@@ -11,21 +11,31 @@ import picocli.CommandLine.Spec;
  * pitchfork; the crossing, the effective-rank collapse of NTK_S, the channel's share of the trace,
  * the normal-form cosine, and SGD against the low-rank natural gradient are reported.
  */
-@Command(name = "demo",
-    header = "The main job: the student-teacher bifurcation experiment (3 seeds, about a minute).", mixinStandardHelpOptions = true,
-    description = "Trains a student RNN through a learned pitchfork with SGD and with the low-rank natural gradient, "
-        + "and reports the crossing, the NTK_S effective-rank collapse, the bifurcation channel and a report folder.")
+@Command(
+        name = "demo",
+        header = "The main job: the student-teacher bifurcation experiment (3 seeds, about a minute).",
+        mixinStandardHelpOptions = true,
+        description =
+                "Trains a student RNN through a learned pitchfork with SGD and with the low-rank natural gradient, "
+                        + "and reports the crossing, the NTK_S effective-rank collapse, the bifurcation channel and a report folder.")
 final class DemoCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @picocli.CommandLine.Mixin ExperimentOutput output;
+    @picocli.CommandLine.Mixin
+    ExperimentOutput output;
 
-  @Override
-  public Integer call() {
-    StudentTeacher.Config c = StudentTeacher.Config.defaults();
-    if (!output.json) {
-      spec.commandLine().getOut().println("ntk4j demo: " + c);
+    @Override
+    public Integer call() {
+        StudentTeacher.Config c = StudentTeacher.Config.defaults();
+        if (!output.json) {
+            spec.commandLine().getOut().println("ntk4j demo: " + c);
+        }
+        return StudentTeacherReport.run(
+                c,
+                output.out,
+                output.json,
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr());
     }
-    return StudentTeacherReport.run(c, output.out, output.json, spec.commandLine().getOut(), spec.commandLine().getErr());
-  }
 }

@@ -17,54 +17,63 @@ import picocli.CommandLine.Spec;
  * {@code ntk4j init-model}: a randomly initialized model directory, with the initialization of
  * the golden data (W_ih ~ N(0,1)/sqrt(N), W_hh ~ g N(0,1)/sqrt(H), biases ~ N(0,1)/sqrt(H)).
  */
-@Command(name = "init-model", mixinStandardHelpOptions = true,
-    description = "Writes a randomly initialized model directory (model.json + weight .npy files).")
+@Command(
+        name = "init-model",
+        mixinStandardHelpOptions = true,
+        description = "Writes a randomly initialized model directory (model.json + weight .npy files).")
 final class InitModelCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman or gru") String cell;
+    @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman or gru")
+    String cell;
 
-  @Option(names = "--hidden", required = true, paramLabel = "H") int hidden;
+    @Option(names = "--hidden", required = true, paramLabel = "H")
+    int hidden;
 
-  @Option(names = "--input", required = true, paramLabel = "N") int input;
+    @Option(names = "--input", required = true, paramLabel = "N")
+    int input;
 
-  @Option(names = "--dt", defaultValue = "0.1", description = "time step of rnn_leaky (default ${DEFAULT-VALUE})")
-  double dt;
+    @Option(names = "--dt", defaultValue = "0.1", description = "time step of rnn_leaky (default ${DEFAULT-VALUE})")
+    double dt;
 
-  @Option(names = "--gain", defaultValue = "1.0", description = "gain g of W_hh (default ${DEFAULT-VALUE})")
-  double gain;
+    @Option(names = "--gain", defaultValue = "1.0", description = "gain g of W_hh (default ${DEFAULT-VALUE})")
+    double gain;
 
-  @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru)") boolean noBias;
+    @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru)")
+    boolean noBias;
 
-  @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})")
+    long seed;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR")
+    Path out;
 
-  @Override
-  public Integer call() {
-    CellKind kind = CellKind.fromId(cell);
-    if (hidden <= 0 || input <= 0) {
-      throw new ParameterException(spec.commandLine(), "--hidden and --input must be > 0");
+    @Override
+    public Integer call() {
+        CellKind kind = CellKind.fromId(cell);
+        if (hidden <= 0 || input <= 0) {
+            throw new ParameterException(spec.commandLine(), "--hidden and --input must be > 0");
+        }
+        boolean bias = kind != CellKind.RNN_LEAKY && !noBias;
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, double[]> p = new LinkedHashMap<>();
+        for (String name : Model.parameterNames(bias)) {
+            long[] shape = Model.parameterShape(kind, hidden, input, name);
+            double[] v = new double[Math.toIntExact(io.ntk4j.Tensor.elementCount(shape))];
+            double scale = switch (name) {
+                case "weight_ih" -> 1 / Math.sqrt(input);
+                case "weight_hh" -> gain / Math.sqrt(hidden);
+                default -> 1 / Math.sqrt(hidden);
+            };
+            for (int i = 0; i < v.length; i++) {
+                v[i] = scale * rng.nextGaussian();
+            }
+            p.put(name, v);
+        }
+        Model m = Model.of(kind, hidden, input, dt, bias, p);
+        ModelDirectory.write(out, m);
+        spec.commandLine().getOut().printf("wrote %s to %s%n", m, out);
+        return Main.EXIT_OK;
     }
-    boolean bias = kind != CellKind.RNN_LEAKY && !noBias;
-    SplittableRandom rng = new SplittableRandom(seed);
-    Map<String, double[]> p = new LinkedHashMap<>();
-    for (String name : Model.parameterNames(bias)) {
-      long[] shape = Model.parameterShape(kind, hidden, input, name);
-      double[] v = new double[Math.toIntExact(io.ntk4j.Tensor.elementCount(shape))];
-      double scale = switch (name) {
-        case "weight_ih" -> 1 / Math.sqrt(input);
-        case "weight_hh" -> gain / Math.sqrt(hidden);
-        default -> 1 / Math.sqrt(hidden);
-      };
-      for (int i = 0; i < v.length; i++) {
-        v[i] = scale * rng.nextGaussian();
-      }
-      p.put(name, v);
-    }
-    Model m = Model.of(kind, hidden, input, dt, bias, p);
-    ModelDirectory.write(out, m);
-    spec.commandLine().getOut().printf("wrote %s to %s%n", m, out);
-    return Main.EXIT_OK;
-  }
 }

@@ -1,10 +1,10 @@
 package io.ntk4j.cli;
 
 import io.ntk4j.InvalidInputException;
+import io.ntk4j.NativeLibrary;
 import io.ntk4j.Ntk4j;
 import io.ntk4j.Ntk4jException;
 import io.ntk4j.NumericalException;
-import io.ntk4j.NativeLibrary;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,107 +14,133 @@ import picocli.CommandLine.Command;
  * values), 3 numerical failure, 4 internal error, 5 arrays differ ({@code compare}).
  */
 @Command(
-    name = "ntk4j",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
-    subcommands = {DemoCommand.class, BifurcationCommand.class, FixedPointsCommand.class, SweepCommand.class, TaskCommand.class, ApplyCommand.class, SpectrumCommand.class, BenchCommand.class, CompareCommand.class,
-      TrainCommand.class, InitModelCommand.class,
-      RandnCommand.class},
-    exitCodeOnInvalidInput = Main.EXIT_USAGE,
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:ok", "1:usage error", "2:bad input (files, shapes, values)", "3:numerical failure",
-      "4:internal error", "5:arrays differ (compare)"
-    })
+        name = "ntk4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Exact tangent operators (P, K, NTK_S) of recurrent networks, matrix-free.",
+        subcommands = {
+            DemoCommand.class,
+            BifurcationCommand.class,
+            FixedPointsCommand.class,
+            SweepCommand.class,
+            TaskCommand.class,
+            ApplyCommand.class,
+            SpectrumCommand.class,
+            BenchCommand.class,
+            CompareCommand.class,
+            TrainCommand.class,
+            InitModelCommand.class,
+            RandnCommand.class
+        },
+        exitCodeOnInvalidInput = Main.EXIT_USAGE,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:ok",
+            "1:usage error",
+            "2:bad input (files, shapes, values)",
+            "3:numerical failure",
+            "4:internal error",
+            "5:arrays differ (compare)"
+        })
 public final class Main implements Runnable {
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_USAGE = 1;
-  public static final int EXIT_BAD_INPUT = 2;
-  public static final int EXIT_NUMERICAL = 3;
-  public static final int EXIT_INTERNAL = 4;
-  public static final int EXIT_DIFFER = 5;
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_USAGE = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_NUMERICAL = 3;
+    public static final int EXIT_INTERNAL = 4;
+    public static final int EXIT_DIFFER = 5;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
-  /** {@code --threads n} on any command: bounds the native core's threads (default: all cores). */
-  @CommandLine.Option(names = "--threads", paramLabel = "n", scope = CommandLine.ScopeType.INHERIT,
-      description = "threads of the native core (default: one per core)")
-  void setThreads(int n) {
-    if (n < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+    /** {@code --threads n} on any command: bounds the native core's threads (default: all cores). */
+    @CommandLine.Option(
+            names = "--threads",
+            paramLabel = "n",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "threads of the native core (default: one per core)")
+    void setThreads(int n) {
+        if (n < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        }
+        io.ntk4j.Ntk4j.setThreads(n);
     }
-    io.ntk4j.Ntk4j.setThreads(n);
-  }
 
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try --help)");
-  }
-
-  /** Runs the CLI and returns its exit code (used by tests; {@link #main} exits with it). */
-  public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Main());
-    // --seed without a default of its own takes the header's NTK4J_DEFAULT_SEED: one place.
-    cl.setDefaultValueProvider(arg -> arg instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--seed")
-        && o.defaultValue() == null ? Long.toString(io.ntk4j.spectral.EigsOptions.DEFAULT_SEED) : null);
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setParameterExceptionHandler((ex, badArgs) -> {
-      PrintWriter e = ex.getCommandLine().getErr();
-      e.println("ntk4j: " + ex.getMessage());
-      CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
-      e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
-      e.flush();
-      return EXIT_USAGE;
-    });
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      int code;
-      if (ex instanceof InvalidInputException) {
-        code = EXIT_BAD_INPUT;
-      } else if (ex instanceof NumericalException) {
-        code = EXIT_NUMERICAL;
-      } else if (ex instanceof java.io.UncheckedIOException) {
-        code = EXIT_BAD_INPUT;
-      } else if (ex instanceof Ntk4jException) {
-        code = EXIT_INTERNAL;
-      } else {
-        commandLine.getErr().println("ntk4j: internal error: " + ex);
-        ex.printStackTrace(commandLine.getErr());
-        commandLine.getErr().flush();
-        return EXIT_INTERNAL;
-      }
-      commandLine.getErr().println("ntk4j: " + ex.getMessage());
-      commandLine.getErr().flush();
-      return code;
-    });
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
-  }
-
-  public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
-  }
-
-  /** Version of the Java API and of the native library it loads. */
-  static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String nativeVersion;
-      String blas;
-      try {
-        nativeVersion = NativeLibrary.version() + " (ABI " + io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_abi_version()
-            + ")\n  " + NativeLibrary.source();
-        Ntk4j.BlasInfo b = Ntk4j.blas();
-        blas = b + "\n  " + b.decision();
-      } catch (Ntk4jException e) {
-        nativeVersion = "unavailable (" + e.getMessage() + ")";
-        blas = "unavailable";
-      }
-      return new String[] {"ntk4j " + Main.class.getPackage().getImplementationVersion(),
-          "native core " + nativeVersion, "BLAS " + blas, "JVM " + Runtime.version()};
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try --help)");
     }
-  }
+
+    /** Runs the CLI and returns its exit code (used by tests; {@link #main} exits with it). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        // --seed without a default of its own takes the header's NTK4J_DEFAULT_SEED: one place.
+        cl.setDefaultValueProvider(arg -> arg instanceof CommandLine.Model.OptionSpec o
+                        && o.longestName().equals("--seed")
+                        && o.defaultValue() == null
+                ? Long.toString(io.ntk4j.spectral.EigsOptions.DEFAULT_SEED)
+                : null);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, badArgs) -> {
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("ntk4j: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+            e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            e.flush();
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            int code;
+            if (ex instanceof InvalidInputException) {
+                code = EXIT_BAD_INPUT;
+            } else if (ex instanceof NumericalException) {
+                code = EXIT_NUMERICAL;
+            } else if (ex instanceof java.io.UncheckedIOException) {
+                code = EXIT_BAD_INPUT;
+            } else if (ex instanceof Ntk4jException) {
+                code = EXIT_INTERNAL;
+            } else {
+                commandLine.getErr().println("ntk4j: internal error: " + ex);
+                ex.printStackTrace(commandLine.getErr());
+                commandLine.getErr().flush();
+                return EXIT_INTERNAL;
+            }
+            commandLine.getErr().println("ntk4j: " + ex.getMessage());
+            commandLine.getErr().flush();
+            return code;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Version of the Java API and of the native library it loads. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String nativeVersion;
+            String blas;
+            try {
+                nativeVersion = NativeLibrary.version() + " (ABI "
+                        + io.ntk4j.internal.ffi.Ntk4jNative.ntk4j_abi_version() + ")\n  " + NativeLibrary.source();
+                Ntk4j.BlasInfo b = Ntk4j.blas();
+                blas = b + "\n  " + b.decision();
+            } catch (Ntk4jException e) {
+                nativeVersion = "unavailable (" + e.getMessage() + ")";
+                blas = "unavailable";
+            }
+            return new String[] {
+                "ntk4j " + Main.class.getPackage().getImplementationVersion(),
+                "native core " + nativeVersion,
+                "BLAS " + blas,
+                "JVM " + Runtime.version()
+            };
+        }
+    }
 }

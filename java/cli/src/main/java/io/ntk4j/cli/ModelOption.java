@@ -14,35 +14,49 @@ import picocli.CommandLine.Option;
  * not say. Notes on assumptions (float32 upcast, default dt) go to stderr.
  */
 final class ModelOption {
-  @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-      description = "model directory (model.json + .npy weights) or a PyTorch state dict (.safetensors, .npz)")
-  Path model;
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|FILE",
+            description = "model directory (model.json + .npy weights) or a PyTorch state dict (.safetensors, .npz)")
+    Path model;
 
-  @Option(names = "--cell", paramLabel = "KIND",
-      description = "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru")
-  String cell;
+    @Option(
+            names = "--cell",
+            paramLabel = "KIND",
+            description = "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru")
+    String cell;
 
-  @Option(names = "--dt", paramLabel = "DT", description = "dt of a leaky cell loaded from a state-dict file (default 1)")
-  Double dt;
+    @Option(
+            names = "--dt",
+            paramLabel = "DT",
+            description = "dt of a leaky cell loaded from a state-dict file (default 1)")
+    Double dt;
 
-  @Option(names = "--nonlinearity", paramLabel = "tanh|relu",
-      description = "nonlinearity of an RNN state-dict file, which its weights do not tell (ntk4j's RNN cells are tanh)")
-  String nonlinearity;
+    @Option(
+            names = "--nonlinearity",
+            paramLabel = "tanh|relu",
+            description =
+                    "nonlinearity of an RNN state-dict file, which its weights do not tell (ntk4j's RNN cells are tanh)")
+    String nonlinearity;
 
-  PyTorchModel.Loaded load(PrintWriter err) {
-    if (PyTorchModel.isStateDictFile(model)) {
-      PyTorchModel.Loaded m = PyTorchModel.load(model, new PyTorchModel.Options(
-          cell == null ? null : CellKind.fromId(cell), dt == null ? Double.NaN : dt,
-          nonlinearity == null ? null : PyTorchModel.Nonlinearity.fromId(nonlinearity)));
-      m.model().assumptions().forEach(n -> err.println("ntk4j: note: " + n));
-      err.flush();
-      return m;
+    PyTorchModel.Loaded load(PrintWriter err) {
+        if (PyTorchModel.isStateDictFile(model)) {
+            PyTorchModel.Loaded m = PyTorchModel.load(
+                    model,
+                    new PyTorchModel.Options(
+                            cell == null ? null : CellKind.fromId(cell),
+                            dt == null ? Double.NaN : dt,
+                            nonlinearity == null ? null : PyTorchModel.Nonlinearity.fromId(nonlinearity)));
+            m.model().assumptions().forEach(n -> err.println("ntk4j: note: " + n));
+            err.flush();
+            return m;
+        }
+        if (cell != null || dt != null || nonlinearity != null) {
+            throw new io.ntk4j.InvalidInputException("--cell, --dt and --nonlinearity apply to state-dict files only; "
+                    + model + " is a model directory, whose model.json says all of them");
+        }
+        io.ntk4j.Model m = ModelDirectory.read(model);
+        return new PyTorchModel.Loaded(m, ModelDirectory.readReadout(model, m.hiddenSize()), List.of());
     }
-    if (cell != null || dt != null || nonlinearity != null) {
-      throw new io.ntk4j.InvalidInputException("--cell, --dt and --nonlinearity apply to state-dict files only; "
-          + model + " is a model directory, whose model.json says all of them");
-    }
-    io.ntk4j.Model m = ModelDirectory.read(model);
-    return new PyTorchModel.Loaded(m, ModelDirectory.readReadout(model, m.hiddenSize()), List.of());
-  }
 }

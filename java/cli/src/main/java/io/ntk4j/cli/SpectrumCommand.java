@@ -1,6 +1,5 @@
 package io.ntk4j.cli;
 
-import io.ntk4j.spectral.EffectiveDims;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +7,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.Session;
+import io.ntk4j.spectral.EffectiveDims;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
 import io.ntk4j.spectral.Estimate;
@@ -30,298 +30,387 @@ import picocli.CommandLine.Spec;
 
 /** {@code ntk4j spectrum}: top eigenvalues, effective rank and partial effective dimensions. */
 @Command(
-    name = "spectrum",
-    header = "Top eigenvalues, effective rank and partial effective dimensions of NTK_S, K, P P* or P.",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective rank"
-          + " PR = (tr A)^2 / tr(A^2), kpflow's PR(A^2), and the partial effective dimensions over batch, time and"
-          + " hidden (true partial trace, and kpflow's broadcast-reduce).",
-      "Randomized by default: Lanczos (single vector with a completeness check; for P on P P*) for the"
-          + " eigenvalues, then the ranks exact on those eigenvectors and sampled for the rest until each standard"
-          + " error is within --accuracy. --exact uses dense LAPACK (n <= 20000).",
-      "Exits 3 if some requested eigenvalue did not converge or the ranks did not reach --accuracy within"
-          + " --max-samples."
-    })
+        name = "spectrum",
+        header = "Top eigenvalues, effective rank and partial effective dimensions of NTK_S, K, P P* or P.",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Top eigenvalues of NTK_S, K or P P* (singular values for P), their residuals, the effective rank"
+                    + " PR = (tr A)^2 / tr(A^2), kpflow's PR(A^2), and the partial effective dimensions over batch, time and"
+                    + " hidden (true partial trace, and kpflow's broadcast-reduce).",
+            "Randomized by default: Lanczos (single vector with a completeness check; for P on P P*) for the"
+                    + " eigenvalues, then the ranks exact on those eigenvectors and sampled for the rest until each standard"
+                    + " error is within --accuracy. --exact uses dense LAPACK (n <= 20000).",
+            "Exits 3 if some requested eigenvalue did not converge or the ranks did not reach --accuracy within"
+                    + " --max-samples."
+        })
 final class SpectrumCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @picocli.CommandLine.Mixin ModelOption modelOption;
+    @picocli.CommandLine.Mixin
+    ModelOption modelOption;
 
-  @picocli.CommandLine.Mixin DataOption data;
+    @picocli.CommandLine.Mixin
+    DataOption data;
 
-  @Option(names = "--op", defaultValue = "NTK", description = "NTK, K, PPt or P (default ${DEFAULT-VALUE})")
-  String op;
+    @Option(names = "--op", defaultValue = "NTK", description = "NTK, K, PPt or P (default ${DEFAULT-VALUE})")
+    String op;
 
-  @Option(names = "--top", defaultValue = "10", paramLabel = "k", description = "how many eigenvalues (default ${DEFAULT-VALUE})")
-  int top;
+    @Option(
+            names = "--top",
+            defaultValue = "10",
+            paramLabel = "k",
+            description = "how many eigenvalues (default ${DEFAULT-VALUE})")
+    int top;
 
-  @Option(names = "--exact", description = "dense LAPACK instead of randomized methods") boolean exact;
+    @Option(names = "--exact", description = "dense LAPACK instead of randomized methods")
+    boolean exact;
 
-  @Option(names = "--report", paramLabel = "DIR",
-      description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
-  Path report;
+    @Option(
+            names = "--report",
+            paramLabel = "DIR",
+            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
+    Path report;
 
-  @Option(names = "--tol", defaultValue = "1e-10", description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
-  double tol;
+    @Option(
+            names = "--tol",
+            defaultValue = "1e-10",
+            description = "residual tolerance relative to the largest (default ${DEFAULT-VALUE})")
+    double tol;
 
-  @Option(names = "--block", defaultValue = "0", description = "Lanczos block size (0: single vector with a completeness "
-      + "check that grows the block when it finds a missed eigenvalue, safe for repeated eigenvalues; an explicit size "
-      + "skips the check)")
-  int block;
+    @Option(
+            names = "--block",
+            defaultValue = "0",
+            description = "Lanczos block size (0: single vector with a completeness "
+                    + "check that grows the block when it finds a missed eigenvalue, safe for repeated eigenvalues; an explicit size "
+                    + "skips the check)")
+    int block;
 
-  @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size between restarts (0: max(k + 6 * block, 2k + 20))")
-  int basis;
+    @Option(
+            names = "--basis",
+            defaultValue = "0",
+            description = "Lanczos basis size between restarts (0: max(k + 6 * block, 2k + 20))")
+    int basis;
 
-  @Option(names = "--accuracy", defaultValue = "0.01", paramLabel = "a",
-      description = "target standard error of every rank estimate, relative to it (default ${DEFAULT-VALUE}); "
-          + "sampling stops there, or at --max-samples (then exit 3)")
-  double accuracy;
+    @Option(
+            names = "--accuracy",
+            defaultValue = "0.01",
+            paramLabel = "a",
+            description = "target standard error of every rank estimate, relative to it (default ${DEFAULT-VALUE}); "
+                    + "sampling stops there, or at --max-samples (then exit 3)")
+    double accuracy;
 
-  @Option(names = "--max-samples", defaultValue = "4096", paramLabel = "n",
-      description = "probe budget of the rank estimates (default ${DEFAULT-VALUE})")
-  long maxSamples;
+    @Option(
+            names = "--max-samples",
+            defaultValue = "4096",
+            paramLabel = "n",
+            description = "probe budget of the rank estimates (default ${DEFAULT-VALUE})")
+    long maxSamples;
 
-  @Option(names = "--seed", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
-  long seed;
+    @Option(names = "--seed", description = "seed of every randomized step (default ${DEFAULT-VALUE})")
+    long seed;
 
-  @Option(names = "--json", description = "print one JSON object") boolean json;
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
 
-  @Option(names = "--eigenvalues-only",
-      description = "skip the effective rank and the partial effective dimensions (on large models they take many more "
-          + "operator applies than the eigenvalues)")
-  boolean eigenvaluesOnly;
+    @Option(
+            names = "--eigenvalues-only",
+            description =
+                    "skip the effective rank and the partial effective dimensions (on large models they take many more "
+                            + "operator applies than the eigenvalues)")
+    boolean eigenvaluesOnly;
 
-  @Override
-  public Integer call() throws Exception {
-    SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
-    if (top <= 0) {
-      throw new InvalidInputException("--top must be > 0, got " + top);
-    }
-    if (!(accuracy > 0 && accuracy < 1)) {
-      throw new InvalidInputException("--accuracy (a relative standard error) must be in (0, 1), got " + accuracy);
-    }
-    if (maxSamples < 8 || maxSamples > (1L << 30)) {
-      throw new InvalidInputException("--max-samples must be in [8, 2^30], got " + maxSamples);
-    }
-    Model m = modelOption.load(spec.commandLine().getErr()).model();
-    try (AutoCloseable progress = Progress.attachNative(json)) {
-      return compute(m, kind);
-    }
-  }
-
-  private Integer compute(Model m, SpectrumAnalysis.Target kind) throws Exception {
-    long t0 = System.nanoTime();
-    try (Arena arena = Arena.ofConfined();
-        Session s = Session.open(m, data.inputs(arena));
-        LinearOperator ppt = s.P().gram()) {
-      LinearOperator a = switch (kind) {
-        case NTK -> s.ntk();
-        case K -> s.K();
-        case PPT -> ppt;
-        case P -> s.P();
-      };
-      LinearOperator sym = kind.singular() ? ppt : a;  // the PSD operator whose ranks we report
-      double[] values, residuals;
-      double[] symSpectrum = null;  // exact mode: every eigenvalue of sym (the traces follow from them)
-      int converged;
-      long applies;
-      TraceEstimates tr = null;
-      Estimate prKpflow = null;
-      PartialEffectiveDims dims = null, dimsK = null;
-      SpectrumAnalysis.Result analysis = null;
-      RankEstimates ranks = null;
-      if (exact) {
-        symSpectrum = Eigs.exact(sym);
-        double[] all = kind.singular() ? Arrays.stream(symSpectrum).map(x -> Math.sqrt(Math.max(x, 0))).toArray()
-            : symSpectrum;
-        if (top > all.length) {
-          throw new InvalidInputException("--top " + top + " exceeds the dimension " + all.length);
+    @Override
+    public Integer call() throws Exception {
+        SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
+        if (top <= 0) {
+            throw new InvalidInputException("--top must be > 0, got " + top);
         }
-        values = Arrays.copyOf(all, top);
-        residuals = new double[top];
-        converged = top;
-        applies = sym.rows();
-        if (!eigenvaluesOnly) {
-          // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from
-          // sum l^4 (no second dense formation of A, none of A^2).
-          double s1 = 0, s2 = 0, s4 = 0;
-          for (double l : symSpectrum) {
-            s1 += l;
-            s2 += l * l;
-            s4 += l * l * l * l;
-          }
-          if (!(s2 > 0)) {
-            throw new io.ntk4j.NumericalException("the operator " + kind.label() + " is zero (tr A^2 = " + s2
-                + "): effective ranks are undefined", 0);
-          }
-          tr = new TraceEstimates(new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
-          prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
-          dims = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(),
-              Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
-          dimsK = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0,
-              seed);
+        if (!(accuracy > 0 && accuracy < 1)) {
+            throw new InvalidInputException(
+                    "--accuracy (a relative standard error) must be in (0, 1), got " + accuracy);
         }
-      } else {
-        // The library's analysis (issue 11): eigenpairs, then ranks exact on the eigenvectors and
-        // sampled for the rest until every standard error is within --accuracy, then kpflow's
-        // reduction exactly (kpflow's effdim squares the operator: PR(A^2) beside, DESIGN.md).
-        EigsOptions o = EigsOptions.top(top).withTol(tol).withSeed(seed).withBlock(block).withMaxBasis(basis);
-        RankOptions ro = eigenvaluesOnly ? null
-            : RankOptions.defaults().withAccuracy(accuracy).withMaxSamples(maxSamples).withSeed(seed);
-        analysis = SpectrumAnalysis.run(s, kind, o, ro, true);
-        values = analysis.values();
-        residuals = analysis.residuals();
-        converged = analysis.converged();
-        applies = analysis.applies();
-        ranks = analysis.ranks();
-        if (ranks != null) {
-          tr = new TraceEstimates(ranks.trace(), ranks.traceOfSquare(), ranks.effectiveRank());
-          prKpflow = ranks.effectiveRankKpflow();
-          dims = analysis.partialDims();
-          dimsK = analysis.dimsKpflow();
+        if (maxSamples < 8 || maxSamples > (1L << 30)) {
+            throw new InvalidInputException("--max-samples must be in [8, 2^30], got " + maxSamples);
         }
-      }
-      boolean accuracyMet = analysis == null || analysis.accuracyMet();
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      PrintWriter out = spec.commandLine().getOut();
-      String opName = kind.label();
-      ObjectMapper mapper = new ObjectMapper();
-      ObjectNode root = mapper.createObjectNode();
-      {
-        root.put("op", opName);
-        root.put("model", modelOption.model.toString());
-        root.put("method", exact ? "exact" : "randomized");
-        root.put("values_are", kind.singular() ? "singular values" : "eigenvalues");
-        ArrayNode ev = root.putArray("eigenvalues");
-        Arrays.stream(values).forEach(ev::add);
-        ArrayNode res = root.putArray("residuals");
-        Arrays.stream(residuals).forEach(res::add);
-        root.put("converged", converged);
-        if (!eigenvaluesOnly) {
-          root.put("effective_rank", tr.effectiveRank().value());
-          root.put("effective_rank_std_error", tr.effectiveRank().stdError());
-          root.put("effective_rank_of", kind.rankedLabel());
-          root.put("effective_rank_kpflow", prKpflow.value());
-          root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
-          putDims(root.putObject("partial_effective_dims"), dims);
-          putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
-          if (ranks != null) {
-            root.put("accuracy", accuracy);
-            root.put("accuracy_met", accuracyMet);
-            root.put("worst_relative_error", analysis.worstRelativeError());
-            root.put("rank_samples", analysis.rankSamples());
-            root.put("rank_applies", analysis.rankApplies());
-            root.put("deflation", ranks.deflation());
-          }
+        Model m = modelOption.load(spec.commandLine().getErr()).model();
+        try (AutoCloseable progress = Progress.attachNative(json)) {
+            return compute(m, kind);
         }
-        root.put("applies", applies);
-        root.put("seconds", seconds);
-      }
-      if (report != null) {
-        writeReport(root, opName, kind.singular(), values, residuals, tr == null ? Double.NaN : tr.trace().value(),
-            m.toString());
-      }
-      if (json) {
-        out.println(mapper.writeValueAsString(root));
-      } else {
-        out.printf("%s of %s on %s, inputs [B=%d, T=%d], %s%n", kind.singular() ? "singular values" : "eigenvalues",
-            opName, m, s.batch(), s.steps(), exact ? "exact (dense LAPACK)" : "randomized");
-        out.printf("  %-4s %-24s %s%n", "i", kind.singular() ? "sigma_i" : "lambda_i", "residual");
+    }
+
+    private Integer compute(Model m, SpectrumAnalysis.Target kind) throws Exception {
+        long t0 = System.nanoTime();
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(m, data.inputs(arena));
+                LinearOperator ppt = s.P().gram()) {
+            LinearOperator a = switch (kind) {
+                case NTK -> s.ntk();
+                case K -> s.K();
+                case PPT -> ppt;
+                case P -> s.P();
+            };
+            LinearOperator sym = kind.singular() ? ppt : a; // the PSD operator whose ranks we report
+            double[] values, residuals;
+            double[] symSpectrum = null; // exact mode: every eigenvalue of sym (the traces follow from them)
+            int converged;
+            long applies;
+            TraceEstimates tr = null;
+            Estimate prKpflow = null;
+            PartialEffectiveDims dims = null, dimsK = null;
+            SpectrumAnalysis.Result analysis = null;
+            RankEstimates ranks = null;
+            if (exact) {
+                symSpectrum = Eigs.exact(sym);
+                double[] all = kind.singular()
+                        ? Arrays.stream(symSpectrum)
+                                .map(x -> Math.sqrt(Math.max(x, 0)))
+                                .toArray()
+                        : symSpectrum;
+                if (top > all.length) {
+                    throw new InvalidInputException("--top " + top + " exceeds the dimension " + all.length);
+                }
+                values = Arrays.copyOf(all, top);
+                residuals = new double[top];
+                converged = top;
+                applies = sym.rows();
+                if (!eigenvaluesOnly) {
+                    // From the eigenvalues already computed: tr A = sum l, tr A^2 = sum l^2, PR(A^2) from
+                    // sum l^4 (no second dense formation of A, none of A^2).
+                    double s1 = 0, s2 = 0, s4 = 0;
+                    for (double l : symSpectrum) {
+                        s1 += l;
+                        s2 += l * l;
+                        s4 += l * l * l * l;
+                    }
+                    if (!(s2 > 0)) {
+                        throw new io.ntk4j.NumericalException(
+                                "the operator " + kind.label() + " is zero (tr A^2 = " + s2
+                                        + "): effective ranks are undefined",
+                                0);
+                    }
+                    tr = new TraceEstimates(
+                            new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
+                    prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
+                    dims = EffectiveDims.partial(
+                            a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
+                    dimsK = EffectiveDims.partial(
+                            a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
+                }
+            } else {
+                // The library's analysis (issue 11): eigenpairs, then ranks exact on the eigenvectors and
+                // sampled for the rest until every standard error is within --accuracy, then kpflow's
+                // reduction exactly (kpflow's effdim squares the operator: PR(A^2) beside, DESIGN.md).
+                EigsOptions o = EigsOptions.top(top)
+                        .withTol(tol)
+                        .withSeed(seed)
+                        .withBlock(block)
+                        .withMaxBasis(basis);
+                RankOptions ro = eigenvaluesOnly
+                        ? null
+                        : RankOptions.defaults()
+                                .withAccuracy(accuracy)
+                                .withMaxSamples(maxSamples)
+                                .withSeed(seed);
+                analysis = SpectrumAnalysis.run(s, kind, o, ro, true);
+                values = analysis.values();
+                residuals = analysis.residuals();
+                converged = analysis.converged();
+                applies = analysis.applies();
+                ranks = analysis.ranks();
+                if (ranks != null) {
+                    tr = new TraceEstimates(ranks.trace(), ranks.traceOfSquare(), ranks.effectiveRank());
+                    prKpflow = ranks.effectiveRankKpflow();
+                    dims = analysis.partialDims();
+                    dimsK = analysis.dimsKpflow();
+                }
+            }
+            boolean accuracyMet = analysis == null || analysis.accuracyMet();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            PrintWriter out = spec.commandLine().getOut();
+            String opName = kind.label();
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode root = mapper.createObjectNode();
+            {
+                root.put("op", opName);
+                root.put("model", modelOption.model.toString());
+                root.put("method", exact ? "exact" : "randomized");
+                root.put("values_are", kind.singular() ? "singular values" : "eigenvalues");
+                ArrayNode ev = root.putArray("eigenvalues");
+                Arrays.stream(values).forEach(ev::add);
+                ArrayNode res = root.putArray("residuals");
+                Arrays.stream(residuals).forEach(res::add);
+                root.put("converged", converged);
+                if (!eigenvaluesOnly) {
+                    root.put("effective_rank", tr.effectiveRank().value());
+                    root.put("effective_rank_std_error", tr.effectiveRank().stdError());
+                    root.put("effective_rank_of", kind.rankedLabel());
+                    root.put("effective_rank_kpflow", prKpflow.value());
+                    root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
+                    putDims(root.putObject("partial_effective_dims"), dims);
+                    putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+                    if (ranks != null) {
+                        root.put("accuracy", accuracy);
+                        root.put("accuracy_met", accuracyMet);
+                        root.put("worst_relative_error", analysis.worstRelativeError());
+                        root.put("rank_samples", analysis.rankSamples());
+                        root.put("rank_applies", analysis.rankApplies());
+                        root.put("deflation", ranks.deflation());
+                    }
+                }
+                root.put("applies", applies);
+                root.put("seconds", seconds);
+            }
+            if (report != null) {
+                writeReport(
+                        root,
+                        opName,
+                        kind.singular(),
+                        values,
+                        residuals,
+                        tr == null ? Double.NaN : tr.trace().value(),
+                        m.toString());
+            }
+            if (json) {
+                out.println(mapper.writeValueAsString(root));
+            } else {
+                out.printf(
+                        "%s of %s on %s, inputs [B=%d, T=%d], %s%n",
+                        kind.singular() ? "singular values" : "eigenvalues",
+                        opName,
+                        m,
+                        s.batch(),
+                        s.steps(),
+                        exact ? "exact (dense LAPACK)" : "randomized");
+                out.printf("  %-4s %-24s %s%n", "i", kind.singular() ? "sigma_i" : "lambda_i", "residual");
+                for (int i = 0; i < values.length; i++) {
+                    out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
+                }
+                out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
+                if (!eigenvaluesOnly) {
+                    out.printf(
+                            "  effective rank of %s: %s (kpflow's PR(A^2): %s)%n",
+                            kind.rankedLabel(), fmt(tr.effectiveRank()), fmt(prKpflow));
+                    out.printf(
+                            "  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
+                            fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
+                    out.printf(
+                            "  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
+                            fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+                }
+                if (ranks != null) {
+                    out.printf(
+                            "  rank estimates: %d probes, exact on the top %d eigenvectors, largest relative standard error "
+                                    + "%.2g (target %.2g%s)%n",
+                            root.get("rank_samples").asLong(),
+                            ranks.deflation(),
+                            root.get("worst_relative_error").asDouble(),
+                            accuracy,
+                            accuracyMet ? ", met" : ", NOT met");
+                }
+                out.printf("  operator applies: %d, time %.3f s%n", applies, seconds);
+            }
+            if (!accuracyMet) {
+                spec.commandLine()
+                        .getErr()
+                        .printf(
+                                "ntk4j spectrum: the rank estimates did not reach --accuracy %.3g within --max-samples %d (largest relative "
+                                        + "standard error %.3g); they are reported with their errors, not as met%n",
+                                accuracy,
+                                maxSamples,
+                                root.get("worst_relative_error").asDouble());
+            }
+            return converged == values.length && accuracyMet ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+        }
+    }
+
+    /**
+     * The report of {@code --report}: summary.json (the --json object), eigenvalues.csv, the spectrum
+     * on a log scale with the residuals, and the cumulative share of the trace.
+     */
+    private void writeReport(
+            ObjectNode root,
+            String opName,
+            boolean singular,
+            double[] values,
+            double[] residuals,
+            double trace,
+            String modelText) {
+        Report r = Report.create(report, "ntk4j spectrum: " + opName + " of " + modelText);
+        r.key("operator", opName)
+                .key("model", modelText)
+                .key("method", root.get("method").asText())
+                .key("top " + (singular ? "singular value" : "eigenvalue"), String.format("%.10g", values[0]))
+                .key("converged", root.get("converged").asText() + " of " + values.length);
+        boolean ranks = root.has("effective_rank");
+        if (ranks) {
+            r.key(
+                            "effective rank (tr A)^2 / tr A^2",
+                            String.format("%.6g", root.get("effective_rank").asDouble()))
+                    .key(
+                            "kpflow PR(A^2)",
+                            String.format(
+                                    "%.6g", root.get("effective_rank_kpflow").asDouble()));
+            reportDims(r, root.get("partial_effective_dims"), "partial effective dims (true partial trace)");
+            reportDims(r, root.get("partial_effective_dims_kpflow"), "partial effective dims (kpflow)");
+        }
+        r.key("operator applies", root.get("applies").asText())
+                .key("seconds", String.format("%.3f", root.get("seconds").asDouble()));
+        r.json("summary.json", root);
+        List<Object[]> rows = new ArrayList<>();
+        double[] idx = new double[values.length], cum = new double[values.length], res = new double[values.length];
+        double acc = 0;
         for (int i = 0; i < values.length; i++) {
-          out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
+            double lam = singular ? values[i] * values[i] : values[i]; // P: shares of tr(P P*)
+            acc += lam;
+            idx[i] = i + 1;
+            cum[i] = acc / trace;
+            res[i] = Math.max(residuals[i], Double.MIN_NORMAL); // a log axis cannot show an exact 0
+            rows.add(
+                    ranks
+                            ? new Object[] {i + 1, values[i], residuals[i], cum[i]}
+                            : new Object[] {i + 1, values[i], residuals[i]});
         }
-        out.printf("  converged: %d of %d (tol %.1e relative to the largest)%n", converged, values.length, tol);
-        if (!eigenvaluesOnly) {
-          out.printf("  effective rank of %s: %s (kpflow's PR(A^2): %s)%n", kind.rankedLabel(),
-              fmt(tr.effectiveRank()), fmt(prKpflow));
-          out.printf("  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
-              fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
-          out.printf("  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
-              fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+        String[] header = {"i", singular ? "sigma" : "lambda", "residual", "cumulative_share_of_trace"};
+        r.csv("eigenvalues.csv", ranks ? header : Arrays.copyOf(header, 3), rows);
+        var spec =
+                Report.chart("Top of the spectrum of " + opName, "i", singular ? "singular value" : "eigenvalue", true);
+        spec.addSeries(singular ? "sigma_i" : "lambda_i", idx, values.clone());
+        spec.addSeries("residual ||A v - lambda v||", idx, res);
+        r.plot("spectrum", spec);
+        if (ranks) { // the trace comes with the ranks
+            var share = Report.chart("Cumulative share of the trace", "i", "sum_{j<=i} lambda_j / tr A", false);
+            share.addSeries(opName, idx, cum);
+            r.plot("cumulative_variance", share);
         }
-        if (ranks != null) {
-          out.printf("  rank estimates: %d probes, exact on the top %d eigenvectors, largest relative standard error "
-              + "%.2g (target %.2g%s)%n", root.get("rank_samples").asLong(), ranks.deflation(),
-              root.get("worst_relative_error").asDouble(), accuracy, accuracyMet ? ", met" : ", NOT met");
+        r.finish();
+    }
+
+    private static void reportDims(Report r, com.fasterxml.jackson.databind.JsonNode d, String name) {
+        r.key(
+                name,
+                String.format(
+                        "batch %.6g, time %.6g, hidden %.6g",
+                        d.get("batch").asDouble(),
+                        d.get("time").asDouble(),
+                        d.get("hidden").asDouble()));
+    }
+
+    private static void putDims(ObjectNode n, PartialEffectiveDims d) {
+        n.put("batch", d.batch().value());
+        n.put("time", d.time().value());
+        n.put("hidden", d.hidden().value());
+        n.put("batch_std_error", d.batch().stdError());
+        n.put("time_std_error", d.time().stdError());
+        n.put("hidden_std_error", d.hidden().stdError());
+    }
+
+    private static String fmt(Estimate e) {
+        // A standard error below round-off means the estimate was exact (e.g. the sketch spanned the
+        // whole range); printing 1e-61 would only be noise.
+        if (e.stdError() <= 1e-10 * Math.abs(e.value())) {
+            return String.format("%.10g", e.value());
         }
-        out.printf("  operator applies: %d, time %.3f s%n", applies, seconds);
-      }
-      if (!accuracyMet) {
-        spec.commandLine().getErr().printf(
-            "ntk4j spectrum: the rank estimates did not reach --accuracy %.3g within --max-samples %d (largest relative "
-                + "standard error %.3g); they are reported with their errors, not as met%n",
-            accuracy, maxSamples, root.get("worst_relative_error").asDouble());
-      }
-      return converged == values.length && accuracyMet ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+        return String.format("%.6g ± %.2g", e.value(), e.stdError());
     }
-  }
-
-  /**
-   * The report of {@code --report}: summary.json (the --json object), eigenvalues.csv, the spectrum
-   * on a log scale with the residuals, and the cumulative share of the trace.
-   */
-  private void writeReport(ObjectNode root, String opName, boolean singular, double[] values, double[] residuals,
-      double trace, String modelText) {
-    Report r = Report.create(report, "ntk4j spectrum: " + opName + " of " + modelText);
-    r.key("operator", opName).key("model", modelText).key("method", root.get("method").asText())
-        .key("top " + (singular ? "singular value" : "eigenvalue"), String.format("%.10g", values[0]))
-        .key("converged", root.get("converged").asText() + " of " + values.length);
-    boolean ranks = root.has("effective_rank");
-    if (ranks) {
-      r.key("effective rank (tr A)^2 / tr A^2", String.format("%.6g", root.get("effective_rank").asDouble()))
-          .key("kpflow PR(A^2)", String.format("%.6g", root.get("effective_rank_kpflow").asDouble()));
-      reportDims(r, root.get("partial_effective_dims"), "partial effective dims (true partial trace)");
-      reportDims(r, root.get("partial_effective_dims_kpflow"), "partial effective dims (kpflow)");
-    }
-    r.key("operator applies", root.get("applies").asText()).key("seconds", String.format("%.3f", root.get("seconds").asDouble()));
-    r.json("summary.json", root);
-    List<Object[]> rows = new ArrayList<>();
-    double[] idx = new double[values.length], cum = new double[values.length], res = new double[values.length];
-    double acc = 0;
-    for (int i = 0; i < values.length; i++) {
-      double lam = singular ? values[i] * values[i] : values[i];  // P: shares of tr(P P*)
-      acc += lam;
-      idx[i] = i + 1;
-      cum[i] = acc / trace;
-      res[i] = Math.max(residuals[i], Double.MIN_NORMAL);  // a log axis cannot show an exact 0
-      rows.add(ranks ? new Object[] {i + 1, values[i], residuals[i], cum[i]} : new Object[] {i + 1, values[i], residuals[i]});
-    }
-    String[] header = {"i", singular ? "sigma" : "lambda", "residual", "cumulative_share_of_trace"};
-    r.csv("eigenvalues.csv", ranks ? header : Arrays.copyOf(header, 3), rows);
-    var spec = Report.chart("Top of the spectrum of " + opName, "i", singular ? "singular value" : "eigenvalue", true);
-    spec.addSeries(singular ? "sigma_i" : "lambda_i", idx, values.clone());
-    spec.addSeries("residual ||A v - lambda v||", idx, res);
-    r.plot("spectrum", spec);
-    if (ranks) {  // the trace comes with the ranks
-      var share = Report.chart("Cumulative share of the trace", "i", "sum_{j<=i} lambda_j / tr A", false);
-      share.addSeries(opName, idx, cum);
-      r.plot("cumulative_variance", share);
-    }
-    r.finish();
-  }
-
-  private static void reportDims(Report r, com.fasterxml.jackson.databind.JsonNode d, String name) {
-    r.key(name, String.format("batch %.6g, time %.6g, hidden %.6g", d.get("batch").asDouble(), d.get("time").asDouble(),
-        d.get("hidden").asDouble()));
-  }
-
-
-  private static void putDims(ObjectNode n, PartialEffectiveDims d) {
-    n.put("batch", d.batch().value());
-    n.put("time", d.time().value());
-    n.put("hidden", d.hidden().value());
-    n.put("batch_std_error", d.batch().stdError());
-    n.put("time_std_error", d.time().stdError());
-    n.put("hidden_std_error", d.hidden().stdError());
-  }
-
-  private static String fmt(Estimate e) {
-    // A standard error below round-off means the estimate was exact (e.g. the sketch spanned the
-    // whole range); printing 1e-61 would only be noise.
-    if (e.stdError() <= 1e-10 * Math.abs(e.value())) {
-      return String.format("%.10g", e.value());
-    }
-    return String.format("%.6g ± %.2g", e.value(), e.stdError());
-  }
 }

@@ -8,9 +8,9 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import io.ntk4j.experiments.Sweep;
-import io.ntk4j.spectral.SpectrumAnalysis;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.PyTorchModel;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -42,337 +42,427 @@ import picocli.CommandLine.Spec;
  * finished point is appended (and synced) to {@code OUT/points.jsonl}, so a sweep that is killed
  * resumes from where it stopped when run again with the same arguments.
  */
-@Command(name = "sweep",
-    header = "Effective rank and partial effective dimensions along a gain sweep or a folder of checkpoints.", mixinStandardHelpOptions = true,
-    description = "Partial effective dimensions of K, P or NTK_S along a gain sweep of W_hh (--param g --values a:b:n) "
-        + "or a folder of checkpoints (--checkpoints DIR); resumable (--out DIR keeps finished points).")
+@Command(
+        name = "sweep",
+        header = "Effective rank and partial effective dimensions along a gain sweep or a folder of checkpoints.",
+        mixinStandardHelpOptions = true,
+        description =
+                "Partial effective dimensions of K, P or NTK_S along a gain sweep of W_hh (--param g --values a:b:n) "
+                        + "or a folder of checkpoints (--checkpoints DIR); resumable (--out DIR keeps finished points).")
 final class SweepCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "DIR|FILE", description = "base model of a gain sweep") Path model;
+    @Option(names = "--model", paramLabel = "DIR|FILE", description = "base model of a gain sweep")
+    Path model;
 
-  @Option(names = "--checkpoints", paramLabel = "DIR",
-      description = "folder of checkpoints (model directories or .safetensors/.npz), in name order") Path checkpoints;
+    @Option(
+            names = "--checkpoints",
+            paramLabel = "DIR",
+            description = "folder of checkpoints (model directories or .safetensors/.npz), in name order")
+    Path checkpoints;
 
-  @picocli.CommandLine.Mixin DataOption data;
+    @picocli.CommandLine.Mixin
+    DataOption data;
 
-  @Option(names = "--param", defaultValue = "g", description = "swept parameter: g, the gain of W_hh (default ${DEFAULT-VALUE})")
-  String param;
+    @Option(
+            names = "--param",
+            defaultValue = "g",
+            description = "swept parameter: g, the gain of W_hh (default ${DEFAULT-VALUE})")
+    String param;
 
-  @Option(names = "--values", paramLabel = "a:b:n", description = "n values from a to b, or a comma list (gain sweep)")
-  String values;
+    @Option(
+            names = "--values",
+            paramLabel = "a:b:n",
+            description = "n values from a to b, or a comma list (gain sweep)")
+    String values;
 
-  @Option(names = "--op", defaultValue = "K", description = "K, P, PPt or NTK (default ${DEFAULT-VALUE})") String op;
+    @Option(names = "--op", defaultValue = "K", description = "K, P, PPt or NTK (default ${DEFAULT-VALUE})")
+    String op;
 
-  @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)") boolean exact;
+    @Option(names = "--exact", description = "dense exact traces and partial traces (small state spaces)")
+    boolean exact;
 
-  @Option(names = "--probes", defaultValue = "64", description = "at least this many probes for the randomized rank "
-      + "estimates, which sample on to a 1 %% standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
-  long probes;
+    @Option(
+            names = "--probes",
+            defaultValue = "64",
+            description =
+                    "at least this many probes for the randomized rank "
+                            + "estimates, which sample on to a 1 %% standard error (at most max(probes, 4096)) (default ${DEFAULT-VALUE})")
+    long probes;
 
-  @Option(names = "--seed", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
-  long seed;
+    @Option(names = "--seed", description = "seed of the randomized estimates (default ${DEFAULT-VALUE})")
+    long seed;
 
-  @Option(names = "--workers", defaultValue = "0", description = "points run at once (default 0: one per core)")
-  int workers;
+    @Option(names = "--workers", defaultValue = "0", description = "points run at once (default 0: one per core)")
+    int workers;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "where points.jsonl and points.csv go")
-  Path out;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "where points.jsonl and points.csv go")
+    Path out;
 
-  @Option(names = "--json", description = "print all points as one JSON object") boolean json;
+    @Option(names = "--json", description = "print all points as one JSON object")
+    boolean json;
 
-  @Option(names = "--report", paramLabel = "DIR",
-      description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
-  Path report;
+    @Option(
+            names = "--report",
+            paramLabel = "DIR",
+            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
+    Path report;
 
-  private record Job(int index, double parameter, String label, Model model) {}
+    private record Job(int index, double parameter, String label, Model model) {}
 
-  @Override
-  public Integer call() throws Exception {
-    SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
-    if ((model == null) == (checkpoints == null)) {
-      throw new InvalidInputException("give exactly one of --model (gain sweep) and --checkpoints");
-    }
-    if (probes < 1) {
-      throw new InvalidInputException("--probes must be >= 1, got " + probes);
-    }
-    List<Job> jobs = model != null ? gainJobs() : checkpointJobs();
-    PrintWriter pw = spec.commandLine().getOut();
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode config = m.createObjectNode();
-    config.put("source", model != null ? "gain:" + model.toAbsolutePath() : "checkpoints:" + checkpoints.toAbsolutePath());
-    config.put("inputs", data.inputs != null ? data.inputs.toAbsolutePath().toString() : "task:" + data.task + ":"
-        + data.trials + ":" + data.steps + ":" + data.dataSeed + ":" + !data.noNoise);
-    config.put("op", kind.name());
-    config.put("exact", exact);
-    config.put("probes", probes);
-    config.put("seed", seed);
-    ArrayNode vs = config.putArray("points");
-    jobs.forEach(j -> vs.add(j.label()));
-    Files.createDirectories(out);
-    Path cfgFile = out.resolve("sweep.json"), log = out.resolve("points.jsonl");
-    TreeMap<Integer, JsonNode> done = new TreeMap<>();
-    if (Files.exists(cfgFile)) {
-      JsonNode previous = m.readTree(Files.readString(cfgFile));
-      if (!previous.equals(m.readTree(m.writeValueAsString(config)))) {  // as read back (int vs long nodes)
-        throw new InvalidInputException(out + " holds a different sweep (" + cfgFile + "): resume it with its own "
-            + "arguments or choose another --out");
-      }
-      if (Files.exists(log)) {
-        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-          if (line.isBlank()) {
-            continue;
-          }
-          try {
-            JsonNode p = m.readTree(line);
-            done.put(p.get("index").asInt(), p);
-          } catch (IOException e) {
-            // a line cut short by a kill: that point runs again
-          }
+    @Override
+    public Integer call() throws Exception {
+        SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
+        if ((model == null) == (checkpoints == null)) {
+            throw new InvalidInputException("give exactly one of --model (gain sweep) and --checkpoints");
         }
-      }
-      if (!done.isEmpty() && !json) {
-        pw.printf("resuming: %d of %d points already done in %s%n", done.size(), jobs.size(), log);
-      }
-    } else {
-      Files.writeString(cfgFile, m.writerWithDefaultPrettyPrinter().writeValueAsString(config));
-    }
-    List<Job> todo = new ArrayList<>();
-    for (Job j : jobs) {
-      if (!done.containsKey(j.index())) {
-        todo.add(j);
-      }
-    }
-    int width = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
-    try (Arena arena = Arena.ofShared();
-        FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.APPEND)) {
-      Tensor x = data.inputs(arena);
-      ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(width, todo.size())));
-      try {
-        List<Future<Sweep.Point>> futures = new ArrayList<>();
-        List<Sweep.Point> finished = new ArrayList<>();
-        for (Job j : todo) {
-          futures.add(pool.submit(() -> {
-            Sweep.Point p = Sweep.analyze(j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
-            byte[] line = (toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
-            synchronized (ch) {  // one whole line per point, on disk before the next is counted done
-              ch.write(java.nio.ByteBuffer.wrap(line));
-              ch.force(false);
+        if (probes < 1) {
+            throw new InvalidInputException("--probes must be >= 1, got " + probes);
+        }
+        List<Job> jobs = model != null ? gainJobs() : checkpointJobs();
+        PrintWriter pw = spec.commandLine().getOut();
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode config = m.createObjectNode();
+        config.put(
+                "source",
+                model != null ? "gain:" + model.toAbsolutePath() : "checkpoints:" + checkpoints.toAbsolutePath());
+        config.put(
+                "inputs",
+                data.inputs != null
+                        ? data.inputs.toAbsolutePath().toString()
+                        : "task:" + data.task + ":" + data.trials + ":" + data.steps + ":" + data.dataSeed + ":"
+                                + !data.noNoise);
+        config.put("op", kind.name());
+        config.put("exact", exact);
+        config.put("probes", probes);
+        config.put("seed", seed);
+        ArrayNode vs = config.putArray("points");
+        jobs.forEach(j -> vs.add(j.label()));
+        Files.createDirectories(out);
+        Path cfgFile = out.resolve("sweep.json"), log = out.resolve("points.jsonl");
+        TreeMap<Integer, JsonNode> done = new TreeMap<>();
+        if (Files.exists(cfgFile)) {
+            JsonNode previous = m.readTree(Files.readString(cfgFile));
+            if (!previous.equals(m.readTree(m.writeValueAsString(config)))) { // as read back (int vs long nodes)
+                throw new InvalidInputException(out + " holds a different sweep (" + cfgFile
+                        + "): resume it with its own " + "arguments or choose another --out");
             }
-            return p;
-          }));
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    try {
+                        JsonNode p = m.readTree(line);
+                        done.put(p.get("index").asInt(), p);
+                    } catch (IOException e) {
+                        // a line cut short by a kill: that point runs again
+                    }
+                }
+            }
+            if (!done.isEmpty() && !json) {
+                pw.printf("resuming: %d of %d points already done in %s%n", done.size(), jobs.size(), log);
+            }
+        } else {
+            Files.writeString(cfgFile, m.writerWithDefaultPrettyPrinter().writeValueAsString(config));
         }
-        boolean bar = Progress.interactive(json);
-        try (Progress progress = Progress.start("sweep", todo.size(), "points", json)) {
-        for (Future<Sweep.Point> f : futures) {
-          Sweep.Point p = f.get();
-          done.put(p.index(), toJson(m, p));
-          progress.step();
-          finished.add(p);
-          if (!json && !bar) {
-            pw.println(line(p));
-            pw.flush();
-          }
+        List<Job> todo = new ArrayList<>();
+        for (Job j : jobs) {
+            if (!done.containsKey(j.index())) {
+                todo.add(j);
+            }
         }
+        int width = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(
+                        log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            Tensor x = data.inputs(arena);
+            ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(width, todo.size())));
+            try {
+                List<Future<Sweep.Point>> futures = new ArrayList<>();
+                List<Sweep.Point> finished = new ArrayList<>();
+                for (Job j : todo) {
+                    futures.add(pool.submit(() -> {
+                        Sweep.Point p = Sweep.analyze(
+                                j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
+                        byte[] line = (toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+                        synchronized (ch) { // one whole line per point, on disk before the next is counted done
+                            ch.write(java.nio.ByteBuffer.wrap(line));
+                            ch.force(false);
+                        }
+                        return p;
+                    }));
+                }
+                boolean bar = Progress.interactive(json);
+                try (Progress progress = Progress.start("sweep", todo.size(), "points", json)) {
+                    for (Future<Sweep.Point> f : futures) {
+                        Sweep.Point p = f.get();
+                        done.put(p.index(), toJson(m, p));
+                        progress.step();
+                        finished.add(p);
+                        if (!json && !bar) {
+                            pw.println(line(p));
+                            pw.flush();
+                        }
+                    }
+                }
+                if (!json && bar) { // the bar stood in for the lines while the points ran
+                    finished.forEach(p -> pw.println(line(p)));
+                }
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw e;
+            } finally {
+                pool.shutdownNow();
+            }
         }
-        if (!json && bar) {  // the bar stood in for the lines while the points ran
-          finished.forEach(p -> pw.println(line(p)));
+        writeCsv(done, out.resolve("points.csv"));
+        if (report != null) {
+            writeReport(config, done, kind);
         }
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof RuntimeException re) {
-          throw re;
+        if (json) {
+            ObjectNode root = m.createObjectNode();
+            root.set("config", config);
+            ArrayNode pts = root.putArray("points");
+            done.values().forEach(pts::add);
+            pw.println(root);
+        } else {
+            pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
         }
-        throw e;
-      } finally {
-        pool.shutdownNow();
-      }
+        long short_ = done.values().stream()
+                .filter(p -> p.has("accuracy_met") && !p.get("accuracy_met").asBoolean())
+                .count();
+        if (short_ > 0) {
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            "ntk4j sweep: %d point(s) did not reach a 1 %% standard error within their "
+                                    + "probe budget (worst_relative_error in points.jsonl); reported, not as met%n",
+                            short_);
+            return Main.EXIT_NUMERICAL;
+        }
+        return Main.EXIT_OK;
     }
-    writeCsv(done, out.resolve("points.csv"));
-    if (report != null) {
-      writeReport(config, done, kind);
-    }
-    if (json) {
-      ObjectNode root = m.createObjectNode();
-      root.set("config", config);
-      ArrayNode pts = root.putArray("points");
-      done.values().forEach(pts::add);
-      pw.println(root);
-    } else {
-      pw.printf("%d points in %s (points.jsonl, points.csv)%n", done.size(), out);
-    }
-    long short_ = done.values().stream().filter(p -> p.has("accuracy_met") && !p.get("accuracy_met").asBoolean()).count();
-    if (short_ > 0) {
-      spec.commandLine().getErr().printf("ntk4j sweep: %d point(s) did not reach a 1 %% standard error within their "
-          + "probe budget (worst_relative_error in points.jsonl); reported, not as met%n", short_);
-      return Main.EXIT_NUMERICAL;
-    }
-    return Main.EXIT_OK;
-  }
 
-  /** Effective rank and partial effective dimensions against the swept parameter, as a report. */
-  private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, SpectrumAnalysis.Target kind) throws IOException {
-    Report r = Report.create(report, "ntk4j sweep: " + kind + " along " + config.get("source").asText());
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode all = m.createObjectNode();
-    all.set("config", config);
-    ArrayNode pts = all.putArray("points");
-    done.values().forEach(pts::add);
-    r.key("operator", kind.name()).key("points", Integer.toString(done.size()))
-        .key("method", config.get("exact").asBoolean() ? "exact" : "randomized (" + probes + " probes)");
-    r.json("sweep.json", all);
-    Files.copy(out.resolve("points.csv"), r.staging().resolve("points.csv"));
-    r.file("points.csv");
-    int n = done.size();
-    double[] x = new double[n], er = new double[n], b = new double[n], t = new double[n], h = new double[n],
-        kb = new double[n], kt = new double[n], pr = new double[n];
-    boolean kron = true;
-    int i = 0;
-    for (JsonNode p : done.values()) {
-      x[i] = p.get("parameter").asDouble();
-      er[i] = p.get("effective_rank").asDouble();
-      b[i] = p.get("partial_effective_dims").get("batch").asDouble();
-      t[i] = p.get("partial_effective_dims").get("time").asDouble();
-      h[i] = p.get("partial_effective_dims").get("hidden").asDouble();
-      JsonNode k = p.get("kronecker_prediction");
-      kron &= k != null;
-      if (k != null) {
-        kb[i] = k.get("batch").asDouble();
-        kt[i] = k.get("time").asDouble();
-        pr[i] = k.get("pr_gamma_squared").asDouble();
-      }
-      i++;
+    /** Effective rank and partial effective dimensions against the swept parameter, as a report. */
+    private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, SpectrumAnalysis.Target kind)
+            throws IOException {
+        Report r = Report.create(
+                report,
+                "ntk4j sweep: " + kind + " along " + config.get("source").asText());
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode all = m.createObjectNode();
+        all.set("config", config);
+        ArrayNode pts = all.putArray("points");
+        done.values().forEach(pts::add);
+        r.key("operator", kind.name())
+                .key("points", Integer.toString(done.size()))
+                .key("method", config.get("exact").asBoolean() ? "exact" : "randomized (" + probes + " probes)");
+        r.json("sweep.json", all);
+        Files.copy(out.resolve("points.csv"), r.staging().resolve("points.csv"));
+        r.file("points.csv");
+        int n = done.size();
+        double[] x = new double[n],
+                er = new double[n],
+                b = new double[n],
+                t = new double[n],
+                h = new double[n],
+                kb = new double[n],
+                kt = new double[n],
+                pr = new double[n];
+        boolean kron = true;
+        int i = 0;
+        for (JsonNode p : done.values()) {
+            x[i] = p.get("parameter").asDouble();
+            er[i] = p.get("effective_rank").asDouble();
+            b[i] = p.get("partial_effective_dims").get("batch").asDouble();
+            t[i] = p.get("partial_effective_dims").get("time").asDouble();
+            h[i] = p.get("partial_effective_dims").get("hidden").asDouble();
+            JsonNode k = p.get("kronecker_prediction");
+            kron &= k != null;
+            if (k != null) {
+                kb[i] = k.get("batch").asDouble();
+                kt[i] = k.get("time").asDouble();
+                pr[i] = k.get("pr_gamma_squared").asDouble();
+            }
+            i++;
+        }
+        String xName = checkpoints != null ? "checkpoint step" : "gain g of W_hh";
+        var rank = Report.chart("Effective rank (tr A)^2 / tr A^2 of " + kind, xName, "effective rank", false);
+        rank.addSeries(kind.name(), x, er);
+        r.plot("effective_rank", rank);
+        var dims = Report.chart(
+                "Partial effective dimensions of " + kind + " (true partial trace)", xName, "dimension", false);
+        dims.addSeries("batch", x, b);
+        dims.addSeries("time", x, t);
+        dims.addSeries("hidden", x, h);
+        if (kron) {
+            dims.addSeries("batch (Kronecker core)", x, kb);
+            dims.addSeries("time (Kronecker core)", x, kt);
+            dims.addSeries("PR(Gamma^2), keep (b,t)", x, pr);
+        }
+        r.plot("partial_effective_dims", dims);
+        r.finish();
     }
-    String xName = checkpoints != null ? "checkpoint step" : "gain g of W_hh";
-    var rank = Report.chart("Effective rank (tr A)^2 / tr A^2 of " + kind, xName, "effective rank", false);
-    rank.addSeries(kind.name(), x, er);
-    r.plot("effective_rank", rank);
-    var dims = Report.chart("Partial effective dimensions of " + kind + " (true partial trace)", xName, "dimension", false);
-    dims.addSeries("batch", x, b);
-    dims.addSeries("time", x, t);
-    dims.addSeries("hidden", x, h);
-    if (kron) {
-      dims.addSeries("batch (Kronecker core)", x, kb);
-      dims.addSeries("time (Kronecker core)", x, kt);
-      dims.addSeries("PR(Gamma^2), keep (b,t)", x, pr);
-    }
-    r.plot("partial_effective_dims", dims);
-    r.finish();
-  }
 
-  private static String line(Sweep.Point p) {
-    return String.format(Locale.ROOT, "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)", p.label(),
-        p.effectiveRank(), p.dims()[0], p.dims()[1], p.dims()[2], p.prediction() == null ? ""
-            : String.format(Locale.ROOT, "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
-                p.prediction().batch(), p.prediction().time(), p.prediction().prGammaSquared()),
-        p.seconds());
-  }
+    private static String line(Sweep.Point p) {
+        return String.format(
+                Locale.ROOT,
+                "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)",
+                p.label(),
+                p.effectiveRank(),
+                p.dims()[0],
+                p.dims()[1],
+                p.dims()[2],
+                p.prediction() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
+                                p.prediction().batch(),
+                                p.prediction().time(),
+                                p.prediction().prGammaSquared()),
+                p.seconds());
+    }
 
-  private List<Job> gainJobs() {
-    if (!param.equals("g")) {
-      throw new InvalidInputException("--param " + param + " is not supported (supported: g, the gain of W_hh)");
+    private List<Job> gainJobs() {
+        if (!param.equals("g")) {
+            throw new InvalidInputException("--param " + param + " is not supported (supported: g, the gain of W_hh)");
+        }
+        if (values == null) {
+            throw new InvalidInputException("a gain sweep needs --values a:b:n (or a comma list)");
+        }
+        Model base = load(model);
+        double[] v = Sweep.values(values);
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < v.length; i++) {
+            jobs.add(new Job(i, v[i], String.format(Locale.ROOT, "g=%.6g", v[i]), base.withGain(v[i])));
+        }
+        return jobs;
     }
-    if (values == null) {
-      throw new InvalidInputException("a gain sweep needs --values a:b:n (or a comma list)");
-    }
-    Model base = load(model);
-    double[] v = Sweep.values(values);
-    List<Job> jobs = new ArrayList<>();
-    for (int i = 0; i < v.length; i++) {
-      jobs.add(new Job(i, v[i], String.format(Locale.ROOT, "g=%.6g", v[i]), base.withGain(v[i])));
-    }
-    return jobs;
-  }
 
-  private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
+    private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
 
-  private List<Job> checkpointJobs() throws IOException {
-    if (values != null) {
-      throw new InvalidInputException("--values belongs to a gain sweep, not to --checkpoints");
+    private List<Job> checkpointJobs() throws IOException {
+        if (values != null) {
+            throw new InvalidInputException("--values belongs to a gain sweep, not to --checkpoints");
+        }
+        if (!Files.isDirectory(checkpoints)) {
+            throw new InvalidInputException(checkpoints + ": not a directory");
+        }
+        List<Path> entries;
+        try (var s = Files.list(checkpoints)) {
+            entries = s.filter(p -> Files.isRegularFile(p.resolve("model.json")) || PyTorchModel.isStateDictFile(p))
+                    .sorted(Comparator.comparingLong(SweepCommand::number).thenComparing(Path::toString))
+                    .toList();
+        }
+        if (entries.isEmpty()) {
+            throw new InvalidInputException(
+                    checkpoints + ": no checkpoints (model directories or .safetensors/.npz files)");
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Path p = entries.get(i);
+            long n = number(p);
+            jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), load(p)));
+        }
+        return jobs;
     }
-    if (!Files.isDirectory(checkpoints)) {
-      throw new InvalidInputException(checkpoints + ": not a directory");
-    }
-    List<Path> entries;
-    try (var s = Files.list(checkpoints)) {
-      entries = s.filter(p -> Files.isRegularFile(p.resolve("model.json")) || PyTorchModel.isStateDictFile(p))
-          .sorted(Comparator.comparingLong(SweepCommand::number).thenComparing(Path::toString)).toList();
-    }
-    if (entries.isEmpty()) {
-      throw new InvalidInputException(checkpoints + ": no checkpoints (model directories or .safetensors/.npz files)");
-    }
-    List<Job> jobs = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      Path p = entries.get(i);
-      long n = number(p);
-      jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), load(p)));
-    }
-    return jobs;
-  }
 
-  /** The last number in a checkpoint's name (its step), or -1. */
-  private static long number(Path p) {
-    Matcher mt = NUMBER.matcher(p.getFileName().toString());
-    return mt.find() ? Long.parseLong(mt.group(1)) : -1;
-  }
-
-  private static Model load(Path p) {
-    return PyTorchModel.isStateDictFile(p) ? PyTorchModel.load(p, PyTorchModel.Options.inferred()).model()
-        : ModelDirectory.read(p);
-  }
-
-  private static ObjectNode toJson(ObjectMapper m, Sweep.Point p) {
-    ObjectNode o = m.createObjectNode();
-    o.put("index", p.index());
-    o.put("parameter", p.parameter());
-    o.put("label", p.label());
-    o.put("effective_rank", p.effectiveRank());
-    ObjectNode d = o.putObject("partial_effective_dims");
-    d.put("batch", p.dims()[0]);
-    d.put("time", p.dims()[1]);
-    d.put("hidden", p.dims()[2]);
-    ObjectNode dk = o.putObject("partial_effective_dims_kpflow");
-    dk.put("batch", p.dimsKpflow()[0]);
-    dk.put("time", p.dimsKpflow()[1]);
-    dk.put("hidden", p.dimsKpflow()[2]);
-    if (p.prediction() != null) {
-      ObjectNode k = o.putObject("kronecker_prediction");
-      k.put("batch", p.prediction().batch());
-      k.put("time", p.prediction().time());
-      k.put("hidden", p.prediction().hidden());
-      k.put("batch_kpflow", p.prediction().batchKpflow());
-      k.put("time_kpflow", p.prediction().timeKpflow());
-      k.put("pr_gamma_squared", p.prediction().prGammaSquared());
+    /** The last number in a checkpoint's name (its step), or -1. */
+    private static long number(Path p) {
+        Matcher mt = NUMBER.matcher(p.getFileName().toString());
+        return mt.find() ? Long.parseLong(mt.group(1)) : -1;
     }
-    o.put("worst_relative_error", p.worstRelativeError());
-    o.put("accuracy_met", p.accuracyMet());
-    o.put("seconds", p.seconds());
-    return o;
-  }
 
-  private static void writeCsv(TreeMap<Integer, JsonNode> done, Path file) {
-    StringBuilder sb = new StringBuilder("index,parameter,label,effective_rank,dim_batch,dim_time,dim_hidden,"
-        + "dim_batch_kpflow,dim_time_kpflow,dim_hidden_kpflow,kron_batch,kron_time,kron_hidden,kron_pr_gamma2,seconds\n");
-    for (JsonNode p : done.values()) {
-      JsonNode d = p.get("partial_effective_dims"), dk = p.get("partial_effective_dims_kpflow"),
-          k = p.get("kronecker_prediction");
-      sb.append(p.get("index").asInt()).append(',').append(p.get("parameter").asDouble()).append(',')
-          .append(p.get("label").asText()).append(',').append(p.get("effective_rank").asDouble()).append(',')
-          .append(d.get("batch").asDouble()).append(',').append(d.get("time").asDouble()).append(',')
-          .append(d.get("hidden").asDouble()).append(',').append(dk.get("batch").asDouble()).append(',')
-          .append(dk.get("time").asDouble()).append(',').append(dk.get("hidden").asDouble()).append(',')
-          .append(k == null ? "" : k.get("batch").asText()).append(',').append(k == null ? "" : k.get("time").asText())
-          .append(',').append(k == null ? "" : k.get("hidden").asText()).append(',')
-          .append(k == null ? "" : k.get("pr_gamma_squared").asText()).append(',').append(p.get("seconds").asDouble())
-          .append('\n');
+    private static Model load(Path p) {
+        return PyTorchModel.isStateDictFile(p)
+                ? PyTorchModel.load(p, PyTorchModel.Options.inferred()).model()
+                : ModelDirectory.read(p);
     }
-    try {
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, sb.toString());
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+
+    private static ObjectNode toJson(ObjectMapper m, Sweep.Point p) {
+        ObjectNode o = m.createObjectNode();
+        o.put("index", p.index());
+        o.put("parameter", p.parameter());
+        o.put("label", p.label());
+        o.put("effective_rank", p.effectiveRank());
+        ObjectNode d = o.putObject("partial_effective_dims");
+        d.put("batch", p.dims()[0]);
+        d.put("time", p.dims()[1]);
+        d.put("hidden", p.dims()[2]);
+        ObjectNode dk = o.putObject("partial_effective_dims_kpflow");
+        dk.put("batch", p.dimsKpflow()[0]);
+        dk.put("time", p.dimsKpflow()[1]);
+        dk.put("hidden", p.dimsKpflow()[2]);
+        if (p.prediction() != null) {
+            ObjectNode k = o.putObject("kronecker_prediction");
+            k.put("batch", p.prediction().batch());
+            k.put("time", p.prediction().time());
+            k.put("hidden", p.prediction().hidden());
+            k.put("batch_kpflow", p.prediction().batchKpflow());
+            k.put("time_kpflow", p.prediction().timeKpflow());
+            k.put("pr_gamma_squared", p.prediction().prGammaSquared());
+        }
+        o.put("worst_relative_error", p.worstRelativeError());
+        o.put("accuracy_met", p.accuracyMet());
+        o.put("seconds", p.seconds());
+        return o;
     }
-  }
+
+    private static void writeCsv(TreeMap<Integer, JsonNode> done, Path file) {
+        StringBuilder sb = new StringBuilder(
+                "index,parameter,label,effective_rank,dim_batch,dim_time,dim_hidden,"
+                        + "dim_batch_kpflow,dim_time_kpflow,dim_hidden_kpflow,kron_batch,kron_time,kron_hidden,kron_pr_gamma2,seconds\n");
+        for (JsonNode p : done.values()) {
+            JsonNode d = p.get("partial_effective_dims"),
+                    dk = p.get("partial_effective_dims_kpflow"),
+                    k = p.get("kronecker_prediction");
+            sb.append(p.get("index").asInt())
+                    .append(',')
+                    .append(p.get("parameter").asDouble())
+                    .append(',')
+                    .append(p.get("label").asText())
+                    .append(',')
+                    .append(p.get("effective_rank").asDouble())
+                    .append(',')
+                    .append(d.get("batch").asDouble())
+                    .append(',')
+                    .append(d.get("time").asDouble())
+                    .append(',')
+                    .append(d.get("hidden").asDouble())
+                    .append(',')
+                    .append(dk.get("batch").asDouble())
+                    .append(',')
+                    .append(dk.get("time").asDouble())
+                    .append(',')
+                    .append(dk.get("hidden").asDouble())
+                    .append(',')
+                    .append(k == null ? "" : k.get("batch").asText())
+                    .append(',')
+                    .append(k == null ? "" : k.get("time").asText())
+                    .append(',')
+                    .append(k == null ? "" : k.get("hidden").asText())
+                    .append(',')
+                    .append(k == null ? "" : k.get("pr_gamma_squared").asText())
+                    .append(',')
+                    .append(p.get("seconds").asDouble())
+                    .append('\n');
+        }
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, sb.toString());
+            Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
 }
