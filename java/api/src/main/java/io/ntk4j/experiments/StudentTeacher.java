@@ -1,14 +1,11 @@
 package io.ntk4j.experiments;
 
 import io.ntk4j.InvalidInputException;
-import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.dynamics.Channel;
-import io.ntk4j.dynamics.FixedPoints;
-import io.ntk4j.spectral.Eigs;
 import io.ntk4j.training.Loss;
 import io.ntk4j.training.NaturalGradient;
 import io.ntk4j.training.Optimizer;
@@ -300,7 +297,7 @@ public final class StudentTeacher {
                     records.add(r);
                     mu.add(r.mu());
                 } else {
-                    mu.add(originMu(tr.model()));
+                    mu.add(StudentTeacherAnalysis.originMu(tr.model()));
                 }
             }
             if (step == c.trainSteps()) {
@@ -369,100 +366,13 @@ public final class StudentTeacher {
                 tr.model());
     }
 
-    /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */
-    private static double originMu(Model m) {
-        try {
-            return origin(m).mu();
-        } catch (NumericalException e) {
-            return Double.NaN;
-        }
-    }
-
-    private static FixedPoints.FixedPoint origin(Model m) {
-        FixedPoints.Result r = FixedPoints.find(m, null, new FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1));
-        FixedPoints.FixedPoint best = null;
-        double bestNorm = Double.POSITIVE_INFINITY;
-        for (FixedPoints.FixedPoint p : r.points()) {
-            double n = 0;
-            for (double v : p.state()) {
-                n += v * v;
-            }
-            if (n < bestNorm) {
-                bestNorm = n;
-                best = p;
-            }
-        }
-        if (best == null) {
-            throw new NumericalException(
-                    "Newton found no fixed point near the origin (" + r.failedRuns() + " runs failed)", 0);
-        }
-        return best;
-    }
-
     /** The analysis of one student model on the inputs (loss filled in by the caller). */
     public static Record analyze(Model m, Tensor x, int step, double loss) {
-        FixedPoints.FixedPoint p = origin(m);
-        int ci = p.criticalIndex();
-        double lambdaC = p.eigenvaluesRe()[ci];
-        try (Arena arena = Arena.ofConfined();
-                Session s = Session.open(m, x);
-                LinearOperator j = s.P().compose(s.jtheta());
-                LinearOperator jt = j.adjoint();
-                LinearOperator g = jt.gram()) {
-            // The nonzero spectrum of NTK_S = J J^T is that of J^T J (parameters x parameters).
-            double[] ev = Eigs.exact(g);
-            double s1 = 0, s2 = 0, s4 = 0;
-            for (double v : ev) {
-                double l = Math.max(v, 0);
-                s1 += l;
-                s2 += l * l;
-                s4 += l * l * l * l;
-            }
-            double[] top = Arrays.copyOf(ev, Math.min(5, ev.length));
-            double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
-            {
-                try {
-                    Channel.Result cr = Channel.of(s, p, null, arena, s1);
-                    share = cr.shareOfTrace();
-                    chan = cr.channelEigenvalue();
-                    cosTop = cr.cosineWithTopEigenvector();
-                    cosNf = cr.normalFormCosine();
-                } catch (NumericalException e) {
-                    // e.g. I - J_bar singular (lambda_c = 1 exactly): the channel is undefined at this record
-                }
-            }
-            return new Record(
-                    step,
-                    loss,
-                    lambdaC,
-                    p.mu(),
-                    s1 * s1 / s2,
-                    s2 * s2 / s4,
-                    top,
-                    s1,
-                    chan,
-                    share,
-                    cosTop,
-                    cosNf,
-                    stableFixedPoints(m),
-                    p.eigenvaluesIm()[ci]);
-        }
+        return StudentTeacherAnalysis.analyze(m, x, step, loss);
     }
 
     /** The first learned bifurcation among the records (see {@link Crossings#first}); null if none. */
     static Crossing crossing(List<Record> records) {
         return Crossings.first(records);
-    }
-
-    /** Stable fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
-    static int stableFixedPoints(Model m) {
-        int n = 0;
-        for (FixedPoints.FixedPoint p :
-                FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
-            if (p.stable()) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -13,7 +13,6 @@ import io.ntk4j.io.PyTorchModel;
 import io.ntk4j.spectral.SpectrumAnalysis;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -186,7 +185,7 @@ final class SweepCommand implements Callable<Integer> {
                     futures.add(pool.submit(() -> {
                         Sweep.Point p = Sweep.analyze(
                                 j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
-                        byte[] line = (toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+                        byte[] line = (SweepOutput.toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
                         synchronized (ch) { // one whole line per point, on disk before the next is counted done
                             ch.write(java.nio.ByteBuffer.wrap(line));
                             ch.force(false);
@@ -198,17 +197,17 @@ final class SweepCommand implements Callable<Integer> {
                 try (Progress progress = Progress.start("sweep", todo.size(), "points", json)) {
                     for (Future<Sweep.Point> f : futures) {
                         Sweep.Point p = f.get();
-                        done.put(p.index(), toJson(m, p));
+                        done.put(p.index(), SweepOutput.toJson(m, p));
                         progress.step();
                         finished.add(p);
                         if (!json && !bar) {
-                            pw.println(line(p));
+                            pw.println(SweepOutput.line(p));
                             pw.flush();
                         }
                     }
                 }
                 if (!json && bar) { // the bar stood in for the lines while the points ran
-                    finished.forEach(p -> pw.println(line(p)));
+                    finished.forEach(p -> pw.println(SweepOutput.line(p)));
                 }
             } catch (ExecutionException e) {
                 Throwable c = e.getCause();
@@ -220,9 +219,9 @@ final class SweepCommand implements Callable<Integer> {
                 pool.shutdownNow();
             }
         }
-        writeCsv(done, out.resolve("points.csv"));
+        SweepOutput.writeCsv(done, out.resolve("points.csv"));
         if (report != null) {
-            writeReport(config, done, kind);
+            SweepOutput.writeReport(report, out, probes, checkpoints != null, config, done, kind);
         }
         if (json) {
             ObjectNode root = m.createObjectNode();
@@ -246,87 +245,6 @@ final class SweepCommand implements Callable<Integer> {
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
-    }
-
-    /** Effective rank and partial effective dimensions against the swept parameter, as a report. */
-    private void writeReport(ObjectNode config, TreeMap<Integer, JsonNode> done, SpectrumAnalysis.Target kind)
-            throws IOException {
-        Report r = Report.create(
-                report,
-                "ntk4j sweep: " + kind + " along " + config.get("source").asText());
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode all = m.createObjectNode();
-        all.set("config", config);
-        ArrayNode pts = all.putArray("points");
-        done.values().forEach(pts::add);
-        r.key("operator", kind.name())
-                .key("points", Integer.toString(done.size()))
-                .key("method", config.get("exact").asBoolean() ? "exact" : "randomized (" + probes + " probes)");
-        r.json("sweep.json", all);
-        Files.copy(out.resolve("points.csv"), r.staging().resolve("points.csv"));
-        r.file("points.csv");
-        int n = done.size();
-        double[] x = new double[n],
-                er = new double[n],
-                b = new double[n],
-                t = new double[n],
-                h = new double[n],
-                kb = new double[n],
-                kt = new double[n],
-                pr = new double[n];
-        boolean kron = true;
-        int i = 0;
-        for (JsonNode p : done.values()) {
-            x[i] = p.get("parameter").asDouble();
-            er[i] = p.get("effective_rank").asDouble();
-            b[i] = p.get("partial_effective_dims").get("batch").asDouble();
-            t[i] = p.get("partial_effective_dims").get("time").asDouble();
-            h[i] = p.get("partial_effective_dims").get("hidden").asDouble();
-            JsonNode k = p.get("kronecker_prediction");
-            kron &= k != null;
-            if (k != null) {
-                kb[i] = k.get("batch").asDouble();
-                kt[i] = k.get("time").asDouble();
-                pr[i] = k.get("pr_gamma_squared").asDouble();
-            }
-            i++;
-        }
-        String xName = checkpoints != null ? "checkpoint step" : "gain g of W_hh";
-        var rank = Report.chart("Effective rank (tr A)^2 / tr A^2 of " + kind, xName, "effective rank", false);
-        rank.addSeries(kind.name(), x, er);
-        r.plot("effective_rank", rank);
-        var dims = Report.chart(
-                "Partial effective dimensions of " + kind + " (true partial trace)", xName, "dimension", false);
-        dims.addSeries("batch", x, b);
-        dims.addSeries("time", x, t);
-        dims.addSeries("hidden", x, h);
-        if (kron) {
-            dims.addSeries("batch (Kronecker core)", x, kb);
-            dims.addSeries("time (Kronecker core)", x, kt);
-            dims.addSeries("PR(Gamma^2), keep (b,t)", x, pr);
-        }
-        r.plot("partial_effective_dims", dims);
-        r.finish();
-    }
-
-    private static String line(Sweep.Point p) {
-        return String.format(
-                Locale.ROOT,
-                "  %-16s PR %10.4f  dims batch %8.4f time %8.4f hidden %8.4f%s  (%.2f s)",
-                p.label(),
-                p.effectiveRank(),
-                p.dims()[0],
-                p.dims()[1],
-                p.dims()[2],
-                p.prediction() == null
-                        ? ""
-                        : String.format(
-                                Locale.ROOT,
-                                "  Kronecker: batch %8.4f time %8.4f PR(Gamma^2) %8.4f",
-                                p.prediction().batch(),
-                                p.prediction().time(),
-                                p.prediction().prGammaSquared()),
-                p.seconds());
     }
 
     private List<Job> gainJobs() {
@@ -383,86 +301,5 @@ final class SweepCommand implements Callable<Integer> {
         return PyTorchModel.isStateDictFile(p)
                 ? PyTorchModel.load(p, PyTorchModel.Options.inferred()).model()
                 : ModelDirectory.read(p);
-    }
-
-    private static ObjectNode toJson(ObjectMapper m, Sweep.Point p) {
-        ObjectNode o = m.createObjectNode();
-        o.put("index", p.index());
-        o.put("parameter", p.parameter());
-        o.put("label", p.label());
-        o.put("effective_rank", p.effectiveRank());
-        ObjectNode d = o.putObject("partial_effective_dims");
-        d.put("batch", p.dims()[0]);
-        d.put("time", p.dims()[1]);
-        d.put("hidden", p.dims()[2]);
-        ObjectNode dk = o.putObject("partial_effective_dims_kpflow");
-        dk.put("batch", p.dimsKpflow()[0]);
-        dk.put("time", p.dimsKpflow()[1]);
-        dk.put("hidden", p.dimsKpflow()[2]);
-        if (p.prediction() != null) {
-            ObjectNode k = o.putObject("kronecker_prediction");
-            k.put("batch", p.prediction().batch());
-            k.put("time", p.prediction().time());
-            k.put("hidden", p.prediction().hidden());
-            k.put("batch_kpflow", p.prediction().batchKpflow());
-            k.put("time_kpflow", p.prediction().timeKpflow());
-            k.put("pr_gamma_squared", p.prediction().prGammaSquared());
-        }
-        o.put("worst_relative_error", p.worstRelativeError());
-        o.put("accuracy_met", p.accuracyMet());
-        o.put("seconds", p.seconds());
-        return o;
-    }
-
-    private static void writeCsv(TreeMap<Integer, JsonNode> done, Path file) {
-        StringBuilder sb = new StringBuilder(
-                "index,parameter,label,effective_rank,dim_batch,dim_time,dim_hidden,"
-                        + "dim_batch_kpflow,dim_time_kpflow,dim_hidden_kpflow,kron_batch,kron_time,kron_hidden,kron_pr_gamma2,seconds\n");
-        for (JsonNode p : done.values()) {
-            JsonNode d = p.get("partial_effective_dims"),
-                    dk = p.get("partial_effective_dims_kpflow"),
-                    k = p.get("kronecker_prediction");
-            sb.append(p.get("index").asInt())
-                    .append(',')
-                    .append(p.get("parameter").asDouble())
-                    .append(',')
-                    .append(p.get("label").asText())
-                    .append(',')
-                    .append(p.get("effective_rank").asDouble())
-                    .append(',')
-                    .append(d.get("batch").asDouble())
-                    .append(',')
-                    .append(d.get("time").asDouble())
-                    .append(',')
-                    .append(d.get("hidden").asDouble())
-                    .append(',')
-                    .append(dk.get("batch").asDouble())
-                    .append(',')
-                    .append(dk.get("time").asDouble())
-                    .append(',')
-                    .append(dk.get("hidden").asDouble())
-                    .append(',')
-                    .append(k == null ? "" : k.get("batch").asText())
-                    .append(',')
-                    .append(k == null ? "" : k.get("time").asText())
-                    .append(',')
-                    .append(k == null ? "" : k.get("hidden").asText())
-                    .append(',')
-                    .append(k == null ? "" : k.get("pr_gamma_squared").asText())
-                    .append(',')
-                    .append(p.get("seconds").asDouble())
-                    .append('\n');
-        }
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, sb.toString());
-            Files.move(
-                    tmp,
-                    file,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
     }
 }
