@@ -4,8 +4,10 @@
 # left as it is; generated code (bindings/) is never formatted.
 #   ci/format.sh          rewrites the files
 #   ci/format.sh --check  lists what is not formatted and exits 1 (run by .ci/run)
-# (Java has no formatter check yet: google-java-format's 100 columns grew the sources by ~35 %,
-# against the 400-line limit per file; see the notes of issue 12.)
+# Java: palantir-java-format through the spotless Maven plugin (pom.xml); Maven's verify phase
+# checks it, so ./ntk4j test fails on a misformatted Java file, and this script's rewrite mode
+# applies it too (with the launcher's pinned Maven under build/tools, or mvn on PATH, and a
+# JAVA_HOME >= 23).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,4 +23,8 @@ if [[ "${1:-}" == --check ]]; then
   echo "formatting: ${#cpp[@]} C++ files as clang-format leaves them"
 else
   clang-format --style=file -i "${cpp[@]}"
+  mvn=$(ls build/tools/apache-maven-*/bin/mvn 2>/dev/null | tail -1 || true)
+  mvn=${mvn:-$(command -v mvn || true)}
+  [[ -n "$mvn" ]] || { echo "ci/format.sh: no Maven for the Java formatter (run ./ntk4j once)" >&2; exit 1; }
+  "$mvn" -B -q spotless:apply
 fi
