@@ -297,6 +297,18 @@ int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, c
  */
 int32_t ntk4j_solve(const double* a, int64_t n, double* b, int64_t nrhs);
 
+/* ---- training ---------------------------------------------------------------------------- */
+
+/*
+ * The mean-squared-error loss through a linear readout y = W h + b over rows = B*T states, and its
+ * gradients, as GEMMs: hidden [rows, H], targets [rows, O], weight [O, H], bias [O] in; *loss =
+ * mean((y - target)^2), e = dL/dh [rows, H], grad_w [O, H], grad_b [O] out (all row-major). A
+ * non-finite loss is NTK4J_ERR_NUMERICAL (training diverged).
+ */
+int32_t ntk4j_readout_mse(const double* hidden, int64_t rows, int64_t hidden_size, const double* weight,
+                          const double* bias, int64_t output_size, const double* targets, double* loss, double* e,
+                          double* grad_w, double* grad_b);
+
 /* ---- operators and their algebra (issue 3) --------------------------------------------- */
 
 /* One of a session's operators (NTK4J_OP_*) as an operator handle. */

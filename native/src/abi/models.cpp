@@ -10,6 +10,7 @@
 #include "dynamics/fixed_points.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/dense.hpp"
+#include "training/readout.hpp"
 
 using ntk4j::fail;
 using ntk4j::Index;
@@ -241,6 +242,36 @@ int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, c
       fail(NTK4J_ERR_INVALID_ARGUMENT, "eigenvalue ", critical, " is complex but its pair's columns are out of range");
     ntk4j::dynamics::critical_gradient(m, state, x, {jac, re, im, left, right, critical}, grad);
     require_finite(grad, m.num_params, "grad mu");
+  });
+}
+
+int32_t ntk4j_readout_mse(const double* hidden, int64_t rows, int64_t hidden_size, const double* weight,
+                          const double* bias, int64_t output_size, const double* targets, double* loss, double* e,
+                          double* grad_w, double* grad_b) {
+  return guard([&] {
+    require(hidden, "hidden");
+    require(weight, "weight");
+    require(bias, "bias");
+    require(targets, "targets");
+    require(loss, "loss");
+    require(e, "e");
+    require(grad_w, "grad_w");
+    require(grad_b, "grad_b");
+    if (rows <= 0 || hidden_size <= 0 || output_size <= 0)
+      fail(NTK4J_ERR_SHAPE, "rows, hidden_size and output_size must be > 0, got ", rows, ", ", hidden_size, ", ",
+           output_size);
+    const Index nh = ntk4j::checked_mul(rows, hidden_size, "hidden [rows,H]");
+    const Index no = ntk4j::checked_mul(rows, output_size, "targets [rows,O]");
+    const Index nw = ntk4j::checked_mul(output_size, hidden_size, "weight [O,H]");
+    if (rows > ntk4j::kMaxBlasDim || nw > ntk4j::kMaxBlasDim)
+      fail(NTK4J_ERR_SHAPE, "rows=", rows, " or O*H=", nw, " exceed the 32-bit BLAS index range");
+    require_finite(hidden, nh, "hidden");
+    require_finite(weight, nw, "weight");
+    require_finite(bias, output_size, "bias");
+    require_finite(targets, no, "targets");
+    *loss =
+        ntk4j::training::readout_mse(rows, hidden_size, output_size, hidden, weight, bias, targets, e, grad_w, grad_b);
+    if (!std::isfinite(*loss)) fail(NTK4J_ERR_NUMERICAL, "the loss is not finite (", *loss, "): training diverged");
   });
 }
 

@@ -190,6 +190,27 @@ public final class Model {
         return withParameters(p);
     }
 
+    /** The length of one parameter (e.g. H * N for weight_ih of an RNN). */
+    public int parameterSize(String name) {
+        double[] v = parameters.get(name);
+        if (v == null) {
+            throw new InvalidInputException("model has no parameter " + name + " (has " + parameters.keySet() + ")");
+        }
+        return v.length;
+    }
+
+    /** Where one parameter starts in a parameter-space vector ({@link #parameterVector()} order). */
+    public int parameterOffset(String name) {
+        int off = 0;
+        for (Map.Entry<String, double[]> e : parameters.entrySet()) {
+            if (e.getKey().equals(name)) {
+                return off;
+            }
+            off += e.getValue().length;
+        }
+        throw new InvalidInputException("model has no parameter " + name + " (has " + parameters.keySet() + ")");
+    }
+
     /** A copy of one parameter, flat row-major. */
     public double[] parameter(String name) {
         double[] v = parameters.get(name);

@@ -1859,6 +1859,76 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_readout_mse {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_readout_mse");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_readout_mse(const double *hidden, int64_t rows, int64_t hidden_size, const double *weight, const double *bias, int64_t output_size, const double *targets, double *loss, double *e, double *grad_w, double *grad_b)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_readout_mse$descriptor() {
+        return ntk4j_readout_mse.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_readout_mse(const double *hidden, int64_t rows, int64_t hidden_size, const double *weight, const double *bias, int64_t output_size, const double *targets, double *loss, double *e, double *grad_w, double *grad_b)
+     * }
+     */
+    public static MethodHandle ntk4j_readout_mse$handle() {
+        return ntk4j_readout_mse.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_readout_mse(const double *hidden, int64_t rows, int64_t hidden_size, const double *weight, const double *bias, int64_t output_size, const double *targets, double *loss, double *e, double *grad_w, double *grad_b)
+     * }
+     */
+    public static MemorySegment ntk4j_readout_mse$address() {
+        return ntk4j_readout_mse.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_readout_mse(const double *hidden, int64_t rows, int64_t hidden_size, const double *weight, const double *bias, int64_t output_size, const double *targets, double *loss, double *e, double *grad_w, double *grad_b)
+     * }
+     */
+    public static int ntk4j_readout_mse(MemorySegment hidden, long rows, long hidden_size, MemorySegment weight, MemorySegment bias, long output_size, MemorySegment targets, MemorySegment loss, MemorySegment e, MemorySegment grad_w, MemorySegment grad_b) {
+        var mh$ = ntk4j_readout_mse.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_readout_mse", hidden, rows, hidden_size, weight, bias, output_size, targets, loss, e, grad_w, grad_b);
+            }
+            return (int)mh$.invokeExact(hidden, rows, hidden_size, weight, bias, output_size, targets, loss, e, grad_w, grad_b);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_operator_from_session {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

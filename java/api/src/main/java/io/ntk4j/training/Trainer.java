@@ -2,11 +2,15 @@ package io.ntk4j.training;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
+import io.ntk4j.NativeLibrary;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Readout;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
+import io.ntk4j.internal.ffi.Ntk4jNative;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -54,6 +58,10 @@ public final class Trainer {
     private final Set<String> trained;
     private final List<Double> losses = new ArrayList<>();
     private NaturalGradient naturalGradient;
+    /** The trained parameters in the optimizer's order: the cell's (model order), then the readout's. */
+    private final List<String> stepped = new ArrayList<>();
+    /** Their current values, flat in that order (the optimizer's vector; kept between steps). */
+    private double[] theta;
 
     /**
      * @param readout required for {@link Loss#MSE}, ignored (may be null) for {@link Loss#STATE}
@@ -105,6 +113,16 @@ public final class Trainer {
                 throw new InvalidInputException("targets contain a non-finite value at flat index " + i);
             }
         }
+        for (String name : model.parameterNames()) {
+            if (trained.contains(name)) {
+                stepped.add(name);
+            }
+        }
+        if (trained.contains("readout")) {
+            stepped.add("readout_weight");
+            stepped.add("readout_bias");
+        }
+        theta = flatten(model, readout);
     }
 
     private static void expectShape(Tensor t, long[] want, String what) {
@@ -143,13 +161,33 @@ public final class Trainer {
         }
     }
 
-    /** Loss and gradients from a session of the current model on the inputs (one unroll serves both). */
+    /** The loss and its gradients in flat form: the cell's in model order, the readout's (MSE only). */
+    private record Gradient(double loss, double[] cell, double[] readoutWeight, double[] readoutBias) {}
+
+    /** Loss and gradients by name (the public form of {@link #gradient}). */
     private Evaluation evaluate(Session s) {
+        Gradient g = gradient(s);
+        Map<String, double[]> grads = new LinkedHashMap<>();
+        if (g.readoutWeight() != null) {
+            grads.put("readout_weight", g.readoutWeight());
+            grads.put("readout_bias", g.readoutBias());
+        }
+        int off = 0;
+        for (String name : model.parameterNames()) {
+            int len = model.parameterSize(name);
+            grads.put(name, Arrays.copyOfRange(g.cell(), off, off + len));
+            off += len;
+        }
+        return new Evaluation(g.loss(), grads);
+    }
+
+    /** Loss and gradients from a session of the current model on the inputs (one unroll serves both). */
+    private Gradient gradient(Session s) {
         long b = inputs.dim(0), t = inputs.dim(1), h = model.hiddenSize(), n = b * t * h;
         try (Arena arena = Arena.ofConfined()) {
             Tensor hidden = s.hidden(arena);
             Tensor e = Tensor.allocate(arena, b, t, h);
-            Map<String, double[]> grads = new LinkedHashMap<>();
+            double[] rw = null, rb = null;
             double value = 0;
             if (loss == Loss.STATE) {
                 for (long i = 0; i < n; i++) {
@@ -158,118 +196,90 @@ public final class Trainer {
                     e.setFlat(i, d);
                 }
             } else {
+                // The loss, e = W_out^T dL/dy and the readout's gradients as three GEMMs, natively.
                 int o = readout.outputSize();
-                double[] w = readout.weight(), bias = readout.bias();
-                double[] gw = new double[w.length], gb = new double[o];
-                double scale = 2.0 / (b * t * o); // d mean((y - target)^2) / dy
-                double[] dy = new double[o];
-                for (long bt = 0; bt < b * t; bt++) {
-                    for (int r = 0; r < o; r++) {
-                        double y = bias[r];
-                        for (long i = 0; i < h; i++) {
-                            y += w[(int) (r * h + i)] * hidden.getFlat(bt * h + i);
-                        }
-                        double d = y - targets.getFlat(bt * o + r);
-                        value += d * d / (b * t * o);
-                        dy[r] = scale * d;
-                        gb[r] += dy[r];
-                    }
-                    for (long i = 0; i < h; i++) {
-                        double acc = 0, hi = hidden.getFlat(bt * h + i);
-                        for (int r = 0; r < o; r++) {
-                            acc += dy[r] * w[(int) (r * h + i)];
-                            gw[(int) (r * h + i)] += dy[r] * hi;
-                        }
-                        e.setFlat(bt * h + i, acc); // e = W_out^T dL/dy
-                    }
-                }
-                grads.put("readout_weight", gw);
-                grads.put("readout_bias", gb);
+                MemorySegment gw = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) o * h);
+                MemorySegment gbs = arena.allocate(ValueLayout.JAVA_DOUBLE, o);
+                MemorySegment lossOut = arena.allocate(ValueLayout.JAVA_DOUBLE);
+                NativeLibrary.check(
+                        Ntk4jNative.ntk4j_readout_mse(
+                                hidden.segment(),
+                                b * t,
+                                h,
+                                arena.allocateFrom(ValueLayout.JAVA_DOUBLE, readout.weight()),
+                                arena.allocateFrom(ValueLayout.JAVA_DOUBLE, readout.bias()),
+                                o,
+                                targets.segment(),
+                                lossOut,
+                                e.segment(),
+                                gw,
+                                gbs),
+                        "readout loss");
+                value = lossOut.get(ValueLayout.JAVA_DOUBLE, 0);
+                double[] gb = gbs.toArray(ValueLayout.JAVA_DOUBLE);
+                rw = gw.toArray(ValueLayout.JAVA_DOUBLE);
+                rb = gb;
             }
             if (!Double.isFinite(value)) {
                 throw new NumericalException("the loss is not finite (" + value + "): training diverged", 0);
             }
             // dL/dtheta = J_theta^T P* e (DESIGN.md): the exact adjoint, no separate BPTT.
             Tensor g = s.jthetaT().apply(s.Pt().apply(e, arena), arena);
-            int off = 0;
-            for (String name : model.parameterNames()) {
-                int len = model.parameter(name).length;
-                double[] part = new double[len];
-                for (int i = 0; i < len; i++) {
-                    part[i] = g.getFlat(off + i);
-                }
-                grads.put(name, part);
-                off += len;
-            }
-            return new Evaluation(value, grads);
+            return new Gradient(value, g.segment().toArray(ValueLayout.JAVA_DOUBLE), rw, rb);
         }
     }
 
     /** One optimizer step on the trained parameters; returns the loss before the step. */
     public double step() {
-        Evaluation ev;
+        Gradient g;
+        double[] cell;
         try (Session s = Session.open(model, inputs)) {
-            ev = evaluate(s);
-            losses.add(ev.loss());
-            if (naturalGradient != null) {
-                // (U Lambda U^T + rho I)^-1 g over all cell parameters, then split back by name.
-                double[] pre = naturalGradient.precondition(s, ev.cellGradient(model));
-                Map<String, double[]> grads = new LinkedHashMap<>(ev.gradients());
-                int o = 0;
-                for (String name : model.parameterNames()) {
-                    int len = grads.get(name).length;
-                    grads.put(name, Arrays.copyOfRange(pre, o, o + len));
-                    o += len;
-                }
-                ev = new Evaluation(ev.loss(), grads);
-            }
+            g = gradient(s);
+            losses.add(g.loss());
+            // (U Lambda U^T + rho I)^-1 g over all cell parameters.
+            cell = naturalGradient != null ? naturalGradient.precondition(s, g.cell()) : g.cell();
         }
-        // Flatten the trained parameters in a fixed order, step, and write them back.
-        List<String> names = new ArrayList<>();
-        for (String name : model.parameterNames()) {
-            if (trained.contains(name)) {
-                names.add(name);
-            }
-        }
-        if (trained.contains("readout")) {
-            names.add("readout_weight");
-            names.add("readout_bias");
-        }
-        Map<String, double[]> current = new LinkedHashMap<>();
-        int total = 0;
-        for (String name : names) {
-            double[] v = switch (name) {
-                case "readout_weight" -> readout.weight();
-                case "readout_bias" -> readout.bias();
-                default -> model.parameter(name);
-            };
-            current.put(name, v);
-            total += v.length;
-        }
-        double[] theta = new double[total], grad = new double[total];
+        // The trained parameters' gradient in the optimizer's order, then one step on a copy of
+        // theta, so that a diverged step keeps the last good parameters.
+        double[] grad = new double[theta.length];
         int off = 0;
-        for (String name : names) {
-            double[] v = current.get(name), gv = ev.gradients().get(name);
-            System.arraycopy(v, 0, theta, off, v.length);
-            System.arraycopy(gv, 0, grad, off, gv.length);
-            off += v.length;
+        for (String name : stepped) {
+            double[] part = switch (name) {
+                case "readout_weight" -> g.readoutWeight();
+                case "readout_bias" -> g.readoutBias();
+                default -> null;
+            };
+            int len = part != null ? part.length : model.parameterSize(name);
+            if (part != null) {
+                System.arraycopy(part, 0, grad, off, len);
+            } else {
+                System.arraycopy(cell, model.parameterOffset(name), grad, off, len);
+            }
+            off += len;
         }
-        optimizer.step(theta, grad);
-        for (double x : theta) {
+        double[] next = theta.clone();
+        optimizer.step(next, grad);
+        for (double x : next) {
             if (!Double.isFinite(x)) {
                 throw new NumericalException(
                         "a parameter became non-finite: training diverged (last good parameters kept)", 0);
             }
         }
-        off = 0;
+        theta = next;
         Map<String, double[]> params = new LinkedHashMap<>();
+        double[] rw = null, rb = null;
+        off = 0;
         for (String name : model.parameterNames()) {
-            params.put(name, model.parameter(name));
+            params.put(name, stepped.contains(name) ? null : model.parameter(name));
         }
-        double[] rw = readout == null ? null : readout.weight(), rb = readout == null ? null : readout.bias();
-        for (String name : names) {
-            double[] v = Arrays.copyOfRange(theta, off, off + current.get(name).length);
-            off += v.length;
+        for (String name : stepped) {
+            int len = switch (name) {
+                case "readout_weight" -> readout.outputSize() * readout.hiddenSize();
+                case "readout_bias" -> readout.outputSize();
+                default -> model.parameterSize(name);
+            };
+            double[] v = Arrays.copyOfRange(theta, off, off + len);
+            off += len;
             switch (name) {
                 case "readout_weight" -> rw = v;
                 case "readout_bias" -> rb = v;
@@ -277,10 +287,32 @@ public final class Trainer {
             }
         }
         model = model.withParameters(params);
-        if (readout != null) {
+        if (rw != null) {
             readout = new Readout(readout.outputSize(), readout.hiddenSize(), rw, rb);
         }
-        return ev.loss();
+        return g.loss();
+    }
+
+    /** The trained parameters' current values, flat in {@link #stepped} order. */
+    private double[] flatten(Model m, Readout r) {
+        int total = 0;
+        List<double[]> parts = new ArrayList<>();
+        for (String name : stepped) {
+            double[] v = switch (name) {
+                case "readout_weight" -> r.weight();
+                case "readout_bias" -> r.bias();
+                default -> m.parameter(name);
+            };
+            parts.add(v);
+            total += v.length;
+        }
+        double[] out = new double[total];
+        int off = 0;
+        for (double[] v : parts) {
+            System.arraycopy(v, 0, out, off, v.length);
+            off += v.length;
+        }
+        return out;
     }
 
     /** The loss at the current parameters (records it as the loss after the last step). */
