@@ -24,6 +24,11 @@ class CliTest {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** {@code ntk4j apply} of operator {@code op} with the given files. */
+    static Result apply(String model, String inputs, String probe, String op, String out) {
+        return run("apply", "--model", model, "--inputs", inputs, "--probe", probe, "--op", op, "--out", out);
+    }
+
     static String golden(String c, String f) {
         return TestPaths.golden(c).resolve(f).toString();
     }
@@ -31,18 +36,7 @@ class CliTest {
     @Test
     void applyWritesTheProductAndCompareAcceptsIt() {
         Path out = tmp.resolve("y.npy");
-        Result r = run(
-                "apply",
-                "--model",
-                golden("gru", ""),
-                "--inputs",
-                golden("gru", "inputs.npy"),
-                "--probe",
-                golden("gru", "q.npy"),
-                "--op",
-                "NTK",
-                "--out",
-                out.toString());
+        Result r = apply(golden("gru", ""), golden("gru", "inputs.npy"), golden("gru", "q.npy"), "NTK", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("NTK(B=3,T=6,H=5)");
         Result c = run("compare", out.toString(), golden("gru", "NTK_q.npy"));
@@ -117,18 +111,8 @@ class CliTest {
                         .code())
                 .isZero();
         Path out = tmp.resolve("y.npy");
-        Result r = run(
-                "apply",
-                "--model",
-                golden("rnn_elman", ""),
-                "--inputs",
-                golden("rnn_elman", "inputs.npy"),
-                "--probe",
-                q.toString(),
-                "--op",
-                "Pt",
-                "--out",
-                out.toString());
+        Result r =
+                apply(golden("rnn_elman", ""), golden("rnn_elman", "inputs.npy"), q.toString(), "Pt", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(io.ntk4j.io.Npy.header(out).shape()).containsExactly(4, 3, 6, 5);
     }
@@ -137,48 +121,21 @@ class CliTest {
     void badInputExitsWithTwoAndWritesNothing() {
         Path out = tmp.resolve("y.npy");
         // A probe of the wrong shape (inputs given as probe).
-        Result r = run(
-                "apply",
-                "--model",
-                golden("gru", ""),
-                "--inputs",
-                golden("gru", "inputs.npy"),
-                "--probe",
-                golden("gru", "inputs.npy"),
-                "--op",
-                "P",
-                "--out",
-                out.toString());
+        Result r =
+                apply(golden("gru", ""), golden("gru", "inputs.npy"), golden("gru", "inputs.npy"), "P", out.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("inputs.npy").contains("probe has shape [3, 6, 2]");
         // A model directory that does not exist.
-        Result m = run(
-                "apply",
-                "--model",
+        Result m = apply(
                 tmp.resolve("none").toString(),
-                "--inputs",
                 golden("gru", "inputs.npy"),
-                "--probe",
                 golden("gru", "q.npy"),
-                "--op",
                 "P",
-                "--out",
                 out.toString());
         assertThat(m.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(m.err()).contains("none").contains("does not exist");
         // An unknown operator.
-        Result o = run(
-                "apply",
-                "--model",
-                golden("gru", ""),
-                "--inputs",
-                golden("gru", "inputs.npy"),
-                "--probe",
-                golden("gru", "q.npy"),
-                "--op",
-                "Q",
-                "--out",
-                out.toString());
+        Result o = apply(golden("gru", ""), golden("gru", "inputs.npy"), golden("gru", "q.npy"), "Q", out.toString());
         assertThat(o.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(o.err()).contains("unknown operator \"Q\"");
         assertThat(out).doesNotExist();
@@ -187,18 +144,8 @@ class CliTest {
     @Test
     void failedWriteLeavesNoPartialFile() throws Exception {
         Path missingDir = tmp.resolve("no/such/dir/y.npy");
-        Result r = run(
-                "apply",
-                "--model",
-                golden("gru", ""),
-                "--inputs",
-                golden("gru", "inputs.npy"),
-                "--probe",
-                golden("gru", "q.npy"),
-                "--op",
-                "K",
-                "--out",
-                missingDir.toString());
+        Result r = apply(
+                golden("gru", ""), golden("gru", "inputs.npy"), golden("gru", "q.npy"), "K", missingDir.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("does not exist");
         try (Stream<Path> files = Files.walk(tmp)) {

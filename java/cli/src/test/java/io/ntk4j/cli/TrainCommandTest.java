@@ -11,6 +11,8 @@ import io.ntk4j.io.Npy;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,18 +24,26 @@ class TrainCommandTest {
         return TestPaths.root().resolve("tests/golden/training").resolve(c);
     }
 
-    @Test
-    void reproducesTheMomentumTrajectoryAndWritesTheModel() throws Exception {
-        Path dir = golden("elman_state_whh_momentum");
-        Path out = tmp.resolve("trained");
-        CliTest.Result r = CliTest.run(
+    /** {@code ntk4j train} on the golden case in {@code dir} (its inputs and targets) with more arguments. */
+    private static CliTest.Result train(Path dir, String... more) {
+        List<String> args = new ArrayList<>(List.of(
                 "train",
                 "--model",
                 dir.toString(),
                 "--inputs",
                 dir.resolve("inputs.npy").toString(),
                 "--targets",
-                dir.resolve("targets.npy").toString(),
+                dir.resolve("targets.npy").toString()));
+        args.addAll(List.of(more));
+        return CliTest.run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void reproducesTheMomentumTrajectoryAndWritesTheModel() throws Exception {
+        Path dir = golden("elman_state_whh_momentum");
+        Path out = tmp.resolve("trained");
+        CliTest.Result r = train(
+                dir,
                 "--loss",
                 "state",
                 "--optimizer",
@@ -146,14 +156,8 @@ class TrainCommandTest {
     @Test
     void naturalGradientTrainsAndReportsItsCost() throws Exception {
         Path dir = golden("elman_state_whh_momentum");
-        CliTest.Result r = CliTest.run(
-                "train",
-                "--model",
-                dir.toString(),
-                "--inputs",
-                dir.resolve("inputs.npy").toString(),
-                "--targets",
-                dir.resolve("targets.npy").toString(),
+        CliTest.Result r = train(
+                dir,
                 "--loss",
                 "state",
                 "--optimizer",
@@ -177,20 +181,7 @@ class TrainCommandTest {
     void divergenceStopsWithThreeAndKeepsTheLastGoodParameters() {
         Path dir = golden("elman_output_sgd");
         Path out = tmp.resolve("diverged");
-        CliTest.Result r = CliTest.run(
-                "train",
-                "--model",
-                dir.toString(),
-                "--inputs",
-                dir.resolve("inputs.npy").toString(),
-                "--targets",
-                dir.resolve("targets.npy").toString(),
-                "--lr",
-                "1e300",
-                "--steps",
-                "5",
-                "--out",
-                out.toString());
+        CliTest.Result r = train(dir, "--lr", "1e300", "--steps", "5", "--out", out.toString());
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(Main.EXIT_NUMERICAL);
         assertThat(r.err()).contains("diverged");
         assertThat(out.resolve("model.json")).exists();
@@ -205,34 +196,10 @@ class TrainCommandTest {
     @Test
     void badTrainingInputsExitWithTwo() {
         Path dir = golden("elman_output_sgd");
-        CliTest.Result r = CliTest.run(
-                "train",
-                "--model",
-                dir.toString(),
-                "--inputs",
-                dir.resolve("inputs.npy").toString(),
-                "--targets",
-                dir.resolve("targets.npy").toString(),
-                "--lr",
-                "-1",
-                "--steps",
-                "1");
+        CliTest.Result r = train(dir, "--lr", "-1", "--steps", "1");
         assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("learning rate");
-        CliTest.Result s = CliTest.run(
-                "train",
-                "--model",
-                dir.toString(),
-                "--inputs",
-                dir.resolve("inputs.npy").toString(),
-                "--targets",
-                dir.resolve("targets.npy").toString(),
-                "--lr",
-                "0.1",
-                "--steps",
-                "1",
-                "--loss",
-                "state");
+        CliTest.Result s = train(dir, "--lr", "0.1", "--steps", "1", "--loss", "state");
         assertThat(s.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(s.err()).contains("targets");
         assertThat(Files.exists(tmp.resolve("x"))).isFalse();
