@@ -1,6 +1,7 @@
 #include "abi/abi_support.hpp"
 
 #include <atomic>
+#include <cmath>
 
 namespace {
 std::atomic<int64_t> live_operators{0};
@@ -26,6 +27,19 @@ void require_finite(const double* x, Index n, const char* what) {
   Index where = 0;
   if (!all_finite(x, n, &where))
     fail(NTK4J_ERR_NON_FINITE, what, " contains a non-finite value (", x[where], ") at flat index ", where);
+}
+
+void require_finite_result(const double* x, Index n, const char* what, const linalg::LinearOperator& op) {
+  Index where = 0;
+  if (!all_finite(x, n, &where))
+    fail(NTK4J_ERR_NUMERICAL, what, " of ", op.name(), " are not finite (", x[where], " at index ", where,
+         "): the operator's applies overflowed");
+}
+
+void require_defined(double value, double std_error, const char* what, const linalg::LinearOperator& op) {
+  if (std::isfinite(value) && std::isfinite(std_error)) return;
+  fail(NTK4J_ERR_NUMERICAL, "the ", what, " of ", op.name(), " is undefined (", value, " +- ", std_error,
+       "): a ratio of traces that are zero (the operator is zero on every probe) or not finite");
 }
 
 bool overlap(const double* a, Index na, const double* b, Index nb) {

@@ -69,5 +69,11 @@ void require_finite(const double* x, Index n, const char* what);
 bool overlap(const double* a, Index na, const double* b, Index nb);
 // Dense (exact) paths form the n x n matrix: bounded so that a typo cannot ask for terabytes.
 void require_dense_size(const linalg::LinearOperator& op);
+// Outputs are checked like inputs: non-finite results of `what` on operator `op` (an overflow
+// inside the applies) are NTK4J_ERR_NUMERICAL naming the quantity and the first index.
+void require_finite_result(const double* x, Index n, const char* what, const linalg::LinearOperator& op);
+// An estimate that is undefined (e.g. (tr A)^2 / tr A^2 of an operator that is zero on every
+// probe: 0/0) is an error naming the quantity, not a NaN handed back.
+void require_defined(double value, double std_error, const char* what, const linalg::LinearOperator& op);
 
 }  // namespace ntk4j::abi

@@ -66,7 +66,9 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     state->trajectory = ntk4j::unroll(*state->model, inputs, batch, steps, h0);
     Index where = 0;
     if (!ntk4j::all_finite(state->trajectory.hidden.data(), state->trajectory.state_size(), &where))
-      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at flat index ", where, " of [B,T,H]");
+      fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at [b, t, h] = [",
+           where / (steps * m.H), ", ", (where / m.H) % steps, ", ", where % m.H, "] (flat index ", where,
+           " of [B,T,H]; step t is 0-based)");
     *out = new ntk4j_session{std::move(state)};
   });
 }
@@ -124,7 +126,20 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     if (overlap(input, in_len, output, out_len)) fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
     require_finite(input, in_len, "probe block");
     // The same kernels (and probe chunking) as the session's operator handles.
-    ntk4j::session_operator(session->state, op)->apply(input, k, output);
+    const auto a = ntk4j::session_operator(session->state, op);
+    a->apply(input, k, output);
+    // Outputs are checked like inputs: an overflow (e.g. P over a long horizon at a large gain)
+    // is an error naming where it arose, never numbers handed back.
+    Index where = 0;
+    if (!ntk4j::all_finite(output, out_len, &where)) {
+      const Index probe = where / out_dim, e = where % out_dim;
+      if (out_dim == state)
+        fail(NTK4J_ERR_NUMERICAL, a->name(), " produced a non-finite value (", output[where], ") at probe ", probe,
+             ", [b, t, h] = [", e / (tr.T * tr.H), ", ", (e / tr.H) % tr.T, ", ", e % tr.H, "] (flat index ", where,
+             "): it overflowed along the trajectory (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ")");
+      fail(NTK4J_ERR_NUMERICAL, a->name(), " produced a non-finite value (", output[where], ") at probe ", probe,
+           ", parameter ", e, " (flat index ", where, ")");
+    }
   });
 }
 

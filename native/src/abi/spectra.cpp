@@ -66,12 +66,17 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     if (!gram) require_symmetric(*a->op);
     auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
                   : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
+    require_finite_result(r.values.data(), static_cast<ntk4j::Index>(r.values.size()), "eigenvalues", *a->op);
+    require_finite_result(r.residuals.data(), static_cast<ntk4j::Index>(r.residuals.size()), "residuals", *a->op);
     std::copy(r.values.begin(), r.values.end(), values);
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);
     if (vectors) std::copy(r.vectors.begin(), r.vectors.end(), vectors);
     if (info) *info = {r.converged, r.block_applies, r.vector_applies, r.restarts, r.block, r.basis};
   });
 }
+
+constexpr const char* kAxisDims[3] = {"partial effective dimension over batch", "partial effective dimension over time",
+                                      "partial effective dimension over hidden"};
 
 }  // namespace
 
@@ -119,6 +124,7 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     o.tol = options->tol;
     o.seed = options->seed;
     auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
+    require_finite_result(r.values.data(), static_cast<Index>(r.values.size()), "singular values", *a->op);
     std::copy(r.values.begin(), r.values.end(), values);
     std::copy(r.residuals.begin(), r.residuals.end(), residuals);
     if (u) std::copy(r.u.begin(), r.u.end(), u);
@@ -135,6 +141,9 @@ int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t s
     require(a, "operator");
     require_symmetric(*a->op);
     auto r = ntk4j::spectral::hutchpp(*a->op, probes, seed);
+    require_defined(r.trace.value, r.trace.std_error, "trace", *a->op);
+    require_defined(r.trace_of_square.value, r.trace_of_square.std_error, "trace of the square", *a->op);
+    require_defined(r.effective_rank.value, r.effective_rank.std_error, "effective rank", *a->op);
     auto put = [](ntk4j_estimate* o, const ntk4j::spectral::Estimate& e) {
       if (o) *o = {e.value, e.std_error, e.applies};
     };
@@ -149,6 +158,8 @@ int32_t ntk4j_trace_exact(const ntk4j_operator* a, double* trace, double* trace_
     require(a, "operator");
     require_dense_size(*a->op);
     auto r = ntk4j::spectral::exact_traces(*a->op);
+    require_defined(r.trace, 0, "trace", *a->op);
+    require_defined(r.effective_rank, 0, "effective rank", *a->op);
     if (trace) *trace = r.trace;
     if (trace_of_square) *trace_of_square = r.trace_of_square;
     if (effective_rank) *effective_rank = r.effective_rank;
@@ -167,12 +178,14 @@ int32_t ntk4j_partial_effdims(const ntk4j_operator* a, int64_t batch, int64_t st
       require_dense_size(*a->op);
       auto r = ntk4j::spectral::partial_effective_dims_exact(*a->op, batch, steps, hidden, red);
       for (int i = 0; i < 3; ++i) out[i] = {r[static_cast<size_t>(i)], 0.0, a->op->rows()};
+      for (int i = 0; i < 3; ++i) require_defined(out[i].value, 0, kAxisDims[i], *a->op);
     } else {
       auto r =
           ntk4j::spectral::partial_effective_dims_estimate(*a->op, batch, steps, hidden, red, samples, deflation, seed);
       for (int i = 0; i < 3; ++i) {
         const auto& e = r[static_cast<size_t>(i)];
         out[i] = {e.value, e.std_error, e.applies};
+        require_defined(e.value, e.std_error, kAxisDims[i], *a->op);
       }
     }
   });
@@ -211,6 +224,16 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     for (int i = 0; i < 3; ++i) {
       out->partial_dims[i] = put(r.partial_dims[static_cast<size_t>(i)]);
       out->partial_dims_kpflow[i] = put(r.partial_dims_kpflow[static_cast<size_t>(i)]);
+    }
+    if (o.traces) {
+      require_defined(r.effective_rank.value, r.effective_rank.std_error, "effective rank", *a->op);
+      require_defined(r.effective_rank_kpflow.value, r.effective_rank_kpflow.std_error, "kpflow effective rank",
+                      *a->op);
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (o.partial) require_defined(out->partial_dims[i].value, out->partial_dims[i].std_error, kAxisDims[i], *a->op);
+      if (o.partial_kpflow)
+        require_defined(out->partial_dims_kpflow[i].value, out->partial_dims_kpflow[i].std_error, kAxisDims[i], *a->op);
     }
     out->samples = r.samples;
     out->applies = r.applies;
