@@ -46,7 +46,7 @@ public final class Model {
     /**
      * Builds a model, checking every shape and value.
      *
-     * @param dt time step of {@code rnn_leaky} (finite, &gt; 0); ignored (use 1) for other cells
+     * @param dt time step of {@code rnn_leaky}, in (0, 1]; ignored (use 1) for other cells
      * @param parameters PyTorch-named flat row-major arrays: weight_ih, weight_hh, and bias_ih,
      *     bias_hh exactly when {@code bias}
      */
@@ -60,8 +60,9 @@ public final class Model {
         if (inputSize <= 0) {
             throw new InvalidInputException("input_size must be > 0, got " + inputSize);
         }
-        if (cell.usesDt() && !(Double.isFinite(dt) && dt > 0)) {
-            throw new InvalidInputException(cell.id() + " needs a finite dt > 0, got " + dt);
+        if (cell.usesDt() && !(dt > 0 && dt <= 1)) {
+            // h' = (1 - dt) h + dt (...): beyond 1 the old state enters with a negative weight.
+            throw new InvalidInputException(cell.id() + " needs dt in (0, 1] (h' = (1 - dt) h + dt (...)), got " + dt);
         }
         if (cell == CellKind.RNN_LEAKY && bias) {
             throw new InvalidInputException("rnn_leaky has no bias (bias must be false)");

@@ -77,14 +77,17 @@ public final class ModelDirectory {
         JsonNode dtNode = root.get("dt");
         if (cell.usesDt()) {
             if (dtNode == null || dtNode.isNull()) {
-                throw new ModelFormatException(json + ": " + cell.id() + " needs \"dt\" (a number > 0)");
+                throw new ModelFormatException(json + ": " + cell.id() + " needs \"dt\" (a number in (0, 1])");
             }
-            if (!dtNode.isNumber() || !(dtNode.asDouble() > 0) || !Double.isFinite(dtNode.asDouble())) {
-                throw new ModelFormatException(json + ": \"dt\" must be a finite number > 0, got " + dtNode);
+            if (!dtNode.isNumber() || !(dtNode.asDouble() > 0 && dtNode.asDouble() <= 1)) {
+                throw new ModelFormatException(
+                        json + ": \"dt\" of " + cell.id() + " must be a number in (0, 1], got " + dtNode);
             }
             dt = dtNode.asDouble();
-        } else if (dtNode != null && !dtNode.isNull() && !dtNode.isNumber()) {
-            throw new ModelFormatException(json + ": \"dt\" must be a number or null, got " + dtNode);
+        } else if (dtNode != null && !dtNode.isNull() && !(dtNode.isNumber() && dtNode.asDouble() == 1.0)) {
+            // A dt the cell does not use would be ignored: say so instead of analysing another model.
+            throw new ModelFormatException(json + ": " + cell.id() + " has no time step: \"dt\" must be null or absent"
+                    + " (only rnn_leaky uses it), got " + dtNode);
         }
         boolean bias = cell != CellKind.RNN_LEAKY;
         JsonNode biasNode = root.get("bias");
@@ -96,6 +99,14 @@ public final class ModelDirectory {
         }
         if (cell == CellKind.RNN_LEAKY && bias) {
             throw new ModelFormatException(json + ": rnn_leaky has no bias (\"bias\" must be false)");
+        }
+        if (!bias) {
+            for (String name : new String[] {"bias_ih", "bias_hh"}) {
+                if (Files.exists(dir.resolve(name + ".npy"))) {
+                    throw new ModelFormatException(json + ": \"bias\" is false but " + dir.resolve(name + ".npy")
+                            + " is there: set \"bias\": true to use it, or remove it");
+                }
+            }
         }
         JsonNode h0 = root.get("h0");
         if (h0 != null && !h0.isNull() && !(h0.isTextual() && h0.asText().equals("zeros"))) {

@@ -15,10 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A small, strict reader and writer of NumPy {@code .npy} files holding little-endian float64 in
@@ -36,10 +32,6 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    private static final Pattern KEYS = Pattern.compile("'([^']*)'\\s*:");
 
     private Npy() {}
 
@@ -120,58 +112,18 @@ public final class Npy {
         readFully(file, ch, hb, "header");
         String header =
                 new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).strip();
-        if (!header.startsWith("{") || !header.endsWith("}")) {
-            throw new NpyFormatException(file + ": malformed header " + header);
-        }
-        List<String> keys = new ArrayList<>();
-        Matcher km = KEYS.matcher(header);
-        while (km.find()) {
-            keys.add(km.group(1));
-        }
-        if (keys.size() != 3 || !keys.containsAll(List.of("descr", "fortran_order", "shape"))) {
-            throw new NpyFormatException(
-                    file + ": header must have exactly the keys descr, fortran_order, shape; got " + keys);
-        }
-        Matcher d = DESCR.matcher(header);
-        if (!d.find()) {
-            throw new NpyFormatException(file + ": header has no readable 'descr'");
-        }
-        String descr = d.group(1);
+        NpyHeader h = NpyHeader.parse(file.toString(), header);
+        String descr = h.descr();
         if (!descr.equals("<f8")) {
             throw new NpyFormatException(
                     file + ": dtype " + descr + " is not supported: ntk4j reads little-endian float64 ('<f8') only"
                             + (descr.equals("<f4") ? " (convert with array.astype(numpy.float64))" : ""));
         }
-        Matcher f = FORTRAN.matcher(header);
-        if (!f.find()) {
-            throw new NpyFormatException(file + ": header has no readable 'fortran_order'");
-        }
-        if (f.group(1).equals("True")) {
+        if (h.fortranOrder()) {
             throw new NpyFormatException(
                     file + ": Fortran-ordered arrays are not supported (save with numpy.ascontiguousarray)");
         }
-        Matcher s = SHAPE.matcher(header);
-        if (!s.find()) {
-            throw new NpyFormatException(file + ": header has no readable 'shape'");
-        }
-        List<Long> dims = new ArrayList<>();
-        for (String part : s.group(1).split(",")) {
-            String p = part.strip();
-            if (p.isEmpty()) {
-                continue;
-            }
-            try {
-                long v = Long.parseLong(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
-                if (v < 0) {
-                    throw new NumberFormatException();
-                }
-                dims.add(v);
-            } catch (NumberFormatException e) {
-                throw new NpyFormatException(file + ": bad dimension '" + p + "' in shape (" + s.group(1) + ")");
-            }
-        }
-        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-        return new Header(shape, preamble + headerLen);
+        return new Header(h.shape(), preamble + headerLen);
     }
 
     private static void readFully(Path file, FileChannel ch, ByteBuffer b, String what) throws IOException {

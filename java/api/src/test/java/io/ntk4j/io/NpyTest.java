@@ -93,7 +93,7 @@ class NpyTest {
             assertRefused(
                     arena,
                     file("shape.npy", npy(1, ok.replace("(2, 2)", "(2, x)"), doubles(1, 2, 3, 4))),
-                    "bad dimension");
+                    "expected a dimension");
             assertRefused(arena, dir.resolve("missing.npy"), "no such file");
         }
     }
