@@ -185,6 +185,17 @@ int32_t ntk4j_set_num_threads(int32_t n);
 /* Number of threads of the core (written to *out). */
 int32_t ntk4j_get_num_threads(int32_t* out);
 
+/* The memory budget (process-wide). Before a large allocation (a trajectory, an apply's working
+ * blocks, a Krylov basis, a dense matrix) the core estimates its bytes and refuses with
+ * NTK4J_ERR_OUT_OF_MEMORY and a message ("X needs A GB but B GB are available") when they do not
+ * fit in what the system has available (MemAvailable) or, under a budget, in the budget minus the
+ * process's resident memory. bytes = 0 removes the budget; bytes < 0 is an error. */
+int32_t ntk4j_set_memory_budget(int64_t bytes);
+
+/* The budget (0: none) and the bytes that may still be allocated (-1: unknown), written to *budget
+ * and *available (either may be NULL). */
+int32_t ntk4j_get_memory(int64_t* budget, int64_t* available);
+
 /* Progress of long native work: fn(user_data, done, total, what) is called on the calling thread
  * between the steps of Lanczos (converged eigenpairs of k), Hutch++ (stages of 3), randomized SVD
  * (power iterations) and partial traces (axes of 3). NULL removes it. Process-wide; fn must return

@@ -286,3 +286,26 @@ TEST(Abi, FixedPointSpectraAndCriticalGradientRejectBadArguments) {
   re[0] = std::nan("");
   EXPECT_EQ(gradient(0, 15), NTK4J_ERR_NON_FINITE);
 }
+
+TEST(Abi, MemoryBudgetRefusesWhatDoesNotFitBeforeAllocating) {
+  int64_t budget = -2, avail = -2;
+  ASSERT_EQ(ntk4j_get_memory(&budget, &avail), NTK4J_OK);
+  EXPECT_EQ(budget, 0);
+  EXPECT_GT(avail, 0);
+  EXPECT_EQ(ntk4j_set_memory_budget(-1), NTK4J_ERR_INVALID_ARGUMENT);
+  // A budget below what the process already holds leaves nothing: a new trajectory is refused,
+  // with the sizes, and nothing is created.
+  ASSERT_EQ(ntk4j_set_memory_budget(1), NTK4J_OK);
+  std::vector<double> w(6, 0.1), x(2 * 4 * 2, 0.5);
+  ntk4j_model* m = nullptr;
+  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 0.5, 0, w.data(), w.data(), nullptr, nullptr, &m), NTK4J_OK);
+  ntk4j_session* s = nullptr;
+  EXPECT_EQ(ntk4j_session_create(m, x.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(s, nullptr);
+  EXPECT_NE(err().find("the trajectory needs"), std::string::npos) << err();
+  EXPECT_NE(err().find("memory budget"), std::string::npos) << err();
+  ASSERT_EQ(ntk4j_set_memory_budget(0), NTK4J_OK);
+  EXPECT_EQ(ntk4j_session_create(m, x.data(), 2, 4, 2, nullptr, &s), NTK4J_OK) << err();
+  ntk4j_session_destroy(s);
+  ntk4j_model_destroy(m);
+}

@@ -1,7 +1,10 @@
 #include "abi/abi_support.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+
+#include "core/memory.hpp"
 
 namespace {
 std::atomic<int64_t> live_operators{0};
@@ -52,6 +55,13 @@ void require_dense_size(const linalg::LinearOperator& op) {
   if (op.rows() > 20000 || op.cols() > 20000)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "exact (dense) computation is limited to dimension 20000, ", op.name(), " has ",
          op.rows(), " x ", op.cols(), "; use the randomized estimate");
+  // The dense matrix, its transpose while it is formed, and LAPACK's eigenvectors and workspace.
+  const double n = static_cast<double>(std::max(op.rows(), op.cols()));
+  require_memory(3.0 * 8.0 * n * n, "the dense (exact) computation", "use the randomized estimate");
+}
+
+void require_vectors(Index n, Index count, const char* what) {
+  require_memory(8.0 * static_cast<double>(n) * static_cast<double>(count), what, "ask for fewer vectors or probes");
 }
 
 }  // namespace ntk4j::abi

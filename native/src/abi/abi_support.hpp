@@ -69,6 +69,9 @@ void require_finite(const double* x, Index n, const char* what);
 bool overlap(const double* a, Index na, const double* b, Index nb);
 // Dense (exact) paths form the n x n matrix: bounded so that a typo cannot ask for terabytes.
 void require_dense_size(const linalg::LinearOperator& op);
+// Refuses, before allocating, `count` working vectors of length n for `what` that do not fit in
+// the memory available (core/memory.hpp).
+void require_vectors(Index n, Index count, const char* what);
 // Outputs are checked like inputs: non-finite results of `what` on operator `op` (an overflow
 // inside the applies) are NTK4J_ERR_NUMERICAL naming the quantity and the first index.
 void require_finite_result(const double* x, Index n, const char* what, const linalg::LinearOperator& op);

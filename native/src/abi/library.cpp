@@ -1,6 +1,7 @@
 // C ABI, library section of ntk4j.h: versions, the error text, BLAS and kernel facts, threads,
 // progress, the DGEMM reference rate.
 #include "abi/abi_support.hpp"
+#include "core/memory.hpp"
 #include "core/progress.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/blas_runtime.hpp"
@@ -54,6 +55,20 @@ int32_t ntk4j_get_num_threads(int32_t* out) {
   return guard([&] {
     require(out, "out");
     *out = ntk4j::linalg::num_threads();
+  });
+}
+
+int32_t ntk4j_set_memory_budget(int64_t bytes) {
+  return guard([&] {
+    if (bytes < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "memory budget must be >= 0 bytes (0: none), got ", bytes);
+    ntk4j::set_memory_budget(bytes);
+  });
+}
+
+int32_t ntk4j_get_memory(int64_t* budget, int64_t* available) {
+  return guard([&] {
+    if (budget) *budget = ntk4j::memory_budget();
+    if (available) *available = ntk4j::available_memory();
   });
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "abi/abi_support.hpp"
+#include "core/memory.hpp"
 #include "dynamics/channel.hpp"
 #include "dynamics/fixed_points.hpp"
 #include "dynamics/trajectory.hpp"
@@ -61,6 +62,10 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
       fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest, " exceed the 32-bit BLAS index range");
     require_finite(inputs, nin, "inputs");
     if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.H, "h0 [B,H]"), "h0");
+    // The trajectory keeps h, and per site its activity and diagonal, for every (b, t).
+    double per_row = 3.0 * static_cast<double>(m.H);
+    for (const auto& s : m.sites) per_row += static_cast<double>(s.dim + s.rows);
+    ntk4j::require_memory(8.0 * static_cast<double>(bt) * per_row, "the trajectory", "reduce B, T or H");
     auto state = std::make_shared<ntk4j::SessionState>();
     state->model = model->model;
     state->trajectory = ntk4j::unroll(*state->model, inputs, batch, steps, h0);
@@ -125,6 +130,8 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
            " (B=", tr.B, ", T=", tr.T, ", H=", tr.H, ", n_params=", params, ")");
     if (overlap(input, in_len, output, out_len)) fail(NTK4J_ERR_INVALID_ARGUMENT, "input and output buffers overlap");
     require_finite(input, in_len, "probe block");
+    ntk4j::require_memory(3.0 * 8.0 * static_cast<double>(k) * static_cast<double>(state), "the apply's working blocks",
+                          "apply fewer probes at once");
     // The same kernels (and probe chunking) as the session's operator handles.
     const auto a = ntk4j::session_operator(session->state, op);
     a->apply(input, k, output);

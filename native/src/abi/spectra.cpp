@@ -63,6 +63,11 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     o.seed = options->seed;
     o.start = options->start;
     o.start_cols = options->start_cols;
+    {  // the Krylov basis and the blocks around it
+      const ntk4j::Index b = std::max<ntk4j::Index>(o.block, 1),
+                  basis = o.max_basis > 0 ? o.max_basis : std::max(o.k + 6 * b, 2 * o.k + 20);
+      require_vectors(std::max(a->op->rows(), a->op->cols()), 2 * (basis + 4 * b), "the Lanczos basis");
+    }
     if (!gram) require_symmetric(*a->op);
     auto r = gram ? ntk4j::spectral::gram_top(a->op, o, vectors != nullptr)
                   : ntk4j::spectral::lanczos_top(*a->op, o, vectors != nullptr);
@@ -123,6 +128,7 @@ int32_t ntk4j_svds(const ntk4j_operator* a, const ntk4j_eigs_options* options, d
     o.max_iterations = options->max_restarts;
     o.tol = options->tol;
     o.seed = options->seed;
+    require_vectors(a->op->rows() + a->op->cols(), 4 * (o.k + o.oversample), "the randomized SVD's sketches");
     auto r = ntk4j::spectral::randomized_svd(*a->op, o, u != nullptr || v != nullptr);
     require_finite_result(r.values.data(), static_cast<Index>(r.values.size()), "singular values", *a->op);
     std::copy(r.values.begin(), r.values.end(), values);
@@ -140,6 +146,7 @@ int32_t ntk4j_trace_estimate(const ntk4j_operator* a, int64_t probes, uint64_t s
   return guard([&] {
     require(a, "operator");
     require_symmetric(*a->op);
+    require_vectors(a->op->rows(), 2 * std::max<int64_t>(probes, 16), "Hutch++'s sketch and probes");
     auto r = ntk4j::spectral::hutchpp(*a->op, probes, seed);
     require_defined(r.trace.value, r.trace.std_error, "trace", *a->op);
     require_defined(r.trace_of_square.value, r.trace_of_square.std_error, "trace of the square", *a->op);
@@ -213,6 +220,7 @@ int32_t ntk4j_rank_estimate(const ntk4j_operator* a, const double* basis, int64_
     o.T = options->steps;
     o.H = options->hidden;
     if (basis_cols > 0) require_finite(basis, basis_cols * a->op->cols(), "basis");
+    require_vectors(a->op->rows(), 2 * basis_cols + 64, "the rank estimate's deflation basis and probe blocks");
     const auto r = ntk4j::spectral::estimate_ranks(*a->op, basis, basis_cols, o);
     auto put = [](const ntk4j::spectral::Estimate& e) { return ntk4j_estimate{e.value, e.std_error, e.applies}; };
     *out = {};

@@ -239,7 +239,7 @@ public final class NativeLibrary {
             throw new NumericalException(message, status);
         }
         if (status == Ntk4jNative.NTK4J_ERR_OUT_OF_MEMORY()) {
-            throw new Ntk4jException(message + " (native out of memory)", status, null);
+            throw new ResourceLimitException(message, status);
         }
         throw new Ntk4jException(message + " (native status " + status + ")", status, null);
     }

@@ -60,6 +60,39 @@ public final class Ntk4j {
     }
 
     /**
+     * Sets a budget for this process's resident memory in bytes (0: none; the system's available
+     * memory always bounds). Before a large allocation (a trajectory, an apply's working blocks, a
+     * Krylov basis, a dense matrix, a tensor) ntk4j estimates its bytes and throws
+     * {@link ResourceLimitException} when they do not fit. Process-wide.
+     */
+    public static void setMemoryBudget(long bytes) {
+        NativeLibrary.ensureLoaded();
+        NativeLibrary.check(Ntk4jNative.ntk4j_set_memory_budget(bytes), "set memory budget");
+    }
+
+    /** The memory budget in bytes (0: none). */
+    public static long memoryBudget() {
+        return memory()[0];
+    }
+
+    /** Bytes that may still be allocated under the budget and the system's available memory (-1: unknown). */
+    public static long availableMemory() {
+        return memory()[1];
+    }
+
+    private static long[] memory() {
+        NativeLibrary.ensureLoaded();
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            var b = a.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            var v = a.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            NativeLibrary.check(Ntk4jNative.ntk4j_get_memory(b, v), "memory");
+            return new long[] {
+                b.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0), v.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)
+            };
+        }
+    }
+
+    /**
      * Receives the progress of long native work (Lanczos: converged eigenpairs of k; Hutch++: stages
      * of 3; randomized SVD: converged triplets; partial traces: axes of 3), on the thread that called
      * into the library, between steps.

@@ -68,6 +68,15 @@ public final class Tensor {
     /** A zero-filled tensor of the given shape allocated in {@code arena}. */
     public static Tensor allocate(Arena arena, long... shape) {
         long n = elementCount(shape);
+        long available = n < (1L << 24) ? -1 : Ntk4j.availableMemory(); // only large tensors are checked
+        if (available >= 0 && (double) n * Double.BYTES > available) {
+            throw new ResourceLimitException(String.format(
+                    "a tensor of shape %s needs %.2f GB but %.2f GB are available%s",
+                    java.util.Arrays.toString(shape),
+                    n * 8e-9,
+                    available / 1e9,
+                    Ntk4j.memoryBudget() > 0 ? " under the memory budget (--max-memory)" : ""));
+        }
         return new Tensor(arena.allocate(n * Double.BYTES, Double.BYTES), shape);
     }
 

@@ -832,6 +832,127 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_set_memory_budget {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_set_memory_budget");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_memory_budget(int64_t bytes)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_set_memory_budget$descriptor() {
+        return ntk4j_set_memory_budget.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_memory_budget(int64_t bytes)
+     * }
+     */
+    public static MethodHandle ntk4j_set_memory_budget$handle() {
+        return ntk4j_set_memory_budget.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_memory_budget(int64_t bytes)
+     * }
+     */
+    public static MemorySegment ntk4j_set_memory_budget$address() {
+        return ntk4j_set_memory_budget.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_set_memory_budget(int64_t bytes)
+     * }
+     */
+    public static int ntk4j_set_memory_budget(long bytes) {
+        var mh$ = ntk4j_set_memory_budget.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_set_memory_budget", bytes);
+            }
+            return (int)mh$.invokeExact(bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_get_memory {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_get_memory");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_get_memory(int64_t *budget, int64_t *available)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_get_memory$descriptor() {
+        return ntk4j_get_memory.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_get_memory(int64_t *budget, int64_t *available)
+     * }
+     */
+    public static MethodHandle ntk4j_get_memory$handle() {
+        return ntk4j_get_memory.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_get_memory(int64_t *budget, int64_t *available)
+     * }
+     */
+    public static MemorySegment ntk4j_get_memory$address() {
+        return ntk4j_get_memory.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_get_memory(int64_t *budget, int64_t *available)
+     * }
+     */
+    public static int ntk4j_get_memory(MemorySegment budget, MemorySegment available) {
+        var mh$ = ntk4j_get_memory.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_get_memory", budget, available);
+            }
+            return (int)mh$.invokeExact(budget, available);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_set_progress {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,

@@ -66,6 +66,40 @@ public final class Main implements Runnable {
         io.ntk4j.Ntk4j.setThreads(n);
     }
 
+    /** {@code --max-memory SIZE} on any command: the native core's memory budget (e.g. 4G, 512M). */
+    @CommandLine.Option(
+            names = "--max-memory",
+            paramLabel = "SIZE",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "memory budget of the process, e.g. 4G or 512M: larger requests are refused before"
+                    + " allocating (default: what the system has available)")
+    void setMaxMemory(String size) {
+        io.ntk4j.Ntk4j.setMemoryBudget(parseSize(spec, size));
+    }
+
+    /** Bytes of "4G", "512M", "1.5G", "100000" (K, M, G, T: powers of 1024). */
+    static long parseSize(CommandLine.Model.CommandSpec spec, String size) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)([KMGT]?)B?")
+                .matcher(size.trim().toUpperCase(java.util.Locale.ROOT));
+        if (!m.matches()) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--max-memory must be a size like 4G, 512M or 1000000 (bytes), got " + size);
+        }
+        int shift = switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        double bytes = Double.parseDouble(m.group(1)) * Math.pow(2, shift);
+        if (!(bytes >= 1 << 20) || bytes > 9e18) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--max-memory must be at least 1M, got " + size);
+        }
+        return (long) bytes;
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try --help)");
