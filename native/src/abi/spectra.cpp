@@ -65,7 +65,7 @@ int32_t eigs_impl(const ntk4j_operator* a, const ntk4j_eigs_options* options, do
     o.start_cols = options->start_cols;
     {  // the Krylov basis and the blocks around it
       const ntk4j::Index b = std::max<ntk4j::Index>(o.block, 1),
-                  basis = o.max_basis > 0 ? o.max_basis : std::max(o.k + 6 * b, 2 * o.k + 20);
+                         basis = o.max_basis > 0 ? o.max_basis : std::max(o.k + 6 * b, 2 * o.k + 20);
       require_vectors(std::max(a->op->rows(), a->op->cols()), 2 * (basis + 4 * b), "the Lanczos basis");
     }
     if (!gram) require_symmetric(*a->op);
