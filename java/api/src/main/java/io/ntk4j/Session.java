@@ -253,7 +253,12 @@ public final class Session implements AutoCloseable {
         return handle;
     }
 
-    /** Frees the native trajectory. Idempotent. */
+    /**
+     * Frees the native trajectory. Idempotent and safe to call while other threads apply this
+     * session's operators: applies that start afterwards throw {@link IllegalStateException}, and
+     * the ones already inside native code (they hold the session's memory) are waited for, so the
+     * memory is always freed and never freed under them.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -262,7 +267,18 @@ public final class Session implements AutoCloseable {
             }
             closed = true;
         }
-        arena.close();
+        // A shared arena cannot close while a downcall holds it ("acquired by N clients"): those
+        // are finite native applies (none calls back into Java), so wait for them.
+        long pauseNanos = 10_000;
+        while (true) {
+            try {
+                arena.close();
+                return;
+            } catch (IllegalStateException inUse) {
+                java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+                pauseNanos = Math.min(2 * pauseNanos, 5_000_000);
+            }
+        }
     }
 
     public boolean isClosed() {
