@@ -177,7 +177,7 @@ int32_t ntk4j_abi_version(void);
  */
 const char* ntk4j_blas_info(int32_t field);
 
-/* Bounds the number of threads of the core (n >= 1; default: OpenBLAS's default, i.e. the cores or
+/* Bounds the number of threads of the core (1 <= n <= 1024; default: OpenBLAS's default, i.e. the cores or
  * OPENBLAS_NUM_THREADS). The core splits work across its own threads and keeps OpenBLAS
  * single-threaded (process-wide: OpenBLAS has one setting per process). */
 int32_t ntk4j_set_num_threads(int32_t n);

@@ -136,6 +136,7 @@ TEST(Abi, SessionOutlivesModelHandle) {
 
 TEST(Abi, ThreadCount) {
   EXPECT_EQ(ntk4j_set_num_threads(0), NTK4J_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ntk4j_set_num_threads(100000), NTK4J_ERR_INVALID_ARGUMENT);  // an absurd count is refused
   EXPECT_EQ(ntk4j_set_num_threads(1), NTK4J_OK);
   int32_t n = 0;
   EXPECT_EQ(ntk4j_get_num_threads(&n), NTK4J_OK);

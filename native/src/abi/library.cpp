@@ -46,7 +46,9 @@ const char* ntk4j_blas_info(int32_t field) {
 
 int32_t ntk4j_set_num_threads(int32_t n) {
   return guard([&] {
-    if (n < 1) fail(NTK4J_ERR_INVALID_ARGUMENT, "thread count must be >= 1, got ", n);
+    // Each thread is a worker of the core's pool: more than a few per core only adds contention,
+    // and an absurd count would exhaust the process's threads.
+    if (n < 1 || n > 1024) fail(NTK4J_ERR_INVALID_ARGUMENT, "thread count must be in [1, 1024], got ", n);
     ntk4j::linalg::set_num_threads(n);
   });
 }

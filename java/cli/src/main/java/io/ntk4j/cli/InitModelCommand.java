@@ -56,6 +56,27 @@ final class InitModelCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--hidden and --input must be > 0");
         }
         boolean bias = kind != CellKind.RNN_LEAKY && !noBias;
+        // Count the parameters before allocating any: a Java array holds < 2^31 values, and the
+        // weights (twice: here and in the model) must fit in the memory there is.
+        double values = 0;
+        for (String name : Model.parameterNames(bias)) {
+            double n = 1;
+            for (long d : Model.parameterShape(kind, hidden, input, name)) {
+                n *= d;
+            }
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new io.ntk4j.InvalidInputException(
+                        name + " of " + kind.id() + " with --hidden " + hidden + " --input " + input + " would hold "
+                                + String.format("%.3g", n) + " values, more than one array can (2^31 - 1)");
+            }
+            values += n;
+        }
+        long available = io.ntk4j.Ntk4j.availableMemory();
+        if (available >= 0 && 2 * 8 * values > available) {
+            throw new io.ntk4j.ResourceLimitException(String.format(
+                    "the weights of --hidden %d need %.2f GB but %.2f GB are available",
+                    hidden, 16 * values / 1e9, available / 1e9));
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, double[]> p = new LinkedHashMap<>();
         for (String name : Model.parameterNames(bias)) {

@@ -60,8 +60,8 @@ public final class Main implements Runnable {
             scope = CommandLine.ScopeType.INHERIT,
             description = "threads of the native core (default: one per core)")
     void setThreads(int n) {
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        if (n < 1 || n > 1024) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be in [1, 1024], got " + n);
         }
         io.ntk4j.Ntk4j.setThreads(n);
     }

@@ -162,6 +162,36 @@ class CliTest {
     }
 
     @Test
+    void absurdCountsAndSizesAreRefusedBeforeAnyWork() {
+        String m = golden("rnn_elman", ""), x = golden("rnn_elman", "inputs.npy");
+        Result threads = run("spectrum", "--model", m, "--inputs", x, "--threads", "100000");
+        assertThat(threads.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(threads.err()).contains("--threads must be in [1, 1024]");
+        Result memory = run("spectrum", "--model", m, "--inputs", x, "--max-memory", "12Q");
+        assertThat(memory.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(memory.err()).contains("--max-memory");
+        Path out = tmp.resolve("huge");
+        Result hidden = run(
+                "init-model",
+                "--cell",
+                "rnn_leaky",
+                "--hidden",
+                "1000000000",
+                "--input",
+                "3",
+                "--dt",
+                "0.1",
+                "--out",
+                out.toString());
+        assertThat(hidden.code()).as(hidden.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(hidden.err()).contains("weight_ih").contains("more than one array can");
+        assertThat(out).doesNotExist();
+        Result top = run("spectrum", "--model", m, "--inputs", x, "--top", "100000000");
+        assertThat(top.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(top.err()).contains("k = 100000000");
+    }
+
+    @Test
     void threadsOptionBoundsTheCoreOnAnyCommand() {
         try {
             Result r = run(
@@ -185,7 +215,7 @@ class CliTest {
                     "--inputs",
                     golden("gru", "inputs.npy"));
             assertThat(bad.code()).isEqualTo(Main.EXIT_USAGE);
-            assertThat(bad.err()).contains("--threads must be >= 1");
+            assertThat(bad.err()).contains("--threads must be in [1, 1024], got 0");
         } finally {
             io.ntk4j.Ntk4j.setThreads(Runtime.getRuntime().availableProcessors());
         }
