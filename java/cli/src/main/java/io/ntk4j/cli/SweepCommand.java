@@ -108,6 +108,11 @@ final class SweepCommand implements Callable<Integer> {
             description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR (must not exist or be empty)")
     Path report;
 
+    @Option(
+            names = "--restart",
+            description = "start the sweep over in --out, keeping its old sweep.json and points.jsonl as .bak")
+    boolean restart;
+
     private record Job(int index, double parameter, String label, Model model) {}
 
     @Override
@@ -138,34 +143,9 @@ final class SweepCommand implements Callable<Integer> {
         config.put("seed", seed);
         ArrayNode vs = config.putArray("points");
         jobs.forEach(j -> vs.add(j.label()));
-        Files.createDirectories(out);
-        Path cfgFile = out.resolve("sweep.json"), log = out.resolve("points.jsonl");
-        TreeMap<Integer, JsonNode> done = new TreeMap<>();
-        if (Files.exists(cfgFile)) {
-            JsonNode previous = m.readTree(Files.readString(cfgFile));
-            if (!previous.equals(m.readTree(m.writeValueAsString(config)))) { // as read back (int vs long nodes)
-                throw new InvalidInputException(out + " holds a different sweep (" + cfgFile
-                        + "): resume it with its own " + "arguments or choose another --out");
-            }
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    try {
-                        JsonNode p = m.readTree(line);
-                        done.put(p.get("index").asInt(), p);
-                    } catch (IOException e) {
-                        // a line cut short by a kill: that point runs again
-                    }
-                }
-            }
-            if (!done.isEmpty() && !json) {
-                pw.printf("resuming: %d of %d points already done in %s%n", done.size(), jobs.size(), log);
-            }
-        } else {
-            Files.writeString(cfgFile, m.writerWithDefaultPrettyPrinter().writeValueAsString(config));
-        }
+        Path log = out.resolve("points.jsonl");
+        TreeMap<Integer, JsonNode> done =
+                SweepState.load(out, config, jobs.stream().map(Job::label).toList(), restart, pw, json);
         List<Job> todo = new ArrayList<>();
         for (Job j : jobs) {
             if (!done.containsKey(j.index())) {
