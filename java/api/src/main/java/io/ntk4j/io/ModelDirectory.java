@@ -206,13 +206,14 @@ public final class ModelDirectory {
                     Npy.write(dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), shape));
                 }
             }
-            Path tmp = Files.createTempFile(dir, ".model.json.", ".tmp");
+            Path tmp = TemporaryFiles.createFile(dir, ".model.json.", ".tmp");
             Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
             Files.move(
                     tmp,
                     dir.resolve("model.json"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            TemporaryFiles.done(tmp);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
         }

@@ -167,7 +167,7 @@ public final class Npy {
             if (dir != null && !Files.isDirectory(dir)) {
                 throw new InvalidInputException(file + ": directory " + dir + " does not exist");
             }
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            tmp = TemporaryFiles.createFile(dir, "." + abs.getFileName() + ".", ".tmp");
             try (FileChannel ch =
                     FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, pre);
@@ -180,11 +180,13 @@ public final class Npy {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
+            TemporaryFiles.done(tmp);
             tmp = null;
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
+                TemporaryFiles.done(tmp);
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {

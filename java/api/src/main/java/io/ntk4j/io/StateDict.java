@@ -100,7 +100,7 @@ public final class StateDict {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+            Path tmp = TemporaryFiles.createFile(dir, "." + file.getFileName() + ".", ".tmp");
             try {
                 Files.write(tmp, buf.array());
                 Files.move(
@@ -110,6 +110,7 @@ public final class StateDict {
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
+                TemporaryFiles.done(tmp);
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);

@@ -53,7 +53,7 @@ final class Report {
             }
             Path parent = dir.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            return new Report(dir, Files.createTempDirectory(parent, ".ntk4j-report-"), title);
+            return new Report(dir, io.ntk4j.io.TemporaryFiles.createDirectory(parent, ".ntk4j-report-"), title);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the report folder " + dir + ": " + e.getMessage(), e);
         }
@@ -187,6 +187,7 @@ final class Report {
                 Files.delete(dir); // empty, checked in create
             }
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            io.ntk4j.io.TemporaryFiles.done(tmp);
             try {
                 Files.setPosixFilePermissions(
                         dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -1,0 +1,45 @@
+package io.ntk4j.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ntk4j.Tensor;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What an interrupted run leaves behind (issue 13): the shutdown hook's cleanup, and the writes that hand theirs back. */
+class TemporaryFilesTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void inFlightTemporariesAreDeletedAtShutdownAndFinishedOnesAreNot() throws Exception {
+        int before = TemporaryFiles.live();
+        Path file = TemporaryFiles.createFile(tmp, ".out.npy.", ".tmp");
+        Path staging = TemporaryFiles.createDirectory(tmp, ".ntk4j-report-");
+        Files.writeString(staging.resolve("index.html"), "<html></html>");
+        Files.createDirectories(staging.resolve("plots"));
+        Files.writeString(staging.resolve("plots/a.svg"), "<svg/>");
+        Path kept = TemporaryFiles.createFile(tmp, ".kept.", ".tmp");
+        TemporaryFiles.done(kept); // e.g. renamed into place: no longer ours to delete
+        TemporaryFiles.deleteAll(); // what the shutdown hook runs on SIGINT/SIGTERM
+        assertThat(file).doesNotExist();
+        assertThat(staging).doesNotExist();
+        assertThat(kept).exists();
+        assertThat(TemporaryFiles.live()).isLessThanOrEqualTo(before);
+    }
+
+    @Test
+    void completedWritesLeaveNothingInFlight() throws Exception {
+        int before = TemporaryFiles.live();
+        try (Arena arena = Arena.ofConfined()) {
+            Npy.write(tmp.resolve("x.npy"), Tensor.allocate(arena, 3, 2));
+        }
+        assertThat(TemporaryFiles.live()).isEqualTo(before);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("x.npy");
+        }
+    }
+}
