@@ -69,8 +69,45 @@ public final class Optimizer {
         return kind;
     }
 
+    public double lr() {
+        return lr;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    /**
+     * The optimizer's state after {@code step} updates: the first and second moments (null before
+     * the first step; {@code v} is unused by SGD with momentum), enough to continue a run exactly.
+     */
+    public record State(long step, double[] m, double[] v) {}
+
+    /** A copy of the current state (for a checkpoint). */
+    public State state() {
+        return new State(t, m == null ? null : m.clone(), v == null ? null : v.clone());
+    }
+
+    /** Continues from {@code s} (a checkpoint's state), as if its steps had been taken here. */
+    public void restore(State s) {
+        if (s.step() < 0
+                || (s.step() > 0) != (s.m() != null)
+                || (s.m() == null) != (s.v() == null)
+                || (s.m() != null && s.m().length != s.v().length)) {
+            throw new InvalidInputException("inconsistent optimizer state: step " + s.step() + " with moments of "
+                    + (s.m() == null ? "none" : s.m().length + " and " + s.v().length) + " values");
+        }
+        t = s.step();
+        m = s.m() == null ? null : s.m().clone();
+        v = s.v() == null ? null : s.v().clone();
+    }
+
     /** Updates {@code theta} in place from the gradient {@code g} (same length every call). */
     public void step(double[] theta, double[] g) {
+        if (m != null && m.length != theta.length) {
+            throw new InvalidInputException("the optimizer's state has " + m.length + " values but the parameters "
+                    + theta.length + " (a checkpoint of another run?)");
+        }
         if (m == null) {
             m = new double[theta.length];
             v = new double[theta.length];

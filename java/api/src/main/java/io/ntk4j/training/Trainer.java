@@ -315,6 +315,24 @@ public final class Trainer {
         return out;
     }
 
+    /** The optimizer this trainer steps (its state goes into checkpoints). */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Continues a run from a checkpoint: {@code lossesSoFar} are the losses of the steps already
+     * taken (the model, readout and optimizer state are the checkpoint's, given to the constructor
+     * and {@link Optimizer#restore}). Returns this trainer.
+     */
+    public Trainer resumedAfter(List<Double> lossesSoFar) {
+        if (!losses.isEmpty()) {
+            throw new IllegalStateException("resumedAfter must come before the first step");
+        }
+        losses.addAll(lossesSoFar);
+        return this;
+    }
+
     /** The loss at the current parameters (records it as the loss after the last step). */
     public double finish() {
         double value = evaluate().loss();

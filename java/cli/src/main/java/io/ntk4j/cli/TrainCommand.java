@@ -3,6 +3,7 @@ package io.ntk4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Readout;
@@ -101,6 +102,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(
+            names = "--resume",
+            description = "continue from the last complete checkpoint in --out DIR (same settings; --steps is the"
+                    + " total): the same trajectory as a run never interrupted")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         if (steps < 0) {
@@ -109,10 +116,24 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery < 0 || (checkpointEvery > 0 && out == null)) {
             throw new ParameterException(spec.commandLine(), "--checkpoint-every needs n >= 0 and --out");
         }
+        if (resume && (out == null || stateDictOut())) {
+            throw new ParameterException(spec.commandLine(), "--resume needs --out DIR (a model directory run)");
+        }
         io.ntk4j.io.PyTorchModel.Loaded loaded =
                 modelOption.load(spec.commandLine().getErr());
         Model m = loaded.model();
         Readout readout = loaded.readout();
+        double mom = optimizerMomentum();
+        TrainingCheckpoints.Resumed from =
+                resume ? TrainingCheckpoints.latest(out, Optimizer.Kind.fromId(optimizer), lr, mom) : null;
+        if (from != null) {
+            if (from.step() > steps) {
+                throw new InvalidInputException(
+                        from.from() + " is at step " + from.step() + ", beyond --steps " + steps);
+            }
+            m = from.model();
+            readout = from.readout();
+        }
         Loss l = Loss.fromId(loss);
         Optimizer.Kind kind = Optimizer.Kind.fromId(optimizer);
         Set<String> trained = new LinkedHashSet<>();
@@ -134,8 +155,15 @@ final class TrainCommand implements Callable<Integer> {
                     data.inputs(arena),
                     data.targets(targets, arena),
                     l,
-                    new Optimizer(kind, lr, kind == Optimizer.Kind.SGD_MOMENTUM ? momentum : 0.0),
+                    new Optimizer(kind, lr, mom),
                     trained);
+            if (from != null) {
+                tr.optimizer().restore(from.state());
+                tr.resumedAfter(from.losses());
+                if (!json) {
+                    pw.printf("resuming from %s (step %d of %d)%n", from.from(), from.step(), steps);
+                }
+            }
             io.ntk4j.training.NaturalGradient ng = null;
             if (naturalRank > 0) {
                 ng = new io.ntk4j.training.NaturalGradient(naturalRank, rho);
@@ -144,15 +172,20 @@ final class TrainCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--natural-gradient must be >= 0");
             }
             long t0 = System.nanoTime();
-            int done = 0;
+            int done = from != null ? from.step() : 0;
             // On a terminal a progress bar (rate, ETA, loss) replaces the per-step lines.
             boolean bar = Progress.interactive(json);
             try (Progress progress = Progress.start("train", steps, "steps", json)) {
-                for (int s = 0; s < steps; s++) {
+                for (int s = done; s < steps; s++) {
                     tr.step();
                     done = s + 1;
                     if (checkpointEvery > 0 && done % checkpointEvery == 0) {
-                        writeModel(checkpoint(done), tr.model(), tr.readout());
+                        if (stateDictOut()) {
+                            writeModel(checkpoint(done), tr.model(), tr.readout());
+                        } else {
+                            TrainingCheckpoints.write(
+                                    checkpoint(done), tr.model(), tr.readout(), tr.optimizer(), tr.losses(), done);
+                        }
                     }
                     progress.step();
                     progress.extra(String.format("loss %.4e", tr.losses().get(s)));
@@ -204,6 +237,10 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return Main.EXIT_OK;
+    }
+
+    private double optimizerMomentum() {
+        return Optimizer.Kind.fromId(optimizer) == Optimizer.Kind.SGD_MOMENTUM ? momentum : 0.0;
     }
 
     private boolean stateDictOut() {

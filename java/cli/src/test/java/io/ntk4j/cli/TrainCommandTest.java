@@ -204,4 +204,45 @@ class TrainCommandTest {
         assertThat(s.err()).contains("targets");
         assertThat(Files.exists(tmp.resolve("x"))).isFalse();
     }
+
+    @Test
+    void aResumedRunFollowsTheSameTrajectoryAsOneNeverInterrupted() throws Exception {
+        Path dir = TestPaths.golden("training/gru_output_adam"), a = tmp.resolve("a"), b = tmp.resolve("b");
+        String[] common = {"--optimizer", "adam", "--lr", "0.01", "--checkpoint-every", "2", "--json"};
+        CliTest.Result whole = train(dir, concat(common, "--steps", "6", "--out", a.toString()));
+        assertThat(whole.code()).as(whole.err()).isZero();
+        // Stopped after step 4 (its checkpoints are complete), then resumed to 6.
+        assertThat(train(dir, concat(common, "--steps", "4", "--out", b.toString()))
+                        .code())
+                .isZero();
+        CliTest.Result resumed = train(dir, concat(common, "--steps", "6", "--out", b.toString(), "--resume"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        ObjectMapper m = new ObjectMapper();
+        assertThat(m.readTree(resumed.out()).get("losses"))
+                .isEqualTo(m.readTree(whole.out()).get("losses"));
+        for (String f :
+                new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "readout_weight", "readout_bias"}) {
+            assertThat(Files.readAllBytes(b.resolve(f + ".npy")))
+                    .as(f)
+                    .isEqualTo(Files.readAllBytes(a.resolve(f + ".npy")));
+        }
+        try (var s = Files.list(b.resolve("checkpoints"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted())
+                    .containsExactly("step_000002", "step_000004", "step_000006"); // no staging left behind
+        }
+        CliTest.Result other =
+                train(dir, "--optimizer", "adam", "--lr", "0.02", "--steps", "6", "--out", b.toString(), "--resume");
+        assertThat(other.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(other.err()).contains("resume with the same settings");
+        CliTest.Result none = train(
+                dir, "--lr", "0.01", "--steps", "2", "--out", tmp.resolve("c").toString(), "--resume");
+        assertThat(none.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(none.err()).contains("no complete checkpoint");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
