@@ -124,6 +124,9 @@ final class TrainCommand implements Callable<Integer> {
         Model m = loaded.model();
         Readout readout = loaded.readout();
         double mom = optimizerMomentum();
+        if (out != null && !stateDictOut()) {
+            TrainingCheckpoints.clearStaging(out.resolve("checkpoints"));
+        }
         TrainingCheckpoints.Resumed from =
                 resume ? TrainingCheckpoints.latest(out, Optimizer.Kind.fromId(optimizer), lr, mom) : null;
         if (from != null) {
