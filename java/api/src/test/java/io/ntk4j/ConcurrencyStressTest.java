@@ -123,4 +123,52 @@ class ConcurrencyStressTest {
         assertThat(applied.get()).as("applies that ran").isPositive();
         assertThat(refused.get()).as("applies refused after close").isPositive();
     }
+
+    @Test
+    void aUserOperatorThatBlocksHoldsOnlyItsOwnCallerAndOneReturningNaNIsRefused() throws Exception {
+        Model m = ModelFiles.load(DIR);
+        CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
+        LinearOperator blocking = LinearOperator.symmetric(50, (in, out) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (long i = 0; i < in.size(); i++) {
+                out.setFlat(i, (i % 50 + 1) * in.getFlat(i));
+            }
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Arena arena = Arena.ofShared()) {
+            Future<io.ntk4j.spectral.EigenResult> stuck =
+                    pool.submit(() -> io.ntk4j.spectral.Eigs.top(blocking, io.ntk4j.spectral.EigsOptions.top(2)));
+            assertThat(entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // While the user operator blocks inside native Lanczos on one thread, sessions on
+            // another thread open, apply and close as usual (the core's workers are not held).
+            Tensor x = Npy.read(DIR.resolve("inputs.npy"), arena), q = Npy.read(DIR.resolve("q.npy"), arena);
+            Future<double[]> other = pool.submit(() -> {
+                try (Arena a = Arena.ofConfined();
+                        Session s = Session.open(m, x)) {
+                    return s.ntk().apply(q, a).toArray();
+                }
+            });
+            assertThat(other.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize((int) q.size());
+            release.countDown();
+            assertThat(stuck.get(60, java.util.concurrent.TimeUnit.SECONDS).values()[0])
+                    .isEqualTo(50.0, org.assertj.core.api.Assertions.within(1e-9));
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+        LinearOperator nan = LinearOperator.symmetric(20, (in, out) -> {
+            for (long i = 0; i < in.size(); i++) {
+                out.setFlat(i, i == 3 ? Double.NaN : in.getFlat(i));
+            }
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> io.ntk4j.spectral.Eigs.top(nan, io.ntk4j.spectral.EigsOptions.top(2)))
+                .isInstanceOf(NumericalException.class)
+                .hasMessageContaining("non-finite");
+    }
 }
