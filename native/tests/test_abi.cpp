@@ -297,9 +297,10 @@ TEST(Abi, MemoryBudgetRefusesWhatDoesNotFitBeforeAllocating) {
   // A budget below what the process already holds leaves nothing: a new trajectory is refused,
   // with the sizes, and nothing is created.
   ASSERT_EQ(ntk4j_set_memory_budget(1), NTK4J_OK);
-  std::vector<double> w(6, 0.1), x(2 * 4 * 2, 0.5);
+  std::vector<double> wih(3 * 2, 0.1), whh(3 * 3, 0.1), x(2 * 4 * 2, 0.5);
   ntk4j_model* m = nullptr;
-  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 0.5, 0, w.data(), w.data(), nullptr, nullptr, &m), NTK4J_OK);
+  ASSERT_EQ(ntk4j_model_create(NTK4J_CELL_RNN_LEAKY, 3, 2, 0.5, 0, wih.data(), whh.data(), nullptr, nullptr, &m),
+            NTK4J_OK);
   ntk4j_session* s = nullptr;
   EXPECT_EQ(ntk4j_session_create(m, x.data(), 2, 4, 2, nullptr, &s), NTK4J_ERR_OUT_OF_MEMORY);
   EXPECT_EQ(s, nullptr);
