@@ -51,6 +51,9 @@ std::int64_t available_memory() {
 }
 
 void require_memory(double bytes, const char* what, const char* hint) {
+  // Without a budget a request under 64 MiB cannot matter; skipping it keeps /proc reads off the
+  // per-apply path (the trainer applies through the ABI every step).
+  if (budget.load() <= 0 && bytes < 64.0 * 1024 * 1024) return;
   const std::int64_t avail = available_memory();
   if (avail < 0 || bytes <= static_cast<double>(avail)) return;
   const std::int64_t b = budget.load();

@@ -43,11 +43,20 @@ public final class TemporaryFiles {
         LIVE.remove(p);
     }
 
+    /** Deletes a file, or a folder with everything in it. */
+    public static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
     /** Deletes every temporary still in flight (the shutdown hook; also for tests). */
     static void deleteAll() {
         for (Path p : LIVE) {
-            try (Stream<Path> walk = Files.walk(p)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            try {
+                deleteTree(p);
             } catch (IOException | RuntimeException ignored) {
                 // best effort at shutdown: the file may be gone already
             }

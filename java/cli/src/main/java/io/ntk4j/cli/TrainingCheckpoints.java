@@ -53,7 +53,7 @@ final class TrainingCheckpoints {
         try (Stream<Path> s = Files.list(checkpoints)) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".step_"))
                     .toList()) {
-                delete(p);
+                TemporaryFiles.deleteTree(p);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(checkpoints + ": cannot clear staging: " + e.getMessage(), e);
@@ -87,25 +87,17 @@ final class TrainingCheckpoints {
                         staging.resolve(STATE),
                         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
                 if (Files.exists(target)) { // a checkpoint of an earlier run into the same --out
-                    delete(target);
+                    TemporaryFiles.deleteTree(target);
                 }
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 TemporaryFiles.done(staging);
                 if (Files.exists(staging)) {
-                    delete(staging);
+                    TemporaryFiles.deleteTree(staging);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(target + ": cannot write the checkpoint: " + e.getMessage(), e);
-        }
-    }
-
-    private static void delete(Path p) throws IOException {
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
         }
     }
 
