@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `apply` and `spectrum --report` interrupted by SIGTERM or SIGINT at points spread over their run
 # (issue 13): the output is either absent or complete, and no temporary file or staging folder
-# is left behind (the shutdown hook deletes what was in flight).
+# is left behind (the shutdown hook deletes what was in flight). SIGKILL runs no hook: what it
+# leaves is hidden, and the next run writing there removes it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -42,3 +43,34 @@ for delay in 0.6 1.2 1.8 2.4 3.0 3.6; do
   done
 done
 echo "ok   $n interrupted apply and report runs: outputs absent or complete, nothing left behind"
+# SIGKILL while a temporary is on disk: polled for, so the kill lands inside the write window.
+# Start "$@", kill -9 it once a file matching $1 appears; returns 0 if it was killed so.
+kill_when_seen() {
+  local pattern=$1
+  shift
+  "$@" > run.log 2>&1 &
+  local pid=$! hit=1
+  for _ in $(seq 1 6000); do
+    if compgen -G "$pattern" > /dev/null; then kill -KILL "$pid" 2> /dev/null && hit=0; break; fi
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.005
+  done
+  wait "$pid" 2> /dev/null || true
+  return $hit
+}
+rm -rf y.npy report
+kill_when_seen '.big.npy.ntk4j-*.tmp' "$root/ntk4j" randn --shape 16000,10000 --seed 4 --out big.npy \
+  || fail "randn finished before its temporary was seen: no SIGKILL test"
+[[ -e big.npy ]] && fail "SIGKILL during the write left big.npy"
+before=$(find . -name '.big.npy.*' | wc -l)
+(( before == 1 )) || fail "expected the killed write's temporary, found $before"
+if kill_when_seen '.report.ntk4j-*' "$root/ntk4j" spectrum --model m --inputs x.npy --top 3 --eigenvalues-only --report report; then
+  [[ -e report ]] && fail "SIGKILL while staging left report/"
+  stale=report
+fi
+# The next runs writing there (apply writes y.npy, spectrum the report) remove what the dead left.
+"$root/ntk4j" apply --model m --inputs x.npy --probe q.npy --op NTK --out y.npy > /dev/null
+"$root/ntk4j" spectrum --model m --inputs x.npy --top 3 --eigenvalues-only --report report > /dev/null
+left=$(find . -name '.*' ! -name . | wc -l)
+(( left == 0 )) || fail "after SIGKILL, the next runs left $(find . -name '.*' ! -name .)"
+echo "ok   SIGKILL during a write (randn${stale:+, spectrum --report}): the next runs removed the temporaries it left"

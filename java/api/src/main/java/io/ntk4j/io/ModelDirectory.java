@@ -54,7 +54,11 @@ public final class ModelDirectory {
         try {
             root = JSON.readTree(Files.readString(json));
         } catch (NoSuchFileException e) {
-            throw new ModelFormatException(json + ": missing (a model directory needs model.json)");
+            throw new ModelFormatException(json + ": missing (a model directory needs model.json)"
+                    + (hasNpy(dir)
+                            ? "; the folder has .npy files: a write interrupted before its end (model.json is"
+                                    + " written last) leaves it so: rerun the command that wrote it (train: --resume)"
+                            : ""));
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(json + ": malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -172,23 +176,17 @@ public final class ModelDirectory {
         }
     }
 
-    /** Writes a model directory with its readout (readout_weight.npy, readout_bias.npy). */
+    /**
+     * Writes a model directory with its readout (readout_weight.npy, readout_bias.npy; null: none).
+     * Each file is written atomically, and model.json, which makes the folder a model, is removed
+     * first and written last: a write interrupted in between (SIGKILL, a full disk) leaves a folder
+     * that is refused as incomplete, never one that loads old and new files mixed. Parameter and
+     * readout files of an earlier model that this one does not have are removed for the same reason.
+     */
     public static void write(Path dir, Model model, io.ntk4j.Readout readout) {
-        write(dir, model);
-        if (readout != null) {
-            try (Arena arena = Arena.ofConfined()) {
-                Npy.write(
-                        dir.resolve("readout_weight.npy"),
-                        Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
-                Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
-            }
-        }
-    }
-
-    /** Writes a model directory (model.json and one .npy per parameter), each file atomically. */
-    public static void write(Path dir, Model model) {
         try {
             Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve("model.json"));
             ObjectNode root = JSON.createObjectNode();
             root.put("cell", model.cell().id());
             root.put("hidden_size", model.hiddenSize());
@@ -201,9 +199,23 @@ public final class ModelDirectory {
             root.put("bias", model.bias());
             root.put("h0", "zeros");
             try (Arena arena = Arena.ofConfined()) {
+                for (String name : Model.parameterNames(true)) {
+                    if (!model.parameterNames().contains(name)) {
+                        Files.deleteIfExists(dir.resolve(name + ".npy"));
+                    }
+                }
                 for (String name : model.parameterNames()) {
                     long[] shape = Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name);
                     Npy.write(dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), shape));
+                }
+                if (readout != null) {
+                    Npy.write(
+                            dir.resolve("readout_weight.npy"),
+                            Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
+                    Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
+                } else {
+                    Files.deleteIfExists(dir.resolve("readout_weight.npy"));
+                    Files.deleteIfExists(dir.resolve("readout_bias.npy"));
                 }
             }
             Path tmp = TemporaryFiles.createFile(dir, ".model.json.", ".tmp");
@@ -216,6 +228,19 @@ public final class ModelDirectory {
             TemporaryFiles.done(tmp);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a model directory without a readout ({@link #write(Path, Model, io.ntk4j.Readout)} with null). */
+    public static void write(Path dir, Model model) {
+        write(dir, model, null);
+    }
+
+    private static boolean hasNpy(Path dir) {
+        try (var files = Files.newDirectoryStream(dir, "*.npy")) {
+            return files.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -115,4 +115,38 @@ class ModelDirectoryTest {
                 .hasMessageContaining(dir.getFileName().toString())
                 .hasMessageContaining(fragment);
     }
+
+    @Test
+    void writingOverAnotherModelLeavesNoneOfItsFiles() throws IOException {
+        Path dir = copy("gru");
+        Model gru = ModelFiles.load(dir);
+        ModelDirectory.write(
+                dir, gru, new io.ntk4j.Readout(2, gru.hiddenSize(), new double[2 * gru.hiddenSize()], new double[2]));
+        Model leaky = ModelFiles.load(TestPaths.golden("rnn_leaky_dt0p1"));
+        ModelDirectory.write(dir, leaky);
+        Model back = ModelDirectory.read(dir);
+        assertThat(back.parameterVector()).containsExactly(leaky.parameterVector());
+        assertThat(ModelDirectory.readReadout(dir, back.hiddenSize())).isNull();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder("model.json", "weight_ih.npy", "weight_hh.npy");
+        }
+    }
+
+    @Test
+    void aWriteThatStopsHalfwayLeavesAFolderThatIsRefusedNotAMix() throws IOException {
+        Path dir = copy("gru");
+        Model gru = ModelFiles.load(dir);
+        // weight_hh.npy cannot be replaced (a non-empty folder in its place): the write stops after
+        // weight_ih.npy, as a SIGKILL or a full disk would stop it.
+        Files.delete(dir.resolve("weight_hh.npy"));
+        Files.createDirectories(dir.resolve("weight_hh.npy").resolve("blocker"));
+        Model other = gru.withGain(0.5);
+        assertThatThrownBy(() -> ModelDirectory.write(dir, other)).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThat(dir.resolve("model.json")).doesNotExist();
+        assertThatThrownBy(() -> ModelDirectory.read(dir))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.json")
+                .hasMessageContaining("interrupted");
+    }
 }

@@ -18,7 +18,7 @@ class TemporaryFilesTest {
     void inFlightTemporariesAreDeletedAtShutdownAndFinishedOnesAreNot() throws Exception {
         int before = TemporaryFiles.live();
         Path file = TemporaryFiles.createFile(tmp, ".out.npy.", ".tmp");
-        Path staging = TemporaryFiles.createDirectory(tmp, ".ntk4j-report-");
+        Path staging = TemporaryFiles.createDirectory(tmp, ".report.");
         Files.writeString(staging.resolve("index.html"), "<html></html>");
         Files.createDirectories(staging.resolve("plots"));
         Files.writeString(staging.resolve("plots/a.svg"), "<svg/>");
@@ -40,6 +40,38 @@ class TemporaryFilesTest {
         assertThat(TemporaryFiles.live()).isEqualTo(before);
         try (var files = Files.list(tmp)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("x.npy");
+        }
+    }
+
+    @Test
+    void leftoversOfDeadProcessesAreRemovedByTheNextWriteAndLiveOnesAreKept() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Process alive = new ProcessBuilder("sleep", "60").start();
+        try {
+            long dead = gone.pid(),
+                    live = alive.pid(),
+                    self = ProcessHandle.current().pid();
+            // What a SIGKILL leaves: a hidden output temporary and a staging folder with content.
+            Path deadFile = Files.createFile(tmp.resolve(".y.npy.ntk4j-" + dead + ".123.tmp"));
+            Path deadDir = Files.createDirectories(tmp.resolve(".report.ntk4j-" + dead + ".456"));
+            Files.writeString(deadDir.resolve("index.html"), "<html></html>");
+            Path liveFile = Files.createFile(tmp.resolve(".z.npy.ntk4j-" + live + ".789.tmp"));
+            Path ownFile = Files.createFile(tmp.resolve(".w.npy.ntk4j-" + self + ".1.tmp"));
+            Path userFile = Files.createFile(tmp.resolve(".notes.ntk4j-x.tmp")); // not of our form
+            Path visible = Files.createFile(tmp.resolve("y.ntk4j-" + dead + ".1.tmp")); // not hidden
+            try (Arena arena = Arena.ofConfined()) {
+                Npy.write(tmp.resolve("y.npy"), Tensor.allocate(arena, 2));
+            }
+            assertThat(deadFile).doesNotExist();
+            assertThat(deadDir).doesNotExist();
+            assertThat(liveFile).exists();
+            assertThat(ownFile).exists();
+            assertThat(userFile).exists();
+            assertThat(visible).exists();
+            assertThat(TemporaryFiles.removeStale(tmp)).isZero();
+        } finally {
+            alive.destroyForcibly().waitFor();
         }
     }
 }

@@ -53,7 +53,8 @@ final class Report {
             }
             Path parent = dir.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            return new Report(dir, io.ntk4j.io.TemporaryFiles.createDirectory(parent, ".ntk4j-report-"), title);
+            return new Report(
+                    dir, io.ntk4j.io.TemporaryFiles.createDirectory(parent, "." + dir.getFileName() + "."), title);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the report folder " + dir + ": " + e.getMessage(), e);
         }

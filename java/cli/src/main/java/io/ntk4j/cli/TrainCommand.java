@@ -125,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
         Readout readout = loaded.readout();
         double mom = optimizerMomentum();
         if (out != null && !stateDictOut()) {
-            TrainingCheckpoints.clearStaging(out.resolve("checkpoints"));
+            io.ntk4j.io.TemporaryFiles.removeStale(out.resolve("checkpoints")); // a killed run's staging
         }
         TrainingCheckpoints.Resumed from =
                 resume ? TrainingCheckpoints.latest(out, Optimizer.Kind.fromId(optimizer), lr, mom) : null;

@@ -42,24 +42,6 @@ final class TrainingCheckpoints {
     /** A checkpoint to continue from. */
     record Resumed(int step, Model model, Readout readout, Optimizer.State state, List<Double> losses, Path from) {}
 
-    /**
-     * Removes the hidden staging folders a killed run (SIGKILL: no shutdown hook) left in
-     * {@code checkpoints}; one run writes to an --out folder at a time.
-     */
-    static void clearStaging(Path checkpoints) {
-        if (!Files.isDirectory(checkpoints)) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(checkpoints)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".step_"))
-                    .toList()) {
-                TemporaryFiles.deleteTree(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(checkpoints + ": cannot clear staging: " + e.getMessage(), e);
-        }
-    }
-
     /** Writes the checkpoint of {@code step} to {@code target} whole. */
     static void write(Path target, Model m, Readout r, Optimizer o, List<Double> losses, int step) {
         try {
