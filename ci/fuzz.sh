@@ -4,7 +4,9 @@
 # native/fuzz/fuzz_abi.cpp run for SECONDS (default 60) from the committed seed corpus
 # (tests/fuzz/abi; new inputs go to a scratch copy). Any crash, sanitizer report, leak or hang
 # (timeout 10 s per input) fails; the input that triggered it is left in build/fuzz/ to become a
-# regression test. (The Java readers are fuzzed by ReaderFuzzTest, under ./ntk4j test.)
+# regression test. Then the Java readers (.npy, .npz, safetensors, model.json): ReaderFuzzCampaign
+# for SECONDS each, through the launcher's JDK and Maven, against the library ./ntk4j test built
+# (a shorter seeded version, ReaderFuzzTest, runs under ./ntk4j test).
 #   ci/fuzz.sh [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,3 +34,19 @@ exe="$root/$build/native/fuzz/ntk4j_fuzz_abi"
 runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$build.run.log" | grep -Eo '[0-9]+$' || echo "?")
 cov=$(grep -Eo 'cov: [0-9]+' "$build.run.log" | tail -1 || true)
 echo "fuzz: ntk4j_fuzz_abi ran ${seconds}s, $runs inputs, ${cov:-cov: ?} edges, no findings"
+
+# The Java readers, with the JDK and Maven the launcher finds (sourced: it defines, runs nothing).
+source "$root/ntk4j"
+JAVA_HOME=$(find_jdk)
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+ensure_jdk_trust_store
+ensure_maven
+[[ -f "$LIB" && -d java/api/target/test-classes ]] || { echo "ci/fuzz.sh: run ./ntk4j test first (it builds what the campaign runs)" >&2; exit 1; }
+log="$root/build/fuzz-java.log"
+mvn -B -pl java/api surefire:test -Dtest=ReaderFuzzCampaign -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dntk4j.fuzz.seconds="$seconds" -Dntk4j.library="$LIB" -Dntk4j.fuzz.findings="$root/build/fuzz-java-findings" \
+  >"$log" 2>&1 || { grep -E "AssertionError|FAIL|ERROR" "$log" | head -20 >&2
+                    echo "ci/fuzz.sh: the Java reader campaign failed (log: $log)" >&2; exit 1; }
+summary=$(grep -E '^fuzz: ' "$log" || true)
+[[ $(grep -c '^fuzz: ' <<<"$summary") -eq 4 ]] || { tail -30 "$log" >&2; echo "ci/fuzz.sh: expected 4 reader campaigns in $log" >&2; exit 1; }
+echo "$summary"
