@@ -80,6 +80,46 @@ public final class Ntk4j {
         return memory()[1];
     }
 
+    /**
+     * Throws {@link ResourceLimitException} unless {@code bytes} of native memory fit under the
+     * budget and the system's available memory ({@link #availableMemory}); {@code what} names them
+     * in the message.
+     */
+    public static void requireMemory(double bytes, String what) {
+        long available = availableMemory();
+        if (available >= 0 && bytes > available) {
+            throw new ResourceLimitException(String.format(
+                    "%s need%s %.2f GB but %.2f GB are available%s",
+                    what,
+                    what.startsWith("a ") ? "s" : "",
+                    bytes / 1e9,
+                    available / 1e9,
+                    memoryBudget() > 0 ? " under the memory budget (--max-memory)" : ""));
+        }
+    }
+
+    /**
+     * Throws {@link ResourceLimitException} unless the JVM heap can take {@code bytes} more (Java
+     * arrays: weights, parameter vectors): its maximum less what is in use, measured again after a
+     * collection when the first look says no. The native budget bounds off-heap memory only; this
+     * is the heap's own limit (-Xmx, by default a quarter of the machine), named in the message so
+     * the user knows which one to raise.
+     */
+    public static void requireHeap(double bytes, String what) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > free) {
+            System.gc();
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (bytes > free) {
+            throw new ResourceLimitException(String.format(
+                    "%s need %.2f GB of Java heap but %.2f GB are left (its maximum is %.2f GB; raise it with"
+                            + " JAVA_TOOL_OPTIONS=-Xmx<size>)",
+                    what, bytes / 1e9, free / 1e9, rt.maxMemory() / 1e9));
+        }
+    }
+
     private static long[] memory() {
         NativeLibrary.ensureLoaded();
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {

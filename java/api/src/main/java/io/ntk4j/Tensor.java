@@ -68,14 +68,8 @@ public final class Tensor {
     /** A zero-filled tensor of the given shape allocated in {@code arena}. */
     public static Tensor allocate(Arena arena, long... shape) {
         long n = elementCount(shape);
-        long available = n < (1L << 24) ? -1 : Ntk4j.availableMemory(); // only large tensors are checked
-        if (available >= 0 && (double) n * Double.BYTES > available) {
-            throw new ResourceLimitException(String.format(
-                    "a tensor of shape %s needs %.2f GB but %.2f GB are available%s",
-                    java.util.Arrays.toString(shape),
-                    n * 8e-9,
-                    available / 1e9,
-                    Ntk4j.memoryBudget() > 0 ? " under the memory budget (--max-memory)" : ""));
+        if (n >= (1L << 24)) { // only large tensors are checked
+            Ntk4j.requireMemory((double) n * Double.BYTES, "a tensor of shape " + Arrays.toString(shape));
         }
         return new Tensor(arena.allocate(n * Double.BYTES, Double.BYTES), shape);
     }
@@ -166,6 +160,9 @@ public final class Tensor {
     public double[] toArray() {
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("tensor of " + size + " elements does not fit a Java array");
+        }
+        if (size >= (1L << 24)) { // large copies onto the heap are checked against it
+            Ntk4j.requireHeap((double) size * Double.BYTES, "a Java array of " + size + " values");
         }
         return segment.toArray(ELEMENT);
     }

@@ -133,7 +133,9 @@ public final class FixedPoints {
             ntk4j_fixed_point_options.seed(opts, o.seed());
             MemorySegment x = xBar == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_DOUBLE, xBar);
             MemorySegment found = arena.allocate(ValueLayout.JAVA_LONG), failed = arena.allocate(ValueLayout.JAVA_LONG);
-            int capacity = 4 * o.starts() + 8;
+            long capacity = 4L * o.starts() + 8; // room for every start's point (deduplicated natively)
+            io.ntk4j.Ntk4j.requireMemory(
+                    (double) capacity * h * Double.BYTES, "the fixed points of " + o.starts() + " starts");
             MemorySegment pts = arena.allocate(ValueLayout.JAVA_DOUBLE, (long) capacity * h);
             NativeLibrary.check(
                     Ntk4jNative.ntk4j_fixed_points(m, x, opts, capacity, pts, found, failed), "fixed points");

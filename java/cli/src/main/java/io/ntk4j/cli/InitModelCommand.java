@@ -77,6 +77,7 @@ final class InitModelCommand implements Callable<Integer> {
                     "the weights of --hidden %d need %.2f GB but %.2f GB are available",
                     hidden, 16 * values / 1e9, available / 1e9));
         }
+        io.ntk4j.Ntk4j.requireHeap(2 * 8 * values, "the weights of --hidden " + hidden);
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, double[]> p = new LinkedHashMap<>();
         for (String name : Model.parameterNames(bias)) {
