@@ -47,6 +47,8 @@ extern "C" {
 #define NTK4J_CELL_RNN_LEAKY 1 /* h' = (1-dt) h + dt (W_hh tanh(h) + W_ih x); no bias */
 #define NTK4J_CELL_RNN_ELMAN 2 /* h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (torch.nn.RNNCell) */
 #define NTK4J_CELL_GRU 3       /* torch.nn.GRUCell, gate order r, z, n */
+#define NTK4J_CELL_RNN_RELU 4  /* h' = relu(W_ih x + b_ih + W_hh h + b_hh) (RNNCell, nonlinearity='relu'); relu'(0) = 0 */
+#define NTK4J_CELL_RNN_LINEAR 5 /* h' = (1-dt) h + dt (W_hh h + W_ih x) (kpflow's linear BasicRNN); no bias */
 
 /* ---- operators (DESIGN.md, "The operators") -------------------------------------------- */
 #define NTK4J_OP_P 1        /* state -> state: z_t = q_t + J_t z_{t-1} */

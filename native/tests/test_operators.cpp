@@ -157,7 +157,8 @@ TEST_P(Operators, BlockApplyEqualsColumnByColumn) {
 class LeakyOperators : public Operators {};
 
 TEST_P(LeakyOperators, KroneckerCoreOfK) {
-  // rnn_leaky: K = dt^2 (G kron I_H), G the Gram matrix of [tanh(h_{t-1}), x_t] (DESIGN.md).
+  // rnn_leaky: K = dt^2 (G kron I_H), G the Gram matrix of [tanh(h_{t-1}), x_t] (DESIGN.md);
+  // rnn_linear likewise with [h_{t-1}, x_t].
   const Mat K = op(ops::parameter_operator, n, n);
   const Index BT = c.B * c.T, dim = c.H + c.N;
   Eigen::Map<const Mat> A(tr.act[0].data(), BT, dim);
@@ -169,6 +170,53 @@ TEST_P(LeakyOperators, KroneckerCoreOfK) {
   EXPECT_LT(max_rel(K, expect), 1e-13);
 }
 
+// rnn_linear: J_t = A = (1-dt) I + dt W_hh at every step, so P is the linear system's
+// propagator, (P q)_t = sum_{s <= t} A^(t-s) q_s, and P^-1 q_t = q_t - A q_{t-1}.
+TEST(LinearCell, PropagatorHasTheLinearSystemsClosedForm) {
+  const Case c{NTK4J_CELL_RNN_LINEAR, false, 0.3, 4, 2, 2, 6, "linear"};
+  const Params params = random_params(c, 3);
+  auto model = build(c, params);
+  const auto x = random_vector(c.B * c.T * c.N, 5);
+  const Trajectory tr = unroll(*model, x.data(), c.B, c.T, nullptr);
+  Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> whh(params.whh.data(), c.H,
+                                                                                               c.H);
+  const Mat A = (1.0 - c.dt) * Mat::Identity(c.H, c.H) + c.dt * Mat(whh);
+  const Index n = tr.state_size();
+  const auto q = random_vector(n, 9);
+  std::vector<double> pq(static_cast<size_t>(n)), expect(static_cast<size_t>(n), 0.0);
+  ops::propagate(tr, q.data(), 1, pq.data());
+  for (Index b = 0; b < c.B; ++b)
+    for (Index t = 0; t < c.T; ++t) {
+      Eigen::VectorXd sum = Eigen::VectorXd::Zero(c.H);
+      Mat power = Mat::Identity(c.H, c.H);  // A^(t-s), s from t down to 0
+      for (Index s = t; s >= 0; --s) {
+        sum += power * Eigen::Map<const Eigen::VectorXd>(q.data() + (b * c.T + s) * c.H, c.H);
+        power = A * power;
+      }
+      Eigen::Map<Eigen::VectorXd>(expect.data() + (b * c.T + t) * c.H, c.H) = sum;
+    }
+  double err = 0, scale = 0;
+  for (Index i = 0; i < n; ++i) {
+    err = std::max(err, std::abs(pq[size_t(i)] - expect[size_t(i)]));
+    scale = std::max(scale, std::abs(expect[size_t(i)]));
+  }
+  EXPECT_LT(err / scale, 1e-13);
+}
+
+// rnn_relu: h = relu(u) and D = relu'(u) with relu'(0) = 0 (PyTorch's convention); a unit whose
+// pre-activation is exactly 0 passes nothing back.
+TEST(ReluCell, DerivativeAtZeroIsZeroAsInPyTorch) {
+  const Index H = 2, N = 1;
+  // u = W_hh h + W_ih x + b: with x = 1, h0 = 0 and b = 0, u = W_ih = [0, 0.5].
+  const std::vector<double> wih{0.0, 0.5}, whh{0.0, 0.0, 0.0, 0.0}, x{1.0};
+  auto m = make_model(NTK4J_CELL_RNN_RELU, H, N, 1.0, false, wih.data(), whh.data(), nullptr, nullptr);
+  const Trajectory tr = unroll(*m, x.data(), 1, 1, nullptr);
+  EXPECT_EQ(tr.hidden[0], 0.0);
+  EXPECT_EQ(tr.hidden[1], 0.5);
+  EXPECT_EQ(tr.d[0][0], 0.0);
+  EXPECT_EQ(tr.d[0][1], 1.0);
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Cells, Operators, ::testing::ValuesIn(cases()), case_name);
@@ -176,7 +224,7 @@ INSTANTIATE_TEST_SUITE_P(Cells, Operators, ::testing::ValuesIn(cases()), case_na
 std::vector<Case> leaky_cases() {
   std::vector<Case> out;
   for (const Case& c : cases())
-    if (c.cell == NTK4J_CELL_RNN_LEAKY) out.push_back(c);
+    if (c.cell == NTK4J_CELL_RNN_LEAKY || c.cell == NTK4J_CELL_RNN_LINEAR) out.push_back(c);
   return out;
 }
 INSTANTIATE_TEST_SUITE_P(Cells, LeakyOperators, ::testing::ValuesIn(leaky_cases()), case_name);

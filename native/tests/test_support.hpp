@@ -32,7 +32,10 @@ inline std::vector<Case> cases() {
           {NTK4J_CELL_RNN_ELMAN, true, 1.0, 4, 2, 2, 5, "elman"},
           {NTK4J_CELL_RNN_ELMAN, false, 1.0, 3, 2, 2, 4, "elman_nobias"},
           {NTK4J_CELL_GRU, true, 1.0, 3, 2, 2, 4, "gru"},
-          {NTK4J_CELL_GRU, false, 1.0, 3, 2, 2, 3, "gru_nobias"}};
+          {NTK4J_CELL_GRU, false, 1.0, 3, 2, 2, 3, "gru_nobias"},
+          {NTK4J_CELL_RNN_RELU, true, 1.0, 4, 2, 2, 5, "relu"},
+          {NTK4J_CELL_RNN_RELU, false, 1.0, 3, 2, 2, 4, "relu_nobias"},
+          {NTK4J_CELL_RNN_LINEAR, false, 0.3, 4, 2, 2, 5, "linear_dt0p3"}};
 }
 
 struct Params {

@@ -1,4 +1,4 @@
-// The three cells of DESIGN.md ("Conventions"), as activities + pointwise steps.
+// The cells of DESIGN.md ("Conventions"), as activities + pointwise steps.
 #include <cmath>
 
 #include "cells/model.hpp"
@@ -39,11 +39,39 @@ class RnnLeaky final : public Cell {
   double dt_;
 };
 
-// rnn_elman: f = tanh(W_ih x + b_ih + W_hh h + b_hh). One site, a = [h; x; 1; 1] (the two
-// ones feed b_ih and b_hh), D = diag(1 - f^2), J = D W_hh.
+// rnn_linear: rnn_leaky with the identity for tanh, f = (1-dt) h + dt (W_hh h + W_ih x) (kpflow's
+// BasicRNN with linear=True). One site, a = [h; x], D = dt, J = (1-dt) I + dt W_hh: c = 1-dt and
+// W_hh acts on h itself (no e). J does not depend on the state: P is a linear system's.
+class RnnLinear final : public Cell {
+ public:
+  RnnLinear(Index h, Index n, double dt) : H_(h), N_(n), dt_(dt) {}
+  bool has_c() const override { return true; }
+  bool has_e() const override { return false; }
+  void activities(const double* hprev, const double* x, double* const* act) const override {
+    double* a = act[0];
+    for (Index i = 0; i < H_; ++i) a[i] = hprev[i];
+    for (Index n = 0; n < N_; ++n) a[H_ + n] = x[n];
+  }
+  void step(const double* hprev, const double* const* u, double* h, double* c, double*,
+            double* const* d) const override {
+    for (Index i = 0; i < H_; ++i) {
+      h[i] = (1.0 - dt_) * hprev[i] + dt_ * u[0][i];
+      c[i] = 1.0 - dt_;
+      d[0][i] = dt_;
+    }
+  }
+
+ private:
+  Index H_, N_;
+  double dt_;
+};
+
+// rnn_elman: f = phi(W_ih x + b_ih + W_hh h + b_hh) with phi = tanh (rnn_relu: relu). One site,
+// a = [h; x; 1; 1] (the two ones feed b_ih and b_hh), D = diag(phi'(u)), J = D W_hh. relu'(0) is
+// 0, as PyTorch's threshold_backward takes it (grad where u > 0).
 class RnnElman final : public Cell {
  public:
-  RnnElman(Index h, Index n, bool bias) : H_(h), N_(n), bias_(bias) {}
+  RnnElman(Index h, Index n, bool bias, bool relu = false) : H_(h), N_(n), bias_(bias), relu_(relu) {}
   bool has_c() const override { return false; }
   bool has_e() const override { return false; }
   void activities(const double* hprev, const double* x, double* const* act) const override {
@@ -53,6 +81,14 @@ class RnnElman final : public Cell {
     if (bias_) a[H_ + N_] = a[H_ + N_ + 1] = 1.0;
   }
   void step(const double*, const double* const* u, double* h, double*, double*, double* const* d) const override {
+    if (relu_) {
+      for (Index i = 0; i < H_; ++i) {
+        const bool on = u[0][i] > 0.0;
+        h[i] = on ? u[0][i] : 0.0;
+        d[0][i] = on ? 1.0 : 0.0;
+      }
+      return;
+    }
     for (Index i = 0; i < H_; ++i) {
       h[i] = std::tanh(u[0][i]);
       d[0][i] = 1.0 - h[i] * h[i];
@@ -61,7 +97,7 @@ class RnnElman final : public Cell {
 
  private:
   Index H_, N_;
-  bool bias_;
+  bool bias_, relu_;
 };
 
 // gru (torch.nn.GRUCell): input site u_i = W_ih x + b_ih, a = [x; 1]; hidden site
@@ -122,6 +158,10 @@ const char* cell_name(CellKind kind) {
       return "rnn_elman";
     case CellKind::Gru:
       return "gru";
+    case CellKind::RnnRelu:
+      return "rnn_relu";
+    case CellKind::RnnLinear:
+      return "rnn_linear";
   }
   return "?";
 }
@@ -139,8 +179,9 @@ bool all_finite(const double* x, Index n, Index* where) {
 std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt, bool has_bias,
                                   const double* weight_ih, const double* weight_hh, const double* bias_ih,
                                   const double* bias_hh) {
-  if (cell != NTK4J_CELL_RNN_LEAKY && cell != NTK4J_CELL_RNN_ELMAN && cell != NTK4J_CELL_GRU)
-    fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell, " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru)");
+  if (cell < NTK4J_CELL_RNN_LEAKY || cell > NTK4J_CELL_RNN_LINEAR)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell,
+         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru, 4 = rnn_relu, 5 = rnn_linear)");
   auto m = std::make_unique<Model>();
   m->kind = static_cast<CellKind>(cell);
   const char* name = cell_name(m->kind);
@@ -148,9 +189,10 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
   if (input <= 0) fail(NTK4J_ERR_SHAPE, "input_size must be > 0, got ", input);
   if (weight_ih == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "weight_ih is NULL");
   if (weight_hh == nullptr) fail(NTK4J_ERR_NULL_ARGUMENT, "weight_hh is NULL");
-  if (m->kind == CellKind::RnnLeaky) {
-    if (has_bias) fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky has no bias (bias must be false)");
-    if (!std::isfinite(dt) || dt <= 0.0) fail(NTK4J_ERR_INVALID_ARGUMENT, "rnn_leaky needs a finite dt > 0, got ", dt);
+  const bool leaky = m->kind == CellKind::RnnLeaky || m->kind == CellKind::RnnLinear;
+  if (leaky) {
+    if (has_bias) fail(NTK4J_ERR_INVALID_ARGUMENT, name, " has no bias (bias must be false)");
+    if (!std::isfinite(dt) || dt <= 0.0) fail(NTK4J_ERR_INVALID_ARGUMENT, name, " needs a finite dt > 0, got ", dt);
   }
   if (has_bias && (bias_ih == nullptr || bias_hh == nullptr))
     fail(NTK4J_ERR_NULL_ARGUMENT, name, " with bias needs both bias_ih and bias_hh (one is NULL)");
@@ -162,7 +204,7 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
   checked_mul(GH, H + N + 2, "weights");
   m->H = H;
   m->N = N;
-  m->dt = m->kind == CellKind::RnnLeaky ? dt : 1.0;
+  m->dt = leaky ? dt : 1.0;
   m->bias = has_bias;
 
   const double* data[4] = {weight_ih, weight_hh, bias_ih, bias_hh};
@@ -198,13 +240,19 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
       m->hidden_site = 0;
       m->cell = std::make_unique<RnnLeaky>(H, N, dt);
       break;
+    case CellKind::RnnLinear:
+      add_site(1, {{1, 0, H}, {0, H, N}});
+      m->hidden_site = 0;
+      m->cell = std::make_unique<RnnLinear>(H, N, dt);
+      break;
     case CellKind::RnnElman:
+    case CellKind::RnnRelu:
       if (has_bias)
         add_site(1, {{1, 0, H}, {0, H, N}, {2, H + N, 1}, {3, H + N + 1, 1}});
       else
         add_site(1, {{1, 0, H}, {0, H, N}});
       m->hidden_site = 0;
-      m->cell = std::make_unique<RnnElman>(H, N, has_bias);
+      m->cell = std::make_unique<RnnElman>(H, N, has_bias, m->kind == CellKind::RnnRelu);
       break;
     case CellKind::Gru:
       if (has_bias) {

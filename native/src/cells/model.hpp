@@ -18,7 +18,9 @@ namespace ntk4j {
 enum class CellKind : std::int32_t {
   RnnLeaky = NTK4J_CELL_RNN_LEAKY,
   RnnElman = NTK4J_CELL_RNN_ELMAN,
-  Gru = NTK4J_CELL_GRU
+  Gru = NTK4J_CELL_GRU,
+  RnnRelu = NTK4J_CELL_RNN_RELU,
+  RnnLinear = NTK4J_CELL_RNN_LINEAR
 };
 
 const char* cell_name(CellKind kind);

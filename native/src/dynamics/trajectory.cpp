@@ -66,7 +66,7 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
   const Site& hs = m.sites[static_cast<size_t>(m.hidden_site)];
   tr.w_hh = linalg::PackedMatrix(hs.rows, H, hs.weight.data(), hs.dim, 1);
   tr.w_hh_t = linalg::PackedMatrix(H, hs.rows, hs.weight.data(), 1, hs.dim);
-  if (m.kind == CellKind::RnnLeaky) {
+  if (m.kind == CellKind::RnnLeaky || m.kind == CellKind::RnnLinear) {  // J's c and D are the constants 1-dt, dt
     tr.c_scalar = 1.0 - m.dt;
     tr.d_scalar = m.dt;
   }

@@ -17,7 +17,14 @@ public enum CellKind {
     /** {@code h' = tanh(W_ih x + b_ih + W_hh h + b_hh)} ({@code torch.nn.RNNCell}). */
     RNN_ELMAN("rnn_elman", 2, 1),
     /** {@code torch.nn.GRUCell}, gate order r, z, n. */
-    GRU("gru", 3, 3);
+    GRU("gru", 3, 3),
+    /**
+     * {@code h' = relu(W_ih x + b_ih + W_hh h + b_hh)} ({@code torch.nn.RNNCell(nonlinearity='relu')});
+     * relu'(0) = 0, as in PyTorch.
+     */
+    RNN_RELU("rnn_relu", 4, 1),
+    /** {@code h' = (1-dt) h + dt (W_hh h + W_ih x)}, no bias (KPFlow's BasicRNN with {@code linear=True}). */
+    RNN_LINEAR("rnn_linear", 5, 1);
 
     private final String id;
     private final int code;
@@ -29,7 +36,7 @@ public enum CellKind {
         this.gates = gates;
     }
 
-    /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}). */
+    /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}, {@code rnn_relu}, {@code rnn_linear}). */
     public String id() {
         return id;
     }
@@ -44,9 +51,14 @@ public enum CellKind {
         return gates;
     }
 
-    /** Whether the cell has a time step dt. */
+    /** Whether the cell has a time step dt (the leaky cells, KPFlow's BasicRNNCell and its linear variant). */
     public boolean usesDt() {
-        return this == RNN_LEAKY;
+        return this == RNN_LEAKY || this == RNN_LINEAR;
+    }
+
+    /** Whether the cell can have biases (the leaky cells have none). */
+    public boolean allowsBias() {
+        return !usesDt();
     }
 
     /** Parses a model.json cell name. */

@@ -64,8 +64,8 @@ public final class Model {
             // h' = (1 - dt) h + dt (...): beyond 1 the old state enters with a negative weight.
             throw new InvalidInputException(cell.id() + " needs dt in (0, 1] (h' = (1 - dt) h + dt (...)), got " + dt);
         }
-        if (cell == CellKind.RNN_LEAKY && bias) {
-            throw new InvalidInputException("rnn_leaky has no bias (bias must be false)");
+        if (!cell.allowsBias() && bias) {
+            throw new InvalidInputException(cell.id() + " has no bias (bias must be false)");
         }
         Map<String, double[]> copy = new LinkedHashMap<>();
         List<String> names = parameterNames(bias);

@@ -149,6 +149,24 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_CELL_GRU() {
         return NTK4J_CELL_GRU;
     }
+    private static final int NTK4J_CELL_RNN_RELU = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_CELL_RNN_RELU 4
+     * }
+     */
+    public static int NTK4J_CELL_RNN_RELU() {
+        return NTK4J_CELL_RNN_RELU;
+    }
+    private static final int NTK4J_CELL_RNN_LINEAR = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_CELL_RNN_LINEAR 5
+     * }
+     */
+    public static int NTK4J_CELL_RNN_LINEAR() {
+        return NTK4J_CELL_RNN_LINEAR;
+    }
     private static final int NTK4J_OP_P = (int)1L;
     /**
      * {@snippet lang=c :

@@ -91,9 +91,9 @@ public final class ModelDirectory {
         } else if (dtNode != null && !dtNode.isNull() && !(dtNode.isNumber() && dtNode.asDouble() == 1.0)) {
             // A dt the cell does not use would be ignored: say so instead of analysing another model.
             throw new ModelFormatException(json + ": " + cell.id() + " has no time step: \"dt\" must be null or absent"
-                    + " (only rnn_leaky uses it), got " + dtNode);
+                    + " (only rnn_leaky and rnn_linear use it), got " + dtNode);
         }
-        boolean bias = cell != CellKind.RNN_LEAKY;
+        boolean bias = cell.allowsBias();
         JsonNode biasNode = root.get("bias");
         if (biasNode != null && !biasNode.isNull()) {
             if (!biasNode.isBoolean()) {
@@ -101,8 +101,8 @@ public final class ModelDirectory {
             }
             bias = biasNode.asBoolean();
         }
-        if (cell == CellKind.RNN_LEAKY && bias) {
-            throw new ModelFormatException(json + ": rnn_leaky has no bias (\"bias\" must be false)");
+        if (!cell.allowsBias() && bias) {
+            throw new ModelFormatException(json + ": " + cell.id() + " has no bias (\"bias\" must be false)");
         }
         if (!bias) {
             for (String name : new String[] {"bias_ih", "bias_hh"}) {

@@ -135,7 +135,7 @@ public final class PyTorchModel {
      */
     public static void write(Path file, Model model, Readout readout) {
         Map<String, StateDict.Array> arrays = new LinkedHashMap<>();
-        String prefix = model.cell() == CellKind.RNN_LEAKY ? "rnn.cell." : "";
+        String prefix = model.cell().usesDt() ? "rnn.cell." : "";
         for (String name : model.parameterNames()) {
             arrays.put(
                     prefix + name,
@@ -269,6 +269,11 @@ public final class PyTorchModel {
             throw new ModelFormatException(file + ": weight_hh is " + rows + " x " + h + ", not H x H or 3H x H");
         }
         CellKind kind = options.cell() != null ? options.cell() : inferred;
+        if (kind == null && options.nonlinearity() == Nonlinearity.RELU) {
+            kind = CellKind.RNN_RELU; // only torch.nn.RNN has a relu variant
+        } else if (kind == null && options.nonlinearity() == Nonlinearity.LINEAR) {
+            kind = CellKind.RNN_LINEAR; // only KPFlow's BasicRNN has a linear one
+        }
         if (kind == null) {
             throw new ModelFormatException(file + ": a tanh RNN without biases could be rnn_elman (torch.nn.RNN) or "
                     + "rnn_leaky (KPFlow's BasicRNN): say which with the cell option (--cell)");
@@ -276,9 +281,6 @@ public final class PyTorchModel {
         if (inferred != null && kind != inferred && !(inferred != CellKind.GRU && kind != CellKind.GRU)) {
             throw new ModelFormatException(file + ": the weights are those of a " + inferred.id() + " but cell "
                     + kind.id() + " was asked for");
-        }
-        if (kind == CellKind.RNN_LEAKY && bias) {
-            throw new ModelFormatException(file + ": rnn_leaky has no biases, but the file has bias_ih and bias_hh");
         }
         Nonlinearity nl = options.nonlinearity();
         if (kind == CellKind.GRU) {
@@ -293,12 +295,14 @@ public final class PyTorchModel {
             throw new ModelFormatException(
                     file + ": an RNN state dict does not store its nonlinearity, and the operators "
                             + "differ: this is " + what
-                            + "; say which with --nonlinearity tanh (Java: Options.withNonlinearity), "
-                            + "or name the cell with --cell (rnn_elman and rnn_leaky are tanh cells)");
-        } else if (nl != null && nl != Nonlinearity.TANH) {
-            throw new ModelFormatException(file + ": a " + nl.id() + " RNN: ntk4j's RNN cells (rnn_elman, rnn_leaky) "
-                    + "are tanh cells, and analysing a " + nl.id() + " network as tanh would be wrong (" + nl.id()
-                    + " cells are not supported yet)");
+                            + "; say which with --nonlinearity tanh|relu|linear (Java: Options.withNonlinearity), "
+                            + "or name the cell with --cell (rnn_elman, rnn_relu, rnn_leaky, rnn_linear)");
+        } else if (nl != null) {
+            kind = withNonlinearity(file, kind, nl, options.cell() != null);
+        }
+        if (!kind.allowsBias() && bias) {
+            throw new ModelFormatException(
+                    file + ": " + kind.id() + " has no biases, but the file has bias_ih and bias_hh");
         }
         double dt = 1.0;
         if (kind.usesDt()) {
@@ -342,5 +346,28 @@ public final class PyTorchModel {
             throw new ModelFormatException(file + ": Wout.bias without Wout.weight");
         }
         return new Loaded(model.withAssumptions(notes), ro, List.copyOf(notes));
+    }
+    /**
+     * The cell of an RNN family (torch's Elman RNN: rnn_elman / rnn_relu; KPFlow's BasicRNN:
+     * rnn_leaky / rnn_linear) with the nonlinearity {@code nl}; refused when the family has no such
+     * variant or when it contradicts a cell named as well.
+     */
+    private static CellKind withNonlinearity(Path file, CellKind kind, Nonlinearity nl, boolean named) {
+        boolean leaky = kind.usesDt();
+        CellKind want = switch (nl) {
+            case TANH -> leaky ? CellKind.RNN_LEAKY : CellKind.RNN_ELMAN;
+            case RELU -> leaky ? null : CellKind.RNN_RELU;
+            case LINEAR -> leaky ? CellKind.RNN_LINEAR : null;
+        };
+        if (want == null) {
+            throw new ModelFormatException(file + ": " + (leaky ? "KPFlow's BasicRNN" : "torch.nn.RNN")
+                    + " has no " + nl.id() + " variant, and analysing it as another cell would be wrong ("
+                    + (leaky ? "tanh or linear" : "tanh or relu") + ")");
+        }
+        if (named && want != kind) {
+            throw new ModelFormatException(file + ": cell " + kind.id() + " was asked for, but nonlinearity " + nl.id()
+                    + " makes it " + want.id());
+        }
+        return want;
     }
 }

@@ -10,6 +10,7 @@ import io.ntk4j.CellKind;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.TestPaths;
+import io.ntk4j.io.PyTorchModel.Nonlinearity;
 import io.ntk4j.spectral.Eigs;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -117,15 +118,29 @@ class PyTorchModelTest {
             assertThatThrownBy(() -> io.ntk4j.io.ModelFiles.load(f))
                     .isInstanceOf(ModelFormatException.class)
                     .hasMessageContaining("--nonlinearity tanh");
-            for (PyTorchModel.Nonlinearity other :
-                    new PyTorchModel.Nonlinearity[] {PyTorchModel.Nonlinearity.RELU, PyTorchModel.Nonlinearity.LINEAR
-                    }) {
-                assertThatThrownBy(() -> PyTorchModel.load(
-                                f, PyTorchModel.Options.inferred().withNonlinearity(other)))
-                        .isInstanceOf(ModelFormatException.class)
-                        .hasMessageContaining("would be wrong");
-            }
         }
+        // torch.nn.RNN has tanh and relu variants, KPFlow's BasicRNN tanh and linear: the other one
+        // of each is refused, the variant it has is that cell.
+        assertThat(PyTorchModel.load(rnncell, PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.RELU))
+                        .model()
+                        .cell())
+                .isEqualTo(CellKind.RNN_RELU);
+        assertThat(PyTorchModel.load(basic, PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.LINEAR))
+                        .model()
+                        .cell())
+                .isEqualTo(CellKind.RNN_LINEAR);
+        assertThatThrownBy(() -> PyTorchModel.load(
+                        rnncell, PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.LINEAR)))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("would be wrong");
+        assertThatThrownBy(() ->
+                        PyTorchModel.load(basic, PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.RELU)))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("would be wrong");
+        assertThatThrownBy(() -> PyTorchModel.load(
+                        rnncell, new PyTorchModel.Options(CellKind.RNN_ELMAN, Double.NaN, Nonlinearity.RELU)))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("makes it rnn_relu");
         // Naming the cell says it (rnn_elman is tanh); a GRU takes no nonlinearity.
         assertThat(PyTorchModel.load(rnncell, new PyTorchModel.Options(CellKind.RNN_ELMAN, Double.NaN))
                         .model()

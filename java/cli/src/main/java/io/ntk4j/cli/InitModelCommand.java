@@ -25,7 +25,7 @@ final class InitModelCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman or gru")
+    @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman, gru, rnn_relu or rnn_linear")
     String cell;
 
     @Option(names = "--hidden", required = true, paramLabel = "H")
@@ -40,7 +40,7 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--gain", defaultValue = "1.0", description = "gain g of W_hh (default ${DEFAULT-VALUE})")
     double gain;
 
-    @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru)")
+    @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru, rnn_relu)")
     boolean noBias;
 
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})")
@@ -55,7 +55,7 @@ final class InitModelCommand implements Callable<Integer> {
         if (hidden <= 0 || input <= 0) {
             throw new ParameterException(spec.commandLine(), "--hidden and --input must be > 0");
         }
-        boolean bias = kind != CellKind.RNN_LEAKY && !noBias;
+        boolean bias = kind.allowsBias() && !noBias;
         // Count the parameters before allocating any: a Java array holds < 2^31 values, and the
         // weights (twice: here and in the model) must fit in the memory there is.
         double values = 0;

@@ -144,10 +144,26 @@ public final class Main implements Runnable {
             commandLine.getErr().flush();
             return code;
         });
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        return code;
+        // --threads and --max-memory set process-wide native state: scoped to this run, so that
+        // one in-process run (tests, an embedding program) does not change the next one's.
+        long budget = -1;
+        int threads = -1;
+        try {
+            budget = io.ntk4j.Ntk4j.memoryBudget();
+            threads = io.ntk4j.Ntk4j.threads();
+        } catch (RuntimeException | LinkageError e) {
+            // no native library: nothing to restore (a command that needs it says why it is missing)
+        }
+        try {
+            return cl.execute(args);
+        } finally {
+            if (budget >= 0) {
+                io.ntk4j.Ntk4j.setMemoryBudget(budget);
+                io.ntk4j.Ntk4j.setThreads(threads);
+            }
+            out.flush();
+            err.flush();
+        }
     }
 
     public static void main(String[] args) {

@@ -24,7 +24,8 @@ final class ModelOption {
     @Option(
             names = "--cell",
             paramLabel = "KIND",
-            description = "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru")
+            description =
+                    "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru, rnn_relu, rnn_linear")
     String cell;
 
     @Option(

@@ -193,6 +193,11 @@ class CliTest {
 
     @Test
     void threadsOptionBoundsTheCoreOnAnyCommand() {
+        int before = io.ntk4j.Ntk4j.threads();
+        java.util.concurrent.atomic.AtomicInteger during = new java.util.concurrent.atomic.AtomicInteger(-1);
+        // The thread count while the command runs (seen from its progress reports); afterwards the
+        // process's own setting is back (Main.run scopes --threads and --max-memory to the run).
+        io.ntk4j.Ntk4j.setProgress((done, total, what) -> during.compareAndSet(-1, io.ntk4j.Ntk4j.threads()));
         try {
             Result r = run(
                     "spectrum",
@@ -205,7 +210,8 @@ class CliTest {
                     "--threads",
                     "1");
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(io.ntk4j.Ntk4j.threads()).isEqualTo(1);
+            assertThat(during.get()).isEqualTo(1);
+            assertThat(io.ntk4j.Ntk4j.threads()).isEqualTo(before);
             Result bad = run(
                     "spectrum",
                     "--threads",
@@ -217,7 +223,8 @@ class CliTest {
             assertThat(bad.code()).isEqualTo(Main.EXIT_USAGE);
             assertThat(bad.err()).contains("--threads must be in [1, 1024], got 0");
         } finally {
-            io.ntk4j.Ntk4j.setThreads(Runtime.getRuntime().availableProcessors());
+            io.ntk4j.Ntk4j.setProgress(null);
+            io.ntk4j.Ntk4j.setThreads(before);
         }
     }
 }

@@ -130,9 +130,14 @@ class ExperimentCommandsTest {
         Result unsaid = run("spectrum", "--model", rnncell, "--inputs", inputs, "--op", "NTK", "--top", "3", "--exact");
         assertThat(unsaid.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(unsaid.err()).contains("does not store its nonlinearity").contains("--nonlinearity tanh");
-        Result relu = run("spectrum", "--model", rnncell, "--nonlinearity", "relu", "--inputs", inputs, "--op", "NTK");
-        assertThat(relu.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(relu.err()).contains("a relu RNN").contains("would be wrong");
+        Result linear =
+                run("spectrum", "--model", rnncell, "--nonlinearity", "linear", "--inputs", inputs, "--op", "NTK");
+        assertThat(linear.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(linear.err()).contains("has no linear variant").contains("would be wrong");
+        Result relu = run(
+                "spectrum", "--model", rnncell, "--nonlinearity", "relu", "--inputs", inputs, "--op", "NTK", "--json");
+        assertThat(relu.code()).as(relu.err()).isZero();
+        assertThat(relu.out()).contains("\"eigenvalues\"");
         Result r = run(
                 "spectrum",
                 "--model",
