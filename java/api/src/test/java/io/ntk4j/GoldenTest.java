@@ -19,7 +19,8 @@ class GoldenTest {
     static final double TOL = 1e-10;
 
     static Stream<String> cases() {
-        return Stream.of("rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru");
+        return Stream.of(
+                "rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru", "cells/rnn_relu", "cells/rnn_linear_dt0p2");
     }
 
     private static Tensor load(Arena arena, String c, String file) {

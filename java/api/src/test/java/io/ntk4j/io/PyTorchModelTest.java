@@ -72,6 +72,27 @@ class PyTorchModelTest {
     }
 
     @Test
+    void aReluRnnExportGivesTorchsNtkSpectrum() throws Exception {
+        // tests/golden/cells/make_golden.py: torch.nn.RNN(nonlinearity='relu', batch_first=True).
+        Path dir = TestPaths.golden("cells/exports/rnn_relu_l0_safetensors");
+        JsonNode c = new ObjectMapper()
+                .readTree(Files.readString(dir.resolveSibling("manifest.json")))
+                .get("rnn_relu_l0_safetensors");
+        PyTorchModel.Loaded m = PyTorchModel.load(
+                dir.resolve(c.get("file").asText()),
+                PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.RELU));
+        assertThat(m.model().cell()).isEqualTo(CellKind.RNN_RELU);
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(m.model(), Npy.read(dir.resolve("inputs.npy"), arena))) {
+            double[] all = Eigs.exact(s.ntk());
+            for (int i = 0; i < 5; i++) {
+                double w = c.get("eig_NTK_top5").get(i).asDouble();
+                assertThat(all[i]).as("eigenvalue " + i).isCloseTo(w, within(1e-9 * Math.abs(w)));
+            }
+        }
+    }
+
+    @Test
     void multiLayerAndBidirectionalAreRefusedNamingWhatWasFound() {
         assertThatThrownBy(() -> PyTorchModel.load(
                         DIR.resolve("refuse_gru_2layer/model.safetensors"), PyTorchModel.Options.inferred()))

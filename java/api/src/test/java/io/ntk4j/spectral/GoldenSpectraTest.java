@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenSpectraTest {
     static Stream<String> cases() {
-        return Stream.of("rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru");
+        return Stream.of(
+                "rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru", "cells/rnn_relu", "cells/rnn_linear_dt0p2");
     }
 
     static JsonNode metrics(String c) throws Exception {
@@ -115,8 +116,57 @@ class GoldenSpectraTest {
         }
     }
 
+    /** The cases of the fixed-count estimators below: the four reference cases. */
+    static Stream<String> referenceCases() {
+        return Stream.of("rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru");
+    }
+
+    /**
+     * What {@code spectrum} computes by default (the top 10 as an exact deflation, the rest
+     * sampled until every standard error is within 1 %; kpflow's reduction exact) against the
+     * exact values: within 2 % and within 3 reported standard errors.
+     */
     @ParameterizedTest
     @MethodSource("cases")
+    void theDefaultAnalysisIsWithinTwoPercentAndThreeStandardErrors(String c) throws Exception {
+        Path dir = TestPaths.golden(c);
+        JsonNode m = metrics(c);
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+            SpectrumAnalysis.Result r = SpectrumAnalysis.run(
+                    s, SpectrumAnalysis.Target.NTK, EigsOptions.top(10), RankOptions.defaults(), false);
+            double[] eig = Npy.read(dir.resolve("eig_NTK.npy"), arena).toArray();
+            double s2 = 0, s4 = 0;
+            for (double e : eig) {
+                s2 += e * e;
+                s4 += e * e * e * e;
+            }
+            honest(r.ranks().effectiveRank(), m.get("effrank_NTK").asDouble(), c + " effective rank");
+            honest(r.ranks().effectiveRankKpflow(), s2 * s2 / s4, c + " PR(NTK^2)");
+            JsonNode tp = m.get("effdim_NTK_textbook_partial_trace"), kp = m.get("effdim_NTK_kpflow_definition");
+            PartialEffectiveDims d = r.partialDims(), k = r.dimsKpflow();
+            honest(d.batch(), tp.get("batch").asDouble(), c + " batch");
+            honest(d.time(), tp.get("time").asDouble(), c + " time");
+            honest(d.hidden(), tp.get("hidden").asDouble(), c + " hidden");
+            honest(k.batch(), kp.get("batch").asDouble(), c + " kpflow batch");
+            honest(k.time(), kp.get("time").asDouble(), c + " kpflow time");
+            honest(k.hidden(), kp.get("hidden").asDouble(), c + " kpflow hidden");
+        }
+    }
+
+    private static void honest(Estimate e, double exact, String what) {
+        rel(e.value(), exact, 0.02, what);
+        assertThat(Math.abs(e.value() - exact))
+                .as(what + ": " + e.value() + " +- " + e.stdError() + " vs " + exact)
+                .isLessThanOrEqualTo(3 * e.stdError() + 1e-12 * Math.abs(exact));
+    }
+
+    // The fixed-count estimators (64 probes, 64 deflation vectors: no accuracy control), on the
+    // four reference cases. On cells/rnn_linear_dt0p2 the true-partial-trace batch dimension (a
+    // nearly rank-one 3 x 3 reduction, exact 1.122) comes out 2.6 % low with these counts; the
+    // default analysis above, which samples until its error bars are met, is within 2 % there.
+    @ParameterizedTest
+    @MethodSource("referenceCases")
     void randomizedEstimatesWithDefaultsAreWithinTwoPercent(String c) throws Exception {
         Path dir = TestPaths.golden(c);
         JsonNode m = metrics(c);

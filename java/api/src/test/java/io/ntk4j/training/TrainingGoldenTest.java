@@ -21,18 +21,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The three torch.optim trajectories of tests/golden/training reproduced: step-0 gradients and
+ * The torch.optim trajectories of tests/golden/training and tests/golden/cells/training reproduced: step-0 gradients and
  * every loss to 1e-10 relative, final parameters to 1e-9.
  */
 public class TrainingGoldenTest {
     static Stream<String> cases() {
-        return Stream.of("elman_output_sgd", "gru_output_adam", "elman_state_whh_momentum");
+        return Stream.of(
+                "training/elman_output_sgd",
+                "training/gru_output_adam",
+                "training/elman_state_whh_momentum",
+                "cells/training/relu_output_sgd",
+                "cells/training/linear_output_adam");
     }
 
     @ParameterizedTest
     @MethodSource("cases")
     void reproducesTorchOptim(String c) throws Exception {
-        Path dir = TestPaths.root().resolve("tests/golden/training").resolve(c);
+        Path dir = TestPaths.root().resolve("tests/golden").resolve(c);
         JsonNode spec = new ObjectMapper().readTree(dir.resolve("model.json").toFile());
         try (Arena arena = Arena.ofConfined()) {
             Model model = ModelFiles.load(dir);
