@@ -218,14 +218,10 @@ public final class ModelDirectory {
                     Files.deleteIfExists(dir.resolve("readout_bias.npy"));
                 }
             }
-            Path tmp = TemporaryFiles.createFile(dir, ".model.json.", ".tmp");
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-            Files.move(
-                    tmp,
+            TemporaryFiles.writeAtomically(
                     dir.resolve("model.json"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            TemporaryFiles.done(tmp);
+                    (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
         }

@@ -98,20 +98,7 @@ public final class StateDict {
             }
         }
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = TemporaryFiles.createFile(dir, "." + file.getFileName() + ".", ".tmp");
-            try {
-                Files.write(tmp, buf.array());
-                Files.move(
-                        tmp,
-                        file,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-                TemporaryFiles.done(tmp);
-            }
+            TemporaryFiles.writeAtomically(file, buf.array());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         }

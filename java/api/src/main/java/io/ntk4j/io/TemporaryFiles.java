@@ -87,6 +87,27 @@ public final class TemporaryFiles {
         return removed;
     }
 
+    /**
+     * Writes {@code bytes} to {@code file} whole: into a hidden temporary beside it, then renamed
+     * over it (an interrupted write leaves the old file or none, never a partial one).
+     */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = createFile(dir, "." + file.getFileName() + ".", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+            done(tmp);
+        }
+    }
+
     /** {@code p} was renamed into place or deleted: nothing to clean up any more. */
     public static void done(Path p) {
         LIVE.remove(p);

@@ -70,6 +70,19 @@ public final class HostileFiles {
             new ModelEdit("rnn_elman", "\"dt\": null", "\"dt\": 0.5", "no time step"),
             new ModelEdit("gru", "\"bias\": true", "\"bias\": false", "\"bias\" is false but"));
 
+    /** The lists above as JUnit method sources ({@code @MethodSource("io.ntk4j.io.HostileFiles#npyHeaders")}). */
+    public static java.util.stream.Stream<String> npyHeaders() {
+        return NPY_HEADERS.stream();
+    }
+
+    public static java.util.stream.Stream<String> safetensorsHeaders() {
+        return SAFETENSORS_HEADERS.stream();
+    }
+
+    public static java.util.stream.Stream<ModelEdit> modelEdits() {
+        return MODEL_EDITS.stream();
+    }
+
     /** A version 1.0 .npy of {@code values} float64 zeros with the given header dict text. */
     public static Path npy(Path dir, String dict, int values) throws IOException {
         String text = dict + " ".repeat(Math.max(0, 118 - dict.length())) + "\n";

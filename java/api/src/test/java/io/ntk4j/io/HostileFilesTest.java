@@ -7,7 +7,6 @@ import io.ntk4j.InvalidInputException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,22 +21,10 @@ class HostileFilesTest {
     @TempDir
     Path tmp;
 
-    static Stream<String> npyHeaders() {
-        return HostileFiles.NPY_HEADERS.stream();
-    }
-
-    static Stream<String> safetensorsHeaders() {
-        return HostileFiles.SAFETENSORS_HEADERS.stream();
-    }
-
-    static Stream<HostileFiles.ModelEdit> modelEdits() {
-        return HostileFiles.MODEL_EDITS.stream();
-    }
-
     // ---- .npy headers -------------------------------------------------------------------------
 
     @ParameterizedTest
-    @MethodSource("npyHeaders")
+    @MethodSource("io.ntk4j.io.HostileFiles#npyHeaders")
     void malformedNpyHeadersAreRefusedWithTheReason(String dict) throws IOException {
         Path f = HostileFiles.npy(tmp, dict, 6);
         try (Arena arena = Arena.ofConfined()) {
@@ -100,7 +87,7 @@ class HostileFilesTest {
     // ---- safetensors ----------------------------------------------------------------------------
 
     @ParameterizedTest
-    @MethodSource("safetensorsHeaders")
+    @MethodSource("io.ntk4j.io.HostileFiles#safetensorsHeaders")
     void malformedSafetensorsAreRefusedNamingTheFile(String header) throws IOException {
         Path f = HostileFiles.safetensors(tmp, header, 16);
         assertThatThrownBy(() -> StateDict.read(f))
@@ -121,7 +108,7 @@ class HostileFilesTest {
     // ---- model.json -----------------------------------------------------------------------------
 
     @ParameterizedTest
-    @MethodSource("modelEdits")
+    @MethodSource("io.ntk4j.io.HostileFiles#modelEdits")
     void modelJsonFieldsAreCheckedForRangeAndConsistencyWithTheFiles(HostileFiles.ModelEdit e) throws IOException {
         Path d = HostileFiles.modelDir(tmp, e);
         assertThatThrownBy(() -> ModelDirectory.read(d))

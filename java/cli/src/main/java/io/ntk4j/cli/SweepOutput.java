@@ -178,19 +178,8 @@ final class SweepOutput {
                     .append('\n');
         }
         try {
-            Path tmp = io.ntk4j.io.TemporaryFiles.createFile(
-                    file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
-            try {
-                Files.writeString(tmp, sb.toString());
-                Files.move(
-                        tmp,
-                        file,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-                io.ntk4j.io.TemporaryFiles.done(tmp);
-            }
+            io.ntk4j.io.TemporaryFiles.writeAtomically(
+                    file, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -6,7 +6,6 @@ import io.ntk4j.TestPaths;
 import io.ntk4j.io.HostileFiles;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,18 +20,6 @@ class HostileFilesCliTest {
     @TempDir
     Path tmp;
 
-    static Stream<String> npyHeaders() {
-        return HostileFiles.NPY_HEADERS.stream();
-    }
-
-    static Stream<String> safetensorsHeaders() {
-        return HostileFiles.SAFETENSORS_HEADERS.stream();
-    }
-
-    static Stream<HostileFiles.ModelEdit> modelEdits() {
-        return HostileFiles.MODEL_EDITS.stream();
-    }
-
     private static String gru(String file) {
         return TestPaths.golden("gru").resolve(file).toString();
     }
@@ -46,7 +33,7 @@ class HostileFilesCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("npyHeaders")
+    @MethodSource("io.ntk4j.io.HostileFiles#npyHeaders")
     void malformedNpyInputsAreRefusedAndNothingIsWritten(String dict) throws IOException {
         Path x = HostileFiles.npy(tmp, dict, 6);
         refused(gru(""), x.toString(), x, "malformed .npy header");
@@ -58,7 +45,7 @@ class HostileFilesCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("safetensorsHeaders")
+    @MethodSource("io.ntk4j.io.HostileFiles#safetensorsHeaders")
     void malformedSafetensorsModelsAreRefused(String header) throws IOException {
         Path f = HostileFiles.safetensors(tmp, header, 16);
         refused(f.toString(), gru("inputs.npy"), f, "");
@@ -76,7 +63,7 @@ class HostileFilesCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("modelEdits")
+    @MethodSource("io.ntk4j.io.HostileFiles#modelEdits")
     void modelJsonFieldsOutOfRangeAreRefused(HostileFiles.ModelEdit e) throws IOException {
         Path d = HostileFiles.modelDir(tmp, e);
         CliTest.Result r = CliTest.run("spectrum", "--model", d.toString(), "--top", "2", "--json");
