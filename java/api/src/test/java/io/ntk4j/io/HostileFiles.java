@@ -68,7 +68,10 @@ public final class HostileFiles {
             new ModelEdit("rnn_leaky_dt0p1", "\"dt\": 0.1", "\"dt\": 2", "dt"),
             new ModelEdit("rnn_leaky_dt0p1", "\"dt\": 0.1", "\"dt\": \"0.1\"", "dt"),
             new ModelEdit("rnn_elman", "\"dt\": null", "\"dt\": 0.5", "no time step"),
-            new ModelEdit("gru", "\"bias\": true", "\"bias\": false", "\"bias\" is false but"));
+            new ModelEdit("gru", "\"bias\": true", "\"bias\": false", "\"bias\" is false but"),
+            new ModelEdit("cells/rnn_linear_dt0p2", "\"bias\": false", "\"bias\": true", "rnn_linear has no bias"),
+            new ModelEdit("cells/rnn_linear_dt0p2", "\"dt\": 0.2", "\"dt\": 1.5", "dt"),
+            new ModelEdit("cells/rnn_relu", "\"dt\": null", "\"dt\": 0.5", "no time step"));
 
     /** The lists above as JUnit method sources ({@code @MethodSource("io.ntk4j.io.HostileFiles#npyHeaders")}). */
     public static java.util.stream.Stream<String> npyHeaders() {
@@ -213,7 +216,8 @@ public final class HostileFiles {
 
     /** A copy of a golden model directory (weights and model.json) with {@code e} applied to model.json. */
     public static Path modelDir(Path parent, ModelEdit e) throws IOException {
-        Path src = TestPaths.golden(e.golden()), dir = Files.createTempDirectory(parent, e.golden());
+        Path src = TestPaths.golden(e.golden()),
+                dir = Files.createTempDirectory(parent, e.golden().replace('/', '-'));
         for (String f : new String[] {"weight_ih.npy", "weight_hh.npy", "bias_ih.npy", "bias_hh.npy"}) {
             if (Files.exists(src.resolve(f))) {
                 Files.copy(src.resolve(f), dir.resolve(f));
