@@ -49,6 +49,7 @@ extern "C" {
 #define NTK4J_CELL_GRU 3       /* torch.nn.GRUCell, gate order r, z, n */
 #define NTK4J_CELL_RNN_RELU 4  /* h' = relu(W_ih x + b_ih + W_hh h + b_hh) (RNNCell, nonlinearity='relu'); relu'(0) = 0 */
 #define NTK4J_CELL_RNN_LINEAR 5 /* h' = (1-dt) h + dt (W_hh h + W_ih x) (kpflow's linear BasicRNN); no bias */
+#define NTK4J_CELL_LSTM 6       /* torch.nn.LSTMCell, gates i, f, g, o; the state is [h; c] (2H per step) */
 
 /* ---- operators (DESIGN.md, "The operators") -------------------------------------------- */
 #define NTK4J_OP_P 1        /* state -> state: z_t = q_t + J_t z_{t-1} */

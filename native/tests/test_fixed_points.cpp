@@ -102,17 +102,19 @@ TEST(FixedPoints, JacobianIsTheLinearPartAtTheOrigin) {
 TEST(FixedPoints, JacobianMatchesFiniteDifferencesForEveryCell) {
   for (const Case& c : cases()) {
     auto m = build(c, random_params(c, 5));
-    const auto h = random_vector(c.H, 6), x = random_vector(c.N, 7);
-    std::vector<double> f(size_t(c.H)), J(size_t(c.H * c.H)), fp(size_t(c.H)), fm(size_t(c.H));
+    const Index S = m->S;  // the state width: H, or 2H for lstm's [h; c]
+    const auto h = random_vector(S, 6), x = random_vector(c.N, 7);
+    const auto n = static_cast<size_t>(S);
+    std::vector<double> f(n), J(n * n), fp(n), fm(n);
     dynamics::step_with_jacobian(*m, h.data(), 1, x.data(), f.data(), J.data());
-    for (Index j = 0; j < c.H; ++j) {
+    for (Index j = 0; j < S; ++j) {
       auto hp = h, hm = h;
       hp[size_t(j)] += 1e-6;
       hm[size_t(j)] -= 1e-6;
       dynamics::step_with_jacobian(*m, hp.data(), 1, x.data(), fp.data(), nullptr);
       dynamics::step_with_jacobian(*m, hm.data(), 1, x.data(), fm.data(), nullptr);
-      for (Index i = 0; i < c.H; ++i)
-        EXPECT_NEAR(J[size_t(i * c.H + j)], (fp[size_t(i)] - fm[size_t(i)]) / 2e-6, 1e-8) << c.name;
+      for (Index i = 0; i < S; ++i)
+        EXPECT_NEAR(J[size_t(i * S + j)], (fp[size_t(i)] - fm[size_t(i)]) / 2e-6, 1e-8) << c.name;
     }
   }
 }

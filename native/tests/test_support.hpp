@@ -35,7 +35,9 @@ inline std::vector<Case> cases() {
           {NTK4J_CELL_GRU, false, 1.0, 3, 2, 2, 3, "gru_nobias"},
           {NTK4J_CELL_RNN_RELU, true, 1.0, 4, 2, 2, 5, "relu"},
           {NTK4J_CELL_RNN_RELU, false, 1.0, 3, 2, 2, 4, "relu_nobias"},
-          {NTK4J_CELL_RNN_LINEAR, false, 0.3, 4, 2, 2, 5, "linear_dt0p3"}};
+          {NTK4J_CELL_RNN_LINEAR, false, 0.3, 4, 2, 2, 5, "linear_dt0p3"},
+          {NTK4J_CELL_LSTM, true, 1.0, 3, 2, 2, 4, "lstm"},
+          {NTK4J_CELL_LSTM, false, 1.0, 3, 2, 2, 3, "lstm_nobias"}};
 }
 
 struct Params {
@@ -45,7 +47,7 @@ struct Params {
 inline Params random_params(const Case& c, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> g(0.0, 1.0);
-  const Index G = c.cell == NTK4J_CELL_GRU ? 3 : 1;
+  const Index G = c.cell == NTK4J_CELL_GRU ? 3 : c.cell == NTK4J_CELL_LSTM ? 4 : 1;
   Params p;
   auto fill = [&](std::vector<double>& v, Index n, double scale) {
     v.resize(static_cast<size_t>(n));
@@ -75,7 +77,7 @@ inline std::vector<double> flatten(const Params& p) {
 }
 
 inline Params unflatten(const Case& c, const std::vector<double>& v) {
-  const Index G = c.cell == NTK4J_CELL_GRU ? 3 : 1;
+  const Index G = c.cell == NTK4J_CELL_GRU ? 3 : c.cell == NTK4J_CELL_LSTM ? 4 : 1;
   Params p;
   auto take = [&](std::vector<double>& dst, size_t& off, Index n) {
     dst.assign(v.begin() + static_cast<long>(off), v.begin() + static_cast<long>(off + size_t(n)));
@@ -114,7 +116,7 @@ Mat dense(Index in_dim, Index out_dim, Apply apply) {
 // one step at a time by unrolling T = 1 from the previous state (independent of the tangent code).
 inline std::vector<double> forced_rollout(const Model& m, const std::vector<double>& x, Index B, Index T,
                                           const std::vector<double>& u) {
-  const Index H = m.H, N = m.N;
+  const Index H = m.S, N = m.N;  // the state width (lstm: [h; c])
   std::vector<double> h(static_cast<size_t>(B * T * H)), prev(static_cast<size_t>(B * H), 0.0),
       xt(static_cast<size_t>(B * N));
   for (Index t = 0; t < T; ++t) {
@@ -135,7 +137,7 @@ inline std::vector<double> forced_rollout(const Model& m, const std::vector<doub
 // as one unroll of B*T sequences of length 1.
 inline std::vector<double> one_step(const Model& m, const std::vector<double>& x, const std::vector<double>& hidden,
                                     Index B, Index T) {
-  const Index H = m.H;
+  const Index H = m.S;
   std::vector<double> h0(static_cast<size_t>(B * T * H), 0.0);
   for (Index b = 0; b < B; ++b)
     for (Index t = 1; t < T; ++t)

@@ -55,15 +55,15 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
       fail(NTK4J_ERR_SHAPE, "inputs have N=", input_size, " features but the model's input_size is ", m.N);
     const Index bt = ntk4j::checked_mul(batch, steps, "B*T");
     const Index nin = ntk4j::checked_mul(bt, input_size, "inputs [B,T,N]");
-    Index widest = m.H;
+    Index widest = m.S;
     for (const auto& s : m.sites) widest = std::max({widest, s.dim, s.rows});
     ntk4j::checked_mul(bt, widest, "trajectory [B,T,width]");
     if (ntk4j::checked_mul(steps, widest, "T*width") > ntk4j::kMaxBlasDim || bt > ntk4j::kMaxBlasDim)
       fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest, " exceed the 32-bit BLAS index range");
     require_finite(inputs, nin, "inputs");
-    if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.H, "h0 [B,H]"), "h0");
+    if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.S, "h0 [B,S]"), "h0");
     // The trajectory keeps h, and per site its activity and diagonal, for every (b, t).
-    double per_row = 3.0 * static_cast<double>(m.H);
+    double per_row = 3.0 * static_cast<double>(m.S);
     for (const auto& s : m.sites) per_row += static_cast<double>(s.dim + s.rows);
     ntk4j::require_memory(8.0 * static_cast<double>(bt) * per_row, "the trajectory", "reduce B, T or H");
     auto state = std::make_shared<ntk4j::SessionState>();
@@ -72,7 +72,7 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     Index where = 0;
     if (!ntk4j::all_finite(state->trajectory.hidden.data(), state->trajectory.state_size(), &where))
       fail(NTK4J_ERR_NUMERICAL, "the trajectory overflowed to a non-finite value at [b, t, h] = [",
-           where / (steps * m.H), ", ", (where / m.H) % steps, ", ", where % m.H, "] (flat index ", where,
+           where / (steps * m.S), ", ", (where / m.S) % steps, ", ", where % m.S, "] (flat index ", where,
            " of [B,T,H]; step t is 0-based)");
     *out = new ntk4j_session{std::move(state)};
   });
@@ -160,8 +160,8 @@ int32_t ntk4j_model_step(const ntk4j_model* model, const double* h, int64_t batc
     require(f, "f");
     const ntk4j::Model& m = *model->model;
     if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch must be > 0, got ", batch);
-    const Index n = ntk4j::checked_mul(batch, m.H, "h [B,H]");
-    if (jac) ntk4j::checked_mul(n, m.H, "jac [B,H,H]");
+    const Index n = ntk4j::checked_mul(batch, m.S, "h [B,S]");  // S: the state width (lstm: [h; c])
+    if (jac) ntk4j::checked_mul(n, m.S, "jac [B,S,S]");
     require_finite(h, n, "h");
     if (x) require_finite(x, m.N, "x");
     ntk4j::dynamics::step_with_jacobian(m, h, batch, x, f, jac);
@@ -193,7 +193,7 @@ int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4
     auto r = ntk4j::dynamics::find_fixed_points(m, x, o);
     *found = r.found;
     if (failed) *failed = r.failed;
-    std::copy_n(r.points.begin(), std::min(r.found, capacity) * m.H, points);
+    std::copy_n(r.points.begin(), std::min(r.found, capacity) * m.S, points);
   });
 }
 
@@ -220,7 +220,7 @@ int32_t ntk4j_fixed_point_spectra(const ntk4j_model* model, const double* x, con
     require(right, "right");
     const ntk4j::Model& m = *model->model;
     if (count <= 0) fail(NTK4J_ERR_SHAPE, "count must be > 0, got ", count);
-    const Index h = m.H, hh = ntk4j::checked_mul(h, h, "H*H");
+    const Index h = m.S, hh = ntk4j::checked_mul(h, h, "S*S");
     ntk4j::checked_mul(count, hh, "jac [count,H,H]");
     require_finite(points, ntk4j::checked_mul(count, h, "points [count,H]"), "points");
     if (x) require_finite(x, m.N, "x");
@@ -247,7 +247,7 @@ int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, c
     require(right, "right");
     require(grad, "grad");
     const ntk4j::Model& m = *model->model;
-    const Index h = m.H, hh = h * h;
+    const Index h = m.S, hh = h * h;
     if (critical < 0 || critical >= h)
       fail(NTK4J_ERR_INVALID_ARGUMENT, "critical must be in [0, ", h, "), got ", critical);
     if (grad_len != m.num_params)

@@ -142,6 +142,56 @@ class Gru final : public Cell {
   bool bias_;
 };
 
+// lstm (torch.nn.LSTMCell): one site u = W_ih x + b_ih + W_hh h + b_hh, a = [h; x; 1; 1], gates
+// i, f, g, o (G = 4); the state is s = [h; c] (R = 2):
+//   c' = f c + i g,  h' = o tanh(c'),  i, f, o = sigmoid(u_.), g = tanh(u_g).
+// With k = o (1 - tanh(c')^2): dc'/du = [g i(1-i), c f(1-f), i (1-g^2), 0], dh'/du = k dc'/du
+// + [0, 0, 0, tanh(c') o(1-o)], and C: dh'/dc = k f, dc'/dc = f (no direct h -> s term).
+class Lstm final : public Cell {
+ public:
+  Lstm(Index h, Index n, bool bias) : H_(h), N_(n), bias_(bias) {}
+  bool has_c() const override { return true; }
+  bool has_e() const override { return false; }
+  void activities(const double* sprev, const double* x, double* const* act) const override {
+    double* a = act[0];
+    for (Index i = 0; i < H_; ++i) a[i] = sprev[i];
+    for (Index n = 0; n < N_; ++n) a[H_ + n] = x[n];
+    if (bias_) a[H_ + N_] = a[H_ + N_ + 1] = 1.0;
+  }
+  void step(const double* sprev, const double* const* u, double* s, double* c, double*,
+            double* const* d) const override {
+    const double* uu = u[0];
+    const Index rows = 4 * H_;
+    double* dh = d[0];         // output block h: 4H
+    double* dc = d[0] + rows;  // output block c: 4H
+    for (Index j = 0; j < H_; ++j) {
+      const double ig = sigmoid(uu[j]), fg = sigmoid(uu[H_ + j]), gg = std::tanh(uu[2 * H_ + j]),
+                   og = sigmoid(uu[3 * H_ + j]);
+      const double cprev = sprev[H_ + j], cn = fg * cprev + ig * gg, tc = std::tanh(cn);
+      s[j] = og * tc;
+      s[H_ + j] = cn;
+      const double k = og * (1.0 - tc * tc);
+      const double dci = gg * ig * (1.0 - ig), dcf = cprev * fg * (1.0 - fg), dcg = ig * (1.0 - gg * gg);
+      dc[j] = dci;
+      dc[H_ + j] = dcf;
+      dc[2 * H_ + j] = dcg;
+      dc[3 * H_ + j] = 0.0;
+      dh[j] = k * dci;
+      dh[H_ + j] = k * dcf;
+      dh[2 * H_ + j] = k * dcg;
+      dh[3 * H_ + j] = tc * og * (1.0 - og);
+      c[j] = 0.0;             // (h, h)
+      c[H_ + j] = k * fg;     // (h, c)
+      c[2 * H_ + j] = 0.0;    // (c, h)
+      c[3 * H_ + j] = fg;     // (c, c)
+    }
+  }
+
+ private:
+  Index H_, N_;
+  bool bias_;
+};
+
 // Copies a row-major parameter (rows x ncols) into columns [col0, col0+ncols) of W_s.
 void place(Site& s, const double* p, Index col0, Index ncols) {
   for (Index r = 0; r < s.rows; ++r)
@@ -162,6 +212,8 @@ const char* cell_name(CellKind kind) {
       return "rnn_relu";
     case CellKind::RnnLinear:
       return "rnn_linear";
+    case CellKind::Lstm:
+      return "lstm";
   }
   return "?";
 }
@@ -179,9 +231,9 @@ bool all_finite(const double* x, Index n, Index* where) {
 std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt, bool has_bias,
                                   const double* weight_ih, const double* weight_hh, const double* bias_ih,
                                   const double* bias_hh) {
-  if (cell < NTK4J_CELL_RNN_LEAKY || cell > NTK4J_CELL_RNN_LINEAR)
+  if (cell < NTK4J_CELL_RNN_LEAKY || cell > NTK4J_CELL_LSTM)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell,
-         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru, 4 = rnn_relu, 5 = rnn_linear)");
+         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru, 4 = rnn_relu, 5 = rnn_linear, 6 = lstm)");
   auto m = std::make_unique<Model>();
   m->kind = static_cast<CellKind>(cell);
   const char* name = cell_name(m->kind);
@@ -199,11 +251,13 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
   if (!has_bias && (bias_ih != nullptr || bias_hh != nullptr))
     fail(NTK4J_ERR_INVALID_ARGUMENT, name, " without bias takes no bias arrays (pass NULL)");
   const Index H = hidden, N = input;
-  const Index G = m->kind == CellKind::Gru ? 3 : 1;
+  const Index G = m->kind == CellKind::Gru ? 3 : m->kind == CellKind::Lstm ? 4 : 1;
   const Index GH = checked_mul(G, H, "G*H");
   checked_mul(GH, H + N + 2, "weights");
   m->H = H;
   m->N = N;
+  m->R = m->kind == CellKind::Lstm ? 2 : 1;
+  m->S = checked_mul(m->R, H, "state width");
   m->dt = leaky ? dt : 1.0;
   m->bias = has_bias;
 
@@ -253,6 +307,14 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
         add_site(1, {{1, 0, H}, {0, H, N}});
       m->hidden_site = 0;
       m->cell = std::make_unique<RnnElman>(H, N, has_bias, m->kind == CellKind::RnnRelu);
+      break;
+    case CellKind::Lstm:
+      if (has_bias)
+        add_site(4, {{1, 0, H}, {0, H, N}, {2, H + N, 1}, {3, H + N + 1, 1}});
+      else
+        add_site(4, {{1, 0, H}, {0, H, N}});
+      m->hidden_site = 0;
+      m->cell = std::make_unique<Lstm>(H, N, has_bias);
       break;
     case CellKind::Gru:
       if (has_bias) {

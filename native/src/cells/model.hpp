@@ -20,7 +20,8 @@ enum class CellKind : std::int32_t {
   RnnElman = NTK4J_CELL_RNN_ELMAN,
   Gru = NTK4J_CELL_GRU,
   RnnRelu = NTK4J_CELL_RNN_RELU,
-  RnnLinear = NTK4J_CELL_RNN_LINEAR
+  RnnLinear = NTK4J_CELL_RNN_LINEAR,
+  Lstm = NTK4J_CELL_LSTM
 };
 
 const char* cell_name(CellKind kind);
@@ -41,23 +42,29 @@ struct Site {
   std::vector<double> weight;      // W_s, rows x dim, row-major
 };
 
-// Pointwise part of a cell at one (b, t): everything but the site GEMMs.
+// Pointwise part of a cell at one (b, t): everything but the site GEMMs. The state is R blocks
+// of H (R = 1; lstm: R = 2, s = [h; c]), W_hh acts on block 0, and the state Jacobian is
+//   J = C + D_h W_hh diag(e) on block 0,
+// with C made of R x R diagonal H x H blocks and D_s of R x G diagonal blocks (output block r,
+// gate group g): (D_s u)[r] = sum_g D_s[r][g] (.) u[g]. For R = 1, C = diag(c).
 class Cell {
  public:
   virtual ~Cell() = default;
-  virtual bool has_c() const = 0;  // J carries a diagonal term c (leak, GRU's z)
+  virtual bool has_c() const = 0;  // J carries C (leak, GRU's z, the LSTM's forget gate)
   virtual bool has_e() const = 0;  // W_hh acts on e-scaled h (rnn_leaky: tanh'(h))
-  // Fills the activity a_s of every site from h_{t-1} (H) and x_t (N).
-  virtual void activities(const double* hprev, const double* x, double* const* act) const = 0;
-  // From the site pre-activations u_s = W_s a_s: the new state h and the derivative data
-  // c (H), e (H) (only when has_c()/has_e()) and D_s (rows of each site).
-  virtual void step(const double* hprev, const double* const* u, double* h, double* c, double* e,
+  // Fills the activity a_s of every site from s_{t-1} (R H) and x_t (N).
+  virtual void activities(const double* sprev, const double* x, double* const* act) const = 0;
+  // From the site pre-activations u_s = W_s a_s: the new state s (R H) and the derivative data
+  // C (R R H: block (r, r') at (r R + r') H), e (H) (only when has_c()/has_e()) and D_s
+  // (R rows_s: output block r at r rows_s).
+  virtual void step(const double* sprev, const double* const* u, double* s, double* c, double* e,
                     double* const* d) const = 0;
 };
 
 struct Model {
   CellKind kind{};
   Index H = 0, N = 0;
+  Index R = 1, S = 0;  // state blocks and state width per step, S = R H (lstm: [h; c], R = 2)
   double dt = 1.0;
   bool bias = false;
   std::vector<std::string> param_names;  // PyTorch order

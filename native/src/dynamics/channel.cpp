@@ -52,7 +52,7 @@ Vec jtheta_t(const Model& m, const double* h, const Vec& x, const Vec& w) {
 
 // J(h)^T w, J = df/dh at h.
 Vec jac_t(const Model& m, const Vec& h, const Vec& x, const Vec& w) {
-  const Index n = m.H;
+  const Index n = m.S;
   Vec f(n), jac(n * n), out(n, 0.0);
   step_with_jacobian(m, h.data(), 1, x.data(), f.data(), jac.data());
   for (Index j = 0; j < n; ++j)
@@ -68,7 +68,7 @@ Vec bilinear_gradient(const Model& m, const double* h_bar, const Vec& x_bar, con
   const Vec hp = axpy(h_bar, eps, y), hm = axpy(h_bar, -eps, y);
   Vec g = scaled_difference(jtheta_t(m, hp.data(), x_bar, x), jtheta_t(m, hm.data(), x_bar, x), 1 / (2 * eps));
   Vec dh = scaled_difference(jac_t(m, hp, x_bar, x), jac_t(m, hm, x_bar, x), 1 / (2 * eps));
-  linalg::solve(m.H, imj_t.data(), dh.data(), 1);
+  linalg::solve(m.S, imj_t.data(), dh.data(), 1);
   const Vec via_state = jtheta_t(m, h_bar, x_bar, dh);
   for (std::size_t i = 0; i < g.size(); ++i) g[i] += via_state[i];
   return g;
@@ -78,7 +78,7 @@ Vec bilinear_gradient(const Model& m, const double* h_bar, const Vec& x_bar, con
 
 void critical_gradient(const Model& m, const double* h_bar, const double* x_bar, const FixedPointSpectrum& s,
                        double* grad) {
-  const Index h = m.H, c = s.critical;
+  const Index h = m.S, c = s.critical;
   const double lr = s.re[c], li = s.im[c];
   Vec imj_t(h * h);  // (I - J)^T, for dh_bar/dtheta
   for (Index i = 0; i < h; ++i)

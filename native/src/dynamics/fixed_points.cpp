@@ -10,7 +10,7 @@
 namespace ntk4j::dynamics {
 
 void step_with_jacobian(const Model& m, const double* h, Index B, const double* x, double* f, double* jac) {
-  const Index H = m.H, N = m.N;
+  const Index H = m.S, N = m.N, hc = m.H, R = m.R;
   std::vector<double> xs(static_cast<size_t>(B * N), 0.0);
   if (x)
     for (Index b = 0; b < B; ++b) std::copy_n(x, N, xs.data() + b * N);
@@ -18,21 +18,26 @@ void step_with_jacobian(const Model& m, const double* h, Index B, const double* 
   const Trajectory tr = unroll(m, xs.data(), B, 1, h);
   std::copy(tr.hidden.begin(), tr.hidden.end(), f);
   if (!jac) return;
-  // J = diag(c) + D_h W_hh diag(e)   (cells/model.hpp)
+  // J = C + D_h W_hh diag(e) on the state's first hc entries (cells/model.hpp); H here is the
+  // state width R hc, J is H x H row-major.
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
   const std::vector<double>& d = tr.d[static_cast<size_t>(m.hidden_site)];
   for (Index b = 0; b < B; ++b) {
     double* J = jac + b * H * H;
     std::fill(J, J + H * H, 0.0);
-    for (Index g = 0; g < s.groups; ++g)
-      for (Index i = 0; i < H; ++i) {
-        const double di = d[static_cast<size_t>(b * s.rows + g * H + i)];
-        const double* w = s.weight.data() + (g * H + i) * s.dim;  // row g*H+i of W_hh
-        for (Index j = 0; j < H; ++j)
-          J[i * H + j] += di * w[j] * (tr.e.empty() ? 1.0 : tr.e[static_cast<size_t>(b * H + j)]);
-      }
+    for (Index r = 0; r < R; ++r)
+      for (Index g = 0; g < s.groups; ++g)
+        for (Index i = 0; i < hc; ++i) {
+          const double di = d[static_cast<size_t>((b * R + r) * s.rows + g * hc + i)];
+          const double* w = s.weight.data() + (g * hc + i) * s.dim;  // row g*hc+i of W_hh
+          for (Index j = 0; j < hc; ++j)
+            J[(r * hc + i) * H + j] += di * w[j] * (tr.e.empty() ? 1.0 : tr.e[static_cast<size_t>(b * hc + j)]);
+        }
     if (!tr.c.empty())
-      for (Index i = 0; i < H; ++i) J[i * H + i] += tr.c[static_cast<size_t>(b * H + i)];
+      for (Index r = 0; r < R; ++r)
+        for (Index r2 = 0; r2 < R; ++r2)
+          for (Index i = 0; i < hc; ++i)
+            J[(r * hc + i) * H + r2 * hc + i] += tr.c[static_cast<size_t>((b * R * R + r * R + r2) * hc + i)];
   }
 }
 
@@ -46,7 +51,7 @@ double inf_norm(const double* v, Index n) {
 
 // Newton with backtracking on ||F||; returns true when converged (h holds the fixed point).
 bool newton(const Model& m, const double* x, std::vector<double>& h, const FixedPointOptions& o) {
-  const Index H = m.H;
+  const Index H = m.S;
   std::vector<double> f(static_cast<size_t>(H)), J(static_cast<size_t>(H * H)), F(static_cast<size_t>(H)),
       trial(static_cast<size_t>(H)), ft(static_cast<size_t>(H));
   for (Index it = 0; it <= o.max_iterations; ++it) {
@@ -89,7 +94,7 @@ FixedPointResult find_fixed_points(const Model& m, const double* x, const FixedP
   if (!(o.tol > 0) || !std::isfinite(o.tol)) fail(NTK4J_ERR_INVALID_ARGUMENT, "tolerance must be > 0, got ", o.tol);
   if (!(o.init_scale >= 0) || !std::isfinite(o.init_scale))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "init_scale must be >= 0, got ", o.init_scale);
-  const Index H = m.H, S = o.starts;
+  const Index H = m.S, S = o.starts;
   std::mt19937_64 rng(o.seed);
   std::normal_distribution<double> g(0.0, o.init_scale);
   std::vector<std::vector<double>> starts;

@@ -10,21 +10,23 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
   tr.model = &m;
   tr.B = B;
   tr.T = T;
-  tr.H = m.H;
+  tr.H = m.S;
+  tr.hc = m.H;
+  tr.R = m.R;
   tr.N = m.N;
-  const Index H = m.H, N = m.N, BT = B * T;
+  const Index H = m.H, SW = m.S, R = m.R, N = m.N, BT = B * T;
   const Cell& cell = *m.cell;
-  tr.hidden.assign(static_cast<size_t>(BT * H), 0.0);
-  if (cell.has_c()) tr.c.assign(static_cast<size_t>(BT * H), 0.0);
+  tr.hidden.assign(static_cast<size_t>(BT * SW), 0.0);
+  if (cell.has_c()) tr.c.assign(static_cast<size_t>(BT * R * R * H), 0.0);
   if (cell.has_e()) tr.e.assign(static_cast<size_t>(BT * H), 0.0);
   const size_t S = m.sites.size();
   tr.act.resize(S);
   tr.d.resize(S);
   for (size_t s = 0; s < S; ++s) {
     tr.act[s].assign(static_cast<size_t>(BT * m.sites[s].dim), 0.0);
-    tr.d[s].assign(static_cast<size_t>(BT * m.sites[s].rows), 0.0);
+    tr.d[s].assign(static_cast<size_t>(BT * R * m.sites[s].rows), 0.0);
   }
-  std::vector<double> zeros(static_cast<size_t>(H), 0.0);
+  std::vector<double> zeros(static_cast<size_t>(SW), 0.0);
   // Trials are independent: each thread unrolls its own range of the batch (one synchronization
   // per unroll instead of one per step and site).
   linalg::parallel_chunks(B, linalg::parallel_width(B, 8), [&](Index, Index b0, Index b1) {
@@ -35,8 +37,8 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
     std::vector<const double*> up(S);
     for (Index t = 0; t < T; ++t) {
       auto hprev = [&](Index b) -> const double* {
-        if (t > 0) return &tr.hidden[static_cast<size_t>((b * T + t - 1) * H)];
-        return h0 ? h0 + b * H : zeros.data();
+        if (t > 0) return &tr.hidden[static_cast<size_t>((b * T + t - 1) * SW)];
+        return h0 ? h0 + b * SW : zeros.data();
       };
       for (Index b = b0; b < b1; ++b) {
         const Index row = b * T + t;
@@ -55,10 +57,10 @@ Trajectory unroll(const Model& m, const double* inputs, Index B, Index T, const 
         const Index row = b * T + t;
         for (size_t s = 0; s < S; ++s) {
           up[s] = &u[s][static_cast<size_t>((b - b0) * m.sites[s].rows)];
-          dp[s] = &tr.d[s][static_cast<size_t>(row * m.sites[s].rows)];
+          dp[s] = &tr.d[s][static_cast<size_t>(row * R * m.sites[s].rows)];
         }
-        cell.step(hprev(b), up.data(), &tr.hidden[static_cast<size_t>(row * H)],
-                  tr.c.empty() ? nullptr : &tr.c[static_cast<size_t>(row * H)],
+        cell.step(hprev(b), up.data(), &tr.hidden[static_cast<size_t>(row * SW)],
+                  tr.c.empty() ? nullptr : &tr.c[static_cast<size_t>(row * R * R * H)],
                   tr.e.empty() ? nullptr : &tr.e[static_cast<size_t>(row * H)], dp.data());
       }
     }

@@ -13,14 +13,17 @@ namespace ntk4j {
 
 struct Trajectory {
   const Model* model = nullptr;  // borrowed from the session, which owns a copy
-  Index B = 0, T = 0, H = 0, N = 0;
-  std::vector<double> hidden;  // [B, T, H], h_1..h_T
-  std::vector<double> c, e;    // [B, T, H] when the cell has them, else empty
+  // H is the state width per step (the model's S: its hidden size, or 2H for lstm's [h; c]), the
+  // stride of every state vector; hc is the cell's hidden size (what W_hh acts on: the state's
+  // first hc entries) and R = H / hc the state blocks (cells/model.hpp).
+  Index B = 0, T = 0, H = 0, N = 0, hc = 0, R = 1;
+  std::vector<double> hidden;  // [B, T, H], s_1..s_T
+  std::vector<double> c, e;    // [B, T, R R hc] and [B, T, hc] when the cell has them, else empty
   // When c, or the hidden site's D, is the same number everywhere (rnn_leaky: 1 - dt and dt),
   // that number, so that hot loops can skip reading the arrays; NaN otherwise.
   double c_scalar = std::numeric_limits<double>::quiet_NaN();
   double d_scalar = std::numeric_limits<double>::quiet_NaN();
-  // Per site s: activity [B*T, dim_s] and D_s [B*T, rows_s], row (b*T + t) for step t (0-based,
+  // Per site s: activity [B*T, dim_s] and D_s [B*T, R rows_s], row (b*T + t) for step t (0-based,
   // i.e. the step that reads x[b,t] and h[b,t-1]).
   std::vector<std::vector<double>> act, d;
   // W_hh (rows x H of the hidden site) and its transpose, packed once for the thin per-step

@@ -25,6 +25,18 @@ void scale_into_site(const Trajectory& tr, size_t s, const double* q, Index bt0,
   const Site& site = tr.model->sites[s];
   const Index H = tr.H, rows = site.rows;
   const double* d = tr.d[s].data();
+  if (tr.R > 1) {  // X[g] = sum_r D[r][g] (.) q[r] (cells/model.hpp)
+    const Index hc = tr.hc, R = tr.R;
+    for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
+      const double* db = d + bt * R * rows;
+      for (Index g = 0; g < site.groups; ++g) {
+        auto xg = col(x + (bt - bt0) * rows + g * hc, hc);
+        xg = col(db + g * hc, hc) * col(q + bt * H, hc);
+        for (Index r = 1; r < R; ++r) xg += col(db + r * rows + g * hc, hc) * col(q + bt * H + r * hc, hc);
+      }
+    }
+    return;
+  }
   for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     const auto qc = col(q + bt * H, H);
     for (Index g = 0; g < site.groups; ++g) col(x + (bt - bt0) * rows + g * H, H) = col(d + bt * rows + g * H, H) * qc;
@@ -36,6 +48,18 @@ void scale_from_site(const Trajectory& tr, size_t s, const double* u, Index bt0,
   const Site& site = tr.model->sites[s];
   const Index H = tr.H, rows = site.rows;
   const double* d = tr.d[s].data();
+  if (tr.R > 1) {  // y[r] += sum_g D[r][g] (.) u[g]
+    const Index hc = tr.hc, R = tr.R;
+    for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
+      const double* db = d + bt * R * rows;
+      for (Index r = 0; r < R; ++r) {
+        auto yr = col(y + bt * H + r * hc, hc);
+        for (Index g = 0; g < site.groups; ++g)
+          yr += col(db + r * rows + g * hc, hc) * col(u + (bt - bt0) * rows + g * hc, hc);
+      }
+    }
+    return;
+  }
   for (Index bt = bt0; bt < bt0 + nbt; ++bt) {
     auto yc = col(y + bt * H, H);
     for (Index g = 0; g < site.groups; ++g) yc += col(d + bt * rows + g * H, H) * col(u + (bt - bt0) * rows + g * H, H);

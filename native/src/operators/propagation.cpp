@@ -32,25 +32,43 @@ struct StepScratch {
 
 // out[:, col] += alpha * J_t x[:, col] for the k*B columns of time step t (t >= 1). Columns
 // are at stride T*H in x and out (views into [k, B, T, H] blocks).
-void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, double alpha, double* out, StepScratch& w) {
+void jacobian_step(const Trajectory& tr, Index t, Index j0, Index kB, const double* x, double alpha, double* out,
+                   StepScratch& w) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
-  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const Index H = tr.H, T = tr.T, B = tr.B, ld = T * H, rows = s.rows;
   const double* vin = x;
   Index ldv = ld;
   if (!tr.e.empty()) {
     for (Index j = 0; j < kB; ++j) {
-      const double* e = &tr.e[static_cast<size_t>(((j % B) * T + t) * H)];
-      col(w.v + j * H, H) = col(e, H) * col(x + j * ld, H);
+      const double* e = &tr.e[static_cast<size_t>((((j0 + j) % B) * T + t) * tr.hc)];
+      col(w.v + j * H, tr.hc) = col(e, tr.hc) * col(x + j * ld, tr.hc);
     }
     vin = w.v;
     ldv = H;
   }
-  // u = W_hh v: W_hh is the first H columns of the row-major site weight (rows x dim).
+  // u = W_hh v: W_hh is the first hc columns of the row-major site weight (rows x dim), acting on
+  // the state's first hc entries.
   tr.w_hh.multiply(vin, ldv, kB, w.u, rows);
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
+  if (tr.R > 1) {  // out[r] += C[r][r'] x[r'] + D[r][g] u[g] (cells/model.hpp)
+    const Index hc = tr.hc, R = tr.R;
+    for (Index j = 0; j < kB; ++j) {
+      const Index row = ((j0 + j) % B) * T + t;
+      const double* d = &dsite[static_cast<size_t>(row * R * rows)];
+      const double* c = tr.c.empty() ? nullptr : &tr.c[static_cast<size_t>(row * R * R * hc)];
+      for (Index r = 0; r < R; ++r) {
+        auto oc = col(out + j * ld + r * hc, hc);
+        if (c)
+          for (Index r2 = 0; r2 < R; ++r2) oc += alpha * col(c + (r * R + r2) * hc, hc) * col(x + j * ld + r2 * hc, hc);
+        for (Index g = 0; g < s.groups; ++g)
+          oc += alpha * col(d + r * rows + g * hc, hc) * col(w.u + j * rows + g * hc, hc);
+      }
+    }
+    return;
+  }
   for (Index j = 0; j < kB; ++j) {
-    const Index row = (j % B) * T + t;
+    const Index row = ((j0 + j) % B) * T + t;
     const double* d = &dsite[static_cast<size_t>(row * rows)];
     const double* uc = w.u + j * rows;
     auto oc = col(out + j * ld, H);
@@ -60,14 +78,44 @@ void jacobian_step(const Trajectory& tr, Index t, Index k, const double* x, doub
 }
 
 // out[:, col] += alpha * J_t^T y[:, col] for the k*B columns of time step t (t >= 1).
-void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double* y, double alpha, double* out,
-                           StepScratch& w) {
+void jacobian_adjoint_step(const Trajectory& tr, Index t, Index j0, Index kB, const double* y, double alpha,
+                           double* out, StepScratch& w) {
   const Model& m = *tr.model;
   const Site& s = m.sites[static_cast<size_t>(m.hidden_site)];
-  const Index H = tr.H, T = tr.T, B = tr.B, kB = k * B, ld = T * H, rows = s.rows;
+  const Index H = tr.H, T = tr.T, B = tr.B, ld = T * H, rows = s.rows;
   const std::vector<double>& dsite = tr.d[static_cast<size_t>(m.hidden_site)];
+  if (tr.R > 1) {  // u[g] = sum_r D[r][g] y[r]; out[0] += e (.) W_hh^T u; out[r'] += C[r][r'] y[r]
+    const Index hc = tr.hc, R = tr.R;
+    for (Index j = 0; j < kB; ++j) {
+      const Index row = ((j0 + j) % B) * T + t;
+      const double* d = &dsite[static_cast<size_t>(row * R * rows)];
+      double* uc = w.u + j * rows;
+      for (Index g = 0; g < s.groups; ++g) {
+        auto ug = col(uc + g * hc, hc);
+        ug = col(d + g * hc, hc) * col(y + j * ld, hc);
+        for (Index r = 1; r < R; ++r) ug += col(d + r * rows + g * hc, hc) * col(y + j * ld + r * hc, hc);
+      }
+    }
+    tr.w_hh_t.multiply(w.u, rows, kB, w.v, H);
+    for (Index j = 0; j < kB; ++j) {
+      const Index row = ((j0 + j) % B) * T + t;
+      const auto vc = col(w.v + j * H, hc);
+      auto o0 = col(out + j * ld, hc);
+      if (!tr.e.empty())
+        o0 += alpha * col(&tr.e[static_cast<size_t>(row * hc)], hc) * vc;
+      else
+        o0 += alpha * vc;
+      if (tr.c.empty()) continue;
+      const double* c = &tr.c[static_cast<size_t>(row * R * R * hc)];
+      for (Index r2 = 0; r2 < R; ++r2) {
+        auto oc = col(out + j * ld + r2 * hc, hc);
+        for (Index r = 0; r < R; ++r) oc += alpha * col(c + (r * R + r2) * hc, hc) * col(y + j * ld + r * hc, hc);
+      }
+    }
+    return;
+  }
   for (Index j = 0; j < kB; ++j) {
-    const double* d = &dsite[static_cast<size_t>(((j % B) * T + t) * rows)];
+    const double* d = &dsite[static_cast<size_t>((((j0 + j) % B) * T + t) * rows)];
     const auto yc = col(y + j * ld, H);
     double* uc = w.u + j * rows;
     for (Index g = 0; g < s.groups; ++g) col(uc + g * H, H) = col(d + g * H, H) * yc;
@@ -75,7 +123,7 @@ void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double*
   // v = W_hh^T u
   tr.w_hh_t.multiply(w.u, rows, kB, w.v, H);
   for (Index j = 0; j < kB; ++j) {
-    const Index row = (j % B) * T + t;
+    const Index row = ((j0 + j) % B) * T + t;
     const auto vc = col(w.v + j * H, H);
     auto oc = col(out + j * ld, H);
     if (!tr.e.empty())
@@ -87,8 +135,8 @@ void jacobian_adjoint_step(const Trajectory& tr, Index t, Index k, const double*
 }
 
 // Copies time step t of every column of q into y.
-void copy_step(const Trajectory& tr, Index t, Index k, const double* q, double* y) {
-  const Index H = tr.H, ld = tr.T * tr.H, kB = k * tr.B;
+void copy_step(const Trajectory& tr, Index t, Index kB, const double* q, double* y) {
+  const Index H = tr.H, ld = tr.T * tr.H;
   linalg::StepMap(y + t * H, H, kB, Eigen::OuterStride<>(ld)) =
       linalg::ConstStepMap(q + t * H, H, kB, Eigen::OuterStride<>(ld));
 }
@@ -195,33 +243,53 @@ void propagate_adjoint_columns(const Trajectory& tr, const double* q, double* y,
 // Column chunks of at least 8 trials per thread (below that a thread's GEMMs get too thin).
 constexpr Index kMinColumnsPerThread = 8;
 
+// P and P* of a cell with a multi-block state (lstm): the recursions through the general
+// per-step products on columns j0 .. j0+kB-1 (not fused like the one-block kernels above).
+void propagate_blocks(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  StepScratch w(tr, kB);
+  for (Index t = 0; t < tr.T; ++t) {
+    copy_step(tr, t, kB, q, y);
+    if (t > 0) jacobian_step(tr, t, j0, kB, y + (t - 1) * tr.H, 1.0, y + t * tr.H, w);
+  }
+}
+
+void propagate_adjoint_blocks(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  StepScratch w(tr, kB);
+  for (Index t = tr.T - 1; t >= 0; --t) {
+    copy_step(tr, t, kB, q, y);
+    if (t + 1 < tr.T) jacobian_adjoint_step(tr, t + 1, j0, kB, y + (t + 1) * tr.H, 1.0, y + t * tr.H, w);
+  }
+}
+
 void propagate_range(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  if (tr.R > 1) return propagate_blocks(tr, q, y, j0, kB);
   propagate_columns(tr, q, y, j0, kB);
 }
 
 void propagate_adjoint_range(const Trajectory& tr, const double* q, double* y, Index j0, Index kB) {
+  if (tr.R > 1) return propagate_adjoint_blocks(tr, q, y, j0, kB);
   propagate_adjoint_columns(tr, q, y, j0, kB);
 }
 
 void propagate(const Trajectory& tr, const double* q, Index k, double* y) {
   const Index ld = tr.T * tr.H;
   linalg::parallel_chunks(k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread),
-                          [&](Index, Index b, Index e) { propagate_columns(tr, q + b * ld, y + b * ld, b, e - b); });
+                          [&](Index, Index b, Index e) { propagate_range(tr, q + b * ld, y + b * ld, b, e - b); });
 }
 
 void propagate_adjoint(const Trajectory& tr, const double* q, Index k, double* y) {
   const Index ld = tr.T * tr.H;
   linalg::parallel_chunks(
       k * tr.B, linalg::parallel_width(k * tr.B, kMinColumnsPerThread),
-      [&](Index, Index b, Index e) { propagate_adjoint_columns(tr, q + b * ld, y + b * ld, b, e - b); });
+      [&](Index, Index b, Index e) { propagate_adjoint_range(tr, q + b * ld, y + b * ld, b, e - b); });
 }
 
 void propagate_inverse(const Trajectory& tr, const double* q, Index k, double* y) {
   StepScratch w(tr, k * tr.B);
   const Index H = tr.H;
   for (Index t = 0; t < tr.T; ++t) {
-    copy_step(tr, t, k, q, y);
-    if (t > 0) jacobian_step(tr, t, k, q + (t - 1) * H, -1.0, y + t * H, w);
+    copy_step(tr, t, k * tr.B, q, y);
+    if (t > 0) jacobian_step(tr, t, 0, k * tr.B, q + (t - 1) * H, -1.0, y + t * H, w);
   }
 }
 
@@ -229,8 +297,8 @@ void propagate_inverse_adjoint(const Trajectory& tr, const double* q, Index k, d
   StepScratch w(tr, k * tr.B);
   const Index H = tr.H;
   for (Index t = 0; t < tr.T; ++t) {
-    copy_step(tr, t, k, q, y);
-    if (t + 1 < tr.T) jacobian_adjoint_step(tr, t + 1, k, q + (t + 1) * H, -1.0, y + t * H, w);
+    copy_step(tr, t, k * tr.B, q, y);
+    if (t + 1 < tr.T) jacobian_adjoint_step(tr, t + 1, 0, k * tr.B, q + (t + 1) * H, -1.0, y + t * H, w);
   }
 }
 
