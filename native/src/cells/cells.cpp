@@ -180,10 +180,10 @@ class Lstm final : public Cell {
       dh[H_ + j] = k * dcf;
       dh[2 * H_ + j] = k * dcg;
       dh[3 * H_ + j] = tc * og * (1.0 - og);
-      c[j] = 0.0;             // (h, h)
-      c[H_ + j] = k * fg;     // (h, c)
-      c[2 * H_ + j] = 0.0;    // (c, h)
-      c[3 * H_ + j] = fg;     // (c, c)
+      c[j] = 0.0;           // (h, h)
+      c[H_ + j] = k * fg;   // (h, c)
+      c[2 * H_ + j] = 0.0;  // (c, h)
+      c[3 * H_ + j] = fg;   // (c, c)
     }
   }
 
