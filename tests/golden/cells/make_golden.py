@@ -29,14 +29,25 @@ CASES = [
          equation="h' = relu(W_ih @ x + b_ih + W_hh @ h + b_hh)   [relu'(0) = 0, as torch]"),
     dict(name="rnn_linear_dt0p2", cell="rnn_linear", dt=0.2, bias=False, B=3, T=6, H=5, N=2, seed=1006, gain=1.1,
          equation="h' = (1-dt)*h + dt*(W_hh @ h + W_ih @ x)   [no bias; kpflow's BasicRNN with linear=True]"),
+    dict(name="lstm", cell="lstm", dt=None, bias=True, B=3, T=6, H=4, N=2, seed=1007, gain=1.2,
+         equation="torch.nn.LSTMCell, gates i, f, g, o: c' = f c + i g, h' = o tanh(c'); state s = [h; c] (2H)"),
 ]
 
 
+def gates(c):
+    return 4 if c["cell"] == "lstm" else 1
+
+
+def width(c):
+    """State width per step: H, or 2H for the LSTM's [h; c]."""
+    return 2 * c["H"] if c["cell"] == "lstm" else c["H"]
+
+
 def param_specs(c):
-    H, N = c["H"], c["N"]
-    specs = [("weight_ih", (H, N)), ("weight_hh", (H, H))]
+    H, N, G = c["H"], c["N"], gates(c)
+    specs = [("weight_ih", (G * H, N)), ("weight_hh", (G * H, H))]
     if c["bias"]:
-        specs += [("bias_ih", (H,)), ("bias_hh", (H,))]
+        specs += [("bias_ih", (G * H,)), ("bias_hh", (G * H,))]
     return specs
 
 
@@ -50,8 +61,18 @@ def unflatten(c, theta):
 
 
 def cell(c, theta, x, h):
-    """One step f(x, h; theta) for a batch: x [B, N], h [B, H]."""
+    """One step f(x, s; theta) for a batch: x [B, N], s [B, width]."""
     p = unflatten(c, theta)
+    if c["cell"] == "lstm":
+        H = c["H"]
+        hh, cc = h[:, :H], h[:, H:]
+        u = x @ p["weight_ih"].T + hh @ p["weight_hh"].T
+        if c["bias"]:
+            u = u + p["bias_ih"] + p["bias_hh"]
+        i, f, g, o = torch.sigmoid(u[:, :H]), torch.sigmoid(u[:, H:2 * H]), torch.tanh(u[:, 2 * H:3 * H]), \
+            torch.sigmoid(u[:, 3 * H:])
+        cn = f * cc + i * g
+        return torch.cat([o * torch.tanh(cn), cn], dim=1)
     u = x @ p["weight_ih"].T + h @ p["weight_hh"].T
     if c["cell"] == "rnn_relu":
         return torch.relu(u + p["bias_ih"] + p["bias_hh"])
@@ -60,8 +81,8 @@ def cell(c, theta, x, h):
 
 
 def unroll(c, theta, x):
-    """hidden [B, T, H] from x [B, T, N], h0 = 0."""
-    h = torch.zeros(c["B"], c["H"])
+    """hidden [B, T, width] from x [B, T, N], h0 = 0 (and c0 = 0)."""
+    h = torch.zeros(x.shape[0], width(c))
     out = []
     for t in range(c["T"]):
         h = cell(c, theta, x[:, t], h)
@@ -79,14 +100,15 @@ def rel(a, b):
 
 def make_case(c):
     t0 = time.time()
-    B, T, H, N = c["B"], c["T"], c["H"], c["N"]
+    B, T, N = c["B"], c["T"], c["N"]
+    H = width(c)  # the state width: every state array is [B, T, H]
     rng = np.random.default_rng(c["seed"])
     params = {}
     for name, shape in param_specs(c):
         if name == "weight_ih":
             params[name] = rng.standard_normal(shape) / np.sqrt(N)
         elif name == "weight_hh":
-            params[name] = c["gain"] * rng.standard_normal(shape) / np.sqrt(H)
+            params[name] = c["gain"] * rng.standard_normal(shape) / np.sqrt(c["H"])
         else:
             params[name] = 0.3 * rng.standard_normal(shape)
     x = rng.standard_normal((B, T, N))
@@ -112,6 +134,16 @@ def make_case(c):
         pre = (xt @ torch.tensor(params["weight_ih"]).T + hprev @ torch.tensor(params["weight_hh"]).T
                + torch.tensor(params["bias_ih"] + params["bias_hh"]))
         checks["min_abs_preactivation"] = float(pre.abs().min())  # away from relu's kink
+    if c["cell"] == "lstm":  # against torch.nn.LSTMCell itself over the whole unroll
+        m = torch.nn.LSTMCell(N, c["H"], bias=c["bias"])
+        with torch.no_grad():
+            for k in params:
+                getattr(m, k).copy_(torch.tensor(params[k]))
+            hs, cs, out = torch.zeros(B, c["H"]), torch.zeros(B, c["H"]), []
+            for t in range(T):
+                hs, cs = m(xt[:, t], (hs, cs))
+                out.append(torch.cat([hs, cs], dim=1))
+        checks["equations_vs_torch_module"] = rel(hidden.numpy(), torch.stack(out, dim=1).numpy())
     # Per-step Jacobians A[b,t] = df/dh and dense J_theta, by autograd on one step.
     jac_h = np.zeros((B, T, H, H))
     jtheta = np.zeros((n, npar))
@@ -180,11 +212,12 @@ def make_case(c):
     for name in ("K", "PPt", "NTK"):
         metrics["effrank_" + name] = metrics["participation_ratio"][name]
     model = {
-        "name": c["name"], "cell": c["cell"], "hidden_size": H, "input_size": N, "dt": c["dt"], "bias": c["bias"],
+        "name": c["name"], "cell": c["cell"], "hidden_size": c["H"], "input_size": N, "dt": c["dt"],
+        "bias": c["bias"], "state_width": H,
         "param_names": [{"name": k_, "shape": list(s)} for k_, s in param_specs(c)], "n_params": npar,
         "B": B, "T": T, "h0": "zeros", "equation": c["equation"], "dtype": "float64", "seed": c["seed"],
         "init": {"weight_ih": "N(0,1)/sqrt(input_size)",
-                 "weight_hh": "g*N(0,1)/sqrt(hidden_size), g=%g" % c["gain"],
+                 "weight_hh": "g*N(0,1)/sqrt(hidden_size), g=%g" % c["gain"],  # hidden_size, not the state width
                  "biases": "0.3*N(0,1)" if c["bias"] else None, "inputs": "1.0*N(0,1)",
                  "draw_order": "numpy.random.default_rng(seed): parameters in param_names order, then inputs, q, v"},
     }

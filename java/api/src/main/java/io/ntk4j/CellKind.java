@@ -24,7 +24,12 @@ public enum CellKind {
      */
     RNN_RELU("rnn_relu", 4, 1),
     /** {@code h' = (1-dt) h + dt (W_hh h + W_ih x)}, no bias (KPFlow's BasicRNN with {@code linear=True}). */
-    RNN_LINEAR("rnn_linear", 5, 1);
+    RNN_LINEAR("rnn_linear", 5, 1),
+    /**
+     * {@code torch.nn.LSTMCell}, gates i, f, g, o; the state is {@code [h; c]} (2H per step), so the
+     * operators act on [B, T, 2H].
+     */
+    LSTM("lstm", 6, 4);
 
     private final String id;
     private final int code;
@@ -46,9 +51,14 @@ public enum CellKind {
         return code;
     }
 
-    /** Number of stacked gate blocks in the weights (3 for GRU, else 1). */
+    /** Number of stacked gate blocks in the weights (3 for GRU, 4 for LSTM, else 1). */
     public int gates() {
         return gates;
+    }
+
+    /** Blocks of H in one step of the state: 2 for lstm ([h; c]), else 1. */
+    public int stateBlocks() {
+        return this == LSTM ? 2 : 1;
     }
 
     /** Whether the cell has a time step dt (the leaky cells, KPFlow's BasicRNNCell and its linear variant). */

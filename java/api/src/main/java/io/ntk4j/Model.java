@@ -152,6 +152,11 @@ public final class Model {
         return hiddenSize;
     }
 
+    /** Width of one step of the state: H, or 2H for lstm, whose state is [h; c]. */
+    public int stateWidth() {
+        return cell.stateBlocks() * hiddenSize;
+    }
+
     public int inputSize() {
         return inputSize;
     }

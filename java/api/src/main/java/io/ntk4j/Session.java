@@ -75,8 +75,8 @@ public final class Session implements AutoCloseable {
             throw new InvalidInputException("inputs " + Arrays.toString(inputs.shape()) + " have N=" + n
                     + " but the model's input_size is " + model.inputSize());
         }
-        if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.hiddenSize())) {
-            throw new InvalidInputException("h0 must have shape [B, H] = [" + b + ", " + model.hiddenSize() + "], got "
+        if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.stateWidth())) {
+            throw new InvalidInputException("h0 must have shape [B, H] = [" + b + ", " + model.stateWidth() + "], got "
                     + Arrays.toString(h0.shape()));
         }
         Arena arena = Arena.ofShared();
@@ -120,7 +120,7 @@ public final class Session implements AutoCloseable {
                     b,
                     t,
                     params,
-                    h0 == null ? new double[Math.toIntExact(b * model.hiddenSize())] : h0.toArray());
+                    h0 == null ? new double[Math.toIntExact(b * model.stateWidth())] : h0.toArray());
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -139,8 +139,12 @@ public final class Session implements AutoCloseable {
         return steps;
     }
 
+    /**
+     * Width H of one step of the state vectors the operators act on ([B, T, H]): the model's hidden
+     * size, or twice it for lstm, whose state is [h; c] ({@link Model#stateWidth}).
+     */
     public long hiddenSize() {
-        return model.hiddenSize();
+        return model.stateWidth();
     }
 
     public long inputSize() {
@@ -158,7 +162,7 @@ public final class Session implements AutoCloseable {
 
     /** Shape of one state-space vector, [B, T, H]. */
     public long[] stateShape() {
-        return new long[] {batch, steps, model.hiddenSize()};
+        return new long[] {batch, steps, model.stateWidth()};
     }
 
     /** Copies the trajectory h_1..h_T [B, T, H] into {@code out}. */

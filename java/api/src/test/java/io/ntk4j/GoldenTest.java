@@ -20,7 +20,13 @@ class GoldenTest {
 
     static Stream<String> cases() {
         return Stream.of(
-                "rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru", "cells/rnn_relu", "cells/rnn_linear_dt0p2");
+                "rnn_leaky_dt1",
+                "rnn_leaky_dt0p1",
+                "rnn_elman",
+                "gru",
+                "cells/rnn_relu",
+                "cells/rnn_linear_dt0p2",
+                "cells/lstm");
     }
 
     private static Tensor load(Arena arena, String c, String file) {

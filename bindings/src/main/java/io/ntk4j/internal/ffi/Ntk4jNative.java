@@ -167,6 +167,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_CELL_RNN_LINEAR() {
         return NTK4J_CELL_RNN_LINEAR;
     }
+    private static final int NTK4J_CELL_LSTM = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_CELL_LSTM 6
+     * }
+     */
+    public static int NTK4J_CELL_LSTM() {
+        return NTK4J_CELL_LSTM;
+    }
     private static final int NTK4J_OP_P = (int)1L;
     /**
      * {@snippet lang=c :

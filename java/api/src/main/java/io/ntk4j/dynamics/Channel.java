@@ -57,7 +57,7 @@ public final class Channel {
      * real bilinear form of the expansion differentiated like the real case.
      */
     public static double[] gradMu(Model model, FixedPoints.FixedPoint p, double[] xBar) {
-        int h = model.hiddenSize();
+        int h = model.stateWidth();
         if (p.state().length != h) {
             throw new InvalidInputException("fixed point has " + p.state().length + " values but H = " + h);
         }
@@ -153,7 +153,7 @@ public final class Channel {
      */
     static double normalFormCosine(
             Session session, FixedPoints.FixedPoint p, double[] xBar, double mu, Tensor c, Arena arena) {
-        int h = session.model().hiddenSize(), k = p.criticalIndex();
+        int h = session.model().stateWidth(), k = p.criticalIndex();
         double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
         double wv = dot(w, v);
         for (int i = 0; i < h; i++) {
@@ -194,7 +194,7 @@ public final class Channel {
      * h' = tanh(g h) at 0 it is g^3 / 3. A central difference of w^T f(h_bar + eps v, x_bar).
      */
     public static double cubicCoefficient(Model model, FixedPoints.FixedPoint p, double[] xBar) {
-        int h = model.hiddenSize(), k = p.criticalIndex();
+        int h = model.stateWidth(), k = p.criticalIndex();
         double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
         double wv = dot(w, v);
         for (int i = 0; i < h; i++) {

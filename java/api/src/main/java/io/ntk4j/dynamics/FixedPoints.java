@@ -95,7 +95,7 @@ public final class FixedPoints {
 
     /** f(h, x) and its Jacobian df/dh (row-major H x H) at one state; x null means zero input. */
     public static double[][] stepAndJacobian(Model model, double[] h, double[] x) {
-        int n = model.hiddenSize();
+        int n = model.stateWidth();
         if (h.length != n) {
             throw new InvalidInputException("state has " + h.length + " values but H = " + n);
         }
@@ -117,7 +117,7 @@ public final class FixedPoints {
 
     /** Finds the fixed points of {@code model} under the constant input {@code xBar} ([N], or null for zero). */
     public static Result find(Model model, double[] xBar, Options o) {
-        int h = model.hiddenSize();
+        int h = model.stateWidth();
         if (xBar != null && xBar.length != model.inputSize()) {
             throw new InvalidInputException(
                     "x_bar has " + xBar.length + " values but the model's input_size is " + model.inputSize());

@@ -24,11 +24,11 @@ import java.util.TreeSet;
  *       their {@code rnn.*_l0} aliases, which must hold the same values), and the readout
  *       {@code Wout.weight} [O, H] / {@code Wout.bias} [O].
  * </ul>
- * The cell comes from the shapes where they decide it: W_hh with 3H rows is a GRU; H rows with
+ * The cell comes from the shapes where they decide it: W_hh with 3H rows is a GRU, 4H an LSTM; H rows with
  * biases is PyTorch's tanh RNN ({@code rnn_elman}); KPFlow's {@code rnn.cell.*} names are its leaky
  * cell ({@code rnn_leaky}, whose dt a state dict does not store: 1 unless given). An RNN without
  * biases could be either tanh cell and needs {@link Options#cell()}. Multi-layer
- * ({@code _l1}...), bidirectional ({@code _reverse}), LSTM (4H rows) or unknown layouts are refused
+ * ({@code _l1}...), bidirectional ({@code _reverse}) or unknown layouts are refused
  * with the names found, never analysed wrongly.
  *
  * <p>The nonlinearity of an RNN cannot be told from its weights ({@code torch.nn.RNN} takes
@@ -261,12 +261,12 @@ public final class PyTorchModel {
         if (rows == 3L * h) {
             inferred = CellKind.GRU;
         } else if (rows == 4L * h) {
-            throw new ModelFormatException(file + ": weight_hh has 4H rows (" + rows + " x " + h + "): an LSTM, which "
-                    + "ntk4j does not support (" + supported + ")");
+            inferred = CellKind.LSTM;
         } else if (rows == h) {
             inferred = basicRnn ? CellKind.RNN_LEAKY : bias ? CellKind.RNN_ELMAN : null;
         } else {
-            throw new ModelFormatException(file + ": weight_hh is " + rows + " x " + h + ", not H x H or 3H x H");
+            throw new ModelFormatException(
+                    file + ": weight_hh is " + rows + " x " + h + ", not H x H, 3H x H (GRU) or 4H x H (LSTM)");
         }
         CellKind kind = options.cell() != null ? options.cell() : inferred;
         if (kind == null && options.nonlinearity() == Nonlinearity.RELU) {
@@ -278,15 +278,15 @@ public final class PyTorchModel {
             throw new ModelFormatException(file + ": a tanh RNN without biases could be rnn_elman (torch.nn.RNN) or "
                     + "rnn_leaky (KPFlow's BasicRNN): say which with the cell option (--cell)");
         }
-        if (inferred != null && kind != inferred && !(inferred != CellKind.GRU && kind != CellKind.GRU)) {
+        if (inferred != null && kind != inferred && !(inferred.gates() == 1 && kind.gates() == 1)) {
             throw new ModelFormatException(file + ": the weights are those of a " + inferred.id() + " but cell "
                     + kind.id() + " was asked for");
         }
         Nonlinearity nl = options.nonlinearity();
-        if (kind == CellKind.GRU) {
+        if (kind.gates() > 1) {
             if (nl != null) {
-                throw new ModelFormatException(
-                        file + ": the nonlinearity option applies to RNN cells; a GRU's are fixed");
+                throw new ModelFormatException(file + ": the nonlinearity option applies to RNN cells; a"
+                        + (kind == CellKind.GRU ? " GRU" : "n LSTM") + "'s are fixed");
             }
         } else if (nl == null && options.cell() == null) {
             String what = kind == CellKind.RNN_LEAKY

@@ -83,6 +83,10 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.trained = Set.copyOf(trained);
         long b = inputs.dim(0), t = inputs.dim(1);
+        if (model.cell().stateBlocks() > 1) { // the losses and the readout act on h; the state is [h; c]
+            throw new InvalidInputException("training an " + model.cell().id() + " is not supported yet (its state is"
+                    + " [h; c]; the spectra, fixed points and every operator are)");
+        }
         if (loss == Loss.MSE) {
             if (readout == null) {
                 throw new InvalidInputException("the mse loss needs a readout (readout_weight.npy, readout_bias.npy)");

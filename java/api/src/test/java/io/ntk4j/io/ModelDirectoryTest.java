@@ -70,8 +70,13 @@ class ModelDirectoryTest {
         assertRefused(malformed, "malformed JSON");
 
         Path unknown = copy("rnn_elman");
-        rewrite(unknown, "\"rnn_elman\"", "\"lstm\"");
-        assertRefused(unknown, "unknown cell \"lstm\"");
+        rewrite(unknown, "\"rnn_elman\"", "\"mamba\"");
+        assertRefused(unknown, "unknown cell \"mamba\"");
+
+        // An Elman RNN's weights declared as an LSTM: the gate count (4H rows) does not match.
+        Path gates = copy("rnn_elman");
+        rewrite(gates, "\"rnn_elman\"", "\"lstm\"");
+        assertRefused(gates, "lstm with hidden_size=5, input_size=2 needs [20, 2]");
 
         Path badHidden = copy("rnn_elman");
         rewrite(badHidden, "\"hidden_size\": 5", "\"hidden_size\": -5");

@@ -23,7 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenSpectraTest {
     static Stream<String> cases() {
         return Stream.of(
-                "rnn_leaky_dt1", "rnn_leaky_dt0p1", "rnn_elman", "gru", "cells/rnn_relu", "cells/rnn_linear_dt0p2");
+                "rnn_leaky_dt1",
+                "rnn_leaky_dt0p1",
+                "rnn_elman",
+                "gru",
+                "cells/rnn_relu",
+                "cells/rnn_linear_dt0p2",
+                "cells/lstm");
     }
 
     static JsonNode metrics(String c) throws Exception {
