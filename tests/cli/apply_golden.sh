@@ -31,5 +31,5 @@ Jtheta v.npy Jtheta_v.npy
 JthetaT q.npy Jtheta_t_q.npy
 OPS
 done
-[[ $checked -ge 54 ]] || { echo "only $checked golden products checked (expected 54: 6 cases x 9)" >&2; exit 1; }
+[[ $checked -ge 63 ]] || { echo "only $checked golden products checked (expected 63: 7 cases x 9)" >&2; exit 1; }
 echo "$checked golden products reproduced through ./ntk4j apply"

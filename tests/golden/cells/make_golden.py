@@ -243,33 +243,59 @@ def safetensors_bytes(tensors):
     return len(text).to_bytes(8, "little") + text + data
 
 
-def make_export():
-    """torch.nn.RNN(nonlinearity='relu', batch_first=True) as users save it (float32, names *_l0)."""
-    torch.manual_seed(2026)
-    B, T, H, N = 3, 5, 4, 2
-    rnn = torch.nn.RNN(N, H, nonlinearity="relu", batch_first=True).float()
-    state = {k: v.detach().numpy() for k, v in rnn.state_dict().items()}
+def export_case(name, module, cell, fmt, manifest):
+    """A state dict as users save it (safetensors float32 or numpy.savez float64) and the exact
+    NTK_S top-5 of those weights (upcast to float64) on seeded inputs, as J J^T of the unroll."""
+    B, T, N = 3, 5, module.input_size
+    H = module.hidden_size
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
     x = np.random.default_rng(7).standard_normal((B, T, N))
-    out = HERE / "exports" / "rnn_relu_l0_safetensors"
+    out = HERE / "exports" / name
     out.mkdir(parents=True, exist_ok=True)
-    (out / "model.safetensors").write_bytes(safetensors_bytes(state))
+    if fmt == "safetensors":
+        (out / "model.safetensors").write_bytes(safetensors_bytes(state))
+    else:
+        np.savez(out / "model.npz", **{k: v.astype(np.float64) for k, v in state.items()})
     np.save(out / "inputs.npy", x)
-    # The exact NTK_S of those weights (float32 upcast to float64), as J J^T of the unroll.
-    c = dict(cell="rnn_relu", dt=None, bias=True, B=B, T=T, H=H, N=N)
-    theta = torch.tensor(np.concatenate([state[k + "_l0"].astype(np.float64).ravel()
+    c = dict(cell=cell, dt=None, bias=True, B=B, T=T, H=H, N=N)
+    suffix = "_l0" if any(k.endswith("_l0") for k in state) else ""
+    theta = torch.tensor(np.concatenate([state[k + suffix].astype(np.float64).ravel()
                                          for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]))
-    j = torch.autograd.functional.jacobian(lambda th: unroll(c, th, torch.tensor(x)).reshape(-1), theta).numpy()
-    with torch.no_grad():  # the module's own forward gives the same trajectory
-        ref = rnn.double()(torch.tensor(x))[0].numpy()
-    mine = unroll(c, theta, torch.tensor(x)).detach().numpy()
+    xt = torch.tensor(x)
+    j = torch.autograd.functional.jacobian(lambda th: unroll(c, th, xt).reshape(-1), theta).numpy()
+    mine = unroll(c, theta, xt).detach().numpy()
+    m64 = module.double()
+    with torch.no_grad():  # the module's own forward gives the same trajectory (h; c for an LSTM)
+        if isinstance(m64, torch.nn.LSTMCell):
+            hs, cs, steps = torch.zeros(B, H), torch.zeros(B, H), []
+            for t in range(T):
+                hs, cs = m64(xt[:, t], (hs, cs))
+                steps.append(hs)
+            ref = torch.stack(steps, dim=1).numpy()
+        else:
+            ref = m64(xt)[0].numpy()
     eig = np.sort(np.linalg.eigvalsh(j @ j.T))[::-1]
-    manifest = {"rnn_relu_l0_safetensors": {
-        "file": "model.safetensors", "layout": "torch.nn.RNN(nonlinearity='relu', num_layers=1, batch_first=True)",
-        "dtype": "float32", "cell": "rnn_relu", "nonlinearity": "relu",
+    manifest[name] = {
+        "file": "model." + ("safetensors" if fmt == "safetensors" else "npz"), "layout": repr(module),
+        "dtype": "float32" if fmt == "safetensors" else "float64", "cell": cell,
         "eig_NTK_top5": [float(e) for e in eig[:5]],
-        "unroll_vs_torch_module_max_abs": float(np.max(np.abs(mine - ref)))}}
+        "unroll_h_vs_torch_module_max_abs": float(np.max(np.abs(mine[:, :, :H] - ref)))}
+    print("export", name, manifest[name]["unroll_h_vs_torch_module_max_abs"])
+
+
+def make_export():
+    """torch.nn.RNN(nonlinearity='relu'), torch.nn.LSTM and torch.nn.LSTMCell state dicts."""
+    manifest = {}
+    torch.manual_seed(2026)
+    export_case("rnn_relu_l0_safetensors",
+                torch.nn.RNN(2, 4, nonlinearity="relu", batch_first=True).float(), "rnn_relu", "safetensors",
+                manifest)
+    torch.manual_seed(2027)
+    export_case("lstm_l0_safetensors", torch.nn.LSTM(2, 3, batch_first=True).float(), "lstm", "safetensors",
+                manifest)
+    torch.manual_seed(2028)
+    export_case("lstmcell_npz", torch.nn.LSTMCell(2, 3).double(), "lstm", "npz", manifest)
     (HERE / "exports" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    print("export", manifest["rnn_relu_l0_safetensors"]["unroll_vs_torch_module_max_abs"])
 
 
 TRAINING = [

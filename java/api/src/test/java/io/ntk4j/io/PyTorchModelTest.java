@@ -72,24 +72,34 @@ class PyTorchModelTest {
     }
 
     @Test
-    void aReluRnnExportGivesTorchsNtkSpectrum() throws Exception {
-        // tests/golden/cells/make_golden.py: torch.nn.RNN(nonlinearity='relu', batch_first=True).
-        Path dir = TestPaths.golden("cells/exports/rnn_relu_l0_safetensors");
-        JsonNode c = new ObjectMapper()
-                .readTree(Files.readString(dir.resolveSibling("manifest.json")))
-                .get("rnn_relu_l0_safetensors");
-        PyTorchModel.Loaded m = PyTorchModel.load(
-                dir.resolve(c.get("file").asText()),
-                PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.RELU));
-        assertThat(m.model().cell()).isEqualTo(CellKind.RNN_RELU);
-        try (Arena arena = Arena.ofConfined();
-                Session s = Session.open(m.model(), Npy.read(dir.resolve("inputs.npy"), arena))) {
-            double[] all = Eigs.exact(s.ntk());
-            for (int i = 0; i < 5; i++) {
-                double w = c.get("eig_NTK_top5").get(i).asDouble();
-                assertThat(all[i]).as("eigenvalue " + i).isCloseTo(w, within(1e-9 * Math.abs(w)));
+    void exportsOfTheNewLayoutsGiveTorchsNtkSpectrum() throws Exception {
+        // tests/golden/cells/make_golden.py: torch.nn.RNN(nonlinearity='relu'), torch.nn.LSTM and
+        // torch.nn.LSTMCell state dicts. An LSTM's 4H rows say what it is; a ReLU RNN needs saying.
+        Path dir = TestPaths.golden("cells/exports");
+        JsonNode manifest = new ObjectMapper().readTree(Files.readString(dir.resolve("manifest.json")));
+        int loaded = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = manifest.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode c = e.getValue();
+            CellKind cell = CellKind.fromId(c.get("cell").asText());
+            PyTorchModel.Options says = cell == CellKind.RNN_RELU
+                    ? PyTorchModel.Options.inferred().withNonlinearity(Nonlinearity.RELU)
+                    : PyTorchModel.Options.inferred();
+            PyTorchModel.Loaded m = PyTorchModel.load(
+                    dir.resolve(e.getKey()).resolve(c.get("file").asText()), says);
+            assertThat(m.model().cell()).as(e.getKey()).isEqualTo(cell);
+            try (Arena arena = Arena.ofConfined();
+                    Session s = Session.open(
+                            m.model(), Npy.read(dir.resolve(e.getKey()).resolve("inputs.npy"), arena))) {
+                double[] all = Eigs.exact(s.ntk());
+                for (int i = 0; i < 5; i++) {
+                    double w = c.get("eig_NTK_top5").get(i).asDouble();
+                    assertThat(all[i]).as(e.getKey() + " eigenvalue " + i).isCloseTo(w, within(1e-9 * Math.abs(w)));
+                }
             }
+            loaded++;
         }
+        assertThat(loaded).isEqualTo(3);
     }
 
     @Test

@@ -25,7 +25,7 @@ final class InitModelCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman, gru, rnn_relu or rnn_linear")
+    @Option(names = "--cell", required = true, description = "rnn_leaky, rnn_elman, gru, rnn_relu, rnn_linear or lstm")
     String cell;
 
     @Option(names = "--hidden", required = true, paramLabel = "H")
@@ -40,7 +40,7 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--gain", defaultValue = "1.0", description = "gain g of W_hh (default ${DEFAULT-VALUE})")
     double gain;
 
-    @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru, rnn_relu)")
+    @Option(names = "--no-bias", description = "omit biases (rnn_elman, gru, rnn_relu, lstm)")
     boolean noBias;
 
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})")

@@ -25,7 +25,7 @@ final class ModelOption {
             names = "--cell",
             paramLabel = "KIND",
             description =
-                    "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru, rnn_relu, rnn_linear")
+                    "cell of a state-dict file when its shapes do not decide it: rnn_leaky, rnn_elman, gru, rnn_relu, rnn_linear, lstm")
     String cell;
 
     @Option(
