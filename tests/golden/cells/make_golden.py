@@ -303,6 +303,8 @@ TRAINING = [
          gain=1.1, optimizer="sgd", lr=0.05, steps=5),
     dict(name="linear_output_adam", cell="rnn_linear", dt=0.2, bias=False, H=5, N=2, O=2, B=3, T=7, seed=2002,
          gain=1.1, optimizer="adam", lr=0.01, steps=5),
+    dict(name="lstm_output_adam", cell="lstm", dt=None, bias=True, H=4, N=2, O=2, B=3, T=7, seed=2003,
+         gain=1.1, optimizer="adam", lr=0.01, steps=5),
 ]
 
 
@@ -323,7 +325,7 @@ def make_training(c):
 
     def loss_fn():
         theta = torch.cat([tensors[k].reshape(-1) for k in cell_names])
-        h = unroll(c, theta, xt)
+        h = unroll(c, theta, xt)[:, :, :H]  # the readout sees h (an LSTM's state is [h; c])
         out = h @ tensors["readout_weight"].T + tensors["readout_bias"]
         return torch.nn.functional.mse_loss(out, yt)
 

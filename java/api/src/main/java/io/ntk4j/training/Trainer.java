@@ -83,10 +83,7 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.trained = Set.copyOf(trained);
         long b = inputs.dim(0), t = inputs.dim(1);
-        if (model.cell().stateBlocks() > 1) { // the losses and the readout act on h; the state is [h; c]
-            throw new InvalidInputException("training an " + model.cell().id() + " is not supported yet (its state is"
-                    + " [h; c]; the spectra, fixed points and every operator are)");
-        }
+
         if (loss == Loss.MSE) {
             if (readout == null) {
                 throw new InvalidInputException("the mse loss needs a readout (readout_weight.npy, readout_bias.npy)");
@@ -187,9 +184,12 @@ public final class Trainer {
 
     /** Loss and gradients from a session of the current model on the inputs (one unroll serves both). */
     private Gradient gradient(Session s) {
-        long b = inputs.dim(0), t = inputs.dim(1), h = model.hiddenSize(), n = b * t * h;
+        long b = inputs.dim(0), t = inputs.dim(1), h = model.hiddenSize(), n = b * t * h, sw = s.hiddenSize();
         try (Arena arena = Arena.ofConfined()) {
-            Tensor hidden = s.hidden(arena);
+            // The losses and the readout see h; an LSTM's state is [h; c] (sw = 2H): they act on its
+            // first H entries per step, and the error signal has zeros on c.
+            Tensor state = s.hidden(arena);
+            Tensor hidden = sw == h ? state : firstColumns(state, h, arena);
             Tensor e = Tensor.allocate(arena, b, t, h);
             double[] rw = null, rb = null;
             double value = 0;
@@ -228,9 +228,32 @@ public final class Trainer {
                 throw new NumericalException("the loss is not finite (" + value + "): training diverged", 0);
             }
             // dL/dtheta = J_theta^T P* e (DESIGN.md): the exact adjoint, no separate BPTT.
-            Tensor g = s.jthetaT().apply(s.Pt().apply(e, arena), arena);
+            Tensor es = sw == h ? e : widen(e, sw, arena);
+            Tensor g = s.jthetaT().apply(s.Pt().apply(es, arena), arena);
             return new Gradient(value, g.segment().toArray(ValueLayout.JAVA_DOUBLE), rw, rb);
         }
+    }
+
+    /** The first {@code h} entries of every step of a [B, T, S] state (an LSTM's h of [h; c]). */
+    private static Tensor firstColumns(Tensor state, long h, Arena arena) {
+        long rows = state.dim(0) * state.dim(1), sw = state.dim(2);
+        Tensor out = Tensor.allocate(arena, state.dim(0), state.dim(1), h);
+        for (long r = 0; r < rows; r++) {
+            MemorySegment.copy(
+                    state.segment(), r * sw * Double.BYTES, out.segment(), r * h * Double.BYTES, h * Double.BYTES);
+        }
+        return out;
+    }
+
+    /** A [B, T, h] error signal as a [B, T, sw] one, zero beyond the first h entries of each step. */
+    private static Tensor widen(Tensor e, long sw, Arena arena) {
+        long rows = e.dim(0) * e.dim(1), h = e.dim(2);
+        Tensor out = Tensor.allocate(arena, e.dim(0), e.dim(1), sw);
+        for (long r = 0; r < rows; r++) {
+            MemorySegment.copy(
+                    e.segment(), r * h * Double.BYTES, out.segment(), r * sw * Double.BYTES, h * Double.BYTES);
+        }
+        return out;
     }
 
     /** One optimizer step on the trained parameters; returns the loss before the step. */

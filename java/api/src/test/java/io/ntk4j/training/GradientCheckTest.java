@@ -29,7 +29,11 @@ class GradientCheckTest {
                 Arguments.of(CellKind.RNN_ELMAN, true, Loss.MSE),
                 Arguments.of(CellKind.RNN_ELMAN, true, Loss.STATE),
                 Arguments.of(CellKind.GRU, true, Loss.MSE),
-                Arguments.of(CellKind.GRU, false, Loss.STATE));
+                Arguments.of(CellKind.GRU, false, Loss.STATE),
+                Arguments.of(CellKind.RNN_RELU, true, Loss.MSE),
+                Arguments.of(CellKind.RNN_LINEAR, false, Loss.STATE),
+                Arguments.of(CellKind.LSTM, true, Loss.MSE),
+                Arguments.of(CellKind.LSTM, false, Loss.STATE));
     }
 
     static Model model(CellKind cell, boolean bias, Map<String, double[]> p) {

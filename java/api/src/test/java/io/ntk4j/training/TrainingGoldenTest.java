@@ -31,7 +31,8 @@ public class TrainingGoldenTest {
                 "training/gru_output_adam",
                 "training/elman_state_whh_momentum",
                 "cells/training/relu_output_sgd",
-                "cells/training/linear_output_adam");
+                "cells/training/linear_output_adam",
+                "cells/training/lstm_output_adam");
     }
 
     @ParameterizedTest
