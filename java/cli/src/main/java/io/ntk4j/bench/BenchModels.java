@@ -28,6 +28,23 @@ public final class BenchModels {
         return Model.of(CellKind.RNN_LEAKY, h, n, dt, false, p);
     }
 
+    /** An lstm with biases: W_ih ~ N(0, 1/N), W_hh ~ N(0, 1/H), biases ~ N(0, 0.01). */
+    public static Model lstm(int h, int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Map<String, double[]> p = new LinkedHashMap<>();
+        for (String name : Model.parameterNames(true)) {
+            long[] shape = Model.parameterShape(CellKind.LSTM, h, n, name);
+            double scale =
+                    name.equals("weight_ih") ? 1 / Math.sqrt(n) : name.equals("weight_hh") ? 1 / Math.sqrt(h) : 0.1;
+            double[] v = new double[Math.toIntExact(Tensor.elementCount(shape))];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = scale * rng.nextGaussian();
+            }
+            p.put(name, v);
+        }
+        return Model.of(CellKind.LSTM, h, n, 1.0, true, p);
+    }
+
     /** N(0, 1) entries of the given shape. */
     public static Tensor gaussian(Arena arena, long seed, long... shape) {
         return Tensor.gaussian(arena, seed, 1.0, shape);

@@ -164,6 +164,25 @@ final class BenchCommand implements Callable<Integer> {
                 r.put("ntk_apply_gflops", flops / best / 1e9);
                 r.put("ntk_apply_fraction_of_dgemm", flops / best / 1e9 / dgemm);
             }
+            // (b') the same for an lstm (state [h; c]: its P and P* run the general per-step
+            // product, not the fused one-block kernels), best of `repeats`, at H = 128 (4H = 512 gate rows).
+            int hl = 128;
+            try (Arena arena = Arena.ofConfined();
+                    Session s = Session.open(BenchModels.lstm(hl, n, 1), BenchModels.gaussian(arena, 2, b, t, n))) {
+                Tensor q = BenchModels.gaussian(arena, 3, k, b, t, 2 * hl), y = Tensor.allocate(arena, q.shape());
+                s.ntk().apply(q, y); // warm-up
+                double best = Double.MAX_VALUE;
+                for (int i = 0; i < repeats; i++) {
+                    long t0 = System.nanoTime();
+                    s.ntk().apply(q, y);
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
+                // P and P*: one 4H x H product per step; K: two per (4H rows, H + N + 2 columns) site.
+                double flops = k * (2 * 2.0 * 4 * hl * hl * b * (t - 1) + 2 * 2.0 * 4 * hl * (hl + n + 2) * b * t);
+                r.put("lstm_ntk_apply_seconds", best);
+                r.put("lstm_ntk_apply_gflops", flops / best / 1e9);
+                r.put("lstm_ntk_apply_fraction_of_dgemm", flops / best / 1e9 / dgemm);
+            }
         }
         // (c) top-10 NTK_S eigenvalues, model written to disk so the peer can read the same one.
         // (d) the peer on the same model. Both are timed in each of `rounds` interleaved rounds (ours,

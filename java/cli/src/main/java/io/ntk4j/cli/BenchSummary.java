@@ -22,6 +22,12 @@ final class BenchSummary {
                 r.get("ntk_apply_gflops"),
                 100 * (double) r.get("ntk_apply_fraction_of_dgemm"));
         out.printf(
+                "  (b') the same for lstm B=32 T=100 H=128 (state 2H, 4H gate rows) N=3 k=16: %.3f s, %.1f GFLOP/s"
+                        + " = %.0f%% of DGEMM (general per-step kernels)%n",
+                r.get("lstm_ntk_apply_seconds"),
+                r.get("lstm_ntk_apply_gflops"),
+                100 * (double) r.get("lstm_ntk_apply_fraction_of_dgemm"));
+        out.printf(
                 "  (c) top-10 NTK_S eigenvalues, rnn_leaky B=32 T=100 H=128 N=3 (unroll + Lanczos, best of %d rounds):%n",
                 rounds);
         out.printf(
