@@ -7,7 +7,6 @@ import io.ntk4j.io.Npy;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -18,23 +17,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenTest {
     static final double TOL = 1e-10;
 
-    static Stream<String> cases() {
-        return Stream.of(
-                "rnn_leaky_dt1",
-                "rnn_leaky_dt0p1",
-                "rnn_elman",
-                "gru",
-                "cells/rnn_relu",
-                "cells/rnn_linear_dt0p2",
-                "cells/lstm");
-    }
-
     private static Tensor load(Arena arena, String c, String file) {
         return Npy.read(TestPaths.golden(c).resolve(file), arena);
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void trajectoryMatches(String c) {
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(ModelFiles.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
@@ -44,7 +32,7 @@ class GoldenTest {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void operatorProductsMatch(String c) {
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(ModelFiles.load(TestPaths.golden(c)), load(arena, c, "inputs.npy"))) {
@@ -67,7 +55,7 @@ class GoldenTest {
 
     /** Dense matrices (n = B*T*H <= 200) from one block apply on the identity, k = n probes. */
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void denseOperatorsMatch(String c) {
         Path dir = TestPaths.golden(c);
         if (!Files.exists(dir.resolve("P_dense.npy"))) {

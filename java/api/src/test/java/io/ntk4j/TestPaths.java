@@ -26,6 +26,21 @@ public final class TestPaths {
     }
 
     /** max|a - b| / max|b| over all elements (the golden data's error measure). */
+    /**
+     * The golden operator cases: the reference's four (tests/golden) and the cells from PyTorch
+     * (tests/golden/cells), as a JUnit method source ({@code "io.ntk4j.TestPaths#goldenCases"}).
+     */
+    public static java.util.stream.Stream<String> goldenCases() {
+        return java.util.stream.Stream.of(
+                "rnn_leaky_dt1",
+                "rnn_leaky_dt0p1",
+                "rnn_elman",
+                "gru",
+                "cells/rnn_relu",
+                "cells/rnn_linear_dt0p2",
+                "cells/lstm");
+    }
+
     public static double relativeError(Tensor a, Tensor b) {
         return Tensor.relativeError(a, b);
     }

@@ -236,24 +236,21 @@ public final class Trainer {
 
     /** The first {@code h} entries of every step of a [B, T, S] state (an LSTM's h of [h; c]). */
     private static Tensor firstColumns(Tensor state, long h, Arena arena) {
-        long rows = state.dim(0) * state.dim(1), sw = state.dim(2);
-        Tensor out = Tensor.allocate(arena, state.dim(0), state.dim(1), h);
-        for (long r = 0; r < rows; r++) {
-            MemorySegment.copy(
-                    state.segment(), r * sw * Double.BYTES, out.segment(), r * h * Double.BYTES, h * Double.BYTES);
-        }
-        return out;
+        return copySteps(state, h, Tensor.allocate(arena, state.dim(0), state.dim(1), h));
     }
 
     /** A [B, T, h] error signal as a [B, T, sw] one, zero beyond the first h entries of each step. */
     private static Tensor widen(Tensor e, long sw, Arena arena) {
-        long rows = e.dim(0) * e.dim(1), h = e.dim(2);
-        Tensor out = Tensor.allocate(arena, e.dim(0), e.dim(1), sw);
+        return copySteps(e, e.dim(2), Tensor.allocate(arena, e.dim(0), e.dim(1), sw));
+    }
+
+    /** Copies the first {@code h} entries of each of the B*T steps of {@code src} into {@code dst}'s. */
+    private static Tensor copySteps(Tensor src, long h, Tensor dst) {
+        long rows = src.dim(0) * src.dim(1), ws = src.dim(2) * Double.BYTES, wd = dst.dim(2) * Double.BYTES;
         for (long r = 0; r < rows; r++) {
-            MemorySegment.copy(
-                    e.segment(), r * h * Double.BYTES, out.segment(), r * sw * Double.BYTES, h * Double.BYTES);
+            MemorySegment.copy(src.segment(), r * ws, dst.segment(), r * wd, h * Double.BYTES);
         }
-        return out;
+        return dst;
     }
 
     /** One optimizer step on the trained parameters; returns the loss before the step. */

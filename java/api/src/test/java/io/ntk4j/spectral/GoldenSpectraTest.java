@@ -21,24 +21,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * exact dense float64 values in tests/golden (eig_*.npy, metrics.json).
  */
 class GoldenSpectraTest {
-    static Stream<String> cases() {
-        return Stream.of(
-                "rnn_leaky_dt1",
-                "rnn_leaky_dt0p1",
-                "rnn_elman",
-                "gru",
-                "cells/rnn_relu",
-                "cells/rnn_linear_dt0p2",
-                "cells/lstm");
-    }
-
     static JsonNode metrics(String c) throws Exception {
         return new ObjectMapper()
                 .readTree(TestPaths.golden(c).resolve("metrics.json").toFile());
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void topEigenvaluesMatchExactOnesTo1e8(String c) {
         Path dir = TestPaths.golden(c);
         try (Arena arena = Arena.ofConfined();
@@ -95,7 +84,7 @@ class GoldenSpectraTest {
     }
 
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void effectiveRanksAndPartialDimsMatchMetricsTo1e9(String c) throws Exception {
         Path dir = TestPaths.golden(c);
         JsonNode m = metrics(c);
@@ -133,7 +122,7 @@ class GoldenSpectraTest {
      * exact values: within 2 % and within 3 reported standard errors.
      */
     @ParameterizedTest
-    @MethodSource("cases")
+    @MethodSource("io.ntk4j.TestPaths#goldenCases")
     void theDefaultAnalysisIsWithinTwoPercentAndThreeStandardErrors(String c) throws Exception {
         Path dir = TestPaths.golden(c);
         JsonNode m = metrics(c);
