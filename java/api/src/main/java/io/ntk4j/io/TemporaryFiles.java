@@ -26,25 +26,44 @@ public final class TemporaryFiles {
     /** What {@link #createFile} and {@link #createDirectory} name things: the owner's PID inside. */
     private static final Pattern OURS = Pattern.compile("\\..*\\.ntk4j-(\\d{1,18})\\.\\d+(\\.tmp)?");
 
+    /** Set by the shutdown hook: from then on no new temporary is created (the writer gets an IOException). */
+    private static volatile boolean closing;
+
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(TemporaryFiles::deleteAll, "ntk4j-temporary-files"));
+        Runtime.getRuntime().addShutdownHook(new Thread(TemporaryFiles::shutdown, "ntk4j-temporary-files"));
     }
 
     private TemporaryFiles() {}
 
     /** A new temporary file in {@code dir} (see {@link Files#createTempFile}), deleted at shutdown unless {@link #done}. */
     public static Path createFile(Path dir, String prefix, String suffix) throws IOException {
+        refuseWhileClosing();
         removeStale(dir);
-        Path p = Files.createTempFile(dir, prefix + tag(), suffix);
-        LIVE.add(p);
-        return p;
+        return register(Files.createTempFile(dir, prefix + tag(), suffix));
     }
 
     /** A new temporary folder in {@code parent}, deleted (with its content) at shutdown unless {@link #done}. */
     public static Path createDirectory(Path parent, String prefix) throws IOException {
+        refuseWhileClosing();
         removeStale(parent);
-        Path p = Files.createTempDirectory(parent, prefix + tag());
+        return register(Files.createTempDirectory(parent, prefix + tag()));
+    }
+
+    private static void refuseWhileClosing() throws IOException {
+        if (closing) {
+            throw new IOException("the JVM is shutting down: no new temporary files");
+        }
+    }
+
+    // The hook may have started between the check and the creation: then the new temporary is
+    // removed here, since the hook may already have gone past it.
+    private static Path register(Path p) throws IOException {
         LIVE.add(p);
+        if (closing) {
+            LIVE.remove(p);
+            deleteTree(p);
+            throw new IOException("the JVM is shutting down: no new temporary files");
+        }
         return p;
     }
 
@@ -122,15 +141,38 @@ public final class TemporaryFiles {
         }
     }
 
-    /** Deletes every temporary still in flight (the shutdown hook; also for tests). */
+    /**
+     * The shutdown hook (SIGINT, SIGTERM, System.exit): no new temporaries from now on, then every
+     * one in flight deleted. The other threads still run while hooks do, so a writer may be adding
+     * a file to a staging folder as it is deleted: deletion is retried until nothing is left (or
+     * about half a second has passed).
+     */
+    static void shutdown() {
+        closing = true;
+        deleteAll();
+    }
+
+    /** Deletes every temporary still in flight, retrying what a concurrent write kept (also for tests). */
     static void deleteAll() {
-        for (Path p : LIVE) {
-            try {
-                deleteTree(p);
-            } catch (IOException | RuntimeException ignored) {
-                // best effort at shutdown: the file may be gone already
+        for (int attempt = 0; attempt < 50 && !LIVE.isEmpty(); attempt++) {
+            for (Path p : LIVE) {
+                try {
+                    if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        deleteTree(p);
+                    }
+                    LIVE.remove(p);
+                } catch (IOException | RuntimeException e) {
+                    // e.g. a file written into a staging folder while it was deleted: try again
+                }
             }
-            LIVE.remove(p);
+            if (!LIVE.isEmpty()) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
