@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 public final class TemporaryFiles {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
     private static final long PID = ProcessHandle.current().pid();
+    private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
     /** What {@link #createFile} and {@link #createDirectory} name things: the owner's PID inside. */
     private static final Pattern OURS = Pattern.compile("\\..*\\.ntk4j-(\\d{1,18})\\.\\d+(\\.tmp)?");
 
@@ -81,6 +82,12 @@ public final class TemporaryFiles {
     public static int removeStale(Path dir) {
         int removed = 0;
         if (dir == null || !Files.isDirectory(dir)) {
+            return 0;
+        }
+        // Once per folder and process: what a dead process left is there when this one starts
+        // writing; later writes into the same folder (a model's files, a sweep's points) need no
+        // second listing.
+        if (!SWEPT.add(dir.toAbsolutePath().normalize())) {
             return 0;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*")) {

@@ -69,7 +69,15 @@ class TemporaryFilesTest {
             assertThat(ownFile).exists();
             assertThat(userFile).exists();
             assertThat(visible).exists();
-            assertThat(TemporaryFiles.removeStale(tmp)).isZero();
+            try (var files = Files.list(tmp)) { // nothing stale left: only the live, own and foreign names and y.npy
+                assertThat(files.map(f -> f.getFileName().toString()))
+                        .containsExactlyInAnyOrder(
+                                liveFile.getFileName().toString(),
+                                ownFile.getFileName().toString(),
+                                userFile.getFileName().toString(),
+                                visible.getFileName().toString(),
+                                "y.npy");
+            }
         } finally {
             alive.destroyForcibly().waitFor();
         }
