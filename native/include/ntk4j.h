@@ -50,6 +50,7 @@ extern "C" {
 #define NTK4J_CELL_RNN_RELU 4  /* h' = relu(W_ih x + b_ih + W_hh h + b_hh) (RNNCell, nonlinearity='relu'); relu'(0) = 0 */
 #define NTK4J_CELL_RNN_LINEAR 5 /* h' = (1-dt) h + dt (W_hh h + W_ih x) (kpflow's linear BasicRNN); no bias */
 #define NTK4J_CELL_LSTM 6       /* torch.nn.LSTMCell, gates i, f, g, o; the state is [h; c] (2H per step) */
+#define NTK4J_CELL_ATTENTION_MLP 7 /* not a cell: the feed-forward self-attention block (ntk4j_attention_mlp_create) */
 
 /* ---- operators (DESIGN.md, "The operators") -------------------------------------------- */
 #define NTK4J_OP_P 1        /* state -> state: z_t = q_t + J_t z_{t-1} */
@@ -222,6 +223,29 @@ int32_t ntk4j_dgemm_gflops(int64_t n, int32_t repeats, double* gflops);
 int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size, double dt,
                            int32_t has_bias, const double* weight_ih, const double* weight_hh,
                            const double* bias_ih, const double* bias_hh, ntk4j_model** out);
+
+/*
+ * The self-attention block of the Global-NTK paper (kpflow's SingleBlockAttnMLP without Fourier
+ * features), DESIGN.md "Feed-forward blocks": per token h0 = W_in x + b_in (+ pos[t]),
+ * q, k, v = W_q h0, W_k h0, W_v h0, a = softmax(q k^T / sqrt(d_model / heads)) v per head (keys
+ * t' <= t when causal), o = W_o a, m_1 = W_1 gelu(o), m_i = W_i gelu(m_{i-1}), y = W_f m_{L-1}
+ * (y = W_f o when mlp_layers = 1); exact (erf) GELU; no biases but input_proj's. Its state per
+ * token is [h0, q, k, v, a, o, m_1 .. m_{L-1}, y], of width S = 6 d_model + (L-1) mlp_hidden +
+ * d_output (ntk4j_session_dims reports S as hidden_size). params is the flat concatenation, in
+ * this order, of pos_embedding [1, max_seq_len, d_model] (when positional), input_proj.weight
+ * [d_model, d_input], input_proj.bias [d_model], attn.{q,k,v,o}_proj.weight [d_model, d_model],
+ * mlp.hidden_linears.<i>.weight [mlp_hidden, d_model or mlp_hidden] (i < L-1) and
+ * mlp.final_linear.weight [d_output, mlp_hidden or d_model]: PyTorch's named_parameters() order.
+ */
+typedef struct ntk4j_attention_mlp_config {
+  int64_t d_input, d_model, heads, mlp_hidden, mlp_layers, d_output;
+  int64_t max_seq_len; /* length of the positional table (used when positional != 0) */
+  int32_t positional;  /* a learned positional embedding is added to h0 */
+  int32_t causal;      /* token t attends to t' <= t only */
+} ntk4j_attention_mlp_config;
+
+int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config* config, const double* params,
+                                   int64_t num_params, ntk4j_model** out);
 
 /* Total number of parameters (length of a parameter vector). */
 int32_t ntk4j_model_num_params(const ntk4j_model* model, int64_t* out);

@@ -31,6 +31,35 @@ int32_t ntk4j_model_create(int32_t cell, int64_t hidden_size, int64_t input_size
   });
 }
 
+int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config* config, const double* params, int64_t num_params,
+                                   ntk4j_model** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(config, "config");
+    ntk4j::blocks::AttentionMlpConfig c;
+    c.d_input = config->d_input;
+    c.d_model = config->d_model;
+    c.heads = config->heads;
+    c.mlp_hidden = config->mlp_hidden;
+    c.mlp_layers = config->mlp_layers;
+    c.d_output = config->d_output;
+    c.max_seq_len = config->max_seq_len;
+    c.positional = config->positional != 0;
+    c.causal = config->causal != 0;
+    auto block = ntk4j::blocks::make_attention_mlp(c, params, num_params);
+    auto m = std::make_shared<ntk4j::Model>();
+    m->kind = ntk4j::CellKind::AttentionMlp;
+    m->H = c.d_model;
+    m->N = c.d_input;
+    m->S = block->S;
+    m->num_params = block->num_params;
+    m->param_names = block->param_names;
+    m->block = std::move(block);
+    *out = new ntk4j_model{std::move(m)};
+  });
+}
+
 int32_t ntk4j_model_num_params(const ntk4j_model* model, int64_t* out) {
   return guard([&] {
     require(model, "model");
@@ -61,6 +90,28 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
     if (ntk4j::checked_mul(steps, widest, "T*width") > ntk4j::kMaxBlasDim || bt > ntk4j::kMaxBlasDim)
       fail(NTK4J_ERR_SHAPE, "B=", batch, ", T=", steps, " with width ", widest, " exceed the 32-bit BLAS index range");
     require_finite(inputs, nin, "inputs");
+    if (m.block) {
+      if (h0 != nullptr) fail(NTK4J_ERR_INVALID_ARGUMENT, "attention_mlp has no initial state: h0 must be NULL");
+      const auto& b = *m.block;
+      // The forward pass keeps the state, the softmax weights and the site activities.
+      double bytes = 8.0 * static_cast<double>(bt) * (b.S + static_cast<double>(b.cfg.heads) * steps);
+      for (const auto& s : b.sites) bytes += 8.0 * static_cast<double>(bt) * 2.0 * s.dim;
+      ntk4j::require_memory(bytes, "the attention block's forward pass", "reduce B, T or the model's sizes");
+      auto state = std::make_shared<ntk4j::SessionState>();
+      state->model = model->model;
+      state->block = std::make_shared<const ntk4j::blocks::AttentionCache>(
+          ntk4j::blocks::run_attention_mlp(m.block, inputs, batch, steps));
+      auto& tr = state->trajectory;
+      tr.model = state->model.get();
+      tr.B = batch, tr.T = steps, tr.H = m.S, tr.N = m.N, tr.hc = m.H;
+      Index where = 0;
+      if (!ntk4j::all_finite(state->block->state.data(), state->block->state_size(), &where))
+        fail(NTK4J_ERR_NUMERICAL,
+             "the attention block's forward pass overflowed to a non-finite value at [b, t, s] = [",
+             where / (steps * m.S), ", ", (where / m.S) % steps, ", ", where % m.S, "]");
+      *out = new ntk4j_session{std::move(state)};
+      return;
+    }
     if (h0 != nullptr) require_finite(h0, ntk4j::checked_mul(batch, m.S, "h0 [B,S]"), "h0");
     // The trajectory keeps h, and per site its activity and diagonal, for every (b, t).
     double per_row = 3.0 * static_cast<double>(m.S);
@@ -99,7 +150,8 @@ int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t 
     if (out_len != tr.state_size())
       fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B,T,H] = [", tr.B, ",", tr.T, ",", tr.H, "] needs ",
            tr.state_size());
-    std::memcpy(out, tr.hidden.data(), sizeof(double) * static_cast<size_t>(out_len));
+    const auto& block = session->state->block;
+    std::memcpy(out, block ? block->state.data() : tr.hidden.data(), sizeof(double) * static_cast<size_t>(out_len));
   });
 }
 
@@ -159,6 +211,7 @@ int32_t ntk4j_model_step(const ntk4j_model* model, const double* h, int64_t batc
     require(h, "h");
     require(f, "f");
     const ntk4j::Model& m = *model->model;
+    ntk4j::require_recurrent(m, "model steps");
     if (batch <= 0) fail(NTK4J_ERR_SHAPE, "batch must be > 0, got ", batch);
     const Index n = ntk4j::checked_mul(batch, m.S, "h [B,S]");  // S: the state width (lstm: [h; c])
     if (jac) ntk4j::checked_mul(n, m.S, "jac [B,S,S]");
@@ -177,6 +230,7 @@ int32_t ntk4j_fixed_points(const ntk4j_model* model, const double* x, const ntk4
     if (capacity < 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "capacity must be >= 0, got ", capacity);
     if (capacity > 0) require(points, "points");
     const ntk4j::Model& m = *model->model;
+    ntk4j::require_recurrent(m, "fixed points");
     if (x) require_finite(x, m.N, "x");
     ntk4j::dynamics::FixedPointOptions o;
     if (options->starts < 0 || options->rollout_steps < 0 || options->max_iterations < 1 || !(options->tol > 0) ||
@@ -219,6 +273,7 @@ int32_t ntk4j_fixed_point_spectra(const ntk4j_model* model, const double* x, con
     require(left, "left");
     require(right, "right");
     const ntk4j::Model& m = *model->model;
+    ntk4j::require_recurrent(m, "fixed-point spectra");
     if (count <= 0) fail(NTK4J_ERR_SHAPE, "count must be > 0, got ", count);
     const Index h = m.S, hh = ntk4j::checked_mul(h, h, "S*S");
     ntk4j::checked_mul(count, hh, "jac [count,H,H]");
@@ -247,6 +302,7 @@ int32_t ntk4j_critical_gradient(const ntk4j_model* model, const double* state, c
     require(right, "right");
     require(grad, "grad");
     const ntk4j::Model& m = *model->model;
+    ntk4j::require_recurrent(m, "critical gradients");
     const Index h = m.S, hh = h * h;
     if (critical < 0 || critical >= h)
       fail(NTK4J_ERR_INVALID_ARGUMENT, "critical must be in [0, ", h, "), got ", critical);

@@ -214,8 +214,17 @@ const char* cell_name(CellKind kind) {
       return "rnn_linear";
     case CellKind::Lstm:
       return "lstm";
+    case CellKind::AttentionMlp:
+      return "attention_mlp";
   }
   return "?";
+}
+
+void require_recurrent(const Model& m, const char* what) {
+  if (m.block)
+    fail(NTK4J_ERR_INVALID_ARGUMENT, what,
+         " need a recurrent cell; attention_mlp is a feed-forward block (no state "
+         "carried from step to step)");
 }
 
 bool all_finite(const double* x, Index n, Index* where) {
@@ -233,7 +242,8 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
                                   const double* bias_hh) {
   if (cell < NTK4J_CELL_RNN_LEAKY || cell > NTK4J_CELL_LSTM)
     fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown cell kind ", cell,
-         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru, 4 = rnn_relu, 5 = rnn_linear, 6 = lstm)");
+         " (expected 1 = rnn_leaky, 2 = rnn_elman, 3 = gru, 4 = rnn_relu, 5 = rnn_linear, 6 = lstm; "
+         "attention_mlp models come from ntk4j_attention_mlp_create)");
   auto m = std::make_unique<Model>();
   m->kind = static_cast<CellKind>(cell);
   const char* name = cell_name(m->kind);
@@ -326,6 +336,8 @@ std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, 
       }
       m->hidden_site = 1;
       m->cell = std::make_unique<Gru>(H, N, has_bias);
+      break;
+    case CellKind::AttentionMlp:  // refused above: blocks are built by make_attention_mlp
       break;
   }
   return m;

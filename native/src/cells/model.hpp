@@ -13,6 +13,10 @@
 
 #include "core/error.hpp"
 
+namespace ntk4j::blocks {
+struct AttentionMlp;
+}
+
 namespace ntk4j {
 
 enum class CellKind : std::int32_t {
@@ -21,7 +25,8 @@ enum class CellKind : std::int32_t {
   Gru = NTK4J_CELL_GRU,
   RnnRelu = NTK4J_CELL_RNN_RELU,
   RnnLinear = NTK4J_CELL_RNN_LINEAR,
-  Lstm = NTK4J_CELL_LSTM
+  Lstm = NTK4J_CELL_LSTM,
+  AttentionMlp = NTK4J_CELL_ATTENTION_MLP  // not a cell: a feed-forward block (blocks/attention_mlp.hpp)
 };
 
 const char* cell_name(CellKind kind);
@@ -73,7 +78,13 @@ struct Model {
   std::vector<Site> sites;
   int hidden_site = 0;  // site whose first H columns are W_hh
   std::unique_ptr<Cell> cell;
+  // Set (and cell, sites empty) for the feed-forward attention block: H = d_model, N = d_input,
+  // S = its state width per token.
+  std::shared_ptr<const blocks::AttentionMlp> block;
 };
+
+// Refuses a feed-forward block where a recurrent cell is needed (`what`: e.g. "fixed points").
+void require_recurrent(const Model& m, const char* what);
 
 // Validates and builds a model (see ntk4j_model_create for the contract).
 std::unique_ptr<Model> make_model(std::int32_t cell, Index hidden, Index input, double dt, bool has_bias,

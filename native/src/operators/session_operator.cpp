@@ -1,6 +1,7 @@
 #include "operators/session_operator.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "operators/operators.hpp"
 #include "operators/state_jacobian.hpp"
@@ -50,23 +51,59 @@ OpInfo info(std::int32_t op) {
   }
 }
 
+// The same operators of a feed-forward block (blocks/attention_mlp.hpp).
+using BlockKernel = void (*)(const blocks::AttentionCache&, const double*, Index, double*);
+
+std::pair<BlockKernel, BlockKernel> block_kernels(std::int32_t op) {
+  namespace b = blocks::attention_ops;
+  switch (op) {
+    case NTK4J_OP_P:
+      return {b::propagate, b::propagate_adjoint};
+    case NTK4J_OP_PT:
+      return {b::propagate_adjoint, b::propagate};
+    case NTK4J_OP_PINV:
+      return {b::propagate_inverse, b::propagate_inverse_adjoint};
+    case NTK4J_OP_PINVT:
+      return {b::propagate_inverse_adjoint, b::propagate_inverse};
+    case NTK4J_OP_JTHETA:
+      return {b::jtheta, b::jtheta_adjoint};
+    case NTK4J_OP_JTHETA_T:
+      return {b::jtheta_adjoint, b::jtheta};
+    case NTK4J_OP_K:
+      return {b::parameter_operator, b::parameter_operator};
+    case NTK4J_OP_NTK:
+      return {b::ntk, b::ntk};
+    default:
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "operator code ", op, " has no feed-forward form");
+  }
+}
+
 class SessionOperator final : public linalg::LinearOperator {
  public:
   SessionOperator(std::shared_ptr<const SessionState> s, OpInfo info) : s_(std::move(s)), info_(info) {}
   Index rows() const override { return info_.param_out ? s_->model->num_params : s_->trajectory.state_size(); }
   Index cols() const override { return info_.param_in ? s_->model->num_params : s_->trajectory.state_size(); }
-  void apply(const double* x, Index k, double* y) const override { chunked(info_.forward, x, k, y, cols(), rows()); }
+  void apply(const double* x, Index k, double* y) const override {
+    if (s_->block)
+      block_chunked(block_kernels(info_.code).first, x, k, y, cols(), rows());
+    else
+      chunked(info_.forward, x, k, y, cols(), rows());
+  }
   void apply_adjoint(const double* x, Index k, double* y) const override {
-    chunked(info_.backward, x, k, y, rows(), cols());
+    if (s_->block)
+      block_chunked(block_kernels(info_.code).second, x, k, y, rows(), cols());
+    else
+      chunked(info_.backward, x, k, y, rows(), cols());
   }
   bool symmetric() const override { return info_.symmetric; }
   linalg::OperatorPtr fused_normal() const override {
-    if (info_.code != kStateJacobian) return nullptr;
+    if (info_.code != kStateJacobian || s_->block) return nullptr;
     return std::make_shared<SessionOperator>(s_, info(kGaussNewton));
   }
   linalg::OperatorPtr fused_compose(const linalg::LinearOperator& b) const override {
     const auto* other = dynamic_cast<const SessionOperator*>(&b);
-    if (info_.code != NTK4J_OP_P || !other || other->info_.code != NTK4J_OP_JTHETA || other->s_ != s_) return nullptr;
+    if (info_.code != NTK4J_OP_P || s_->block || !other || other->info_.code != NTK4J_OP_JTHETA || other->s_ != s_)
+      return nullptr;
     return std::make_shared<SessionOperator>(s_, info(kStateJacobian));
   }
   std::string name() const override {
@@ -84,6 +121,10 @@ class SessionOperator final : public linalg::LinearOperator {
   void chunked(Kernel f, const double* x, Index k, double* y, Index in, Index out) const {
     for (Index j0 = 0; j0 < k; j0 += kMaxProbes)
       f(s_->trajectory, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
+  }
+
+  void block_chunked(BlockKernel f, const double* x, Index k, double* y, Index in, Index out) const {
+    for (Index j0 = 0; j0 < k; j0 += kMaxProbes) f(*s_->block, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
   }
 
   std::shared_ptr<const SessionState> s_;

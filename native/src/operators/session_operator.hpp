@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "blocks/attention_mlp.hpp"
 #include "dynamics/trajectory.hpp"
 #include "linalg/linear_operator.hpp"
 
@@ -11,7 +12,8 @@ namespace ntk4j {
 
 struct SessionState {
   std::shared_ptr<const Model> model;
-  Trajectory trajectory;
+  Trajectory trajectory;  // for a block: only its dimensions (B, T, H = S, N)
+  std::shared_ptr<const blocks::AttentionCache> block;  // the forward pass of a feed-forward block
 };
 
 // op is an NTK4J_OP_* code.
