@@ -61,6 +61,11 @@ struct AttentionMlp {
 // Validates the configuration and the parameters (n values, finite) and lays the block out.
 std::shared_ptr<const AttentionMlp> make_attention_mlp(const AttentionMlpConfig& cfg, const double* params, Index n);
 
+// The input site's W_s = [W_in | b_in | pos^T] (D x dim, row-major) from a flat parameter-space
+// vector theta, and back into g (the other sites' W_s are their parameters as stored).
+void gather_input(const AttentionMlp& b, const double* theta, double* w);
+void scatter_input(const AttentionMlp& b, const double* w, double* g);
+
 // The forward pass on inputs [B, T, d_input] with everything the tangents need.
 struct AttentionCache {
   std::shared_ptr<const AttentionMlp> block;
