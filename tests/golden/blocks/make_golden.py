@@ -198,6 +198,10 @@ def make_case(c):
         "n_state": n, "n_params": npar, "rank_bound_K_and_NTK": min(n, npar),
         "trace": {name: float(np.trace(m)) for name, m in (("K", k), ("PPt", ppt), ("NTK", ntk), ("NTK_y", ntk_y))},
         "participation_ratio": {name: pr(m) for name, m in (("K", k), ("PPt", ppt), ("NTK", ntk), ("NTK_y", ntk_y))},
+        "frobenius_norm": {name: float(np.linalg.norm(m)) for name, m in (("K", k), ("PPt", ppt), ("NTK", ntk))},
+        "effdim_NTK_kpflow_definition": {
+            "batch": pr(g6.sum(axis=(1, 2, 4, 5))), "time": pr(g6.sum(axis=(0, 2, 3, 5))),
+            "hidden": pr(g6.sum(axis=(0, 1, 3, 4)))},
         "effdim_NTK_textbook_partial_trace": {
             "batch": pr(np.einsum("ithjth->ij", g6)), "time": pr(np.einsum("bihbjh->ij", g6)),
             "hidden": pr(np.einsum("btibtj->ij", g6))},
@@ -206,6 +210,8 @@ def make_case(c):
         "torch": torch.__version__,
         "seconds": {"exact": round(time.time() - t0, 3)},
     }
+    for name in ("K", "PPt", "NTK"):
+        metrics["effrank_" + name] = metrics["participation_ratio"][name]
     model = {
         "name": c["name"], "cell": "attention_mlp",
         "attention_mlp": {key: c[key] for key in ("d_input", "d_model", "heads", "mlp_hidden", "mlp_layers",

@@ -29,7 +29,13 @@ public enum CellKind {
      * {@code torch.nn.LSTMCell}, gates i, f, g, o; the state is {@code [h; c]} (2H per step), so the
      * operators act on [B, T, 2H].
      */
-    LSTM("lstm", 6, 4);
+    LSTM("lstm", 6, 4),
+    /**
+     * Not a recurrent cell: the feed-forward self-attention block of the Global-NTK paper
+     * ({@link AttentionMlpConfig}); its models come from {@link Model#attentionMlp}. The operators act
+     * on [B, T, S], S the width of one token's stacked activations.
+     */
+    ATTENTION_MLP("attention_mlp", 7, 1);
 
     private final String id;
     private final int code;
@@ -41,7 +47,7 @@ public enum CellKind {
         this.gates = gates;
     }
 
-    /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}, {@code rnn_relu}, {@code rnn_linear}). */
+    /** The name used in model.json ({@code rnn_leaky}, {@code rnn_elman}, {@code gru}, {@code rnn_relu}, {@code rnn_linear}, {@code lstm}, {@code attention_mlp}). */
     public String id() {
         return id;
     }
@@ -61,6 +67,11 @@ public enum CellKind {
         return this == LSTM ? 2 : 1;
     }
 
+    /** False for the feed-forward {@link #ATTENTION_MLP} block: no state carried from step to step. */
+    public boolean recurrent() {
+        return this != ATTENTION_MLP;
+    }
+
     /** Whether the cell has a time step dt (the leaky cells, KPFlow's BasicRNNCell and its linear variant). */
     public boolean usesDt() {
         return this == RNN_LEAKY || this == RNN_LINEAR;
@@ -68,7 +79,7 @@ public enum CellKind {
 
     /** Whether the cell can have biases (the leaky cells have none). */
     public boolean allowsBias() {
-        return !usesDt();
+        return !usesDt() && recurrent();
     }
 
     /** Parses a model.json cell name. */

@@ -25,6 +25,7 @@ public final class Model {
     private final boolean bias;
     private final Map<String, double[]> parameters;
     private final List<String> assumptions;
+    private final AttentionMlpConfig attention; // null for recurrent cells
 
     private Model(
             CellKind cell,
@@ -34,6 +35,19 @@ public final class Model {
             boolean bias,
             Map<String, double[]> parameters,
             List<String> assumptions) {
+        this(cell, hiddenSize, inputSize, dt, bias, parameters, assumptions, null);
+    }
+
+    private Model(
+            CellKind cell,
+            int hiddenSize,
+            int inputSize,
+            double dt,
+            boolean bias,
+            Map<String, double[]> parameters,
+            List<String> assumptions,
+            AttentionMlpConfig attention) {
+        this.attention = attention;
         this.cell = cell;
         this.hiddenSize = hiddenSize;
         this.inputSize = inputSize;
@@ -54,6 +68,9 @@ public final class Model {
             CellKind cell, int hiddenSize, int inputSize, double dt, boolean bias, Map<String, double[]> parameters) {
         Objects.requireNonNull(cell, "cell");
         Objects.requireNonNull(parameters, "parameters");
+        if (!cell.recurrent()) {
+            throw new InvalidInputException("attention_mlp is not a recurrent cell: build it with Model.attentionMlp");
+        }
         if (hiddenSize <= 0) {
             throw new InvalidInputException("hidden_size must be > 0, got " + hiddenSize);
         }
@@ -81,12 +98,7 @@ public final class Model {
                                 + " with H=" + hiddenSize + ", N=" + inputSize + " needs shape "
                                 + java.util.Arrays.toString(shape));
             }
-            for (int i = 0; i < values.length; i++) {
-                if (!Double.isFinite(values[i])) {
-                    throw new InvalidInputException("parameter " + name + " contains a non-finite value (" + values[i]
-                            + ") at flat index " + i);
-                }
-            }
+            requireFinite(name, values);
             copy.put(name, values.clone());
         }
         for (String name : parameters.keySet()) {
@@ -106,6 +118,60 @@ public final class Model {
     }
 
     /**
+     * The self-attention block {@code attention_mlp} with the given sizes and parameters (PyTorch
+     * names and shapes, {@link AttentionMlpConfig#parameterNames()}), checked like {@link #of}.
+     * {@link #hiddenSize()} is d_model, {@link #inputSize()} d_input and {@link #stateWidth()} the
+     * width of one token's stacked activations.
+     */
+    public static Model attentionMlp(AttentionMlpConfig config, Map<String, double[]> parameters) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(parameters, "parameters");
+        Map<String, double[]> copy = new LinkedHashMap<>();
+        for (String name : config.parameterNames()) {
+            double[] values = parameters.get(name);
+            if (values == null) {
+                throw new InvalidInputException("attention_mlp model is missing parameter " + name);
+            }
+            long[] shape = config.parameterShape(name);
+            if (values.length != Tensor.elementCount(shape)) {
+                throw new InvalidInputException("parameter " + name + " has " + values.length
+                        + " values but attention_mlp needs shape " + java.util.Arrays.toString(shape));
+            }
+            requireFinite(name, values);
+            copy.put(name, values.clone());
+        }
+        for (String name : parameters.keySet()) {
+            if (!copy.containsKey(name)) {
+                throw new InvalidInputException("unexpected parameter " + name + " for attention_mlp (expected "
+                        + config.parameterNames() + ")");
+            }
+        }
+        return new Model(
+                CellKind.ATTENTION_MLP,
+                config.dModel(),
+                config.dInput(),
+                1.0,
+                false,
+                Collections.unmodifiableMap(copy),
+                List.of(),
+                config);
+    }
+
+    /** The attention block's sizes, or null for a recurrent cell. */
+    public AttentionMlpConfig attentionConfig() {
+        return attention;
+    }
+
+    private static void requireFinite(String name, double[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i])) {
+                throw new InvalidInputException(
+                        "parameter " + name + " contains a non-finite value (" + values[i] + ") at flat index " + i);
+            }
+        }
+    }
+
+    /**
      * What was assumed when this model was loaded because its file did not say (e.g. "dt is not
      * stored in a state dict; using dt = 1", "float32 weights upcast to float64"); empty for a model
      * whose every property was given. Carried along by {@link #withGain} and training, so that an
@@ -119,11 +185,14 @@ public final class Model {
     public Model withAssumptions(List<String> more) {
         List<String> all = new java.util.ArrayList<>(assumptions);
         all.addAll(more);
-        return new Model(cell, hiddenSize, inputSize, dt, bias, parameters, List.copyOf(all));
+        return new Model(cell, hiddenSize, inputSize, dt, bias, parameters, List.copyOf(all), attention);
     }
 
     /** A model of the same cell and shape with other parameter values (checked like {@link #of}). */
     public Model withParameters(Map<String, double[]> values) {
+        if (attention != null) {
+            return attentionMlp(attention, values).withAssumptions(assumptions);
+        }
         Model m = of(cell, hiddenSize, inputSize, dt, bias, values);
         return new Model(m.cell, m.hiddenSize, m.inputSize, m.dt, m.bias, m.parameters, assumptions);
     }
@@ -152,9 +221,12 @@ public final class Model {
         return hiddenSize;
     }
 
-    /** Width of one step of the state: H, or 2H for lstm, whose state is [h; c]. */
+    /**
+     * Width of one step of the state: H, 2H for lstm, whose state is [h; c], and for attention_mlp
+     * the width of one token's stacked activations ({@link AttentionMlpConfig#stateWidth()}).
+     */
     public int stateWidth() {
-        return cell.stateBlocks() * hiddenSize;
+        return attention != null ? attention.stateWidth() : cell.stateBlocks() * hiddenSize;
     }
 
     public int inputSize() {
@@ -172,7 +244,7 @@ public final class Model {
 
     /** Names of this model's parameters, in PyTorch order. */
     public List<String> parameterNames() {
-        return parameterNames(bias);
+        return attention != null ? attention.parameterNames() : parameterNames(bias);
     }
 
     /**
@@ -180,6 +252,9 @@ public final class Model {
      * weight-scale sweeps and of {@link io.ntk4j.dynamics.Bifurcations#sweepGain}.
      */
     public Model withGain(double g) {
+        if (attention != null) {
+            throw new InvalidInputException("a gain scales the recurrent weight W_hh: attention_mlp has none");
+        }
         if (!Double.isFinite(g)) {
             throw new InvalidInputException("gain values must be finite, got " + g);
         }
@@ -246,8 +321,20 @@ public final class Model {
         return out;
     }
 
+    /** PyTorch shape of one of this model's parameters. */
+    public long[] parameterShape(String name) {
+        return attention != null ? attention.parameterShape(name) : parameterShape(cell, hiddenSize, inputSize, name);
+    }
+
     @Override
     public String toString() {
+        if (attention != null) {
+            return "Model[attention_mlp, d_input=" + inputSize + ", d_model=" + hiddenSize + ", heads="
+                    + attention.heads() + ", mlp " + attention.mlpLayers() + " layers"
+                    + (attention.mlpLayers() > 1 ? " of " + attention.mlpHidden() : "") + ", d_output="
+                    + attention.dOutput() + (attention.positional() ? ", max_seq_len=" + attention.maxSeqLen() : "")
+                    + (attention.causal() ? ", causal" : "") + ", " + numParams() + " params]";
+        }
         return "Model[" + cell.id() + ", H=" + hiddenSize + ", N=" + inputSize + (cell.usesDt() ? ", dt=" + dt : "")
                 + (bias ? ", bias" : "") + ", " + numParams() + " params]";
     }

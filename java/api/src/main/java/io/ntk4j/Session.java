@@ -75,6 +75,9 @@ public final class Session implements AutoCloseable {
             throw new InvalidInputException("inputs " + Arrays.toString(inputs.shape()) + " have N=" + n
                     + " but the model's input_size is " + model.inputSize());
         }
+        if (h0 != null && model.attentionConfig() != null) {
+            throw new InvalidInputException("attention_mlp has no initial state: h0 must not be given");
+        }
         if (h0 != null && (h0.rank() != 2 || h0.dim(0) != b || h0.dim(1) != model.stateWidth())) {
             throw new InvalidInputException("h0 must have shape [B, H] = [" + b + ", " + model.stateWidth() + "], got "
                     + Arrays.toString(h0.shape()));

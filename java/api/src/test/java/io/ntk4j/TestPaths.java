@@ -27,8 +27,8 @@ public final class TestPaths {
 
     /** max|a - b| / max|b| over all elements (the golden data's error measure). */
     /**
-     * The golden operator cases: the reference's four (tests/golden) and the cells from PyTorch
-     * (tests/golden/cells), as a JUnit method source ({@code "io.ntk4j.TestPaths#goldenCases"}).
+     * The golden operator cases: the reference's four (tests/golden), the cells from PyTorch
+     * (tests/golden/cells) and the attention block (tests/golden/blocks), as a JUnit method source ({@code "io.ntk4j.TestPaths#goldenCases"}).
      */
     public static java.util.stream.Stream<String> goldenCases() {
         return java.util.stream.Stream.of(
@@ -38,7 +38,9 @@ public final class TestPaths {
                 "gru",
                 "cells/rnn_relu",
                 "cells/rnn_linear_dt0p2",
-                "cells/lstm");
+                "cells/lstm",
+                "blocks/attention_mlp",
+                "blocks/attention_mlp_causal");
     }
 
     public static double relativeError(Tensor a, Tensor b) {

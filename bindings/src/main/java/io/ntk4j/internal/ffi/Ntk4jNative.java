@@ -176,6 +176,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_CELL_LSTM() {
         return NTK4J_CELL_LSTM;
     }
+    private static final int NTK4J_CELL_ATTENTION_MLP = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_CELL_ATTENTION_MLP 7
+     * }
+     */
+    public static int NTK4J_CELL_ATTENTION_MLP() {
+        return NTK4J_CELL_ATTENTION_MLP;
+    }
     private static final int NTK4J_OP_P = (int)1L;
     /**
      * {@snippet lang=c :
@@ -1165,6 +1174,69 @@ public class Ntk4jNative extends Ntk4jNative$shared {
                 traceDowncall("ntk4j_model_create", cell, hidden_size, input_size, dt, has_bias, weight_ih, weight_hh, bias_ih, bias_hh, out);
             }
             return (int)mh$.invokeExact(cell, hidden_size, input_size, dt, has_bias, weight_ih, weight_hh, bias_ih, bias_hh, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_attention_mlp_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_attention_mlp_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config *config, const double *params, int64_t num_params, ntk4j_model **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_attention_mlp_create$descriptor() {
+        return ntk4j_attention_mlp_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config *config, const double *params, int64_t num_params, ntk4j_model **out)
+     * }
+     */
+    public static MethodHandle ntk4j_attention_mlp_create$handle() {
+        return ntk4j_attention_mlp_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config *config, const double *params, int64_t num_params, ntk4j_model **out)
+     * }
+     */
+    public static MemorySegment ntk4j_attention_mlp_create$address() {
+        return ntk4j_attention_mlp_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config *config, const double *params, int64_t num_params, ntk4j_model **out)
+     * }
+     */
+    public static int ntk4j_attention_mlp_create(MemorySegment config, MemorySegment params, long num_params, MemorySegment out) {
+        var mh$ = ntk4j_attention_mlp_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_attention_mlp_create", config, params, num_params, out);
+            }
+            return (int)mh$.invokeExact(config, params, num_params, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.AttentionMlpConfig;
 import io.ntk4j.CellKind;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
@@ -74,6 +75,9 @@ public final class ModelDirectory {
             throw e;
         } catch (InvalidInputException e) {
             throw new ModelFormatException(json + ": " + e.getMessage());
+        }
+        if (!cell.recurrent()) {
+            return readAttention(dir, json, root);
         }
         int hidden = positiveInt(json, root, "hidden_size");
         int input = positiveInt(json, root, "input_size");
@@ -154,6 +158,98 @@ public final class ModelDirectory {
     }
 
     /**
+     * An attention_mlp directory: model.json's {@code "attention_mlp"} object ({@code d_input},
+     * {@code d_model}, {@code heads}, {@code mlp_hidden}, {@code mlp_layers}, {@code d_output},
+     * {@code max_seq_len}, {@code positional}, {@code causal}) and one .npy per parameter named by
+     * its PyTorch name ({@code attn.q_proj.weight.npy}).
+     */
+    private static Model readAttention(Path dir, Path json, JsonNode root) {
+        JsonNode c = root.get("attention_mlp");
+        if (c == null || !c.isObject()) {
+            throw new ModelFormatException(json + ": attention_mlp needs an \"attention_mlp\" object with its sizes"
+                    + " (d_input, d_model, heads, mlp_hidden, mlp_layers, d_output, max_seq_len, positional, causal)");
+        }
+        AttentionMlpConfig cfg;
+        try {
+            boolean positional = bool(json, c, "positional");
+            cfg = new AttentionMlpConfig(
+                    positiveInt(json, c, "d_input"),
+                    positiveInt(json, c, "d_model"),
+                    positiveInt(json, c, "heads"),
+                    c.path("mlp_layers").asInt() > 1 ? positiveInt(json, c, "mlp_hidden") : 0,
+                    positiveInt(json, c, "mlp_layers"),
+                    positiveInt(json, c, "d_output"),
+                    positional ? positiveInt(json, c, "max_seq_len") : 0,
+                    positional,
+                    bool(json, c, "causal"));
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (InvalidInputException e) {
+            throw new ModelFormatException(json + ": " + e.getMessage());
+        }
+        Map<String, double[]> params = new LinkedHashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (String name : cfg.parameterNames()) {
+                Path file = dir.resolve(name + ".npy");
+                if (!Files.isRegularFile(file)) {
+                    throw new ModelFormatException(file + ": missing (attention_mlp needs "
+                            + String.join(
+                                    ", ",
+                                    cfg.parameterNames().stream()
+                                            .map(n -> n + ".npy")
+                                            .toList()) + ")");
+                }
+                Tensor t = Npy.read(file, arena);
+                long[] want = cfg.parameterShape(name);
+                if (!Arrays.equals(t.shape(), want)) {
+                    throw new ModelFormatException(file + ": shape " + Arrays.toString(t.shape()) + " but " + cfg
+                            + " needs " + Arrays.toString(want));
+                }
+                params.put(name, t.toArray());
+            }
+        }
+        try {
+            return Model.attentionMlp(cfg, params);
+        } catch (InvalidInputException e) {
+            throw new ModelFormatException(dir + ": " + e.getMessage());
+        }
+    }
+
+    private static void writeAttention(Path dir, Model model) throws IOException {
+        AttentionMlpConfig cfg = model.attentionConfig();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("cell", model.cell().id());
+        ObjectNode c = root.putObject("attention_mlp");
+        c.put("d_input", cfg.dInput());
+        c.put("d_model", cfg.dModel());
+        c.put("heads", cfg.heads());
+        c.put("mlp_hidden", cfg.mlpHidden());
+        c.put("mlp_layers", cfg.mlpLayers());
+        c.put("d_output", cfg.dOutput());
+        c.put("max_seq_len", cfg.maxSeqLen());
+        c.put("positional", cfg.positional());
+        c.put("causal", cfg.causal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (String name : model.parameterNames()) {
+                Npy.write(
+                        dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), cfg.parameterShape(name)));
+            }
+        }
+        TemporaryFiles.writeAtomically(
+                dir.resolve("model.json"),
+                (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static boolean bool(Path json, JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || !n.isBoolean()) {
+            throw new ModelFormatException(json + ": \"" + key + "\" must be true or false, got " + n);
+        }
+        return n.asBoolean();
+    }
+
+    /**
      * The optional readout of a model directory ({@code readout_weight.npy} [O, H] and
      * {@code readout_bias.npy} [O]), or null when neither file is there.
      */
@@ -187,6 +283,13 @@ public final class ModelDirectory {
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve("model.json"));
+            if (model.attentionConfig() != null) {
+                if (readout != null) {
+                    throw new InvalidInputException("attention_mlp has its output layer inside: no separate readout");
+                }
+                writeAttention(dir, model);
+                return;
+            }
             ObjectNode root = JSON.createObjectNode();
             root.put("cell", model.cell().id());
             root.put("hidden_size", model.hiddenSize());
