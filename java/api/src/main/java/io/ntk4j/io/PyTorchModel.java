@@ -79,7 +79,11 @@ public final class PyTorchModel {
      * ({@code NaN}: 1, recorded as an assumption) and an RNN's nonlinearity ({@code null}: refused
      * for an RNN unless {@code cell} names it).
      */
-    public record Options(CellKind cell, double dt, Nonlinearity nonlinearity) {
+    public record Options(CellKind cell, double dt, Nonlinearity nonlinearity, int heads, boolean causal) {
+        public Options(CellKind cell, double dt, Nonlinearity nonlinearity) {
+            this(cell, dt, nonlinearity, 0, false);
+        }
+
         public Options(CellKind cell, double dt) {
             this(cell, dt, null);
         }
@@ -89,7 +93,15 @@ public final class PyTorchModel {
         }
 
         public Options withNonlinearity(Nonlinearity n) {
-            return new Options(cell, dt, n);
+            return new Options(cell, dt, n, heads, causal);
+        }
+
+        /**
+         * The attention block's head count (its weights cannot tell it; 0: not given, refused for an
+         * attention state dict) and whether its attention is causal (default: no mask).
+         */
+        public Options withAttention(int heads, boolean causal) {
+            return new Options(cell, dt, nonlinearity, heads, causal);
         }
     }
 
@@ -197,6 +209,13 @@ public final class PyTorchModel {
         }
         Map<String, StateDict.Array> a = sd.arrays();
         String found = String.join(", ", new TreeSet<>(a.keySet()));
+        if (a.keySet().stream().anyMatch(PyTorchModel::isAttentionName)) {
+            return loadAttention(file, a, options, notes, found);
+        }
+        if (options.heads() != 0 || options.causal()) {
+            throw new ModelFormatException(file + ": --heads and --causal apply to attention_mlp state dicts "
+                    + "(input_proj.weight, attn.q_proj.weight, ...); this file has " + found);
+        }
         String supported = "supported: torch.nn.RNNCell/GRUCell (weight_ih, weight_hh, bias_ih, bias_hh), single-layer "
                 + "torch.nn.RNN/GRU (..._l0), KPFlow Model checkpoints (rnn.weight_hh_l0, rnn.cell.weight_hh, Wout.weight)";
         for (String k : a.keySet()) {
@@ -347,6 +366,57 @@ public final class PyTorchModel {
         }
         return new Loaded(model.withAssumptions(notes), ro, List.copyOf(notes));
     }
+
+    private static boolean isAttentionName(String k) {
+        return k.equals("pos_embedding")
+                || k.startsWith("input_proj.")
+                || k.startsWith("attn.")
+                || k.startsWith("mlp.");
+    }
+
+    /**
+     * kpflow's {@code SingleBlockAttnMLP} state dict (without Fourier features): the sizes follow
+     * from the shapes, the head count and the mask come from the options.
+     */
+    private static Loaded loadAttention(
+            Path file, Map<String, StateDict.Array> a, Options options, List<String> notes, String found) {
+        if (options.cell() != null || !Double.isNaN(options.dt()) || options.nonlinearity() != null) {
+            throw new ModelFormatException(file + ": an attention_mlp state dict (found " + found
+                    + "): --cell, --dt and --nonlinearity apply to recurrent cells only");
+        }
+        if (options.heads() <= 0) {
+            throw new ModelFormatException(file + ": an attention_mlp state dict does not store its head count, and "
+                    + "the operators depend on it: say it with --heads n (Java: Options.withAttention)");
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, StateDict.Array> e : a.entrySet()) {
+            if (!isAttentionName(e.getKey())) {
+                throw new ModelFormatException(file + ": unknown parameter \"" + e.getKey()
+                        + "\" beside an attention_mlp block (found " + found + "; expected kpflow's SingleBlockAttnMLP"
+                        + " names: pos_embedding, input_proj.*, attn.{q,k,v,o}_proj.weight, mlp.hidden_linears.<i>"
+                        + ".weight, mlp.final_linear.weight; Fourier features are not supported)");
+            }
+            shapes.put(e.getKey(), e.getValue().shape());
+        }
+        io.ntk4j.AttentionMlpConfig cfg;
+        try {
+            cfg = io.ntk4j.AttentionMlpConfig.fromShapes(shapes, options.heads(), options.causal());
+        } catch (io.ntk4j.InvalidInputException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage());
+        }
+        Map<String, double[]> params = new LinkedHashMap<>();
+        for (String name : cfg.parameterNames()) {
+            params.put(name, a.get(name).values());
+        }
+        Model model;
+        try {
+            model = Model.attentionMlp(cfg, params);
+        } catch (io.ntk4j.InvalidInputException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage());
+        }
+        return new Loaded(model.withAssumptions(notes), null, List.copyOf(notes));
+    }
+
     /**
      * The cell of an RNN family (torch's Elman RNN: rnn_elman / rnn_relu; KPFlow's BasicRNN:
      * rnn_leaky / rnn_linear) with the nonlinearity {@code nl}; refused when the family has no such

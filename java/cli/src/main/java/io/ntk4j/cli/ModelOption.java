@@ -41,20 +41,36 @@ final class ModelOption {
                     "nonlinearity of an RNN state-dict file, which its weights do not tell (ntk4j's RNN cells are tanh)")
     String nonlinearity;
 
+    @Option(
+            names = "--heads",
+            paramLabel = "N",
+            description = "head count of an attention_mlp state-dict file, which its weights do not tell")
+    Integer heads;
+
+    @Option(
+            names = "--causal",
+            description = "an attention_mlp state-dict file attends causally (token t to t' <= t; default: no mask)")
+    boolean causal;
+
     PyTorchModel.Loaded load(PrintWriter err) {
         if (PyTorchModel.isStateDictFile(model)) {
+            if (heads != null && heads <= 0) {
+                throw new io.ntk4j.InvalidInputException("--heads must be > 0, got " + heads);
+            }
             PyTorchModel.Loaded m = PyTorchModel.load(
                     model,
                     new PyTorchModel.Options(
-                            cell == null ? null : CellKind.fromId(cell),
-                            dt == null ? Double.NaN : dt,
-                            nonlinearity == null ? null : PyTorchModel.Nonlinearity.fromId(nonlinearity)));
+                                    cell == null ? null : CellKind.fromId(cell),
+                                    dt == null ? Double.NaN : dt,
+                                    nonlinearity == null ? null : PyTorchModel.Nonlinearity.fromId(nonlinearity))
+                            .withAttention(heads == null ? 0 : heads, causal));
             m.model().assumptions().forEach(n -> err.println("ntk4j: note: " + n));
             err.flush();
             return m;
         }
-        if (cell != null || dt != null || nonlinearity != null) {
-            throw new io.ntk4j.InvalidInputException("--cell, --dt and --nonlinearity apply to state-dict files only; "
+        if (cell != null || dt != null || nonlinearity != null || heads != null || causal) {
+            throw new io.ntk4j.InvalidInputException("--cell, --dt, --nonlinearity, --heads and --causal apply to "
+                    + "state-dict files only; "
                     + model + " is a model directory, whose model.json says all of them");
         }
         io.ntk4j.Model m = ModelDirectory.read(model);
