@@ -61,6 +61,8 @@ extern "C" {
 #define NTK4J_OP_JTHETA_T 6 /* state -> params: its adjoint */
 #define NTK4J_OP_K 7        /* state -> state: K = J_theta J_theta^T (Kronecker-core form) */
 #define NTK4J_OP_NTK 8      /* state -> state: NTK_S = P K P* */
+#define NTK4J_OP_NTK_Y 9    /* outputs -> outputs [B, T, d_output]: the NTK of the outputs y, E_y NTK_S E_y^T
+                               (attention_mlp, whose state holds y; recurrent models: refused) */
 
 typedef struct ntk4j_model ntk4j_model;
 typedef struct ntk4j_session ntk4j_session;

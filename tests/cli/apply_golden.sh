@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 checked=0
-for case in "$root"/tests/golden/*/ "$root"/tests/golden/cells/*/; do
+for case in "$root"/tests/golden/*/ "$root"/tests/golden/cells/*/ "$root"/tests/golden/blocks/*/; do
   [[ -f "$case/model.json" && -f "$case/q.npy" ]] || continue
   name=$(basename "$case")
   # op, probe, expected
@@ -31,5 +31,5 @@ Jtheta v.npy Jtheta_v.npy
 JthetaT q.npy Jtheta_t_q.npy
 OPS
 done
-[[ $checked -ge 63 ]] || { echo "only $checked golden products checked (expected 63: 7 cases x 9)" >&2; exit 1; }
+[[ $checked -ge 81 ]] || { echo "only $checked golden products checked (expected 81: 9 cases x 9)" >&2; exit 1; }
 echo "$checked golden products reproduced through ./ntk4j apply"

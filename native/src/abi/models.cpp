@@ -161,13 +161,17 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     require(session, "session");
     require(input, "input");
     require(output, "output");
-    if (op < NTK4J_OP_P || op > NTK4J_OP_NTK)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
+    if (op < NTK4J_OP_P || op > NTK4J_OP_NTK_Y)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..9)");
     if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
-    const auto& tr = session->state->trajectory;
-    const Index state = tr.state_size(), params = session->state->model->num_params;
-    const Index in_dim = op == NTK4J_OP_JTHETA ? params : state;
-    const Index out_dim = op == NTK4J_OP_JTHETA_T ? params : state;
+    // The same kernels (and probe chunking) as the session's operator handles.
+    const auto a = ntk4j::session_operator(session->state, op);
+    struct {
+      Index B, T, H;
+    } tr{session->state->trajectory.B, session->state->trajectory.T, session->state->trajectory.H};
+    if (op == NTK4J_OP_NTK_Y) tr.H = session->state->block->block->cfg.d_output;  // [B, T, d_output]
+    const Index state = tr.B * tr.T * tr.H, params = session->state->model->num_params;
+    const Index in_dim = a->cols(), out_dim = a->rows();
     const char* in_shape = op == NTK4J_OP_JTHETA ? "[k, n_params]" : "[k, B, T, H]";
     const char* out_shape = op == NTK4J_OP_JTHETA_T ? "[k, n_params]" : "[k, B, T, H]";
     const Index need_in = ntk4j::checked_mul(k, in_dim, "probe block");
@@ -184,8 +188,6 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     require_finite(input, in_len, "probe block");
     ntk4j::require_memory(3.0 * 8.0 * static_cast<double>(k) * static_cast<double>(state), "the apply's working blocks",
                           "apply fewer probes at once");
-    // The same kernels (and probe chunking) as the session's operator handles.
-    const auto a = ntk4j::session_operator(session->state, op);
     a->apply(input, k, output);
     // Outputs are checked like inputs: an overflow (e.g. P over a long horizon at a large gain)
     // is an error naming where it arose, never numbers handed back.

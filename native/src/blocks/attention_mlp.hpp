@@ -92,6 +92,8 @@ void jtheta(const AttentionCache& c, const double* v, Index kp, double* y);
 void jtheta_adjoint(const AttentionCache& c, const double* q, Index kp, double* g);
 void parameter_operator(const AttentionCache& c, const double* q, Index kp, double* y);
 void ntk(const AttentionCache& c, const double* q, Index kp, double* y);
+// The output NTK on [kp, B, T, d_output]: E_y NTK_S E_y^T (E_y^T embeds y into the state's y block).
+void ntk_outputs(const AttentionCache& c, const double* q, Index kp, double* y);
 }  // namespace attention_ops
 
 }  // namespace ntk4j::blocks

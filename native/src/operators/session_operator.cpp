@@ -42,12 +42,14 @@ OpInfo info(std::int32_t op) {
       return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true, op};
     case NTK4J_OP_NTK:
       return {"NTK_S", ops::ntk, ops::ntk, false, false, true, op};
+    case NTK4J_OP_NTK_Y:  // feed-forward blocks only (block_kernels); session_operator refuses the rest
+      return {"NTK_y", nullptr, nullptr, false, false, true, op};
     case kStateJacobian:
       return {"P J_theta", ops::state_jacobian, ops::state_jacobian_adjoint, true, false, false, op};
     case kGaussNewton:
       return {"J_theta^T P* P J_theta", ops::state_gauss_newton, ops::state_gauss_newton, true, true, true, op};
     default:
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..8)");
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..9)");
   }
 }
 
@@ -73,6 +75,8 @@ std::pair<BlockKernel, BlockKernel> block_kernels(std::int32_t op) {
       return {b::parameter_operator, b::parameter_operator};
     case NTK4J_OP_NTK:
       return {b::ntk, b::ntk};
+    case NTK4J_OP_NTK_Y:
+      return {b::ntk_outputs, b::ntk_outputs};
     default:
       fail(NTK4J_ERR_INVALID_ARGUMENT, "operator code ", op, " has no feed-forward form");
   }
@@ -81,8 +85,8 @@ std::pair<BlockKernel, BlockKernel> block_kernels(std::int32_t op) {
 class SessionOperator final : public linalg::LinearOperator {
  public:
   SessionOperator(std::shared_ptr<const SessionState> s, OpInfo info) : s_(std::move(s)), info_(info) {}
-  Index rows() const override { return info_.param_out ? s_->model->num_params : s_->trajectory.state_size(); }
-  Index cols() const override { return info_.param_in ? s_->model->num_params : s_->trajectory.state_size(); }
+  Index rows() const override { return info_.param_out ? s_->model->num_params : space(); }
+  Index cols() const override { return info_.param_in ? s_->model->num_params : space(); }
   void apply(const double* x, Index k, double* y) const override {
     if (s_->block)
       block_chunked(block_kernels(info_.code).first, x, k, y, cols(), rows());
@@ -123,6 +127,11 @@ class SessionOperator final : public linalg::LinearOperator {
       f(s_->trajectory, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
   }
 
+  // State space [B, T, H], or the outputs [B, T, d_output] for NTK_y.
+  Index space() const {
+    const auto& t = s_->trajectory;
+    return info_.code == NTK4J_OP_NTK_Y ? t.B * t.T * s_->block->block->cfg.d_output : t.state_size();
+  }
   void block_chunked(BlockKernel f, const double* x, Index k, double* y, Index in, Index out) const {
     for (Index j0 = 0; j0 < k; j0 += kMaxProbes) f(*s_->block, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
   }
@@ -134,6 +143,10 @@ class SessionOperator final : public linalg::LinearOperator {
 }  // namespace
 
 linalg::OperatorPtr session_operator(std::shared_ptr<const SessionState> state, std::int32_t op) {
+  if (op == NTK4J_OP_NTK_Y && !state->block)
+    fail(NTK4J_ERR_INVALID_ARGUMENT,
+         "NTK_y needs a model whose outputs are part of its state (attention_mlp); "
+         "the readout NTK of a recurrent model is not available");
   return std::make_shared<SessionOperator>(std::move(state), info(op));
 }
 

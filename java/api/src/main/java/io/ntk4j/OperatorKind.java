@@ -27,7 +27,12 @@ public enum OperatorKind {
     /** Parameter operator K = J_theta J_theta^T. */
     K("K", 7, false, false),
     /** State-space NTK, NTK_S = P K P*. */
-    NTK("NTK", 8, false, false);
+    NTK("NTK", 8, false, false),
+    /**
+     * The NTK of the outputs, on [B, T, d_output]: the y rows and columns of NTK_S, for models
+     * whose state holds their output (attention_mlp).
+     */
+    NTK_Y("NTK_y", 9, false, false);
 
     private final String id;
     private final int code;
@@ -70,7 +75,7 @@ public enum OperatorKind {
             case PINVT -> PINV;
             case JTHETA -> JTHETA_T;
             case JTHETA_T -> JTHETA;
-            case K, NTK -> this;
+            case K, NTK, NTK_Y -> this;
         };
     }
 

@@ -199,16 +199,39 @@ public final class Session implements AutoCloseable {
      */
     public LinearOperator operator(OperatorKind kind) {
         handle();
+        if (kind == OperatorKind.NTK_Y && model.attentionConfig() == null) {
+            throw new InvalidInputException("NTK_y needs a model whose outputs are part of its state (attention_mlp); "
+                    + "the readout NTK of a recurrent model is not available");
+        }
         return new SessionOperator(this, kind);
     }
 
     /** Shape of one input vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta. */
     public long[] inputShape(OperatorKind kind) {
+        if (kind == OperatorKind.NTK_Y) {
+            return outputsShape();
+        }
         return kind.takesParameters() ? new long[] {numParams()} : stateShape();
+    }
+
+    /** Shape [B, T, d_output] of the outputs (attention_mlp), the space of {@link OperatorKind#NTK_Y}. */
+    public long[] outputsShape() {
+        if (model.attentionConfig() == null) {
+            throw new InvalidInputException("a recurrent model's outputs are not part of its state");
+        }
+        return new long[] {batch, steps, model.attentionConfig().dOutput()};
+    }
+
+    /** The output NTK, NTK_y = E_y NTK_S E_y^T on [B, T, d_output] (attention_mlp only). */
+    public LinearOperator ntkOutputs() {
+        return operator(OperatorKind.NTK_Y);
     }
 
     /** Shape of one output vector of the operator of {@code kind}: [B, T, H], or [n_params] for J_theta^T. */
     public long[] outputShape(OperatorKind kind) {
+        if (kind == OperatorKind.NTK_Y) {
+            return outputsShape();
+        }
         return kind.givesParameters() ? new long[] {numParams()} : stateShape();
     }
 

@@ -88,7 +88,7 @@ final class SessionOperator implements LinearOperator {
 
     @Override
     public boolean isSymmetric() {
-        return kind == OperatorKind.K || kind == OperatorKind.NTK;
+        return kind == OperatorKind.K || kind == OperatorKind.NTK || kind == OperatorKind.NTK_Y;
     }
 
     /** This operator as a native operator handle (released when unreachable). */

@@ -26,7 +26,9 @@ class OperatorKindTest {
                 OperatorKind.K,
                 Ntk4jNative.NTK4J_OP_K(),
                 OperatorKind.NTK,
-                Ntk4jNative.NTK4J_OP_NTK());
+                Ntk4jNative.NTK4J_OP_NTK(),
+                OperatorKind.NTK_Y,
+                Ntk4jNative.NTK4J_OP_NTK_Y());
         assertThat(header).hasSize(OperatorKind.values().length);
         for (OperatorKind k : OperatorKind.values()) {
             assertThat(k.code()).as(k.id()).isEqualTo(header.get(k));

@@ -257,6 +257,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_OP_NTK() {
         return NTK4J_OP_NTK;
     }
+    private static final int NTK4J_OP_NTK_Y = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_OP_NTK_Y 9
+     * }
+     */
+    public static int NTK4J_OP_NTK_Y() {
+        return NTK4J_OP_NTK_Y;
+    }
     private static final int NTK4J_REDUCTION_TRUE_PARTIAL_TRACE = (int)0L;
     /**
      * {@snippet lang=c :

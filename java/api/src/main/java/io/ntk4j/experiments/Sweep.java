@@ -85,7 +85,9 @@ public final class Sweep {
                 case P -> s.P();
                 case PPT -> s.P().gram();
                 case NTK -> s.ntk();
+                case NTK_Y -> s.ntkOutputs();
             };
+            long width = op.width(s);
             double er;
             double worst = 0;
             boolean met = true;
@@ -100,10 +102,10 @@ public final class Sweep {
                     er = Traces.exact(a).effectiveRank().value();
                 }
                 d = EffectiveDims.partial(
-                        a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
-                dk = EffectiveDims.partial(a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
+                        a, s.batch(), s.steps(), width, Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
+                dk = EffectiveDims.partial(a, s.batch(), s.steps(), width, Reduction.KPFLOW, true, 1, 0, seed);
             } else {
-                long n = s.batch() * s.steps() * s.hiddenSize();
+                long n = s.batch() * s.steps() * width;
                 EigsOptions eo = EigsOptions.top((int) Math.max(1, Math.min(10, n - 1)))
                         .withSeed(seed)
                         .withVectors(true);

@@ -28,7 +28,9 @@ public final class SpectrumAnalysis {
         NTK("NTK_S"),
         K("K"),
         PPT("PPt"),
-        P("P");
+        P("P"),
+        /** The NTK of the outputs y, [B, T, d_output] (attention_mlp). */
+        NTK_Y("NTK_y");
 
         private final String label;
 
@@ -51,14 +53,19 @@ public final class SpectrumAnalysis {
             return this == P;
         }
 
-        /** Parses {@code NTK}, {@code K}, {@code PPt} (or {@code PPT}), {@code P}, case-insensitively. */
+        /** Parses {@code NTK}, {@code K}, {@code PPt} (or {@code PPT}), {@code P}, {@code NTK_y}, case-insensitively. */
         public static Target fromId(String id) {
             for (Target t : values()) {
-                if (t.name().equalsIgnoreCase(id)) {
+                if (t.name().equalsIgnoreCase(id) || t.label.equalsIgnoreCase(id)) {
                     return t;
                 }
             }
-            throw new InvalidInputException("unknown operator \"" + id + "\" (NTK, K, PPt, P)");
+            throw new InvalidInputException("unknown operator \"" + id + "\" (NTK, K, PPt, P, NTK_y)");
+        }
+
+        /** Width of the last axis of the space the ranked operator acts on: H, or d_output for NTK_y. */
+        public long width(Session s) {
+            return this == NTK_Y ? s.outputsShape()[2] : s.hiddenSize();
         }
     }
 
@@ -130,6 +137,7 @@ public final class SpectrumAnalysis {
                 case NTK -> s.ntk();
                 case K -> s.K();
                 case PPT, P -> ppt;
+                case NTK_Y -> s.ntkOutputs();
             };
             double[] values;
             double[] residuals;
@@ -167,6 +175,8 @@ public final class SpectrumAnalysis {
                     }
                 } else if (target == Target.K) {
                     r = Eigs.topOfGram(s.jtheta(), o);
+                } else if (target == Target.NTK_Y) {
+                    r = Eigs.top(ranked, o);
                 } else {
                     r = Eigs.top(ppt, o);
                 }
@@ -195,7 +205,7 @@ public final class SpectrumAnalysis {
                     vectors,
                     s.batch(),
                     s.steps(),
-                    s.hiddenSize(),
+                    target.width(s),
                     target == Target.P ? ranks.withPartial(false) : ranks);
             RankEstimates rp = target == Target.P
                     ? EffectiveDims.ranks(
@@ -205,7 +215,7 @@ public final class SpectrumAnalysis {
             // samples, needing thousands of probes for 1 %).
             LinearOperator reduced = target == Target.P ? s.P() : ranked;
             PartialEffectiveDims dk = EffectiveDims.partial(
-                    reduced, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, false, 1, 0, ranks.seed());
+                    reduced, s.batch(), s.steps(), target.width(s), Reduction.KPFLOW, false, 1, 0, ranks.seed());
             return new Result(
                     target, values, residuals, converged, applies, eigs.vectors() ? vectors : null, rk, rp, dk);
         }

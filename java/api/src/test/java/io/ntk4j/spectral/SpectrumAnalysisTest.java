@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Session;
+import io.ntk4j.Tensor;
 import io.ntk4j.TestPaths;
 import io.ntk4j.io.ModelFiles;
 import io.ntk4j.io.Npy;
@@ -16,6 +17,56 @@ import org.junit.jupiter.api.Test;
 
 /** The shared spectrum analysis against dense exact answers, for every target. */
 class SpectrumAnalysisTest {
+    /** NTK_y of the attention block: torch's y rows of dz/dtheta (dz/dtheta)^T, tests/golden/blocks. */
+    @Test
+    void outputNtkMatchesTorch() throws Exception {
+        for (String c : new String[] {"blocks/attention_mlp", "blocks/attention_mlp_causal"}) {
+            Path dir = TestPaths.golden(c);
+            try (Arena arena = Arena.ofConfined();
+                    Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+                double[] exact = Npy.read(dir.resolve("eig_NTK_y.npy"), arena).toArray();
+                assertThat(Tensor.relativeError(
+                                s.ntkOutputs()
+                                        .apply(identity(arena, exact.length, s.outputsShape()), arena)
+                                        .reshape(exact.length, exact.length),
+                                Npy.read(dir.resolve("NTK_y_dense.npy"), arena)))
+                        .as(c + " dense NTK_y")
+                        .isLessThan(1e-10);
+                SpectrumAnalysis.Result r = SpectrumAnalysis.run(
+                        s, SpectrumAnalysis.Target.NTK_Y, EigsOptions.top(3), RankOptions.defaults(), true);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(r.values()[i]).as(c + " " + i).isCloseTo(exact[i], within(1e-8 * exact[0]));
+                }
+                double pr = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(java.nio.file.Files.readString(dir.resolve("metrics.json")))
+                        .get("participation_ratio")
+                        .get("NTK_y")
+                        .asDouble();
+                assertThat(Traces.exact(s.ntkOutputs()).effectiveRank().value())
+                        .as(c + " effective rank of NTK_y")
+                        .isCloseTo(pr, within(1e-9 * pr));
+                assertThat(r.ranks().effectiveRank().value()).as(c).isCloseTo(pr, within(0.02 * pr));
+            }
+        }
+        Path gru = TestPaths.golden("gru");
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(ModelFiles.load(gru), Npy.read(gru.resolve("inputs.npy"), arena))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(s::ntkOutputs)
+                    .hasMessageContaining("NTK_y needs a model whose outputs are part of its state");
+        }
+    }
+
+    private static Tensor identity(Arena arena, int n, long[] shape) {
+        long[] full = new long[shape.length + 1];
+        full[0] = n;
+        System.arraycopy(shape, 0, full, 1, shape.length);
+        Tensor eye = Tensor.allocate(arena, full);
+        for (int i = 0; i < n; i++) {
+            eye.setFlat((long) i * n + i, 1.0);
+        }
+        return eye;
+    }
+
     @Test
     void everyTargetMatchesTheDenseSpectrumAndCountsItsApplies() {
         Path dir = TestPaths.golden("gru");
@@ -23,11 +74,15 @@ class SpectrumAnalysisTest {
                 Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
                 LinearOperator ppt = s.P().gram()) {
             for (SpectrumAnalysis.Target t : SpectrumAnalysis.Target.values()) {
+                if (t == SpectrumAnalysis.Target.NTK_Y) {
+                    continue; // a gru's outputs are not in its state: outputNtkMatchesTorch
+                }
                 double[] exact = Eigs.exact(
                         switch (t) {
                             case NTK -> s.ntk();
                             case K -> s.K();
                             case PPT, P -> ppt;
+                            case NTK_Y -> throw new AssertionError();
                         });
                 SpectrumAnalysis.Result r =
                         SpectrumAnalysis.run(s, t, EigsOptions.top(4), RankOptions.defaults(), true);

@@ -51,7 +51,10 @@ final class SpectrumCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DataOption data;
 
-    @Option(names = "--op", defaultValue = "NTK", description = "NTK, K, PPt or P (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--op",
+            defaultValue = "NTK",
+            description = "NTK, K, PPt, P, or NTK_y (the NTK of the outputs, attention_mlp) (default ${DEFAULT-VALUE})")
     String op;
 
     @Option(
@@ -147,6 +150,7 @@ final class SpectrumCommand implements Callable<Integer> {
                 case K -> s.K();
                 case PPT -> ppt;
                 case P -> s.P();
+                case NTK_Y -> s.ntkOutputs();
             };
             LinearOperator sym = kind.singular() ? ppt : a; // the PSD operator whose ranks we report
             double[] values, residuals;
@@ -191,9 +195,9 @@ final class SpectrumCommand implements Callable<Integer> {
                             new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
                     prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
                     dims = EffectiveDims.partial(
-                            a, s.batch(), s.steps(), s.hiddenSize(), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
+                            a, s.batch(), s.steps(), kind.width(s), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
                     dimsK = EffectiveDims.partial(
-                            a, s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, true, 1, 0, seed);
+                            a, s.batch(), s.steps(), kind.width(s), Reduction.KPFLOW, true, 1, 0, seed);
                 }
             } else {
                 // The library's analysis (issue 11): eigenpairs, then ranks exact on the eigenvectors and
