@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             BifurcationCommand.class,
             FixedPointsCommand.class,
             SweepCommand.class,
+            AttentionRankCommand.class,
             TaskCommand.class,
             ApplyCommand.class,
             SpectrumCommand.class,
