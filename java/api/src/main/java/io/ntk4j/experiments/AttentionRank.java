@@ -169,10 +169,16 @@ public final class AttentionRank {
         double[][] m = new double[r][r];
         int chunk = 16;
         try (Arena arena = Arena.ofConfined()) {
+            Tensor e = null, y = null; // reused: one pair per chunk size (the last chunk may be shorter)
             for (int r0 = 0; r0 < r; r0 += chunk) {
                 int k = Math.min(chunk, r - r0);
-                block[0] = k;
-                Tensor e = Tensor.allocate(arena, block), y = Tensor.allocate(arena, block);
+                if (e == null || e.dim(0) != k) {
+                    block[0] = k;
+                    e = Tensor.allocate(arena, block);
+                    y = Tensor.allocate(arena, block);
+                } else {
+                    e.segment().fill((byte) 0);
+                }
                 for (int j = 0; j < k; j++) {
                     long base = ((long) j * r + r0 + j) * w;
                     for (int i = 0; i < w; i++) {

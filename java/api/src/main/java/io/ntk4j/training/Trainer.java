@@ -75,6 +75,10 @@ public final class Trainer {
             Loss loss,
             Optimizer optimizer,
             Set<String> trained) {
+        if (model.attentionConfig() != null) {
+            throw new InvalidInputException("training attention_mlp is not available (its operators, spectra and "
+                    + "NTK_y are): train it in PyTorch and load the state dict with --heads");
+        }
         this.model = model;
         this.readout = readout;
         this.inputs = inputs;

@@ -173,19 +173,31 @@ final class AttentionRankCommand implements Callable<Integer> {
                 "attention_rank.csv",
                 new String[] {"B", "d_input", "temporal_effective_rank", "input_effective_dim", "seconds"},
                 rows);
+        // Log axes where the values span a decade or more (ranks run from 1 to B*T).
+        double lo = points.stream()
+                .mapToDouble(p -> Math.min(p.temporalEffectiveRank(), p.inputEffectiveDim()))
+                .min()
+                .orElse(1);
+        double hi = points.stream()
+                .mapToDouble(p -> Math.max(p.temporalEffectiveRank(), p.inputEffectiveDim()))
+                .max()
+                .orElse(1);
+        int dMin = c.inputDims().stream().mapToInt(Integer::intValue).min().orElse(1);
+        int dMax = c.inputDims().stream().mapToInt(Integer::intValue).max().orElse(1);
         XYChart chart = Report.chart(
                 "Temporal effective rank of NTK_S (solid) and effective dimension of the inputs (dashed)",
                 "input dimension d_input",
                 "effective rank",
-                false);
-        chart.getStyler()
-                .setXAxisLogarithmic(
-                        c.inputDims().stream().mapToInt(Integer::intValue).max().orElse(1)
-                                >= 10
-                                        * c.inputDims().stream()
-                                                .mapToInt(Integer::intValue)
-                                                .min()
-                                                .orElse(1));
+                hi >= 10 * lo);
+        chart.getStyler().setXAxisLogarithmic(dMax >= 10 * dMin);
+        java.awt.Color[] palette = {
+            new java.awt.Color(31, 119, 180),
+            new java.awt.Color(255, 127, 14),
+            new java.awt.Color(44, 160, 44),
+            new java.awt.Color(214, 39, 40),
+            new java.awt.Color(148, 103, 189)
+        };
+        int colour = 0;
         for (int b : c.batches()) {
             double[] x = points.stream()
                     .filter(p -> p.batch() == b)
@@ -199,9 +211,14 @@ final class AttentionRankCommand implements Callable<Integer> {
                     .filter(p -> p.batch() == b)
                     .mapToDouble(AttentionRank.Point::inputEffectiveDim)
                     .toArray();
-            chart.addSeries("NTK_S temporal rank, B = " + b, x, ntk);
+            java.awt.Color col = palette[colour++ % palette.length];
+            XYSeries sn = chart.addSeries("NTK_S temporal rank, B = " + b, x, ntk);
+            sn.setLineColor(col);
+            sn.setMarkerColor(col);
             XYSeries s = chart.addSeries("inputs, B = " + b, x, in);
             s.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            s.setLineColor(col);
+            s.setMarkerColor(col);
             r.key(
                     "B = " + b + ": temporal rank range",
                     String.format(

@@ -28,6 +28,12 @@ final class BenchSummary {
                 r.get("lstm_ntk_apply_gflops"),
                 100 * (double) r.get("lstm_ntk_apply_fraction_of_dgemm"));
         out.printf(
+                "  (b'') the same for attention_mlp B=15 T=50 (d_model 64, 4 heads, MLP 3 x 128, state 641) k=16:"
+                        + " %.3f s, %.1f GFLOP/s = %.0f%% of DGEMM%n",
+                r.get("attention_ntk_apply_seconds"),
+                r.get("attention_ntk_apply_gflops"),
+                100 * (double) r.get("attention_ntk_apply_fraction_of_dgemm"));
+        out.printf(
                 "  (c) top-10 NTK_S eigenvalues, rnn_leaky B=32 T=100 H=128 N=3 (unroll + Lanczos, best of %d rounds):%n",
                 rounds);
         out.printf(

@@ -22,6 +22,10 @@ class BenchCommandTest {
                 .isEqualTo(j.get("lstm_ntk_apply_gflops").asDouble()
                         / j.get("dgemm_gflops").asDouble());
         assertThat(j.get("lstm_ntk_apply_gflops").asDouble()).isPositive();
+        assertThat(j.get("attention_ntk_apply_fraction_of_dgemm").asDouble())
+                .isEqualTo(j.get("attention_ntk_apply_gflops").asDouble()
+                        / j.get("dgemm_gflops").asDouble());
+        assertThat(j.get("attention_ntk_apply_gflops").asDouble()).isPositive();
         assertThat(j.get("top10_converged").asInt()).isEqualTo(10);
         assertThat(j.get("top10_block1_converged").asInt()).isEqualTo(10);
         assertThat(j.get("top10_eigenvalues")).hasSize(10);
