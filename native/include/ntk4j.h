@@ -63,6 +63,8 @@ extern "C" {
 #define NTK4J_OP_NTK 8      /* state -> state: NTK_S = P K P* */
 #define NTK4J_OP_NTK_Y 9    /* outputs -> outputs [B, T, d_output]: the NTK of the outputs y, E_y NTK_S E_y^T
                                (attention_mlp, whose state holds y; recurrent models: refused) */
+#define NTK4J_OP_NTK_H 10   /* [B, T, H] -> [B, T, H]: NTK_S restricted to the observable state h, E_h NTK_S E_h^T
+                               (lstm: the h half of [h; c]; the other cells: NTK_S itself; attention_mlp: refused) */
 
 typedef struct ntk4j_model ntk4j_model;
 typedef struct ntk4j_session ntk4j_session;

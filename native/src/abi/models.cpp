@@ -161,8 +161,8 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
     require(session, "session");
     require(input, "input");
     require(output, "output");
-    if (op < NTK4J_OP_P || op > NTK4J_OP_NTK_Y)
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..9)");
+    if (op < NTK4J_OP_P || op > NTK4J_OP_NTK_H)
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..10)");
     if (k <= 0) fail(NTK4J_ERR_SHAPE, "probe count k must be > 0, got ", k);
     // The same kernels (and probe chunking) as the session's operator handles.
     const auto a = ntk4j::session_operator(session->state, op);
@@ -170,6 +170,7 @@ int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* inpu
       Index B, T, H;
     } tr{session->state->trajectory.B, session->state->trajectory.T, session->state->trajectory.H};
     if (op == NTK4J_OP_NTK_Y) tr.H = session->state->block->block->cfg.d_output;  // [B, T, d_output]
+    if (op == NTK4J_OP_NTK_H) tr.H = session->state->trajectory.hc;               // [B, T, H], h only
     const Index state = tr.B * tr.T * tr.H, params = session->state->model->num_params;
     const Index in_dim = a->cols(), out_dim = a->rows();
     const char* in_shape = op == NTK4J_OP_JTHETA ? "[k, n_params]" : "[k, B, T, H]";

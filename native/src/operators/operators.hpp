@@ -26,6 +26,9 @@ void jtheta_adjoint(const Trajectory& tr, const double* q, Index k, double* g);
 void parameter_operator(const Trajectory& tr, const double* q, Index k, double* y);
 // y = NTK_S q = P K P* q.
 void ntk(const Trajectory& tr, const double* q, Index k, double* y);
+// NTK_S restricted to the observable state h (the first hc entries of each step; lstm: of [h; c]):
+// y = E_h NTK_S E_h^T q on [k, B, T, hc].
+void ntk_observed(const Trajectory& tr, const double* q, Index k, double* y);
 
 // Pieces of the above over part of a block, for kernels that fuse several operators per thread
 // (operators/state_jacobian.cpp).

@@ -42,6 +42,8 @@ OpInfo info(std::int32_t op) {
       return {"K", ops::parameter_operator, ops::parameter_operator, false, false, true, op};
     case NTK4J_OP_NTK:
       return {"NTK_S", ops::ntk, ops::ntk, false, false, true, op};
+    case NTK4J_OP_NTK_H:
+      return {"NTK_h", ops::ntk_observed, ops::ntk_observed, false, false, true, op};
     case NTK4J_OP_NTK_Y:  // feed-forward blocks only (block_kernels); session_operator refuses the rest
       return {"NTK_y", nullptr, nullptr, false, false, true, op};
     case kStateJacobian:
@@ -49,7 +51,7 @@ OpInfo info(std::int32_t op) {
     case kGaussNewton:
       return {"J_theta^T P* P J_theta", ops::state_gauss_newton, ops::state_gauss_newton, true, true, true, op};
     default:
-      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..9)");
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "unknown operator code ", op, " (expected 1..10)");
   }
 }
 
@@ -130,7 +132,9 @@ class SessionOperator final : public linalg::LinearOperator {
   // State space [B, T, H], or the outputs [B, T, d_output] for NTK_y.
   Index space() const {
     const auto& t = s_->trajectory;
-    return info_.code == NTK4J_OP_NTK_Y ? t.B * t.T * s_->block->block->cfg.d_output : t.state_size();
+    if (info_.code == NTK4J_OP_NTK_Y) return t.B * t.T * s_->block->block->cfg.d_output;
+    if (info_.code == NTK4J_OP_NTK_H) return t.B * t.T * t.hc;
+    return t.state_size();
   }
   void block_chunked(BlockKernel f, const double* x, Index k, double* y, Index in, Index out) const {
     for (Index j0 = 0; j0 < k; j0 += kMaxProbes) f(*s_->block, x + j0 * in, std::min(kMaxProbes, k - j0), y + j0 * out);
@@ -143,6 +147,10 @@ class SessionOperator final : public linalg::LinearOperator {
 }  // namespace
 
 linalg::OperatorPtr session_operator(std::shared_ptr<const SessionState> state, std::int32_t op) {
+  if (op == NTK4J_OP_NTK_H && state->block)
+    fail(NTK4J_ERR_INVALID_ARGUMENT,
+         "NTK_h is the NTK of a recurrent cell's observable state h; attention_mlp has "
+         "none (its outputs' NTK is NTK_y)");
   if (op == NTK4J_OP_NTK_Y && !state->block)
     fail(NTK4J_ERR_INVALID_ARGUMENT,
          "NTK_y needs a model whose outputs are part of its state (attention_mlp); "

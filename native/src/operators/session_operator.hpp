@@ -12,7 +12,7 @@ namespace ntk4j {
 
 struct SessionState {
   std::shared_ptr<const Model> model;
-  Trajectory trajectory;  // for a block: only its dimensions (B, T, H = S, N)
+  Trajectory trajectory;                                // for a block: only its dimensions (B, T, H = S, N)
   std::shared_ptr<const blocks::AttentionCache> block;  // the forward pass of a feed-forward block
 };
 

@@ -32,7 +32,12 @@ public enum OperatorKind {
      * The NTK of the outputs, on [B, T, d_output]: the y rows and columns of NTK_S, for models
      * whose state holds their output (attention_mlp).
      */
-    NTK_Y("NTK_y", 9, false, false);
+    NTK_Y("NTK_y", 9, false, false),
+    /**
+     * NTK_S restricted to the observable state h, on [B, T, H]: the h half of an lstm's [h; c]; for the
+     * other cells, whose state is h, NTK_S itself.
+     */
+    NTK_H("NTK_h", 10, false, false);
 
     private final String id;
     private final int code;
@@ -75,7 +80,7 @@ public enum OperatorKind {
             case PINVT -> PINV;
             case JTHETA -> JTHETA_T;
             case JTHETA_T -> JTHETA;
-            case K, NTK, NTK_Y -> this;
+            case K, NTK, NTK_Y, NTK_H -> this;
         };
     }
 

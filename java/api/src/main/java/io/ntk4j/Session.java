@@ -203,6 +203,10 @@ public final class Session implements AutoCloseable {
             throw new InvalidInputException("NTK_y needs a model whose outputs are part of its state (attention_mlp); "
                     + "the readout NTK of a recurrent model is not available");
         }
+        if (kind == OperatorKind.NTK_H && model.attentionConfig() != null) {
+            throw new InvalidInputException("NTK_h is the NTK of a recurrent cell's observable state h; attention_mlp "
+                    + "has none (its outputs' NTK is NTK_y)");
+        }
         return new SessionOperator(this, kind);
     }
 
@@ -210,6 +214,9 @@ public final class Session implements AutoCloseable {
     public long[] inputShape(OperatorKind kind) {
         if (kind == OperatorKind.NTK_Y) {
             return outputsShape();
+        }
+        if (kind == OperatorKind.NTK_H) {
+            return new long[] {batch, steps, model.hiddenSize()};
         }
         return kind.takesParameters() ? new long[] {numParams()} : stateShape();
     }
@@ -222,6 +229,14 @@ public final class Session implements AutoCloseable {
         return new long[] {batch, steps, model.attentionConfig().dOutput()};
     }
 
+    /**
+     * NTK_S restricted to the observable state h, on [B, T, H] (an lstm's h without c; for the other
+     * cells NTK_S itself).
+     */
+    public LinearOperator ntkObserved() {
+        return operator(OperatorKind.NTK_H);
+    }
+
     /** The output NTK, NTK_y = E_y NTK_S E_y^T on [B, T, d_output] (attention_mlp only). */
     public LinearOperator ntkOutputs() {
         return operator(OperatorKind.NTK_Y);
@@ -231,6 +246,9 @@ public final class Session implements AutoCloseable {
     public long[] outputShape(OperatorKind kind) {
         if (kind == OperatorKind.NTK_Y) {
             return outputsShape();
+        }
+        if (kind == OperatorKind.NTK_H) {
+            return new long[] {batch, steps, model.hiddenSize()};
         }
         return kind.givesParameters() ? new long[] {numParams()} : stateShape();
     }

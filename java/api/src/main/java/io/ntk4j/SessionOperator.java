@@ -88,7 +88,10 @@ final class SessionOperator implements LinearOperator {
 
     @Override
     public boolean isSymmetric() {
-        return kind == OperatorKind.K || kind == OperatorKind.NTK || kind == OperatorKind.NTK_Y;
+        return kind == OperatorKind.K
+                || kind == OperatorKind.NTK
+                || kind == OperatorKind.NTK_Y
+                || kind == OperatorKind.NTK_H;
     }
 
     /** This operator as a native operator handle (released when unreachable). */

@@ -28,7 +28,9 @@ class OperatorKindTest {
                 OperatorKind.NTK,
                 Ntk4jNative.NTK4J_OP_NTK(),
                 OperatorKind.NTK_Y,
-                Ntk4jNative.NTK4J_OP_NTK_Y());
+                Ntk4jNative.NTK4J_OP_NTK_Y(),
+                OperatorKind.NTK_H,
+                Ntk4jNative.NTK4J_OP_NTK_H());
         assertThat(header).hasSize(OperatorKind.values().length);
         for (OperatorKind k : OperatorKind.values()) {
             assertThat(k.code()).as(k.id()).isEqualTo(header.get(k));

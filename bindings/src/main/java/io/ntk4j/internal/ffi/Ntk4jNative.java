@@ -266,6 +266,15 @@ public class Ntk4jNative extends Ntk4jNative$shared {
     public static int NTK4J_OP_NTK_Y() {
         return NTK4J_OP_NTK_Y;
     }
+    private static final int NTK4J_OP_NTK_H = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define NTK4J_OP_NTK_H 10
+     * }
+     */
+    public static int NTK4J_OP_NTK_H() {
+        return NTK4J_OP_NTK_H;
+    }
     private static final int NTK4J_REDUCTION_TRUE_PARTIAL_TRACE = (int)0L;
     /**
      * {@snippet lang=c :

@@ -86,6 +86,7 @@ public final class Sweep {
                 case PPT -> s.P().gram();
                 case NTK -> s.ntk();
                 case NTK_Y -> s.ntkOutputs();
+                case NTK_H -> s.ntkObserved();
             };
             long width = op.width(s);
             double er;

@@ -30,7 +30,9 @@ public final class SpectrumAnalysis {
         PPT("PPt"),
         P("P"),
         /** The NTK of the outputs y, [B, T, d_output] (attention_mlp). */
-        NTK_Y("NTK_y");
+        NTK_Y("NTK_y"),
+        /** NTK_S restricted to the observable state h, [B, T, H] (lstm: without c). */
+        NTK_H("NTK_h");
 
         private final String label;
 
@@ -60,12 +62,14 @@ public final class SpectrumAnalysis {
                     return t;
                 }
             }
-            throw new InvalidInputException("unknown operator \"" + id + "\" (NTK, K, PPt, P, NTK_y)");
+            throw new InvalidInputException("unknown operator \"" + id + "\" (NTK, K, PPt, P, NTK_y, NTK_h)");
         }
 
         /** Width of the last axis of the space the ranked operator acts on: H, or d_output for NTK_y. */
         public long width(Session s) {
-            return this == NTK_Y ? s.outputsShape()[2] : s.hiddenSize();
+            return this == NTK_Y
+                    ? s.outputsShape()[2]
+                    : this == NTK_H ? s.model().hiddenSize() : s.hiddenSize();
         }
     }
 
@@ -138,6 +142,7 @@ public final class SpectrumAnalysis {
                 case K -> s.K();
                 case PPT, P -> ppt;
                 case NTK_Y -> s.ntkOutputs();
+                case NTK_H -> s.ntkObserved();
             };
             double[] values;
             double[] residuals;
@@ -175,7 +180,7 @@ public final class SpectrumAnalysis {
                     }
                 } else if (target == Target.K) {
                     r = Eigs.topOfGram(s.jtheta(), o);
-                } else if (target == Target.NTK_Y) {
+                } else if (target == Target.NTK_Y || target == Target.NTK_H) {
                     r = Eigs.top(ranked, o);
                 } else {
                     r = Eigs.top(ppt, o);

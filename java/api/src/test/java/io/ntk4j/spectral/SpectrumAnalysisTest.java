@@ -56,6 +56,43 @@ class SpectrumAnalysisTest {
         }
     }
 
+    /** NTK_h of the lstm: torch's dense NTK_S on the h entries of [h; c]; for a gru, NTK_S itself. */
+    @Test
+    void observedStateNtkIsTheHBlockOfTorchsNtk() {
+        Path dir = TestPaths.golden("cells/lstm");
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena))) {
+            int h = s.model().hiddenSize(), w = Math.toIntExact(s.hiddenSize());
+            int n = Math.toIntExact(s.batch() * s.steps() * h), full = Math.toIntExact(s.batch() * s.steps() * w);
+            Tensor dense = Npy.read(dir.resolve("NTK_dense.npy"), arena);
+            Tensor want = Tensor.allocate(arena, n, n);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    long fi = (long) (i / h) * w + i % h, fj = (long) (j / h) * w + j % h;
+                    want.setFlat((long) i * n + j, dense.getFlat(fi * full + fj));
+                }
+            }
+            Tensor got = s.ntkObserved()
+                    .apply(identity(arena, n, new long[] {s.batch(), s.steps(), h}), arena)
+                    .reshape(n, n);
+            assertThat(Tensor.relativeError(got, want)).isLessThan(1e-10);
+            SpectrumAnalysis.Result r = SpectrumAnalysis.run(
+                    s, SpectrumAnalysis.Target.NTK_H, EigsOptions.top(3), RankOptions.defaults(), true);
+            double[] exact = Eigs.exact(s.ntkObserved());
+            for (int i = 0; i < 3; i++) {
+                assertThat(r.values()[i]).isCloseTo(exact[i], within(1e-9 * exact[0]));
+            }
+        }
+        Path gru = TestPaths.golden("gru");
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(ModelFiles.load(gru), Npy.read(gru.resolve("inputs.npy"), arena))) {
+            Tensor q = Tensor.gaussian(arena, 4, 1.0, s.stateShape());
+            assertThat(Tensor.relativeError(
+                            s.ntkObserved().apply(q, arena), s.ntk().apply(q, arena)))
+                    .isZero();
+        }
+    }
+
     private static Tensor identity(Arena arena, int n, long[] shape) {
         long[] full = new long[shape.length + 1];
         full[0] = n;
@@ -74,7 +111,7 @@ class SpectrumAnalysisTest {
                 Session s = Session.open(ModelFiles.load(dir), Npy.read(dir.resolve("inputs.npy"), arena));
                 LinearOperator ppt = s.P().gram()) {
             for (SpectrumAnalysis.Target t : SpectrumAnalysis.Target.values()) {
-                if (t == SpectrumAnalysis.Target.NTK_Y) {
+                if (t == SpectrumAnalysis.Target.NTK_Y || t == SpectrumAnalysis.Target.NTK_H) {
                     continue; // a gru's outputs are not in its state: outputNtkMatchesTorch
                 }
                 double[] exact = Eigs.exact(
@@ -82,7 +119,7 @@ class SpectrumAnalysisTest {
                             case NTK -> s.ntk();
                             case K -> s.K();
                             case PPT, P -> ppt;
-                            case NTK_Y -> throw new AssertionError();
+                            case NTK_Y, NTK_H -> throw new AssertionError();
                         });
                 SpectrumAnalysis.Result r =
                         SpectrumAnalysis.run(s, t, EigsOptions.top(4), RankOptions.defaults(), true);

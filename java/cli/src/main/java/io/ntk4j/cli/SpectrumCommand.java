@@ -54,7 +54,8 @@ final class SpectrumCommand implements Callable<Integer> {
     @Option(
             names = "--op",
             defaultValue = "NTK",
-            description = "NTK, K, PPt, P, or NTK_y (the NTK of the outputs, attention_mlp) (default ${DEFAULT-VALUE})")
+            description =
+                    "NTK, K, PPt, P, NTK_y (the NTK of the outputs, attention_mlp) or NTK_h (NTK_S on h only, lstm) (default ${DEFAULT-VALUE})")
     String op;
 
     @Option(
@@ -151,6 +152,7 @@ final class SpectrumCommand implements Callable<Integer> {
                 case PPT -> ppt;
                 case P -> s.P();
                 case NTK_Y -> s.ntkOutputs();
+                case NTK_H -> s.ntkObserved();
             };
             LinearOperator sym = kind.singular() ? ppt : a; // the PSD operator whose ranks we report
             double[] values, residuals;
