@@ -76,7 +76,7 @@ void scatter_input(const AttentionMlp& b, const double* w, double* g) {
   }
 }
 
-std::shared_ptr<const AttentionMlp> make_attention_mlp(const AttentionMlpConfig& cfg, const double* params, Index n) {
+std::shared_ptr<AttentionMlp> attention_mlp_layout(const AttentionMlpConfig& cfg) {
   auto positive = [](Index v, const char* what) {
     if (v <= 0) fail(NTK4J_ERR_INVALID_ARGUMENT, "attention_mlp: ", what, " must be > 0, got ", v);
   };
@@ -127,6 +127,12 @@ std::shared_ptr<const AttentionMlp> make_attention_mlp(const AttentionMlpConfig&
                         offset_of(*b, "mlp.hidden_linears." + std::to_string(i - 1) + ".weight")});
   b->sites.push_back({b->y, cfg.d_output, L > 1 ? Hm : D, A::State, L > 1 ? b->m.back() : b->o,
                       offset_of(*b, "mlp.final_linear.weight")});
+  return b;
+}
+
+std::shared_ptr<const AttentionMlp> make_attention_mlp(const AttentionMlpConfig& cfg, const double* params, Index n) {
+  auto b = attention_mlp_layout(cfg);
+  const Index D = b->cfg.d_model, N = b->cfg.d_input, L = b->cfg.mlp_layers, Hm = b->cfg.mlp_hidden;
   if (n != b->num_params)
     fail(NTK4J_ERR_SHAPE, "attention_mlp with d_input=", N, ", d_model=", D, ", mlp_hidden=", Hm, ", mlp_layers=", L,
          ", d_output=", cfg.d_output, cfg.positional ? ", max_seq_len=" + std::to_string(cfg.max_seq_len) : "", " has ",

@@ -58,6 +58,10 @@ struct AttentionMlp {
   Index w_in = 0, b_in = 0, pos = -1;
 };
 
+// Validates the configuration and lays the block out (sizes, state blocks, sites, parameter
+// names and offsets), without parameters.
+std::shared_ptr<AttentionMlp> attention_mlp_layout(const AttentionMlpConfig& cfg);
+
 // Validates the configuration and the parameters (n values, finite) and lays the block out.
 std::shared_ptr<const AttentionMlp> make_attention_mlp(const AttentionMlpConfig& cfg, const double* params, Index n);
 

@@ -1,6 +1,7 @@
 package io.ntk4j.bench;
 
 import io.ntk4j.CellKind;
+import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import java.lang.foreign.Arena;
@@ -8,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** The seeded models and data the benchmarks run on (rnn_leaky, N(0, 1/fan-in) weights). */
+/** The seeded models and data the benchmarks run on, and the timing of their applies. */
 public final class BenchModels {
     private BenchModels() {}
 
@@ -45,8 +46,44 @@ public final class BenchModels {
         return Model.of(CellKind.LSTM, h, n, 1.0, true, p);
     }
 
+    /**
+     * The attention_mlp block at kpflow's default sizes (d_model 64, 4 heads, an MLP of 3 layers of
+     * 128, d_output 1) with d_input 16 and a positional table of T = 50 tokens.
+     */
+    public static io.ntk4j.AttentionMlpConfig attentionConfig() {
+        return new io.ntk4j.AttentionMlpConfig(16, 64, 4, 128, 3, 1, 50, true, false);
+    }
+
+    /** That block with PyTorch's default initialization distributions (seed 1). */
+    public static Model attention(io.ntk4j.AttentionMlpConfig cfg) {
+        return io.ntk4j.experiments.AttentionRank.initialize(cfg, 1);
+    }
+
+    /**
+     * GEMM flops of one NTK_S apply of the block on one probe of B sequences: per token, P and P*
+     * each apply the 4 D x D maps, the MLP's and 4 attention products (8 T D flops); K two products
+     * per weight site (rows x dim).
+     */
+    public static double attentionNtkFlops(io.ntk4j.AttentionMlpConfig c, int batch) {
+        double d = c.dModel(), hm = c.mlpHidden(), t = c.maxSeqLen(), o = c.dOutput();
+        double tangent = 2.0 * (4 * d * d + d * hm + (c.mlpLayers() - 2) * hm * hm + hm * o) + 8.0 * t * d;
+        double sites = d * (c.dInput() + 1 + t) + 4.0 * d * d + d * hm + (c.mlpLayers() - 2) * hm * hm + hm * o;
+        return batch * t * (2 * tangent + 4 * sites);
+    }
+
     /** N(0, 1) entries of the given shape. */
     public static Tensor gaussian(Arena arena, long seed, long... shape) {
         return Tensor.gaussian(arena, seed, 1.0, shape);
+    }
+    /** The best of {@code repeats} timed applies of {@code a} (after one untimed warm-up), in seconds. */
+    public static double bestApply(LinearOperator a, Tensor q, Tensor y, int repeats) {
+        a.apply(q, y);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            a.apply(q, y);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
     }
 }

@@ -170,42 +170,23 @@ final class BenchCommand implements Callable<Integer> {
             try (Arena arena = Arena.ofConfined();
                     Session s = Session.open(BenchModels.lstm(hl, n, 1), BenchModels.gaussian(arena, 2, b, t, n))) {
                 Tensor q = BenchModels.gaussian(arena, 3, k, b, t, 2 * hl), y = Tensor.allocate(arena, q.shape());
-                s.ntk().apply(q, y); // warm-up
-                double best = Double.MAX_VALUE;
-                for (int i = 0; i < repeats; i++) {
-                    long t0 = System.nanoTime();
-                    s.ntk().apply(q, y);
-                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-                }
+                double best = BenchModels.bestApply(s.ntk(), q, y, repeats);
                 // P and P*: one 4H x H product per step; K: two per (4H rows, H + N + 2 columns) site.
                 double flops = k * (2 * 2.0 * 4 * hl * hl * b * (t - 1) + 2 * 2.0 * 4 * hl * (hl + n + 2) * b * t);
                 r.put("lstm_ntk_apply_seconds", best);
                 r.put("lstm_ntk_apply_gflops", flops / best / 1e9);
                 r.put("lstm_ntk_apply_fraction_of_dgemm", flops / best / 1e9 / dgemm);
             }
-            // (b'') the attention_mlp block of the Global-NTK paper (kpflow's default sizes, d_input 16),
-            // B = 15 sequences of T = 50 tokens: per-token GEMMs over all k*B*T columns, attention as
-            // T x T x d_head products per (probe, sequence, head).
-            int ba = 15, ta = 50, d = 64, hm = 128, na = 16;
-            io.ntk4j.AttentionMlpConfig cfg = new io.ntk4j.AttentionMlpConfig(na, d, 4, hm, 3, 1, ta, true, false);
+            // (b'') the attention_mlp block of the Global-NTK paper (BenchModels.attention).
+            io.ntk4j.AttentionMlpConfig cfg = BenchModels.attentionConfig();
+            int ba = 15, ta = cfg.maxSeqLen();
             try (Arena arena = Arena.ofConfined();
                     Session s = Session.open(
-                            io.ntk4j.experiments.AttentionRank.initialize(cfg, 1),
-                            BenchModels.gaussian(arena, 2, ba, ta, na))) {
+                            BenchModels.attention(cfg), BenchModels.gaussian(arena, 2, ba, ta, cfg.dInput()))) {
                 Tensor q = BenchModels.gaussian(arena, 3, k, ba, ta, cfg.stateWidth()),
                         y = Tensor.allocate(arena, q.shape());
-                s.ntk().apply(q, y); // warm-up
-                double best = Double.MAX_VALUE;
-                for (int i = 0; i < repeats; i++) {
-                    long t0 = System.nanoTime();
-                    s.ntk().apply(q, y);
-                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-                }
-                // Per token: P and P* each 4 D x D maps, the MLP's, and 4 attention products (8 T D flops);
-                // K two products per site (rows x dim).
-                double tangent = 2.0 * (4 * d * d + d * hm + hm * hm + hm) + 8.0 * ta * d;
-                double sites = (double) d * (na + 1 + ta) + 4.0 * d * d + d * hm + hm * hm + hm;
-                double flops = (double) k * ba * ta * (2 * tangent + 4 * sites);
+                double best = BenchModels.bestApply(s.ntk(), q, y, repeats);
+                double flops = k * BenchModels.attentionNtkFlops(cfg, ba);
                 r.put("attention_ntk_apply_seconds", best);
                 r.put("attention_ntk_apply_gflops", flops / best / 1e9);
                 r.put("attention_ntk_apply_fraction_of_dgemm", flops / best / 1e9 / dgemm);
