@@ -19,6 +19,7 @@ exports/ holds a float32 safetensors state dict and its exact NTK_S top-5.
 import json
 import math
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -27,6 +28,8 @@ import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "cells"))
+from make_golden import pr, rel, safetensors_bytes  # noqa: E402  (the cells' generator: shared helpers)
 
 CASES = [
     dict(name="attention_mlp", B=2, T=4, d_input=3, d_model=4, heads=2, mlp_hidden=5, mlp_layers=3, d_output=2,
@@ -128,14 +131,6 @@ def unflatten(specs, theta):
     return out
 
 
-def pr(m):
-    return float(np.trace(m) ** 2 / np.sum(m * m))
-
-
-def rel(a, b):
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-
-
 def make_case(c):
     t0 = time.time()
     torch.manual_seed(c["seed"])
@@ -230,19 +225,6 @@ def make_case(c):
     (out / "model.json").write_text(json.dumps(model, indent=2) + "\n")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(c["name"], json.dumps(checks))
-
-
-def safetensors_bytes(tensors):
-    """The safetensors layout (8-byte header length, JSON header, raw little-endian data)."""
-    header, data, at = {}, b"", 0
-    for name, arr in tensors.items():
-        raw = np.ascontiguousarray(arr, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [at, at + len(raw)]}
-        data += raw
-        at += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    return len(text).to_bytes(8, "little") + text + data
 
 
 def make_export():

@@ -65,8 +65,8 @@ class GoldenTest {
                 Session s = Session.open(ModelFiles.load(dir), load(arena, c, "inputs.npy"))) {
             long n = s.batch() * s.steps() * s.hiddenSize();
             long np = s.numParams();
-            Tensor eye = identity(arena, n, s.stateShape());
-            Tensor eyeP = identity(arena, np, new long[] {np});
+            Tensor eye = TestPaths.identity(arena, n, s.stateShape());
+            Tensor eyeP = TestPaths.identity(arena, np, new long[] {np});
             check(
                     transpose(arena, s.P().apply(eye, arena).reshape(n, n)),
                     load(arena, c, "P_dense.npy"),
@@ -95,17 +95,6 @@ class GoldenTest {
         assertThat(actual.shape()).as(what + " shape").isEqualTo(expected.shape());
         double err = TestPaths.relativeError(actual, expected);
         assertThat(err).as(what + " relative error").isLessThanOrEqualTo(TOL);
-    }
-
-    private static Tensor identity(Arena arena, long n, long[] one) {
-        long[] shape = new long[one.length + 1];
-        shape[0] = n;
-        System.arraycopy(one, 0, shape, 1, one.length);
-        Tensor eye = Tensor.allocate(arena, shape);
-        for (long i = 0; i < n; i++) {
-            eye.setFlat(i * n + i, 1.0);
-        }
-        return eye;
     }
 
     private static Tensor transpose(Arena arena, Tensor m) {

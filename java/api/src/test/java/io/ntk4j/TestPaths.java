@@ -46,4 +46,16 @@ public final class TestPaths {
     public static double relativeError(Tensor a, Tensor b) {
         return Tensor.relativeError(a, b);
     }
+
+    /** The identity as a block of n probes of shape {@code one}: [n, ...one], probe i = e_i. */
+    public static Tensor identity(java.lang.foreign.Arena arena, long n, long[] one) {
+        long[] shape = new long[one.length + 1];
+        shape[0] = n;
+        System.arraycopy(one, 0, shape, 1, one.length);
+        Tensor eye = Tensor.allocate(arena, shape);
+        for (long i = 0; i < n; i++) {
+            eye.setFlat(i * n + i, 1.0);
+        }
+        return eye;
+    }
 }

@@ -27,7 +27,7 @@ class SpectrumAnalysisTest {
                 double[] exact = Npy.read(dir.resolve("eig_NTK_y.npy"), arena).toArray();
                 assertThat(Tensor.relativeError(
                                 s.ntkOutputs()
-                                        .apply(identity(arena, exact.length, s.outputsShape()), arena)
+                                        .apply(TestPaths.identity(arena, exact.length, s.outputsShape()), arena)
                                         .reshape(exact.length, exact.length),
                                 Npy.read(dir.resolve("NTK_y_dense.npy"), arena)))
                         .as(c + " dense NTK_y")
@@ -73,7 +73,7 @@ class SpectrumAnalysisTest {
                 }
             }
             Tensor got = s.ntkObserved()
-                    .apply(identity(arena, n, new long[] {s.batch(), s.steps(), h}), arena)
+                    .apply(TestPaths.identity(arena, n, new long[] {s.batch(), s.steps(), h}), arena)
                     .reshape(n, n);
             assertThat(Tensor.relativeError(got, want)).isLessThan(1e-10);
             SpectrumAnalysis.Result r = SpectrumAnalysis.run(
@@ -91,17 +91,6 @@ class SpectrumAnalysisTest {
                             s.ntkObserved().apply(q, arena), s.ntk().apply(q, arena)))
                     .isZero();
         }
-    }
-
-    private static Tensor identity(Arena arena, int n, long[] shape) {
-        long[] full = new long[shape.length + 1];
-        full[0] = n;
-        System.arraycopy(shape, 0, full, 1, shape.length);
-        Tensor eye = Tensor.allocate(arena, full);
-        for (int i = 0; i < n; i++) {
-            eye.setFlat((long) i * n + i, 1.0);
-        }
-        return eye;
     }
 
     @Test
