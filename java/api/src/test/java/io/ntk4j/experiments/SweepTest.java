@@ -63,6 +63,9 @@ class SweepTest {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.gaussian(arena, 5, 1.0, 3, 7, 2);
             for (io.ntk4j.spectral.SpectrumAnalysis.Target op : io.ntk4j.spectral.SpectrumAnalysis.Target.values()) {
+                if (op == io.ntk4j.spectral.SpectrumAnalysis.Target.NTK_Y) {
+                    continue; // outputs inside the state only (attention_mlp): SpectrumAnalysisTest
+                }
                 Sweep.Point ex = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, true, 1, 1);
                 Sweep.Point rnd = Sweep.analyze(0, 1.2, "g", base.withGain(1.2), x, op, false, 64, 1);
                 assertThat(rnd.accuracyMet()).as(op.name()).isTrue();
