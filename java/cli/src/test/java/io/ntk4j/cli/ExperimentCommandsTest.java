@@ -186,7 +186,8 @@ class ExperimentCommandsTest {
                 "--op",
                 "NTK");
         assertThat(dirWithCell.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(dirWithCell.err()).contains("--cell, --dt and --nonlinearity apply to state-dict files only");
+        assertThat(dirWithCell.err())
+                .contains("--cell, --dt, --nonlinearity, --heads and --causal apply to state-dict files only");
         // A torch.save pickle: the export that makes it readable, not "directory does not exist".
         Path pt = tmp.resolve("model.pt");
         Files.write(pt, new byte[] {(byte) 0x80, 2, 'c'});
