@@ -14,7 +14,8 @@ P = (I - L)^-1, K = J_theta J_theta^T and NTK_S = P K P^T; and the whole block's
 J = dz/dtheta, an independent path to P J_theta (metrics.json: checks_max_rel_err). Each case
 folder holds the products on seeded probes, the dense matrices and every eigenvalue, like the
 other golden folders (tests/golden/README.md), plus NTK_y = the y rows of NTK_S (the output NTK).
-exports/ holds a float32 safetensors state dict and its exact NTK_S top-5.
+exports/ holds a float32 safetensors state dict and its exact NTK_S top-5. training/ holds
+torch.optim trajectories of the block on MSELoss(y, target), laid out as tests/golden/training.
 """
 import json
 import math
@@ -252,7 +253,71 @@ def make_export():
     print("export attention_mlp_safetensors", manifest["attention_mlp_safetensors"]["eig_NTK_top5"])
 
 
+TRAINING = [
+    dict(name="attention_mlp_adam", B=3, T=5, d_input=2, d_model=4, heads=2, mlp_hidden=5, mlp_layers=3,
+         d_output=2, max_seq_len=6, positional=True, causal=False, seed=1411, optimizer="adam", lr=0.01, steps=5),
+    dict(name="attention_mlp_causal_sgd", B=2, T=6, d_input=3, d_model=4, heads=1, mlp_hidden=0, mlp_layers=1,
+         d_output=1, max_seq_len=0, positional=False, causal=True, seed=1412, optimizer="sgd", lr=0.05, steps=5),
+]
+
+
+def make_training(c):
+    """A torch.optim trajectory of the block's own forward on MSELoss(y, target), every parameter trained."""
+    torch.manual_seed(c["seed"])
+    module = Block(c)
+    rng = np.random.default_rng(c["seed"])
+    B, T = c["B"], c["T"]
+    x, y = rng.standard_normal((B, T, c["d_input"])), rng.standard_normal((B, T, c["d_output"]))
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    tensors = dict(module.named_parameters())
+    init = {k: t.detach().numpy().copy() for k, t in tensors.items()}
+
+    def loss_fn():
+        return F.mse_loss(forward(c, tensors, xt)[..., -c["d_output"]:], yt)  # y is the stack's last block
+
+    params = list(tensors.values())
+    opt = torch.optim.SGD(params, lr=c["lr"]) if c["optimizer"] == "sgd" else torch.optim.Adam(params, lr=c["lr"])
+    losses, grad0 = [], None
+    for step in range(c["steps"] + 1):
+        opt.zero_grad()
+        loss = loss_fn()
+        losses.append(float(loss))
+        if step == c["steps"]:
+            break
+        loss.backward()
+        if grad0 is None:
+            grad0 = {k: t.grad.detach().numpy().copy() for k, t in tensors.items()}
+        opt.step()
+    out = HERE / "training" / c["name"]
+    out.mkdir(parents=True, exist_ok=True)
+    for k in init:
+        np.save(out / (k + ".npy"), np.ascontiguousarray(init[k], dtype="<f8"))
+        np.save(out / ("grad0_" + k + ".npy"), np.ascontiguousarray(grad0[k], dtype="<f8"))
+        np.save(out / ("final_" + k + ".npy"), np.ascontiguousarray(tensors[k].detach().numpy(), dtype="<f8"))
+    np.save(out / "inputs.npy", x)
+    np.save(out / "targets.npy", y)
+    keys = ("d_input", "d_model", "heads", "mlp_hidden", "mlp_layers", "d_output", "max_seq_len", "positional",
+            "causal")
+    spec = {
+        "cell": "attention_mlp", "attention_mlp": {k: c[k] for k in keys}, "batch": B, "time": T,
+        "loss": "mse_mean_on_block_output", "optimizer": c["optimizer"],
+        "torch_optim": "SGD(lr)" if c["optimizer"] == "sgd" else "Adam(lr) (betas 0.9, 0.999, eps 1e-8)",
+        "lr": c["lr"], "steps": c["steps"], "trained": list(init), "losses": losses, "torch": torch.__version__,
+        "init": "torch.manual_seed(seed), then the modules' own initialization (pos_embedding 0.02*randn); "
+                "numpy.random.default_rng(seed): inputs, targets",
+        "note": "losses[s] is the loss before step s+1; losses[steps] after the last step.",
+    }
+    (out / "model.json").write_text(json.dumps(spec, indent=1) + "\n")
+    print(c["name"], losses[0], losses[-1])
+
+
 if __name__ == "__main__":
-    for case in CASES:
-        make_case(case)
-    make_export()
+    only = sys.argv[1:]  # e.g. "training": regenerate only that part (the rest is deterministic too)
+    if not only or "cases" in only:
+        for case in CASES:
+            make_case(case)
+    if not only or "exports" in only:
+        make_export()
+    if not only or "training" in only:
+        for case in TRAINING:
+            make_training(case)

@@ -146,6 +146,10 @@ public final class PyTorchModel {
      * {@link #load} needs no options for files written here. Every value round-trips bit-exactly.
      */
     public static void write(Path file, Model model, Readout readout) {
+        if (model.attentionConfig() != null) {
+            AttentionStateDict.write(file, model, readout);
+            return;
+        }
         Map<String, StateDict.Array> arrays = new LinkedHashMap<>();
         String prefix = model.cell().usesDt() ? "rnn.cell." : "";
         for (String name : model.parameterNames()) {
@@ -181,7 +185,9 @@ public final class PyTorchModel {
         // A file written by ntk4j says its cell (hence the nonlinearity) and dt; an option that
         // contradicts it is refused rather than silently preferred.
         String metaCell = sd.metadata().get(META_CELL), metaDt = sd.metadata().get(META_DT);
-        if (metaCell != null) {
+        if (CellKind.ATTENTION_MLP.id().equals(metaCell)) {
+            options = AttentionStateDict.withMetadata(file, sd.metadata(), options);
+        } else if (metaCell != null) {
             CellKind said = CellKind.fromId(metaCell);
             if (options.cell() != null && options.cell() != said) {
                 throw new ModelFormatException(file + ": the file says cell " + said.id() + " (" + META_CELL

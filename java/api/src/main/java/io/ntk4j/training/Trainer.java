@@ -19,10 +19,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Gradient-descent training of a recurrent model through its exact operators (DESIGN.md,
- * "Learning dynamics"): with e = dL/dh the explicit error, the gradient of the cell's parameters
- * is J_theta^T P* e (P* e is exactly BPTT's adjoint; no second BPTT is written), and the readout's
- * gradient is the usual outer product. Optimizers follow torch.optim exactly ({@link Optimizer}).
+ * Gradient-descent training of a model through its exact operators (DESIGN.md, "Learning
+ * dynamics"): with e = dL/dz the explicit error on the state, the gradient of the model's
+ * parameters is J_theta^T P* e (P* e is exactly BPTT's adjoint, or backpropagation through the
+ * attention block's stack; no second backward pass is written), and a recurrent model's readout
+ * gradient is the usual outer product. attention_mlp trains on its own output y (the state's last
+ * block) with the mse loss and has no separate readout. Optimizers follow torch.optim exactly ({@link Optimizer}).
  *
  * {@snippet :
  * Trainer tr = new Trainer(model, readout, inputs, targets, Loss.MSE,
@@ -75,10 +77,6 @@ public final class Trainer {
             Loss loss,
             Optimizer optimizer,
             Set<String> trained) {
-        if (model.attentionConfig() != null) {
-            throw new InvalidInputException("training attention_mlp is not available (its operators, spectra and "
-                    + "NTK_y are): train it in PyTorch and load the state dict with --heads");
-        }
         this.model = model;
         this.readout = readout;
         this.inputs = inputs;
@@ -87,8 +85,19 @@ public final class Trainer {
         this.optimizer = optimizer;
         this.trained = Set.copyOf(trained);
         long b = inputs.dim(0), t = inputs.dim(1);
-
-        if (loss == Loss.MSE) {
+        io.ntk4j.AttentionMlpConfig attention = model.attentionConfig();
+        if (attention != null) {
+            // The block's output y is part of its state (its own final linear layer is the readout).
+            if (loss != Loss.MSE) {
+                throw new InvalidInputException("attention_mlp trains on its output y with the mse loss; the state "
+                        + "loss applies to recurrent cells (their hidden state h)");
+            }
+            if (readout != null) {
+                throw new InvalidInputException(
+                        "attention_mlp has its output layer inside (mlp.final_linear): " + "no separate readout");
+            }
+            expectShape(targets, new long[] {b, t, attention.dOutput()}, "targets [B, T, d_output]");
+        } else if (loss == Loss.MSE) {
             if (readout == null) {
                 throw new InvalidInputException("the mse loss needs a readout (readout_weight.npy, readout_bias.npy)");
             }
@@ -104,6 +113,10 @@ public final class Trainer {
             if (!name.equals("readout") && !model.parameterNames().contains(name)) {
                 throw new InvalidInputException("cannot train \"" + name + "\": the model has " + model.parameterNames()
                         + (loss == Loss.MSE ? " and readout" : ""));
+            }
+            if (name.equals("readout") && attention != null) {
+                throw new InvalidInputException("cannot train \"readout\": attention_mlp's output layer is "
+                        + "mlp.final_linear.weight, one of its own parameters");
             }
             if (name.equals("readout") && loss != Loss.MSE) {
                 throw new InvalidInputException(
@@ -188,21 +201,33 @@ public final class Trainer {
 
     /** Loss and gradients from a session of the current model on the inputs (one unroll serves both). */
     private Gradient gradient(Session s) {
-        long b = inputs.dim(0), t = inputs.dim(1), h = model.hiddenSize(), n = b * t * h, sw = s.hiddenSize();
+        long b = inputs.dim(0), t = inputs.dim(1), sw = s.hiddenSize();
+        // The slice of each step's state the loss sees: h for a recurrent cell (an LSTM's state is
+        // [h; c]: its first H entries), the output block y for attention_mlp (DESIGN.md, "Feed-forward
+        // blocks"). The error signal is zero outside it.
+        io.ntk4j.AttentionMlpConfig attention = model.attentionConfig();
+        long at = attention != null ? attention.outputOffset() : 0;
+        long h = attention != null ? attention.dOutput() : model.hiddenSize(), n = b * t * h;
         try (Arena arena = Arena.ofConfined()) {
-            // The losses and the readout see h; an LSTM's state is [h; c] (sw = 2H): they act on its
-            // first H entries per step, and the error signal has zeros on c.
             Tensor state = s.hidden(arena);
-            Tensor hidden = sw == h ? state : firstColumns(state, h, arena);
+            Tensor observed = sw == h ? state : copySteps(state, at, Tensor.allocate(arena, b, t, h), 0, h);
             Tensor e = Tensor.allocate(arena, b, t, h);
             double[] rw = null, rb = null;
             double value = 0;
             if (loss == Loss.STATE) {
                 for (long i = 0; i < n; i++) {
-                    double d = hidden.getFlat(i) - targets.getFlat(i);
+                    double d = observed.getFlat(i) - targets.getFlat(i);
                     value += 0.5 * d * d;
                     e.setFlat(i, d);
                 }
+            } else if (attention != null) {
+                // torch's MSELoss on y itself: mean over B*T*O, so e = 2 (y - target) / (B*T*O).
+                for (long i = 0; i < n; i++) {
+                    double d = observed.getFlat(i) - targets.getFlat(i);
+                    value += d * d;
+                    e.setFlat(i, 2 * d / n);
+                }
+                value /= n;
             } else {
                 // The loss, e = W_out^T dL/dy and the readout's gradients as three GEMMs, natively.
                 int o = readout.outputSize();
@@ -211,7 +236,7 @@ public final class Trainer {
                 MemorySegment lossOut = arena.allocate(ValueLayout.JAVA_DOUBLE);
                 NativeLibrary.check(
                         Ntk4jNative.ntk4j_readout_mse(
-                                hidden.segment(),
+                                observed.segment(),
                                 b * t,
                                 h,
                                 arena.allocateFrom(ValueLayout.JAVA_DOUBLE, readout.weight()),
@@ -224,35 +249,32 @@ public final class Trainer {
                                 gbs),
                         "readout loss");
                 value = lossOut.get(ValueLayout.JAVA_DOUBLE, 0);
-                double[] gb = gbs.toArray(ValueLayout.JAVA_DOUBLE);
                 rw = gw.toArray(ValueLayout.JAVA_DOUBLE);
-                rb = gb;
+                rb = gbs.toArray(ValueLayout.JAVA_DOUBLE);
             }
             if (!Double.isFinite(value)) {
                 throw new NumericalException("the loss is not finite (" + value + "): training diverged", 0);
             }
             // dL/dtheta = J_theta^T P* e (DESIGN.md): the exact adjoint, no separate BPTT.
-            Tensor es = sw == h ? e : widen(e, sw, arena);
+            Tensor es = sw == h ? e : copySteps(e, 0, Tensor.allocate(arena, b, t, sw), at, h);
             Tensor g = s.jthetaT().apply(s.Pt().apply(es, arena), arena);
             return new Gradient(value, g.segment().toArray(ValueLayout.JAVA_DOUBLE), rw, rb);
         }
     }
 
-    /** The first {@code h} entries of every step of a [B, T, S] state (an LSTM's h of [h; c]). */
-    private static Tensor firstColumns(Tensor state, long h, Arena arena) {
-        return copySteps(state, h, Tensor.allocate(arena, state.dim(0), state.dim(1), h));
-    }
-
-    /** A [B, T, h] error signal as a [B, T, sw] one, zero beyond the first h entries of each step. */
-    private static Tensor widen(Tensor e, long sw, Arena arena) {
-        return copySteps(e, e.dim(2), Tensor.allocate(arena, e.dim(0), e.dim(1), sw));
-    }
-
-    /** Copies the first {@code h} entries of each of the B*T steps of {@code src} into {@code dst}'s. */
-    private static Tensor copySteps(Tensor src, long h, Tensor dst) {
+    /**
+     * Copies {@code width} entries of each of the B*T steps, from offset {@code from} of {@code
+     * src}'s rows to offset {@code to} of {@code dst}'s (the rest of {@code dst} stays as it is).
+     */
+    private static Tensor copySteps(Tensor src, long from, Tensor dst, long to, long width) {
         long rows = src.dim(0) * src.dim(1), ws = src.dim(2) * Double.BYTES, wd = dst.dim(2) * Double.BYTES;
         for (long r = 0; r < rows; r++) {
-            MemorySegment.copy(src.segment(), r * ws, dst.segment(), r * wd, h * Double.BYTES);
+            MemorySegment.copy(
+                    src.segment(),
+                    r * ws + from * Double.BYTES,
+                    dst.segment(),
+                    r * wd + to * Double.BYTES,
+                    width * Double.BYTES);
         }
         return dst;
     }

@@ -21,8 +21,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The torch.optim trajectories of tests/golden/training and tests/golden/cells/training reproduced: step-0 gradients and
- * every loss to 1e-10 relative, final parameters to 1e-9.
+ * The torch.optim trajectories of tests/golden/training, tests/golden/cells/training and
+ * tests/golden/blocks/training reproduced: step-0 gradients and every loss to 1e-10 relative,
+ * final parameters to 1e-10.
  */
 public class TrainingGoldenTest {
     static Stream<String> cases() {
@@ -32,7 +33,9 @@ public class TrainingGoldenTest {
                 "training/elman_state_whh_momentum",
                 "cells/training/relu_output_sgd",
                 "cells/training/linear_output_adam",
-                "cells/training/lstm_output_adam");
+                "cells/training/lstm_output_adam",
+                "blocks/training/attention_mlp_adam",
+                "blocks/training/attention_mlp_causal_sgd");
     }
 
     @ParameterizedTest
@@ -87,7 +90,7 @@ public class TrainingGoldenTest {
                 Tensor want = Npy.read(dir.resolve("final_" + name + ".npy"), arena);
                 assertThat(relative(tr.model().parameter(name), want.toArray()))
                         .as(c + " final " + name)
-                        .isLessThanOrEqualTo(1e-9);
+                        .isLessThanOrEqualTo(1e-10);
             }
             if (readout != null) {
                 assertThat(relative(
@@ -95,13 +98,13 @@ public class TrainingGoldenTest {
                                 Npy.read(dir.resolve("final_readout_weight.npy"), arena)
                                         .toArray()))
                         .as(c + " final readout_weight")
-                        .isLessThanOrEqualTo(1e-9);
+                        .isLessThanOrEqualTo(1e-10);
                 assertThat(relative(
                                 tr.readout().bias(),
                                 Npy.read(dir.resolve("final_readout_bias.npy"), arena)
                                         .toArray()))
                         .as(c + " final readout_bias")
-                        .isLessThanOrEqualTo(1e-9);
+                        .isLessThanOrEqualTo(1e-10);
             }
         }
     }

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Trains a model by gradient descent; the gradient is J_theta^T P* e with e = dL/dh (DESIGN.md).",
-            "Losses: mse (torch MSELoss on the readout y = W_out h + b_out) or state (1/2 sum (h - target)^2).",
+            "Losses: mse (torch MSELoss on the readout y = W_out h + b_out; attention_mlp: on its own output y) or"
+                    + " state (1/2 sum (h - target)^2).",
             "Optimizers follow torch.optim exactly: sgd, sgd_momentum (v = mu v + g), adam (0.9, 0.999, 1e-8).",
             "Deterministic. A run that diverges stops with exit 3 and keeps the last good checkpoint."
         })
@@ -81,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
             names = "--train",
             split = ",",
             defaultValue = "weight_ih,weight_hh,bias_ih,bias_hh,readout",
-            description = "parameters to train (default: all the model has)")
+            description = "parameters to train, PyTorch's names (default: all the model has, and the readout with mse)")
     List<String> train;
 
     @Option(
@@ -141,14 +142,15 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer.Kind kind = Optimizer.Kind.fromId(optimizer);
         Set<String> trained = new LinkedHashSet<>();
         boolean defaults = spec.commandLine().getParseResult().matchedOption("--train") == null;
-        for (String name : train) {
-            if (defaults
-                    && (name.equals("readout")
-                            ? l != Loss.MSE
-                            : !m.parameterNames().contains(name))) {
-                continue; // the default names everything; keep what this model and loss have
+        if (defaults) {
+            // The default trains everything this model and loss have (attention_mlp: all its
+            // parameters; its output layer is its own).
+            trained.addAll(m.parameterNames());
+            if (l == Loss.MSE && m.cell().recurrent()) {
+                trained.add("readout");
             }
-            trained.add(name);
+        } else {
+            trained.addAll(train);
         }
         PrintWriter pw = spec.commandLine().getOut();
         try (Arena arena = Arena.ofConfined()) {

@@ -25,7 +25,7 @@ class TrainCommandTest {
     }
 
     /** {@code ntk4j train} on the golden case in {@code dir} (its inputs and targets) with more arguments. */
-    private static CliTest.Result train(Path dir, String... more) {
+    static CliTest.Result train(Path dir, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "train",
                 "--model",
@@ -240,7 +240,7 @@ class TrainCommandTest {
         assertThat(none.err()).contains("no complete checkpoint");
     }
 
-    private static String[] concat(String[] a, String... b) {
+    static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
