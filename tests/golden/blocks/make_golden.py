@@ -30,7 +30,7 @@ import torch.nn.functional as F
 torch.set_default_dtype(torch.float64)
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cells"))
-from make_golden import pr, rel, safetensors_bytes  # noqa: E402  (the cells' generator: shared helpers)
+from make_golden import optimize, pr, rel, safetensors_bytes, save_trajectory  # noqa: E402  (the cells' generator: shared helpers)
 
 CASES = [
     dict(name="attention_mlp", B=2, T=4, d_input=3, d_model=4, heads=2, mlp_hidden=5, mlp_layers=3, d_output=2,
@@ -275,27 +275,8 @@ def make_training(c):
     def loss_fn():
         return F.mse_loss(forward(c, tensors, xt)[..., -c["d_output"]:], yt)  # y is the stack's last block
 
-    params = list(tensors.values())
-    opt = torch.optim.SGD(params, lr=c["lr"]) if c["optimizer"] == "sgd" else torch.optim.Adam(params, lr=c["lr"])
-    losses, grad0 = [], None
-    for step in range(c["steps"] + 1):
-        opt.zero_grad()
-        loss = loss_fn()
-        losses.append(float(loss))
-        if step == c["steps"]:
-            break
-        loss.backward()
-        if grad0 is None:
-            grad0 = {k: t.grad.detach().numpy().copy() for k, t in tensors.items()}
-        opt.step()
-    out = HERE / "training" / c["name"]
-    out.mkdir(parents=True, exist_ok=True)
-    for k in init:
-        np.save(out / (k + ".npy"), np.ascontiguousarray(init[k], dtype="<f8"))
-        np.save(out / ("grad0_" + k + ".npy"), np.ascontiguousarray(grad0[k], dtype="<f8"))
-        np.save(out / ("final_" + k + ".npy"), np.ascontiguousarray(tensors[k].detach().numpy(), dtype="<f8"))
-    np.save(out / "inputs.npy", x)
-    np.save(out / "targets.npy", y)
+    losses, grad0 = optimize(c, tensors, loss_fn)
+    out = save_trajectory(HERE / "training" / c["name"], init, grad0, tensors, x, y)
     keys = ("d_input", "d_model", "heads", "mlp_hidden", "mlp_layers", "d_output", "max_seq_len", "positional",
             "causal")
     spec = {

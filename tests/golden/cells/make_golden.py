@@ -16,6 +16,7 @@ training/ a torch.optim trajectory per new cell, laid out as tests/golden/traini
 """
 import json
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -308,6 +309,39 @@ TRAINING = [
 ]
 
 
+def optimize(c, tensors, loss_fn):
+    """c["steps"] steps of torch.optim SGD or Adam (c["optimizer"], c["lr"]) on every tensor.
+
+    Returns the loss before each step and after the last, and the gradients at step 0.
+    """
+    params = list(tensors.values())
+    opt = torch.optim.SGD(params, lr=c["lr"]) if c["optimizer"] == "sgd" else torch.optim.Adam(params, lr=c["lr"])
+    losses, grad0 = [], None
+    for step in range(c["steps"] + 1):
+        opt.zero_grad()
+        loss = loss_fn()
+        losses.append(float(loss))
+        if step == c["steps"]:
+            break
+        loss.backward()
+        if grad0 is None:
+            grad0 = {k: t.grad.detach().numpy().copy() for k, t in tensors.items()}
+        opt.step()
+    return losses, grad0
+
+
+def save_trajectory(out, init, grad0, tensors, x, y):
+    """A training folder's arrays (tests/golden/training/README.md): <name>, grad0_<name>, final_<name>."""
+    out.mkdir(parents=True, exist_ok=True)
+    for k in init:
+        np.save(out / (k + ".npy"), np.ascontiguousarray(init[k], dtype="<f8"))
+        np.save(out / ("grad0_" + k + ".npy"), np.ascontiguousarray(grad0[k], dtype="<f8"))
+        np.save(out / ("final_" + k + ".npy"), np.ascontiguousarray(tensors[k].detach().numpy(), dtype="<f8"))
+    np.save(out / "inputs.npy", x)
+    np.save(out / "targets.npy", y)
+    return out
+
+
 def make_training(c):
     """A torch.optim trajectory on ((W_out h + b_out - y)^2).mean(), every parameter trained."""
     B, T, H, N, O = c["B"], c["T"], c["H"], c["N"], c["O"]
@@ -329,27 +363,8 @@ def make_training(c):
         out = h @ tensors["readout_weight"].T + tensors["readout_bias"]
         return torch.nn.functional.mse_loss(out, yt)
 
-    params = list(tensors.values())
-    opt = torch.optim.SGD(params, lr=c["lr"]) if c["optimizer"] == "sgd" else torch.optim.Adam(params, lr=c["lr"])
-    losses, grad0 = [], None
-    for step in range(c["steps"] + 1):
-        opt.zero_grad()
-        loss = loss_fn()
-        losses.append(float(loss))
-        if step == c["steps"]:
-            break
-        loss.backward()
-        if grad0 is None:
-            grad0 = {k: t.grad.detach().numpy().copy() for k, t in tensors.items()}
-        opt.step()
-    out = HERE / "training" / c["name"]
-    out.mkdir(parents=True, exist_ok=True)
-    for k in init:
-        np.save(out / (k + ".npy"), np.ascontiguousarray(init[k], dtype="<f8"))
-        np.save(out / ("grad0_" + k + ".npy"), np.ascontiguousarray(grad0[k], dtype="<f8"))
-        np.save(out / ("final_" + k + ".npy"), np.ascontiguousarray(tensors[k].detach().numpy(), dtype="<f8"))
-    np.save(out / "inputs.npy", x)
-    np.save(out / "targets.npy", y)
+    losses, grad0 = optimize(c, tensors, loss_fn)
+    out = save_trajectory(HERE / "training" / c["name"], init, grad0, tensors, x, y)
     spec = {
         "cell": c["cell"], "hidden_size": H, "input_size": N, "output_size": O, "bias": c["bias"], "dt": c["dt"],
         "batch": B, "time": T, "loss": "mse_mean_on_readout_output", "optimizer": c["optimizer"],
@@ -363,8 +378,12 @@ def make_training(c):
 
 
 if __name__ == "__main__":
-    for case in CASES:
-        make_case(case)
-    make_export()
-    for case in TRAINING:
-        make_training(case)
+    only = sys.argv[1:]  # e.g. "training": regenerate only that part (the rest is deterministic too)
+    if not only or "cases" in only:
+        for case in CASES:
+            make_case(case)
+    if not only or "exports" in only:
+        make_export()
+    if not only or "training" in only:
+        for case in TRAINING:
+            make_training(case)
