@@ -47,19 +47,7 @@ Built build(const BlockCase& c, const std::vector<double>* theta = nullptr) {
   std::vector<double> p = theta ? *theta : gaussian(probe->num_params, 7, 0.5);
   out.block = blocks::make_attention_mlp(c.cfg, p.data(), static_cast<Index>(p.size()));
   out.x = gaussian(c.B * c.T * c.cfg.d_input, 11, 1.0);
-  auto model = std::make_shared<Model>();
-  model->kind = CellKind::AttentionMlp;
-  model->H = c.cfg.d_model;
-  model->N = c.cfg.d_input;
-  model->S = out.block->S;
-  model->num_params = out.block->num_params;
-  model->block = out.block;
-  out.state = std::make_shared<SessionState>();
-  out.state->model = model;
-  out.state->block =
-      std::make_shared<const blocks::AttentionCache>(blocks::run_attention_mlp(out.block, out.x.data(), c.B, c.T));
-  auto& tr = out.state->trajectory;
-  tr.B = c.B, tr.T = c.T, tr.H = out.block->S, tr.N = c.cfg.d_input, tr.hc = c.cfg.d_model;
+  out.state = block_session(block_model(out.block), out.x.data(), c.B, c.T);
   return out;
 }
 

@@ -47,16 +47,7 @@ int32_t ntk4j_attention_mlp_create(const ntk4j_attention_mlp_config* config, con
     c.max_seq_len = config->max_seq_len;
     c.positional = config->positional != 0;
     c.causal = config->causal != 0;
-    auto block = ntk4j::blocks::make_attention_mlp(c, params, num_params);
-    auto m = std::make_shared<ntk4j::Model>();
-    m->kind = ntk4j::CellKind::AttentionMlp;
-    m->H = c.d_model;
-    m->N = c.d_input;
-    m->S = block->S;
-    m->num_params = block->num_params;
-    m->param_names = block->param_names;
-    m->block = std::move(block);
-    *out = new ntk4j_model{std::move(m)};
+    *out = new ntk4j_model{ntk4j::block_model(ntk4j::blocks::make_attention_mlp(c, params, num_params))};
   });
 }
 
@@ -97,13 +88,7 @@ int32_t ntk4j_session_create(const ntk4j_model* model, const double* inputs, int
       double bytes = 8.0 * static_cast<double>(bt) * (b.S + static_cast<double>(b.cfg.heads) * steps);
       for (const auto& s : b.sites) bytes += 8.0 * static_cast<double>(bt) * 2.0 * s.dim;
       ntk4j::require_memory(bytes, "the attention block's forward pass", "reduce B, T or the model's sizes");
-      auto state = std::make_shared<ntk4j::SessionState>();
-      state->model = model->model;
-      state->block = std::make_shared<const ntk4j::blocks::AttentionCache>(
-          ntk4j::blocks::run_attention_mlp(m.block, inputs, batch, steps));
-      auto& tr = state->trajectory;
-      tr.model = state->model.get();
-      tr.B = batch, tr.T = steps, tr.H = m.S, tr.N = m.N, tr.hc = m.H;
+      auto state = ntk4j::block_session(model->model, inputs, batch, steps);
       Index where = 0;
       if (!ntk4j::all_finite(state->block->state.data(), state->block->state_size(), &where))
         fail(NTK4J_ERR_NUMERICAL,

@@ -8,6 +8,7 @@
 #include "blocks/attention_mlp.hpp"
 #include "linalg/blas.hpp"
 #include "linalg/parallel.hpp"
+#include "linalg/restriction.hpp"
 
 namespace ntk4j::blocks {
 
@@ -226,11 +227,8 @@ void ntk(const AttentionCache& c, const double* q, Index kp, double* y) {
 
 void ntk_outputs(const AttentionCache& c, const double* q, Index kp, double* y) {
   const AttentionMlp& b = *c.block;
-  const Index rows = kp * c.B * c.T, O = b.cfg.d_output, S = b.S;
-  std::vector<double> z(static_cast<std::size_t>(kp * c.state_size()), 0.0), w(z.size());
-  for (Index r = 0; r < rows; ++r) std::copy(q + r * O, q + (r + 1) * O, z.data() + r * S + b.y);
-  ntk(c, z.data(), kp, w.data());
-  for (Index r = 0; r < rows; ++r) std::copy(w.data() + r * S + b.y, w.data() + r * S + b.y + O, y + r * O);
+  linalg::apply_restricted(kp * c.B * c.T, b.S, b.y, b.cfg.d_output, q, y,
+                           [&](const double* z, double* w) { ntk(c, z, kp, w); });
 }
 
 }  // namespace attention_ops

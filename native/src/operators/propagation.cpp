@@ -8,6 +8,7 @@
 
 #include "linalg/blas.hpp"
 #include "linalg/parallel.hpp"
+#include "linalg/restriction.hpp"
 #include "linalg/scratch.hpp"
 #include "linalg/views.hpp"
 #include "operators/operators.hpp"
@@ -312,11 +313,7 @@ void ntk(const Trajectory& tr, const double* q, Index k, double* y) {
 
 void ntk_observed(const Trajectory& tr, const double* q, Index k, double* y) {
   if (tr.hc == tr.H) return ntk(tr, q, k, y);  // one state block: h is the whole state
-  const Index rows = k * tr.bt();
-  std::vector<double> z(static_cast<size_t>(k * tr.state_size()), 0.0), w(z.size());
-  for (Index r = 0; r < rows; ++r) std::copy(q + r * tr.hc, q + (r + 1) * tr.hc, z.data() + r * tr.H);
-  ntk(tr, z.data(), k, w.data());
-  for (Index r = 0; r < rows; ++r) std::copy(w.data() + r * tr.H, w.data() + r * tr.H + tr.hc, y + r * tr.hc);
+  linalg::apply_restricted(k * tr.bt(), tr.H, 0, tr.hc, q, y, [&](const double* z, double* w) { ntk(tr, z, k, w); });
 }
 
 }  // namespace ntk4j::ops

@@ -158,4 +158,27 @@ linalg::OperatorPtr session_operator(std::shared_ptr<const SessionState> state, 
   return std::make_shared<SessionOperator>(std::move(state), info(op));
 }
 
+std::shared_ptr<Model> block_model(std::shared_ptr<const blocks::AttentionMlp> block) {
+  auto m = std::make_shared<Model>();
+  m->kind = CellKind::AttentionMlp;
+  m->H = block->cfg.d_model;
+  m->N = block->cfg.d_input;
+  m->S = block->S;
+  m->num_params = block->num_params;
+  m->param_names = block->param_names;
+  m->block = std::move(block);
+  return m;
+}
+
+std::shared_ptr<SessionState> block_session(std::shared_ptr<const Model> model, const double* x, Index B, Index T) {
+  auto state = std::make_shared<SessionState>();
+  state->model = std::move(model);
+  const Model& m = *state->model;
+  state->block = std::make_shared<const blocks::AttentionCache>(blocks::run_attention_mlp(m.block, x, B, T));
+  auto& tr = state->trajectory;
+  tr.model = &m;
+  tr.B = B, tr.T = T, tr.H = m.S, tr.N = m.N, tr.hc = m.H;
+  return state;
+}
+
 }  // namespace ntk4j

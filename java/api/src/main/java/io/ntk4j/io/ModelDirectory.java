@@ -282,11 +282,12 @@ public final class ModelDirectory {
     public static void write(Path dir, Model model, io.ntk4j.Readout readout) {
         try {
             Files.createDirectories(dir);
+            if (model.attentionConfig() != null && readout != null) {
+                throw new InvalidInputException("attention_mlp has its output layer inside: no separate readout");
+            }
             Files.deleteIfExists(dir.resolve("model.json"));
+            removeStaleParameters(dir, model, readout != null);
             if (model.attentionConfig() != null) {
-                if (readout != null) {
-                    throw new InvalidInputException("attention_mlp has its output layer inside: no separate readout");
-                }
                 writeAttention(dir, model);
                 return;
             }
@@ -302,11 +303,6 @@ public final class ModelDirectory {
             root.put("bias", model.bias());
             root.put("h0", "zeros");
             try (Arena arena = Arena.ofConfined()) {
-                for (String name : Model.parameterNames(true)) {
-                    if (!model.parameterNames().contains(name)) {
-                        Files.deleteIfExists(dir.resolve(name + ".npy"));
-                    }
-                }
                 for (String name : model.parameterNames()) {
                     long[] shape = Model.parameterShape(model.cell(), model.hiddenSize(), model.inputSize(), name);
                     Npy.write(dir.resolve(name + ".npy"), Tensor.of(arena, model.parameter(name), shape));
@@ -316,9 +312,6 @@ public final class ModelDirectory {
                             dir.resolve("readout_weight.npy"),
                             Tensor.of(arena, readout.weight(), readout.outputSize(), readout.hiddenSize()));
                     Npy.write(dir.resolve("readout_bias.npy"), Tensor.of(arena, readout.bias(), readout.outputSize()));
-                } else {
-                    Files.deleteIfExists(dir.resolve("readout_weight.npy"));
-                    Files.deleteIfExists(dir.resolve("readout_bias.npy"));
                 }
             }
             TemporaryFiles.writeAtomically(
@@ -327,6 +320,31 @@ public final class ModelDirectory {
                             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the parameter and readout files of an earlier model (recurrent or attention_mlp) that
+     * {@code model} does not have, so that none of them is read beside the new one.
+     */
+    private static void removeStaleParameters(Path dir, Model model, boolean keepReadout) throws IOException {
+        java.util.Set<String> keep = new java.util.HashSet<>(model.parameterNames());
+        if (keepReadout) {
+            keep.add("readout_weight");
+            keep.add("readout_bias");
+        }
+        try (var files = Files.newDirectoryStream(dir, "*.npy")) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                String name = n.substring(0, n.length() - ".npy".length());
+                boolean parameter = Model.parameterNames(true).contains(name)
+                        || name.equals("readout_weight")
+                        || name.equals("readout_bias")
+                        || AttentionStateDict.isAttentionName(name);
+                if (parameter && !keep.contains(name)) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 

@@ -136,6 +136,30 @@ class ModelDirectoryTest {
             assertThat(files.map(f -> f.getFileName().toString()))
                     .containsExactlyInAnyOrder("model.json", "weight_ih.npy", "weight_hh.npy");
         }
+        // Across kinds too: an attention block over the leaky cell, then a GRU with a readout over it.
+        Model block = ModelFiles.load(TestPaths.golden("blocks/attention_mlp"));
+        ModelDirectory.write(dir, block);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(
+                                    Stream.of("model.json"),
+                                    block.parameterNames().stream().map(n -> n + ".npy"))
+                            .toList());
+        }
+        assertThat(ModelDirectory.read(dir).parameterVector()).containsExactly(block.parameterVector());
+        ModelDirectory.write(
+                dir, gru, new io.ntk4j.Readout(2, gru.hiddenSize(), new double[2 * gru.hiddenSize()], new double[2]));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "model.json",
+                            "weight_ih.npy",
+                            "weight_hh.npy",
+                            "bias_ih.npy",
+                            "bias_hh.npy",
+                            "readout_weight.npy",
+                            "readout_bias.npy");
+        }
     }
 
     @Test
