@@ -13,6 +13,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${1:-60}
 command -v clang++ >/dev/null || { echo "ci/fuzz.sh: clang++ is not installed (apt-get install clang)" >&2; exit 1; }
+# clang finds its sanitizer runtimes only when they are installed (Debian: libclang-rt-dev, which
+# the clang package does not pull in); say so rather than fail in CMake's compiler check.
+rt=$(clang++ -print-file-name="libclang_rt.asan-$(uname -m).a")
+[[ -f "$rt" ]] || { echo "ci/fuzz.sh: clang's sanitizer runtimes are not installed (apt-get install libclang-rt-dev)" >&2; exit 1; }
 build=build/fuzz
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
