@@ -371,9 +371,20 @@ int32_t ntk4j_operator_adjoint(const ntk4j_operator* a, ntk4j_operator** out);
 int32_t ntk4j_operator_compose(const ntk4j_operator* a, const ntk4j_operator* b, ntk4j_operator** out);
 /* A A* */
 int32_t ntk4j_operator_gram(const ntk4j_operator* a, ntk4j_operator** out);
+/* R A R* (A square, R.cols == A.rows); symmetric when A is */
+int32_t ntk4j_operator_congruence(const ntk4j_operator* r, const ntk4j_operator* a, ntk4j_operator** out);
 /* alpha A + beta B (same shapes) */
 int32_t ntk4j_operator_sum(const ntk4j_operator* a, const ntk4j_operator* b, double alpha, double beta,
                            ntk4j_operator** out);
+
+/*
+ * I_left (x) A (x) I_right for A row-major rows x cols (copied; finite), acting on blocks
+ * [k, left, cols, right] -> [k, left, rows, right]: with right = 1, A applied to every row of a
+ * [left, cols] layout (a readout W_out on every step [B*T, H]); with left = 1, A mixing the rows of
+ * a [cols, right] layout. GEMM-shaped; its adjoint uses A^T.
+ */
+int32_t ntk4j_operator_kronecker(int64_t left, const double* a, int64_t rows, int64_t cols, int64_t right,
+                                 ntk4j_operator** out);
 
 /* Shape and symmetry flag (any output may be NULL). */
 int32_t ntk4j_operator_dims(const ntk4j_operator* a, int64_t* rows, int64_t* cols, int32_t* symmetric);

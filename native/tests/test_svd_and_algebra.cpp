@@ -121,6 +121,46 @@ TEST(OperatorAlgebra, LargeProbeBlocksEqualProbeByProbeApplies) {
   }
 }
 
+TEST(OperatorAlgebra, KroneckerOperatorIsTheDenseKroneckerProduct) {
+  // I_left (x) A (x) I_right against Eigen's explicit product, both directions, for the three shapes
+  // the output NTK uses (right = 1, left = 1) and the general one.
+  for (auto [left, right] : {std::pair<Index, Index>{4, 1}, {1, 3}, {2, 3}, {1, 1}}) {
+    const Index r = 2, c = 5;
+    const std::vector<double> a = random_vector(r * c, 91);
+    auto op = linalg::kronecker(left, r, c, a.data(), right, "kron");
+    Eigen::Map<const Mat> am(a.data(), r, c);
+    const Mat il = Mat::Identity(left, left), ir = Mat::Identity(right, right);
+    Mat want(left * r * right, left * c * right);
+    for (Index i = 0; i < left; ++i)
+      for (Index p = 0; p < r; ++p)
+        for (Index q = 0; q < c; ++q)
+          for (Index j = 0; j < right; ++j)
+            for (Index i2 = 0; i2 < left; ++i2)
+              for (Index j2 = 0; j2 < right; ++j2)
+                want((i * r + p) * right + j, (i2 * c + q) * right + j2) = il(i, i2) * am(p, q) * ir(j, j2);
+    const auto d = linalg::to_dense(*op);
+    const auto dt = linalg::to_dense(*linalg::adjoint(op));
+    Eigen::Map<const Mat> got(d.data(), op->rows(), op->cols()), gotT(dt.data(), op->cols(), op->rows());
+    EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-15) << left << " " << right;
+    EXPECT_LT((gotT - want.transpose()).cwiseAbs().maxCoeff(), 1e-15) << left << " " << right;
+  }
+  // R A R* with a symmetric A (a Gram, declared so) is declared symmetric and equals the dense product.
+  const std::vector<double> ra = random_vector(3 * 4, 92), ba = random_vector(4 * 4, 93);
+  auto r = linalg::dense(3, 4, ra.data(), "R");
+  auto sym = linalg::gram(linalg::dense(4, 4, ba.data(), "B"));
+  auto cong = linalg::congruence(r, sym);
+  EXPECT_TRUE(cong->symmetric());
+  EXPECT_FALSE(linalg::congruence(r, linalg::dense(4, 4, ba.data(), "B"))->symmetric());
+  const auto cd = linalg::to_dense(*cong);
+  const Mat rm = Eigen::Map<const Mat>(ra.data(), 3, 4), bm = Eigen::Map<const Mat>(ba.data(), 4, 4);
+  EXPECT_LT((Eigen::Map<const Mat>(cd.data(), 3, 3) - rm * bm * bm.transpose() * rm.transpose()).cwiseAbs().maxCoeff(),
+            1e-13);
+  EXPECT_THROW(linalg::congruence(sym, r), Error);
+  const double bad[2] = {1.0, std::nan("")};
+  EXPECT_THROW(linalg::kronecker(1, 1, 2, bad, 1, "bad"), Error);
+  EXPECT_THROW(linalg::kronecker(0, 1, 1, bad, 1, "bad"), Error);
+}
+
 TEST(GramTop, SmallSideGivesTheEigenpairsOfTheGram) {
   Case c{NTK4J_CELL_RNN_ELMAN, true, 1.0, 3, 2, 4, 6, "elman"};  // n = 72 states, 21 params
   auto state = random_session(c, 8, 9);

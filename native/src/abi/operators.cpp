@@ -27,6 +27,19 @@ int32_t ntk4j_operator_from_callbacks(int64_t rows, int64_t cols, int32_t symmet
   });
 }
 
+int32_t ntk4j_operator_kronecker(int64_t left, const double* a, int64_t rows, int64_t cols, int64_t right,
+                                 ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(a, "a");
+    *out = new ntk4j_operator{ntk4j::linalg::kronecker(left, rows, cols, a, right,
+                                                       "I_" + std::to_string(left) + " (x) A[" + std::to_string(rows) +
+                                                           "x" + std::to_string(cols) + "] (x) I_" +
+                                                           std::to_string(right))};
+  });
+}
+
 int32_t ntk4j_operator_adjoint(const ntk4j_operator* a, ntk4j_operator** out) {
   return guard([&] {
     require(out, "out");
@@ -52,6 +65,16 @@ int32_t ntk4j_operator_gram(const ntk4j_operator* a, ntk4j_operator** out) {
     *out = nullptr;
     require(a, "operator");
     *out = new ntk4j_operator{ntk4j::linalg::gram(a->op)};
+  });
+}
+
+int32_t ntk4j_operator_congruence(const ntk4j_operator* r, const ntk4j_operator* a, ntk4j_operator** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(r, "R");
+    require(a, "A");
+    *out = new ntk4j_operator{ntk4j::linalg::congruence(r->op, a->op)};
   });
 }
 

@@ -66,6 +66,30 @@ class Gram final : public LinearOperator {
   OperatorPtr a_;
 };
 
+// R A R*: the composition with R on both sides, symmetric when A is (the output NTK).
+class Congruence final : public LinearOperator {
+ public:
+  Congruence(OperatorPtr r, OperatorPtr a) : r_(std::move(r)), a_(std::move(a)) {}
+  Index rows() const override { return r_->rows(); }
+  Index cols() const override { return r_->rows(); }
+  void apply(const double* x, Index k, double* y) const override { run(x, k, y, false); }
+  void apply_adjoint(const double* x, Index k, double* y) const override { run(x, k, y, !a_->symmetric()); }
+  bool symmetric() const override { return a_->symmetric(); }
+  std::string name() const override { return r_->name() + " " + a_->name() + " " + r_->name() + "*"; }
+
+ private:
+  void run(const double* x, Index k, double* y, bool adj) const {
+    Scratch in(static_cast<size_t>(k * r_->cols())), out(static_cast<size_t>(k * r_->cols()));
+    r_->apply_adjoint(x, k, in.data());
+    if (adj)
+      a_->apply_adjoint(in.data(), k, out.data());
+    else
+      a_->apply(in.data(), k, out.data());
+    r_->apply(out.data(), k, y);
+  }
+  OperatorPtr r_, a_;
+};
+
 class Sum final : public LinearOperator {
  public:
   Sum(OperatorPtr a, OperatorPtr b, double alpha, double beta)
@@ -151,6 +175,13 @@ OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta) {
   if (!std::isfinite(alpha) || !std::isfinite(beta))
     fail(NTK4J_ERR_INVALID_ARGUMENT, "sum coefficients must be finite");
   return std::make_shared<Sum>(std::move(a), std::move(b), alpha, beta);
+}
+
+OperatorPtr congruence(OperatorPtr r, OperatorPtr a) {
+  if (a->rows() != a->cols() || r->cols() != a->rows())
+    fail(NTK4J_ERR_SHAPE, "congruence R A R* needs a square A with R.cols == A.rows, got R ", r->rows(), " x ",
+         r->cols(), " and A ", a->rows(), " x ", a->cols(), " (", r->name(), ", ", a->name(), ")");
+  return std::make_shared<Congruence>(std::move(r), std::move(a));
 }
 
 OperatorPtr dense(Index rows, Index cols, const double* data, std::string name) {

@@ -44,10 +44,17 @@ OperatorPtr compose(OperatorPtr a, OperatorPtr b);
 OperatorPtr gram(OperatorPtr a);
 // A* A (cols x cols), fused when A offers it.
 OperatorPtr normal(OperatorPtr a);
+// R A R* (A square, R.cols == A.rows), symmetric when A is.
+OperatorPtr congruence(OperatorPtr r, OperatorPtr a);
 // alpha A + beta B (same shapes).
 OperatorPtr sum(OperatorPtr a, OperatorPtr b, double alpha, double beta);
 // A given as a dense row-major matrix (rows x cols), copied.
 OperatorPtr dense(Index rows, Index cols, const double* data, std::string name);
+
+// I_left (x) A (x) I_right for A row-major rows x cols (copied), on blocks [k, left, cols, right] ->
+// [k, left, rows, right]: A applied to every row of a [left, cols] layout (right = 1: a readout on
+// every step) or mixing the rows of a [cols, right] one (left = 1). GEMM-shaped.
+OperatorPtr kronecker(Index left, Index rows, Index cols, const double* a, Index right, std::string name);
 
 // Applies op and checks that the result is finite (an operator producing NaN/Inf is a numerical
 // failure, reported rather than propagated).

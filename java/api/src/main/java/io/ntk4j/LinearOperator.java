@@ -92,6 +92,54 @@ public interface LinearOperator extends AutoCloseable {
     }
 
     /**
+     * R A R* (A = this, square; native): symmetric when A is, so that the eigen-solvers take it as
+     * it is. The output NTK is one: (I &#8855; W_out) NTK_S (I &#8855; W_out)*.
+     */
+    default LinearOperator congruence(LinearOperator r) {
+        return NativeOperator.with(this, a -> a.congruence(r));
+    }
+
+    /**
+     * I_left &#8855; A &#8855; I_right for {@code a} row-major {@code rows x cols} (copied; native,
+     * GEMM-shaped), on blocks [k, left, cols, right] -&gt; [k, left, rows, right]: with right = 1,
+     * A applied to every row of a [left, cols] layout (a readout on every step of [B*T, H]); with
+     * left = 1, A mixing the rows of a [cols, right] one.
+     */
+    static LinearOperator kronecker(long left, double[] a, int rows, int cols, long right) {
+        return NativeOperator.kronecker(left, a, rows, cols, right);
+    }
+
+    /**
+     * The dense matrix of this operator, row-major {@code rows x cols}, from block applies on the
+     * identity (cols applies): for small operators and tests. Refused above 2^27 entries (1 GiB).
+     */
+    default double[] toDense() {
+        long m = rows(), n = cols();
+        if (m * n > (1L << 27)) {
+            throw new InvalidInputException(
+                    this + ": a dense " + m + " x " + n + " matrix is too large (at most 2^27 entries)");
+        }
+        double[] out = new double[Math.toIntExact(m * n)];
+        int block = (int) Math.min(n, 256);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (long j0 = 0; j0 < n; j0 += block) {
+                int k = (int) Math.min(block, n - j0);
+                Tensor e = Tensor.allocate(arena, k, n), ae = Tensor.allocate(arena, k, m);
+                for (int j = 0; j < k; j++) {
+                    e.setFlat(j * n + j0 + j, 1.0);
+                }
+                apply(e, ae);
+                for (int j = 0; j < k; j++) {
+                    for (long i = 0; i < m; i++) {
+                        out[Math.toIntExact(i * n + j0 + j)] = ae.getFlat(j * m + i);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Releases what this operator holds before it becomes unreachable (see the class doc); a no-op
      * unless the operator was built by the algebra.
      */

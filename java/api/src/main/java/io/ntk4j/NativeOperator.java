@@ -225,6 +225,32 @@ final class NativeOperator implements LinearOperator {
     }
 
     @Override
+    public NativeOperator congruence(LinearOperator r) {
+        return with(
+                r,
+                nr -> create(
+                        nr.name + " " + name + " " + nr.name + "*",
+                        keepWith(nr),
+                        out -> Ntk4jNative.ntk4j_operator_congruence(nr.handle(), handle(), out)));
+    }
+
+    /** I_left (x) A (x) I_right (see {@link LinearOperator#kronecker}). */
+    static NativeOperator kronecker(long left, double[] a, int rows, int cols, long right) {
+        if (a.length != (long) rows * cols) {
+            throw new InvalidInputException("a Kronecker factor of " + rows + " x " + cols + " needs "
+                    + ((long) rows * cols) + " entries, got " + a.length);
+        }
+        NativeLibrary.ensureLoaded();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment seg = tmp.allocateFrom(ValueLayout.JAVA_DOUBLE, a); // copied natively
+            return create(
+                    "I_" + left + " (x) A[" + rows + "x" + cols + "] (x) I_" + right,
+                    List.of(),
+                    out -> Ntk4jNative.ntk4j_operator_kronecker(left, seg, rows, cols, right, out));
+        }
+    }
+
+    @Override
     public NativeOperator gram() {
         return create(name + " " + name + "*", keepWith(), out -> Ntk4jNative.ntk4j_operator_gram(handle(), out));
     }

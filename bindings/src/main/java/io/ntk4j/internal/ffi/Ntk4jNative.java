@@ -2479,6 +2479,68 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_operator_congruence {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_congruence");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_congruence(const ntk4j_operator *r, const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_congruence$descriptor() {
+        return ntk4j_operator_congruence.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_congruence(const ntk4j_operator *r, const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_congruence$handle() {
+        return ntk4j_operator_congruence.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_congruence(const ntk4j_operator *r, const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_congruence$address() {
+        return ntk4j_operator_congruence.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_congruence(const ntk4j_operator *r, const ntk4j_operator *a, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_congruence(MemorySegment r, MemorySegment a, MemorySegment out) {
+        var mh$ = ntk4j_operator_congruence.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_congruence", r, a, out);
+            }
+            return (int)mh$.invokeExact(r, a, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_operator_sum {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,
@@ -2536,6 +2598,71 @@ public class Ntk4jNative extends Ntk4jNative$shared {
                 traceDowncall("ntk4j_operator_sum", a, b, alpha, beta, out);
             }
             return (int)mh$.invokeExact(a, b, alpha, beta, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_operator_kronecker {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_operator_kronecker");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_kronecker(int64_t left, const double *a, int64_t rows, int64_t cols, int64_t right, ntk4j_operator **out)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_operator_kronecker$descriptor() {
+        return ntk4j_operator_kronecker.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_kronecker(int64_t left, const double *a, int64_t rows, int64_t cols, int64_t right, ntk4j_operator **out)
+     * }
+     */
+    public static MethodHandle ntk4j_operator_kronecker$handle() {
+        return ntk4j_operator_kronecker.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_kronecker(int64_t left, const double *a, int64_t rows, int64_t cols, int64_t right, ntk4j_operator **out)
+     * }
+     */
+    public static MemorySegment ntk4j_operator_kronecker$address() {
+        return ntk4j_operator_kronecker.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_operator_kronecker(int64_t left, const double *a, int64_t rows, int64_t cols, int64_t right, ntk4j_operator **out)
+     * }
+     */
+    public static int ntk4j_operator_kronecker(long left, MemorySegment a, long rows, long cols, long right, MemorySegment out) {
+        var mh$ = ntk4j_operator_kronecker.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_operator_kronecker", left, a, rows, cols, right, out);
+            }
+            return (int)mh$.invokeExact(left, a, rows, cols, right, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
