@@ -79,6 +79,38 @@ public final class Alignment {
         return ab / Math.sqrt(aa * bb);
     }
 
+    /**
+     * How much of {@code v} lies in the span of the first j of the orthonormal {@code modes}
+     * ([k, n], e.g. an operator's top eigenvectors): entry j-1 is ||U_j^T v||^2 / ||v||^2 for
+     * j = 1..k, nondecreasing and at most 1. The alignment of a GD update (or an error signal) with
+     * an operator's dominant modes.
+     */
+    public static double[] captured(Tensor modes, Tensor v) {
+        long n = v.size();
+        if (modes.size() % n != 0 || modes.size() == 0) {
+            throw new InvalidInputException("modes of " + modes.size() + " entries are not vectors of length " + n);
+        }
+        int k = Math.toIntExact(modes.size() / n);
+        double norm = 0;
+        for (long i = 0; i < n; i++) {
+            norm += v.getFlat(i) * v.getFlat(i);
+        }
+        if (!(norm > 0)) {
+            throw new InvalidInputException("the vector is zero: its share in the modes is undefined");
+        }
+        double[] out = new double[k];
+        double acc = 0;
+        for (int j = 0; j < k; j++) {
+            double c = 0;
+            for (long i = 0; i < n; i++) {
+                c += modes.getFlat(j * n + i) * v.getFlat(i);
+            }
+            acc += c * c;
+            out[j] = acc / norm;
+        }
+        return out;
+    }
+
     /** Per probe j: (A w_j).(B w_j), ||A w_j||^2, ||B w_j||^2. */
     private static double[][] sums(LinearOperator a, LinearOperator b, Tensor w, int k, Arena arena) {
         long m = a.rows();

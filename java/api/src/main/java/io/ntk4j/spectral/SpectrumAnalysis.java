@@ -50,6 +50,11 @@ public final class SpectrumAnalysis {
             return this == P ? PPT.label : label;
         }
 
+        /** Whether the operator itself is symmetric (all but P). */
+        public boolean symmetric() {
+            return this != P;
+        }
+
         /** Whether {@link Result#values()} are singular values (P) rather than eigenvalues. */
         public boolean singular() {
             return this == P;
@@ -65,10 +70,30 @@ public final class SpectrumAnalysis {
             throw new InvalidInputException("unknown operator \"" + id + "\" (NTK, K, PPt, P, NTK_y, NTK_h)");
         }
 
+        /**
+         * This operator of session {@code s}: NTK_S, K, P P*, P, the output NTK (with a recurrent
+         * model's {@code readout}; null otherwise) or NTK_S on h.
+         */
+        public LinearOperator of(Session s, io.ntk4j.Readout readout) {
+            return switch (this) {
+                case NTK -> s.ntk();
+                case K -> s.K();
+                case PPT -> s.P().gram();
+                case P -> s.P();
+                case NTK_Y -> io.ntk4j.OutputKernels.ntk(s, readout);
+                case NTK_H -> s.ntkObserved();
+            };
+        }
+
         /** Width of the last axis of the space the ranked operator acts on: H, or d_output for NTK_y. */
         public long width(Session s) {
+            return width(s, null);
+        }
+
+        /** {@link #width(Session)} with a recurrent model's readout (NTK_y: its O outputs). */
+        public long width(Session s, io.ntk4j.Readout readout) {
             return this == NTK_Y
-                    ? s.outputsShape()[2]
+                    ? io.ntk4j.OutputKernels.outputsShape(s, readout)[2]
                     : this == NTK_H ? s.model().hiddenSize() : s.hiddenSize();
         }
     }
@@ -133,6 +158,21 @@ public final class SpectrumAnalysis {
      * stops at P P*'s own convergence (enough for the ranks a sweep reports).
      */
     public static Result run(Session s, Target target, EigsOptions eigs, RankOptions ranks, boolean singularToTol) {
+        return run(s, null, target, eigs, ranks, singularToTol);
+    }
+
+    /**
+     * {@link #run(Session, Target, EigsOptions, RankOptions, boolean)} with a recurrent model's
+     * readout, which {@link Target#NTK_Y} needs (the output NTK, {@link io.ntk4j.OutputKernels#ntk});
+     * null for the other targets and for attention_mlp.
+     */
+    public static Result run(
+            Session s,
+            io.ntk4j.Readout readout,
+            Target target,
+            EigsOptions eigs,
+            RankOptions ranks,
+            boolean singularToTol) {
         EigsOptions o = eigs.withVectors(ranks != null || eigs.vectors());
         int top = o.k();
         try (Arena arena = Arena.ofConfined();
@@ -141,7 +181,7 @@ public final class SpectrumAnalysis {
                 case NTK -> s.ntk();
                 case K -> s.K();
                 case PPT, P -> ppt;
-                case NTK_Y -> s.ntkOutputs();
+                case NTK_Y -> io.ntk4j.OutputKernels.ntk(s, readout);
                 case NTK_H -> s.ntkObserved();
             };
             double[] values;
@@ -210,7 +250,7 @@ public final class SpectrumAnalysis {
                     vectors,
                     s.batch(),
                     s.steps(),
-                    target.width(s),
+                    target.width(s, readout),
                     target == Target.P ? ranks.withPartial(false) : ranks);
             RankEstimates rp = target == Target.P
                     ? EffectiveDims.ranks(
@@ -220,7 +260,15 @@ public final class SpectrumAnalysis {
             // samples, needing thousands of probes for 1 %).
             LinearOperator reduced = target == Target.P ? s.P() : ranked;
             PartialEffectiveDims dk = EffectiveDims.partial(
-                    reduced, s.batch(), s.steps(), target.width(s), Reduction.KPFLOW, false, 1, 0, ranks.seed());
+                    reduced,
+                    s.batch(),
+                    s.steps(),
+                    target.width(s, readout),
+                    Reduction.KPFLOW,
+                    false,
+                    1,
+                    0,
+                    ranks.seed());
             return new Result(
                     target, values, residuals, converged, applies, eigs.vectors() ? vectors : null, rk, rp, dk);
         }

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             TaskCommand.class,
             ApplyCommand.class,
             SpectrumCommand.class,
+            AlignCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,

@@ -55,7 +55,7 @@ final class SpectrumCommand implements Callable<Integer> {
             names = "--op",
             defaultValue = "NTK",
             description =
-                    "NTK, K, PPt, P, NTK_y (the NTK of the outputs, attention_mlp) or NTK_h (NTK_S on h only, lstm) (default ${DEFAULT-VALUE})")
+                    "NTK, K, PPt, P, NTK_y (the NTK of the outputs y: a recurrent model's readout, with its own parameters' term, or attention_mlp's y) or NTK_h (NTK_S on h only, lstm) (default ${DEFAULT-VALUE})")
     String op;
 
     @Option(
@@ -135,25 +135,20 @@ final class SpectrumCommand implements Callable<Integer> {
         if (maxSamples < 8 || maxSamples > (1L << 30)) {
             throw new InvalidInputException("--max-samples must be in [8, 2^30], got " + maxSamples);
         }
-        Model m = modelOption.load(spec.commandLine().getErr()).model();
+        io.ntk4j.io.PyTorchModel.Loaded loaded =
+                modelOption.load(spec.commandLine().getErr());
         try (AutoCloseable progress = Progress.attachNative(json)) {
-            return compute(m, kind);
+            // The readout enters only the output NTK (a recurrent model's NTK_y).
+            return compute(loaded.model(), kind == SpectrumAnalysis.Target.NTK_Y ? loaded.readout() : null, kind);
         }
     }
 
-    private Integer compute(Model m, SpectrumAnalysis.Target kind) throws Exception {
+    private Integer compute(Model m, io.ntk4j.Readout readout, SpectrumAnalysis.Target kind) throws Exception {
         long t0 = System.nanoTime();
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(m, data.inputs(arena));
                 LinearOperator ppt = s.P().gram()) {
-            LinearOperator a = switch (kind) {
-                case NTK -> s.ntk();
-                case K -> s.K();
-                case PPT -> ppt;
-                case P -> s.P();
-                case NTK_Y -> s.ntkOutputs();
-                case NTK_H -> s.ntkObserved();
-            };
+            LinearOperator a = kind == SpectrumAnalysis.Target.PPT ? ppt : kind.of(s, readout);
             LinearOperator sym = kind.singular() ? ppt : a; // the PSD operator whose ranks we report
             double[] values, residuals;
             double[] symSpectrum = null; // exact mode: every eigenvalue of sym (the traces follow from them)
@@ -197,9 +192,17 @@ final class SpectrumCommand implements Callable<Integer> {
                             new Estimate(s1, 0, 0), new Estimate(s2, 0, 0), new Estimate(s1 * s1 / s2, 0, 0));
                     prKpflow = new Estimate(s2 * s2 / s4, 0, 0);
                     dims = EffectiveDims.partial(
-                            a, s.batch(), s.steps(), kind.width(s), Reduction.TRUE_PARTIAL_TRACE, true, 0, 0, seed);
+                            a,
+                            s.batch(),
+                            s.steps(),
+                            kind.width(s, readout),
+                            Reduction.TRUE_PARTIAL_TRACE,
+                            true,
+                            0,
+                            0,
+                            seed);
                     dimsK = EffectiveDims.partial(
-                            a, s.batch(), s.steps(), kind.width(s), Reduction.KPFLOW, true, 1, 0, seed);
+                            a, s.batch(), s.steps(), kind.width(s, readout), Reduction.KPFLOW, true, 1, 0, seed);
                 }
             } else {
                 // The library's analysis (issue 11): eigenpairs, then ranks exact on the eigenvectors and
@@ -216,7 +219,7 @@ final class SpectrumCommand implements Callable<Integer> {
                                 .withAccuracy(accuracy)
                                 .withMaxSamples(maxSamples)
                                 .withSeed(seed);
-                analysis = SpectrumAnalysis.run(s, kind, o, ro, true);
+                analysis = SpectrumAnalysis.run(s, readout, kind, o, ro, true);
                 values = analysis.values();
                 residuals = analysis.residuals();
                 converged = analysis.converged();
