@@ -134,6 +134,31 @@ public final class Eigs {
         });
     }
 
+    /**
+     * The top {@code k} eigenvectors of a symmetric operator, exactly (dense LAPACK, n &lt;= 20000),
+     * as a [k, n] tensor of {@code arena} (row i = eigenvector i, by descending eigenvalue).
+     */
+    public static Tensor exactVectors(LinearOperator a, int k, Arena arena) {
+        long n = a.rows();
+        if (k <= 0 || k > n) {
+            throw new io.ntk4j.InvalidInputException("k must be in [1, " + n + "], got " + k);
+        }
+        if (n * n > (1L << 28)) {
+            throw new io.ntk4j.InvalidInputException(
+                    a + ": dense eigenvectors of dimension " + n + " would take " + (8 * n * n >> 20) + " MiB");
+        }
+        return NativeHandle.with(a, h -> {
+            try (Arena tmp = Arena.ofConfined()) {
+                MemorySegment values = tmp.allocate(ValueLayout.JAVA_DOUBLE, n);
+                MemorySegment vectors = tmp.allocate(ValueLayout.JAVA_DOUBLE, n * n);
+                checkOp(Ntk4jNative.ntk4j_eigs_dense(h, values, n, vectors), "exact eigenvectors of " + a);
+                Tensor out = Tensor.allocate(arena, k, n);
+                MemorySegment.copy(vectors, 0, out.segment(), 0, (long) k * n * Double.BYTES);
+                return out;
+            }
+        });
+    }
+
     static void checkOp(int status, String what) {
         io.ntk4j.NativeLibrary.check(status, what);
     }

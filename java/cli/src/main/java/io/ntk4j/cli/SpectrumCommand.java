@@ -7,6 +7,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.Session;
+import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EffectiveDims;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
@@ -116,6 +117,20 @@ final class SpectrumCommand implements Callable<Integer> {
     boolean json;
 
     @Option(
+            names = "--threshold",
+            defaultValue = "0.95",
+            paramLabel = "q",
+            description = "the threshold rank reported: fewest top eigenvalues reaching q of the trace "
+                    + "(default ${DEFAULT-VALUE})")
+    double threshold;
+
+    @Option(
+            names = "--vectors-out",
+            paramLabel = "V.npy",
+            description = "write the top eigenvectors [k, B, T, width] (P: its left singular vectors)")
+    Path vectorsOut;
+
+    @Option(
             names = "--eigenvalues-only",
             description =
                     "skip the effective rank and the partial effective dimensions (on large models they take many more "
@@ -131,6 +146,9 @@ final class SpectrumCommand implements Callable<Integer> {
         if (!(accuracy > 0 && accuracy < 1)) {
             throw new InvalidInputException(
                     "--accuracy (a relative standard error) must be in (0, 1), got " + accuracy);
+        }
+        if (!(threshold > 0 && threshold <= 1)) {
+            throw new InvalidInputException("--threshold must be in (0, 1], got " + threshold);
         }
         if (maxSamples < 8 || maxSamples > (1L << 30)) {
             throw new InvalidInputException("--max-samples must be in [8, 2^30], got " + maxSamples);
@@ -209,6 +227,7 @@ final class SpectrumCommand implements Callable<Integer> {
                 // sampled for the rest until every standard error is within --accuracy, then kpflow's
                 // reduction exactly (kpflow's effdim squares the operator: PR(A^2) beside, DESIGN.md).
                 EigsOptions o = EigsOptions.top(top)
+                        .withVectors(vectorsOut != null)
                         .withTol(tol)
                         .withSeed(seed)
                         .withBlock(block)
@@ -265,6 +284,16 @@ final class SpectrumCommand implements Callable<Integer> {
                         root.put("deflation", ranks.deflation());
                     }
                 }
+                if (!eigenvaluesOnly) {
+                    double[] lambda = kind.singular() // the ranked operator's eigenvalues (P P*: sigma^2)
+                            ? Arrays.stream(values).map(v -> v * v).toArray()
+                            : values;
+                    SpectrumOutputs.putThreshold(root, threshold, symSpectrum, lambda, tr.trace());
+                }
+                if (vectorsOut != null) {
+                    Tensor v = exact ? Eigs.exactVectors(sym, top, arena) : analysis.vectors();
+                    SpectrumOutputs.writeVectors(root, vectorsOut, v, s.batch(), s.steps(), kind.width(s, readout));
+                }
                 root.put("applies", applies);
                 root.put("seconds", seconds);
             }
@@ -299,6 +328,20 @@ final class SpectrumCommand implements Callable<Integer> {
                     out.printf(
                             "  effective rank of %s: %s (kpflow's PR(A^2): %s)%n",
                             kind.rankedLabel(), fmt(tr.effectiveRank()), fmt(prKpflow));
+                    com.fasterxml.jackson.databind.JsonNode th = root.get("threshold_rank");
+                    out.printf(
+                            "  threshold rank (%.3g of the trace): %s%n",
+                            threshold,
+                            th.get("exact").asBoolean()
+                                    ? th.get("rank").asText()
+                                    : th.get("rank").isNull()
+                                            ? "more than --top " + top + " (raise --top)"
+                                            : th.get("rank").asText() + " ("
+                                                    + th.get("lower").asText() + " to "
+                                                    + (th.get("upper").isNull()
+                                                            ? "more than " + top
+                                                            : th.get("upper").asText())
+                                                    + " at the trace -/+ 2 SE)");
                     out.printf(
                             "  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
                             fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));

@@ -1,0 +1,57 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Tensor;
+import io.ntk4j.io.Npy;
+import io.ntk4j.spectral.Estimate;
+import io.ntk4j.spectral.ThresholdRank;
+import java.nio.file.Path;
+
+/** What {@code spectrum} reports beside the eigenvalues: the threshold rank and the eigenvectors file. */
+final class SpectrumOutputs {
+    private SpectrumOutputs() {}
+
+    /**
+     * The threshold rank of the ranked operator into {@code root}: exact from {@code spectrum} (all
+     * its eigenvalues) when given, else from the top {@code eigenvalues} and the estimated trace.
+     */
+    static ThresholdRank putThreshold(
+            ObjectNode root, double fraction, double[] spectrum, double[] eigenvalues, Estimate trace) {
+        ThresholdRank t = spectrum != null
+                ? ThresholdRank.of(spectrum, null, fraction)
+                : ThresholdRank.of(eigenvalues, trace, fraction);
+        ObjectNode n = root.putObject("threshold_rank");
+        n.put("fraction", fraction);
+        if (t.rank() > 0) {
+            n.put("rank", t.rank());
+        } else {
+            n.putNull("rank");
+        }
+        n.put("lower", t.lower());
+        if (t.upper() > 0) {
+            n.put("upper", t.upper());
+        } else {
+            n.putNull("upper");
+        }
+        n.put("resolved", t.resolved());
+        n.put("exact", t.exact());
+        n.put(
+                "definition",
+                "min k with sum of the top k eigenvalues >= fraction * trace"
+                        + (t.exact() ? "" : "; lower..upper at trace -/+ 2 standard errors, null: beyond --top"));
+        return t;
+    }
+
+    /** Writes the top eigenvectors [k, B, T, width] (P: its left singular vectors) and notes the file. */
+    static void writeVectors(ObjectNode root, Path file, Tensor vectors, long batch, long steps, long width) {
+        if (vectors == null) {
+            throw new InvalidInputException("no eigenvectors were computed");
+        }
+        long k = vectors.size() / (batch * steps * width);
+        Npy.write(file, vectors.reshape(k, batch, steps, width));
+        ObjectNode n = root.putObject("vectors");
+        n.put("file", file.toString());
+        n.putArray("shape").add(k).add(batch).add(steps).add(width);
+    }
+}
