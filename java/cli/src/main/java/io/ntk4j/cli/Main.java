@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             ApplyCommand.class,
             SpectrumCommand.class,
             AlignCommand.class,
+            PartialDimsCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,
