@@ -87,18 +87,7 @@ public final class PartialModes {
             throw new io.ntk4j.NumericalException(
                     "the reduced operator is zero: no partial effective dimension on the " + axis.id() + " axis", 0);
         }
-        LinearOperator reduced = LinearOperator.symmetric(m, (in, out) -> {
-            long k = in.size() / m;
-            for (long p = 0; p < k; p++) {
-                for (int i = 0; i < mi; i++) {
-                    double acc = 0;
-                    for (int j = 0; j < mi; j++) {
-                        acc += mat[i * mi + j] * in.getFlat(p * m + j);
-                    }
-                    out.setFlat(p * m + i, acc);
-                }
-            }
-        });
+        LinearOperator reduced = SmallSymmetric.dense(mat, mi);
         double[] eig = Eigs.exact(reduced);
         Tensor vectors = modes > 0 ? Eigs.exactVectors(reduced, modes, arena) : null;
         return new Result(axis, reduction, grammian, trace * trace / frob, eig, vectors);

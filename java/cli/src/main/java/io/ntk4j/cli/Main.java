@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             SpectrumCommand.class,
             AlignCommand.class,
             PartialDimsCommand.class,
+            DensityCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,
