@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             AlignCommand.class,
             PartialDimsCommand.class,
             DensityCommand.class,
+            CrossKernelCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,

@@ -124,7 +124,7 @@ final class Report {
     }
 
     /** Writes {@code name}.png and {@code name}.svg. */
-    Report plot(String name, XYChart chart) {
+    Report plot(String name, org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) {
         try {
             BitmapEncoder.saveBitmap(chart, tmp.resolve(name).toString(), BitmapEncoder.BitmapFormat.PNG);
             VectorGraphicsEncoder.saveVectorGraphic(
