@@ -274,6 +274,16 @@ int32_t ntk4j_session_dims(const ntk4j_session* session, int64_t* batch, int64_t
 int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t out_len);
 
 /*
+ * The weight sites of a recurrent session (DESIGN.md, K's Kronecker-core form): their count, and
+ * site `site`'s activity a_s over every (b, t), [B*T, dim] (row b*T + t: the step that reads x[b, t]
+ * and h[b, t-1]; e.g. rnn_leaky's joint [h; x]). *dim receives dim_s; out may be NULL to ask for it
+ * (else out_len must be B*T*dim_s). Refused for attention_mlp.
+ */
+int32_t ntk4j_session_sites(const ntk4j_session* session, int64_t* count);
+int32_t ntk4j_session_site_activity(const ntk4j_session* session, int64_t site, double* out, int64_t out_len,
+                                    int64_t* dim);
+
+/*
  * Applies operator `op` (NTK4J_OP_*) to a block of k probes.
  *   input:  [k, B, T, H] (or [k, n_params] for NTK4J_OP_JTHETA), in_len elements;
  *   output: [k, B, T, H] (or [k, n_params] for NTK4J_OP_JTHETA_T), out_len elements.

@@ -140,6 +140,35 @@ int32_t ntk4j_session_hidden(const ntk4j_session* session, double* out, int64_t 
   });
 }
 
+int32_t ntk4j_session_sites(const ntk4j_session* session, int64_t* count) {
+  return guard([&] {
+    require(session, "session");
+    require(count, "count");
+    ntk4j::require_recurrent(*session->state->model, "weight-site activities");
+    *count = static_cast<int64_t>(session->state->trajectory.act.size());
+  });
+}
+
+int32_t ntk4j_session_site_activity(const ntk4j_session* session, int64_t site, double* out, int64_t out_len,
+                                    int64_t* dim) {
+  return guard([&] {
+    require(session, "session");
+    require(dim, "dim");
+    const ntk4j::Model& m = *session->state->model;
+    ntk4j::require_recurrent(m, "weight-site activities");
+    const auto& tr = session->state->trajectory;
+    if (site < 0 || site >= static_cast<int64_t>(m.sites.size()))
+      fail(NTK4J_ERR_INVALID_ARGUMENT, "site ", site, " does not exist: the model has ", m.sites.size(), " sites");
+    const Index d = m.sites[static_cast<size_t>(site)].dim;
+    *dim = d;
+    if (out == nullptr) return;
+    if (out_len != tr.bt() * d)
+      fail(NTK4J_ERR_SHAPE, "output has ", out_len, " elements but [B*T, dim] = [", tr.bt(), ", ", d, "] needs ",
+           tr.bt() * d);
+    std::memcpy(out, tr.act[static_cast<size_t>(site)].data(), sizeof(double) * static_cast<size_t>(out_len));
+  });
+}
+
 int32_t ntk4j_apply(const ntk4j_session* session, int32_t op, const double* input, int64_t in_len, int64_t k,
                     double* output, int64_t out_len) {
   return guard([&] {

@@ -185,6 +185,33 @@ public final class Session implements AutoCloseable {
         return out;
     }
 
+    /** The number of weight sites of a recurrent model (K = sum_s D_s (A_s A_s^T (x) I) D_s^T; DESIGN.md). */
+    public int numSites() {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment c = tmp.allocate(ValueLayout.JAVA_LONG);
+            NativeLibrary.check(Ntk4jNative.ntk4j_session_sites(handle(), c), "weight sites");
+            return Math.toIntExact(c.get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    /**
+     * Site {@code site}'s activity a_s over every (b, t), [B*T, dim_s] in a new tensor of
+     * {@code arena} (row b*T + t reads x[b, t] and h[b, t-1]; rnn_leaky: [tanh h; x], the paper's
+     * joint hidden and input activity). Recurrent models only.
+     */
+    public Tensor siteActivity(int site, Arena arena) {
+        MemorySegment h = handle();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment dim = tmp.allocate(ValueLayout.JAVA_LONG);
+            NativeLibrary.check(
+                    Ntk4jNative.ntk4j_session_site_activity(h, site, MemorySegment.NULL, 0, dim), "site activity");
+            Tensor out = Tensor.allocate(arena, batch * steps, dim.get(ValueLayout.JAVA_LONG, 0));
+            NativeLibrary.check(
+                    Ntk4jNative.ntk4j_session_site_activity(h, site, out.segment(), out.size(), dim), "site activity");
+            return out;
+        }
+    }
+
     /**
      * The operator of the given kind, applied natively to blocks of probes. A block is a tensor of
      * shape {@code [k, ...in]} (or just {@code in} for one probe) with {@code in} =

@@ -1575,6 +1575,131 @@ public class Ntk4jNative extends Ntk4jNative$shared {
         }
     }
 
+    private static class ntk4j_session_sites {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_session_sites");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_sites(const ntk4j_session *session, int64_t *count)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_session_sites$descriptor() {
+        return ntk4j_session_sites.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_sites(const ntk4j_session *session, int64_t *count)
+     * }
+     */
+    public static MethodHandle ntk4j_session_sites$handle() {
+        return ntk4j_session_sites.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_sites(const ntk4j_session *session, int64_t *count)
+     * }
+     */
+    public static MemorySegment ntk4j_session_sites$address() {
+        return ntk4j_session_sites.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_sites(const ntk4j_session *session, int64_t *count)
+     * }
+     */
+    public static int ntk4j_session_sites(MemorySegment session, MemorySegment count) {
+        var mh$ = ntk4j_session_sites.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_session_sites", session, count);
+            }
+            return (int)mh$.invokeExact(session, count);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ntk4j_session_site_activity {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Ntk4jNative.C_INT,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER,
+            Ntk4jNative.C_LONG,
+            Ntk4jNative.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ntk4j_session_site_activity");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_site_activity(const ntk4j_session *session, int64_t site, double *out, int64_t out_len, int64_t *dim)
+     * }
+     */
+    public static FunctionDescriptor ntk4j_session_site_activity$descriptor() {
+        return ntk4j_session_site_activity.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_site_activity(const ntk4j_session *session, int64_t site, double *out, int64_t out_len, int64_t *dim)
+     * }
+     */
+    public static MethodHandle ntk4j_session_site_activity$handle() {
+        return ntk4j_session_site_activity.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_site_activity(const ntk4j_session *session, int64_t site, double *out, int64_t out_len, int64_t *dim)
+     * }
+     */
+    public static MemorySegment ntk4j_session_site_activity$address() {
+        return ntk4j_session_site_activity.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t ntk4j_session_site_activity(const ntk4j_session *session, int64_t site, double *out, int64_t out_len, int64_t *dim)
+     * }
+     */
+    public static int ntk4j_session_site_activity(MemorySegment session, long site, MemorySegment out, long out_len, MemorySegment dim) {
+        var mh$ = ntk4j_session_site_activity.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ntk4j_session_site_activity", session, site, out, out_len, dim);
+            }
+            return (int)mh$.invokeExact(session, site, out, out_len, dim);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ntk4j_apply {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Ntk4jNative.C_INT,
