@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             PartialDimsCommand.class,
             DensityCommand.class,
             CrossKernelCommand.class,
+            ActivityModesCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,
