@@ -66,14 +66,8 @@ final class ActivityModesCommand implements Callable<Integer> {
     @Option(names = "--signal", paramLabel = "E.npy", description = "an error signal e [B, T, S] on the state")
     Path signal;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -138,11 +132,11 @@ final class ActivityModesCommand implements Callable<Integer> {
             }
         }
         root.put("seconds", (System.nanoTime() - t0) / 1e9);
-        if (report != null) {
-            write(report, root);
+        if (output.report != null) {
+            write(output.report, root);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             out.println(root.toString());
         } else {
             out.printf(

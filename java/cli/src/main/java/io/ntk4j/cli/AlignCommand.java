@@ -91,14 +91,8 @@ final class AlignCommand implements Callable<Integer> {
             description = "eigenvectors of A and B for --signal (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -153,12 +147,12 @@ final class AlignCommand implements Callable<Integer> {
             if (!Double.isFinite(root.get("alignment").asDouble())) {
                 throw new io.ntk4j.NumericalException("the alignment is not finite (an operator is zero?)", 0);
             }
-            if (report != null) {
-                write(report, root, shares);
+            if (output.report != null) {
+                write(output.report, root, shares);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             out.println(root.toString());
         } else {
             out.printf(
@@ -180,8 +174,8 @@ final class AlignCommand implements Callable<Integer> {
                         last(s, "e_in_B_modes"),
                         last(s, "update_in_B_modes"));
             }
-            if (report != null) {
-                out.println("report in " + report.toAbsolutePath());
+            if (output.report != null) {
+                out.println("report in " + output.report.toAbsolutePath());
             }
         }
         return Main.EXIT_OK;

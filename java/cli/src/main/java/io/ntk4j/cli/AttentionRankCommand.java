@@ -74,14 +74,8 @@ final class AttentionRankCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "(default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() {
@@ -95,7 +89,7 @@ final class AttentionRankCommand implements Callable<Integer> {
                 dims != null ? dims : paper.inputDims(),
                 seed);
         PrintWriter out = spec.commandLine().getOut();
-        if (!json) {
+        if (!output.json) {
             out.printf(
                     Locale.ROOT,
                     "attention-rank: %s, T=%d, B in %s, %d input dimensions%n",
@@ -110,7 +104,7 @@ final class AttentionRankCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         List<AttentionRank.Point> points = AttentionRank.run(c, p -> {
-            if (!json) {
+            if (!output.json) {
                 out.printf(
                         Locale.ROOT,
                         "  %-4d %-7d %-26.6f %-24.6f %.1f%n",
@@ -140,10 +134,10 @@ final class AttentionRankCommand implements Callable<Integer> {
             n.put("seconds", p.seconds());
         }
         root.put("seconds", seconds);
-        if (report != null) {
-            write(report, c, points, root);
+        if (output.report != null) {
+            write(output.report, c, points, root);
         }
-        if (json) {
+        if (output.json) {
             out.println(root.toString());
         } else {
             out.printf(
@@ -151,7 +145,7 @@ final class AttentionRankCommand implements Callable<Integer> {
                     "  %d points in %.1f s%s%n",
                     points.size(),
                     seconds,
-                    report != null ? "; report in " + report.toAbsolutePath() : "");
+                    output.report != null ? "; report in " + output.report.toAbsolutePath() : "");
         }
         return Main.EXIT_OK;
     }

@@ -47,14 +47,8 @@ final class CrossKernelCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "K.npy", description = "where to write the matrix")
     Path out;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write a heat map of the per-step blocks' norms, JSON and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -86,12 +80,19 @@ final class CrossKernelCommand implements Callable<Integer> {
             root.put("frobenius_norm", Math.sqrt(frob));
             root.put("file", out.toString());
             root.put("seconds", (System.nanoTime() - t0) / 1e9);
-            if (report != null) {
-                write(report, root, dense, (int) (s1.batch() * s1.steps()), (int) (s2.batch() * s2.steps()), w1, w2);
+            if (output.report != null) {
+                write(
+                        output.report,
+                        root,
+                        dense,
+                        (int) (s1.batch() * s1.steps()),
+                        (int) (s2.batch() * s2.steps()),
+                        w1,
+                        w2);
             }
         }
         PrintWriter pw = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             pw.println(root.toString());
         } else {
             pw.printf(

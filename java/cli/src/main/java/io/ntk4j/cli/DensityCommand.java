@@ -62,14 +62,8 @@ final class DensityCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "(default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -112,11 +106,11 @@ final class DensityCommand implements Callable<Integer> {
             se.add(d.stdError()[i]);
         }
         root.put("seconds", (System.nanoTime() - t0) / 1e9);
-        if (report != null) {
-            write(report, root, d);
+        if (output.report != null) {
+            write(output.report, root, d);
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             out.println(root.toString());
         } else {
             double lo = d.grid()[0], hi = d.grid()[d.grid().length - 1];
@@ -136,7 +130,7 @@ final class DensityCommand implements Callable<Integer> {
                     square.value(),
                     square.stdError(),
                     d.applies(),
-                    report != null ? "; report in " + report.toAbsolutePath() : "");
+                    output.report != null ? "; report in " + output.report.toAbsolutePath() : "");
         }
         return Main.EXIT_OK;
     }

@@ -78,14 +78,8 @@ final class PartialDimsCommand implements Callable<Integer> {
     @Option(names = "--modes-out", paramLabel = "DIR", description = "write <axis>_modes.npy [k, m] per axis into DIR")
     Path modesOut;
 
-    @Option(names = "--json", description = "print one JSON object")
-    boolean json;
-
-    @Option(
-            names = "--report",
-            paramLabel = "DIR",
-            description = "also write JSON, CSV, PNG/SVG plots and index.html into DIR")
-    Path report;
+    @picocli.CommandLine.Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
@@ -143,12 +137,12 @@ final class PartialDimsCommand implements Callable<Integer> {
                 }
             }
             root.put("seconds", (System.nanoTime() - t0) / 1e9);
-            if (report != null) {
-                write(report, root, results);
+            if (output.report != null) {
+                write(output.report, root, results);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        if (output.json) {
             out.println(root.toString());
         } else {
             out.printf(
