@@ -29,6 +29,9 @@ import java.util.SplittableRandom;
  *       noise), the context channels carry the one-hot context throughout; the single target
  *       channel is sign(c of the cued channel) during the response period (the last T/3 steps),
  *       0 before.
+ *   <li><b>multi_memory_pro</b>: memory_pro and memory_pro_anti mixed under a rule input after a
+ *       context period of T/4 steps (kpflow's {@code mix_multi_tasks}; {@link #mix}): inputs
+ *       [fixation, cos, sin, rule], targets [fixation, cos, sin], trials shuffled.
  * </ul>
  *
  * {@snippet :
@@ -42,7 +45,7 @@ public final class Tasks {
 
     /** Task names accepted by {@link #generate}. */
     public static final java.util.List<String> NAMES =
-            java.util.List.of("memory_pro", "memory_pro_anti", "flip_flop", "context_integration");
+            java.util.List.of("memory_pro", "memory_pro_anti", "flip_flop", "context_integration", "multi_memory_pro");
 
     /** One batch: inputs [B, T, N] and targets [B, T, O]. */
     public record Data(Tensor inputs, Tensor targets) {}
@@ -60,6 +63,10 @@ public final class Tasks {
             case "memory_pro_anti" -> memoryPro(trials, steps, true, noise, seed, arena);
             case "flip_flop" -> flipFlop(trials, steps, 20, noise, seed, arena);
             case "context_integration" -> contextIntegration(trials, steps, noise, seed, arena);
+            case "multi_memory_pro" -> {
+                MultiTaskData m = multiMemoryPro(trials, steps, noise, seed, arena);
+                yield new Data(m.inputs(), m.targets());
+            }
             default ->
                 throw new InvalidInputException(
                         "unknown task \"" + task + "\" (supported: " + String.join(", ", NAMES) + ")");
@@ -97,6 +104,89 @@ public final class Tasks {
             addNoise(x, 0.1 * Math.sqrt(2), rng);
         }
         return new Data(x, y);
+    }
+
+    /** A multi-task batch: inputs, targets, and which sub-task (0 or 1) each trial is. */
+    public record MultiTaskData(Tensor inputs, Tensor targets, int[] task) {}
+
+    /**
+     * Two tasks mixed into one under a rule input (kpflow's {@code mix_multi_tasks}): a context
+     * period of {@code contextSteps} steps is put before both tasks' trials (inputs [fixation, cos,
+     * sin] of 3 channels each), a fourth input channel carries the rule (0 for task 0, 1 for task
+     * 1) at every step, the targets (3 channels) are 0 during the context period; the trials are
+     * shuffled (a seeded permutation). With noise, N(0, (0.1 √2)²) is added to the first three
+     * input channels during the context period and to the rule channel throughout (the tasks'
+     * own noise is theirs).
+     */
+    public static MultiTaskData mix(Data a, Data b, int contextSteps, boolean noise, long seed, Arena arena) {
+        long steps = a.inputs().dim(1);
+        if (a.inputs().dim(2) != 3
+                || b.inputs().dim(2) != 3
+                || a.targets().dim(2) != 3
+                || b.targets().dim(2) != 3
+                || b.inputs().dim(1) != steps
+                || contextSteps < 0) {
+            throw new InvalidInputException("mix needs two tasks of 3 input and 3 target channels and the same T, and"
+                    + " a context period >= 0");
+        }
+        int na = (int) a.inputs().dim(0), n = na + (int) b.inputs().dim(0);
+        long total = steps + contextSteps;
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+            int j = rng.nextInt(i + 1), tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        Tensor x = Tensor.allocate(arena, n, total, 4), y = Tensor.allocate(arena, n, total, 3);
+        int[] task = new int[n];
+        for (int row = 0; row < n; row++) {
+            int src = order[row];
+            Data d = src < na ? a : b;
+            int trial = src < na ? src : src - na;
+            task[row] = src < na ? 0 : 1;
+            for (long t = 0; t < total; t++) {
+                x.set(task[row], row, t, 3);
+                if (t < contextSteps) {
+                    continue;
+                }
+                for (int c = 0; c < 3; c++) {
+                    x.set(d.inputs().get(trial, t - contextSteps, c), row, t, c);
+                    y.set(d.targets().get(trial, t - contextSteps, c), row, t, c);
+                }
+            }
+        }
+        if (noise) {
+            double sd = 0.1 * Math.sqrt(2);
+            for (int row = 0; row < n; row++) {
+                for (long t = 0; t < total; t++) {
+                    for (int c = 0; c < 4; c++) {
+                        if (c == 3 || t < contextSteps) {
+                            x.set(x.get(row, t, c) + sd * rng.nextGaussian(), row, t, c);
+                        }
+                    }
+                }
+            }
+        }
+        return new MultiTaskData(x, y, task);
+    }
+
+    /**
+     * memory_pro and memory_pro_anti under a rule input ({@link #mix}): {@code trials} / 2 of each,
+     * T = contextSteps + 3 periods; kpflow's default is T = 120 with a 30-step context.
+     */
+    public static MultiTaskData multiMemoryPro(int trials, int steps, boolean noise, long seed, Arena arena) {
+        if (trials < 2 || trials % 2 != 0 || steps % 4 != 0) {
+            throw new InvalidInputException("multi_memory_pro needs an even number of trials and T a multiple of 4 "
+                    + "(a context of T/4, then memory_pro's three periods), got " + trials + " trials, T = " + steps);
+        }
+        int context = steps / 4;
+        Data pro = memoryPro(trials / 2, steps - context, false, noise, seed, arena);
+        Data anti = memoryPro(trials / 2, steps - context, true, noise, seed + 1, arena);
+        return mix(pro, anti, context, noise, seed + 2, arena);
     }
 
     /** The 3-bit flip-flop with pulse rate 1/nSpike per step and channel. */
