@@ -4,7 +4,7 @@ import io.ntk4j.InvalidInputException;
 
 /**
  * The threshold rank of a PSD operator: the fewest top eigenvalues whose sum reaches a fraction
- * q of the trace, min { k : sum_{i<=k} lambda_i &gt;= q tr A } (kpflow's "how many modes explain
+ * q of the trace, min { k : sum_{i &lt;= k} lambda_i &gt;= q tr A } (kpflow's "how many modes explain
  * 95 % of the variance"; q = 0.95 by default).
  *
  * <p>From the full spectrum it is exact. From the top eigenvalues and an estimated trace it is

@@ -21,7 +21,8 @@ final class DataOption {
     @Option(
             names = "--task",
             paramLabel = "NAME",
-            description = "generate the data: memory_pro, memory_pro_anti, flip_flop, context_integration")
+            description =
+                    "generate the data: memory_pro, memory_pro_anti, flip_flop, context_integration, multi_memory_pro")
     String task;
 
     @Option(

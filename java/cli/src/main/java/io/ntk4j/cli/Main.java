@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             DensityCommand.class,
             CrossKernelCommand.class,
             ActivityModesCommand.class,
+            MultiTaskCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,
