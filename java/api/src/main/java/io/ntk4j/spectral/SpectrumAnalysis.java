@@ -72,7 +72,7 @@ public final class SpectrumAnalysis {
 
         /**
          * This operator of session {@code s}: NTK_S, K, P P*, P, the output NTK (with a recurrent
-         * model's {@code readout}; null otherwise) or NTK_S on h.
+         * model's {@code readout}, which only NTK_y reads; null for attention_mlp) or NTK_S on h.
          */
         public LinearOperator of(Session s, io.ntk4j.Readout readout) {
             return switch (this) {

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntk4j.InvalidInputException;
-import io.ntk4j.Model;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
-import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.Npy;
 import io.ntk4j.spectral.ActivityModes;
 import io.ntk4j.spectral.EigenResult;
@@ -15,13 +13,11 @@ import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import picocli.CommandLine.Command;
@@ -71,24 +67,10 @@ final class ActivityModesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> labels = new ArrayList<>();
-        List<Model> models = new ArrayList<>();
-        labels.add(modelOption.model.toString());
-        models.add(modelOption.load(spec.commandLine().getErr()).model());
-        if (checkpoints != null) {
-            try (Stream<Path> dirs = Files.list(checkpoints)) {
-                for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("step_"))
-                        .filter(p -> Files.isRegularFile(p.resolve("model.json")))
-                        .sorted()
-                        .toList()) {
-                    labels.add(d.getFileName().toString());
-                    models.add(ModelDirectory.read(d));
-                }
-            }
-            if (models.size() == 1) {
-                throw new InvalidInputException(checkpoints + ": no complete checkpoint (step_*/model.json)");
-            }
-        }
+        List<TrainingCheckpoints.Point> models = TrainingCheckpoints.along(
+                modelOption.model.toString(),
+                modelOption.load(spec.commandLine().getErr()),
+                checkpoints);
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("site", site);
         root.put("modes", modes);
@@ -100,12 +82,12 @@ final class ActivityModesCommand implements Callable<Integer> {
             Tensor e = signal == null ? null : Npy.read(signal, arena);
             for (int i = 0; i < models.size(); i++) {
                 try (Arena step = Arena.ofConfined();
-                        Session s = Session.open(models.get(i), x)) {
+                        Session s = Session.open(models.get(i).model(), x)) {
                     ActivityModes.Result g = ActivityModes.of(s, site, modes, step);
                     EigenResult ntk = Eigs.topOfGram(
                             s.P().compose(s.jtheta()), EigsOptions.top(top).withVectors(true));
                     ObjectNode p = points.addObject();
-                    p.put("model", labels.get(i));
+                    p.put("model", models.get(i).label());
                     p.put("gamma_effective_rank", g.effectiveRank());
                     ArrayNode ge = p.putArray("gamma_eigenvalues");
                     for (int k = 0; k < modes; k++) {

@@ -115,8 +115,8 @@ final class AlignCommand implements Callable<Integer> {
                 Session sa = Session.open(la.model(), data.inputs(arena));
                 Session sb = modelB == null ? null : Session.open(lb.model(), data.inputs(arena))) {
             Session sB = sb == null ? sa : sb;
-            LinearOperator a = ta.of(sa, ta == Target.NTK_Y ? la.readout() : null);
-            LinearOperator b = tb.of(sB, tb == Target.NTK_Y ? lb.readout() : null);
+            LinearOperator a = ta.of(sa, la.readout());
+            LinearOperator b = tb.of(sB, lb.readout());
             if (a.rows() != b.rows() || a.cols() != b.cols()) {
                 throw new InvalidInputException(ta.label() + " (" + a.rows() + " x " + a.cols() + ") and " + tb.label()
                         + " (" + b.rows() + " x " + b.cols() + ") do not have the same shape: no alignment");

@@ -77,7 +77,7 @@ final class DensityCommand implements Callable<Integer> {
         long n;
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(loaded.model(), data.inputs(arena))) {
-            LinearOperator a = target.of(s, target == Target.NTK_Y ? loaded.readout() : null);
+            LinearOperator a = target.of(s, loaded.readout());
             n = a.rows();
             d = SpectralDensity.slq(a, probes, steps, points, sigma, seed);
         }

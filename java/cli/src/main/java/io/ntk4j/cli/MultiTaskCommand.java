@@ -4,22 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ntk4j.InvalidInputException;
-import io.ntk4j.Model;
-import io.ntk4j.Readout;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.experiments.MultiTaskAlignment;
-import io.ntk4j.io.ModelDirectory;
-import io.ntk4j.io.PyTorchModel;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.knowm.xchart.XYChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,26 +62,10 @@ final class MultiTaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> labels = new ArrayList<>();
-        List<Model> models = new ArrayList<>();
-        List<Readout> readouts = new ArrayList<>();
-        PyTorchModel.Loaded first = modelOption.load(spec.commandLine().getErr());
-        labels.add(modelOption.model.toString());
-        models.add(first.model());
-        readouts.add(first.readout());
-        if (checkpoints != null) {
-            try (Stream<Path> dirs = Files.list(checkpoints)) {
-                for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("step_"))
-                        .filter(p -> Files.isRegularFile(p.resolve("model.json")))
-                        .sorted()
-                        .toList()) {
-                    Model m = ModelDirectory.read(d);
-                    labels.add(d.getFileName().toString());
-                    models.add(m);
-                    readouts.add(ModelDirectory.readReadout(d, m.hiddenSize()));
-                }
-            }
-        }
+        List<TrainingCheckpoints.Point> models = TrainingCheckpoints.along(
+                modelOption.model.toString(),
+                modelOption.load(spec.commandLine().getErr()),
+                checkpoints);
         ObjectNode root = new ObjectMapper().createObjectNode();
         ArrayNode points = root.putArray("points");
         long t0 = System.nanoTime();
@@ -95,14 +73,15 @@ final class MultiTaskCommand implements Callable<Integer> {
             Tensor x = data.inputs(arena), y = data.targets(targets, arena);
             int[] task = MultiTaskAlignment.tasksFromRule(x, ruleChannel);
             for (int i = 0; i < models.size(); i++) {
-                if (readouts.get(i) == null) {
-                    throw new InvalidInputException(labels.get(i) + ": the mse loss needs a readout "
+                TrainingCheckpoints.Point point = models.get(i);
+                if (point.readout() == null) {
+                    throw new InvalidInputException(point.label() + ": the mse loss needs a readout "
                             + "(readout_weight.npy, readout_bias.npy)");
                 }
-                try (Session s = Session.open(models.get(i), x)) {
-                    MultiTaskAlignment.Result r = MultiTaskAlignment.measure(s, readouts.get(i), y, task, top);
+                try (Session s = Session.open(point.model(), x)) {
+                    MultiTaskAlignment.Result r = MultiTaskAlignment.measure(s, point.readout(), y, task, top);
                     ObjectNode p = points.addObject();
-                    p.put("model", labels.get(i));
+                    p.put("model", point.label());
                     p.put("loss", r.loss());
                     p.putArray("task_loss").add(r.taskLoss()[0]).add(r.taskLoss()[1]);
                     p.put("update_cosine", r.updateCosine());

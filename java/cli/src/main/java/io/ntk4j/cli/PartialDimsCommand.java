@@ -99,7 +99,7 @@ final class PartialDimsCommand implements Callable<Integer> {
         List<PartialModes.Result> results = new ArrayList<>();
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(loaded.model(), data.inputs(arena))) {
-            io.ntk4j.Readout readout = target == Target.NTK_Y ? loaded.readout() : null;
+            io.ntk4j.Readout readout = loaded.readout(); // used by NTK_y only
             LinearOperator a = target.of(s, readout);
             long width = target.width(s, readout);
             root.put("op", target.label());

@@ -10,6 +10,7 @@ import io.ntk4j.Readout;
 import io.ntk4j.Tensor;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.Npy;
+import io.ntk4j.io.PyTorchModel;
 import io.ntk4j.io.TemporaryFiles;
 import io.ntk4j.training.Optimizer;
 import java.io.IOException;
@@ -89,20 +90,12 @@ final class TrainingCheckpoints {
      */
     static Resumed latest(Path out, Optimizer.Kind kind, double lr, double momentum) {
         Path dir = out.resolve("checkpoints");
-        List<Path> steps = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> STEP.matcher(p.getFileName().toString()).matches())
-                        .filter(p -> Files.isRegularFile(p.resolve(STATE)))
-                        .forEach(steps::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(dir + ": cannot list: " + e.getMessage(), e);
-            }
+        List<Path> steps = stepDirs(dir, STATE);
+        if (steps.isEmpty()) {
+            throw new InvalidInputException(
+                    "--resume: no complete checkpoint in " + dir + " (train with --checkpoint-every n first)");
         }
-        Path last = steps.stream()
-                .max(Comparator.comparingLong(p -> Long.parseLong(step(p))))
-                .orElseThrow(() -> new InvalidInputException(
-                        "--resume: no complete checkpoint in " + dir + " (train with --checkpoint-every n first)"));
+        Path last = steps.get(steps.size() - 1);
         JsonNode st;
         try {
             st = JSON.readTree(Files.readString(last.resolve(STATE)));
@@ -146,6 +139,45 @@ final class TrainingCheckpoints {
                 new Optimizer.State(st.path("optimizer_step").asLong(), m, v),
                 losses,
                 last);
+    }
+
+    /** The step_N directories of {@code dir} holding {@code file}, by step (none if dir is absent). */
+    static List<Path> stepDirs(Path dir, String file) {
+        List<Path> steps = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> STEP.matcher(p.getFileName().toString()).matches())
+                        .filter(p -> Files.isRegularFile(p.resolve(file)))
+                        .forEach(steps::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(dir + ": cannot list: " + e.getMessage(), e);
+            }
+        }
+        steps.sort(Comparator.comparingLong(p -> Long.parseLong(step(p))));
+        return steps;
+    }
+
+    /** One model of an analysis along training: its label, the model and its readout (null: none). */
+    record Point(String label, Model model, Readout readout) {}
+
+    /**
+     * The given model, then (when {@code checkpoints} is not null) every checkpoint model of a
+     * training run in it (step_N/model.json, by step); refused when it holds none.
+     */
+    static List<Point> along(String label, PyTorchModel.Loaded first, Path checkpoints) {
+        List<Point> points = new ArrayList<>();
+        points.add(new Point(label, first.model(), first.readout()));
+        if (checkpoints != null) {
+            List<Path> dirs = stepDirs(checkpoints, "model.json");
+            if (dirs.isEmpty()) {
+                throw new InvalidInputException(checkpoints + ": no complete checkpoint (step_*/model.json)");
+            }
+            for (Path d : dirs) {
+                Model m = ModelDirectory.read(d);
+                points.add(new Point(d.getFileName().toString(), m, ModelDirectory.readReadout(d, m.hiddenSize())));
+            }
+        }
+        return points;
     }
 
     private static String step(Path p) {

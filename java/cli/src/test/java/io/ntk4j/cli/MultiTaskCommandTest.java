@@ -1,5 +1,6 @@
 package io.ntk4j.cli;
 
+import static io.ntk4j.cli.TrainCommandTest.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,11 +85,5 @@ class MultiTaskCommandTest {
         assertThat(j.get("points").get(2).get("loss").asDouble())
                 .isLessThan(j.get("points").get(0).get("loss").asDouble());
         assertThat(tmp.resolve("report/update_alignment.png")).exists();
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }
