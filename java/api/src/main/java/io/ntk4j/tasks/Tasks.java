@@ -179,7 +179,7 @@ public final class Tasks {
      * T = contextSteps + 3 periods; kpflow's default is T = 120 with a 30-step context.
      */
     public static MultiTaskData multiMemoryPro(int trials, int steps, boolean noise, long seed, Arena arena) {
-        if (trials < 2 || trials % 2 != 0 || steps % 4 != 0) {
+        if (trials < 2 || trials % 2 != 0 || steps < 4 || steps % 4 != 0) {
             throw new InvalidInputException("multi_memory_pro needs an even number of trials and T a multiple of 4 "
                     + "(a context of T/4, then memory_pro's three periods), got " + trials + " trials, T = " + steps);
         }

@@ -273,8 +273,8 @@ final class SpectrumCommand implements Callable<Integer> {
                     root.put("effective_rank_of", kind.rankedLabel());
                     root.put("effective_rank_kpflow", prKpflow.value());
                     root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
-                    putDims(root.putObject("partial_effective_dims"), dims);
-                    putDims(root.putObject("partial_effective_dims_kpflow"), dimsK);
+                    putDims(root.putObject("partial_effective_dims"), dims, lastAxis(kind));
+                    putDims(root.putObject("partial_effective_dims_kpflow"), dimsK, lastAxis(kind));
                     if (ranks != null) {
                         root.put("accuracy", accuracy);
                         root.put("accuracy_met", accuracyMet);
@@ -343,11 +343,11 @@ final class SpectrumCommand implements Callable<Integer> {
                                                             : th.get("upper").asText())
                                                     + " at the trace -/+ 2 SE)");
                     out.printf(
-                            "  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
-                            fmt(dims.batch()), fmt(dims.time()), fmt(dims.hidden()));
+                            "  partial effective dims (true partial trace): batch %s, time %s, %s %s%n",
+                            fmt(dims.batch()), fmt(dims.time()), lastAxis(kind), fmt(dims.hidden()));
                     out.printf(
-                            "  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
-                            fmt(dimsK.batch()), fmt(dimsK.time()), fmt(dimsK.hidden()));
+                            "  partial effective dims (kpflow reduction):   batch %s, time %s, %s %s%n",
+                            fmt(dimsK.batch()), fmt(dimsK.time()), lastAxis(kind), fmt(dimsK.hidden()));
                 }
                 if (ranks != null) {
                     out.printf(
@@ -375,13 +375,18 @@ final class SpectrumCommand implements Callable<Integer> {
         }
     }
 
-    private static void putDims(ObjectNode n, PartialEffectiveDims d) {
+    /** The name of the operator's last axis: NTK_y acts on [B, T, O], the others on [B, T, H]. */
+    static String lastAxis(SpectrumAnalysis.Target kind) {
+        return kind == SpectrumAnalysis.Target.NTK_Y ? "output" : "hidden";
+    }
+
+    private static void putDims(ObjectNode n, PartialEffectiveDims d, String last) {
         n.put("batch", d.batch().value());
         n.put("time", d.time().value());
-        n.put("hidden", d.hidden().value());
+        n.put(last, d.hidden().value());
         n.put("batch_std_error", d.batch().stdError());
         n.put("time_std_error", d.time().stdError());
-        n.put("hidden_std_error", d.hidden().stdError());
+        n.put(last + "_std_error", d.hidden().stdError());
     }
 
     private static String fmt(Estimate e) {

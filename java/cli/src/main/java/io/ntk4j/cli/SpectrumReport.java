@@ -74,12 +74,14 @@ final class SpectrumReport {
     }
 
     private static void reportDims(Report r, com.fasterxml.jackson.databind.JsonNode d, String name) {
+        String last = d.has("output") ? "output" : "hidden"; // NTK_y's last axis is the readout's
         r.key(
                 name,
                 String.format(
-                        "batch %.6g, time %.6g, hidden %.6g",
+                        "batch %.6g, time %.6g, %s %.6g",
                         d.get("batch").asDouble(),
                         d.get("time").asDouble(),
-                        d.get("hidden").asDouble()));
+                        last,
+                        d.get(last).asDouble()));
     }
 }

@@ -1,5 +1,7 @@
 package io.ntk4j.cli;
 
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Tensor;
 import io.ntk4j.io.Npy;
 import io.ntk4j.tasks.Tasks;
 import java.lang.foreign.Arena;
@@ -41,12 +43,39 @@ final class TaskCommand implements Callable<Integer> {
     @Option(names = "--targets-out", required = true, paramLabel = "Y.npy")
     Path targetsOut;
 
+    @Option(
+            names = "--task-ids-out",
+            paramLabel = "IDS.npy",
+            description = "multi_memory_pro only: the sub-task of each trial, [B] (0 memory_pro, 1 memory_pro_anti)")
+    Path taskIdsOut;
+
     @Override
     public Integer call() {
+        boolean mixed = "multi_memory_pro".equalsIgnoreCase(task);
+        if (taskIdsOut != null && !mixed) {
+            throw new InvalidInputException(
+                    "--task-ids-out: only a mixed task has sub-tasks (--task multi_memory_pro), not " + task);
+        }
         try (Arena arena = Arena.ofConfined()) {
-            Tasks.Data d = Tasks.generate(task, trials, steps, !noNoise, seed, arena);
+            Tensor ids = null;
+            Tasks.Data d;
+            if (mixed) {
+                // The same trials as Tasks.generate gives, with the sub-task of each kept.
+                Tasks.MultiTaskData m = Tasks.multiMemoryPro(trials, steps, !noNoise, seed, arena);
+                d = new Tasks.Data(m.inputs(), m.targets());
+                double[] v = new double[m.task().length];
+                for (int b = 0; b < v.length; b++) {
+                    v[b] = m.task()[b];
+                }
+                ids = Tensor.of(arena, v, v.length);
+            } else {
+                d = Tasks.generate(task, trials, steps, !noNoise, seed, arena);
+            }
             Npy.write(inputsOut, d.inputs());
             Npy.write(targetsOut, d.targets());
+            if (taskIdsOut != null) {
+                Npy.write(taskIdsOut, ids);
+            }
             spec.commandLine()
                     .getOut()
                     .printf(

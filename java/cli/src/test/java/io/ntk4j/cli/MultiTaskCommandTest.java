@@ -7,8 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ntk4j.Model;
 import io.ntk4j.Readout;
+import io.ntk4j.Tensor;
+import io.ntk4j.experiments.MultiTaskAlignment;
 import io.ntk4j.io.ModelDirectory;
 import io.ntk4j.io.ModelFiles;
+import io.ntk4j.io.Npy;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,5 +90,78 @@ class MultiTaskCommandTest {
         assertThat(j.get("points").get(2).get("loss").asDouble())
                 .isLessThan(j.get("points").get(0).get("loss").asDouble());
         assertThat(tmp.resolve("report/update_alignment.png")).exists();
+    }
+
+    @Test
+    void writesTheSubTaskOfEachTrialAndRefusesAnEmptyCheckpointFolder() throws Exception {
+        Path x = tmp.resolve("x.npy"), y = tmp.resolve("y.npy"), ids = tmp.resolve("ids.npy");
+        CliTest.Result r = CliTest.run(
+                "task",
+                "--task",
+                "multi_memory_pro",
+                "--trials",
+                "10",
+                "--T",
+                "24",
+                "--inputs-out",
+                x.toString(),
+                "--targets-out",
+                y.toString(),
+                "--task-ids-out",
+                ids.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Npy.read(x, arena), id = Npy.read(ids, arena);
+            assertThat(id.shape()).containsExactly(10L);
+            int[] fromRule = MultiTaskAlignment.tasksFromRule(in, 3);
+            int ones = 0;
+            for (int b = 0; b < 10; b++) {
+                assertThat(id.get(b)).isEqualTo(fromRule[b]);
+                ones += fromRule[b];
+            }
+            assertThat(ones).isEqualTo(5); // half of each sub-task
+        }
+        // A task without sub-tasks has no ids to write; nothing is written.
+        Path other = tmp.resolve("other.npy");
+        CliTest.Result single = CliTest.run(
+                "task",
+                "--task",
+                "memory_pro",
+                "--inputs-out",
+                other.toString(),
+                "--targets-out",
+                tmp.resolve("oy.npy").toString(),
+                "--task-ids-out",
+                tmp.resolve("oids.npy").toString());
+        assertThat(single.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(single.err()).contains("--task-ids-out").contains("multi_memory_pro");
+        assertThat(other).doesNotExist();
+
+        Path model = tmp.resolve("m");
+        assertThat(CliTest.run(
+                                "init-model",
+                                "--cell",
+                                "rnn_leaky",
+                                "--hidden",
+                                "4",
+                                "--input",
+                                "4",
+                                "--out",
+                                model.toString())
+                        .code())
+                .isZero();
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        CliTest.Result none = CliTest.run(
+                "multitask",
+                "--model",
+                model.toString(),
+                "--checkpoints",
+                empty.toString(),
+                "--inputs",
+                x.toString(),
+                "--targets",
+                y.toString());
+        assertThat(none.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(none.err()).contains(empty.toString()).contains("no complete checkpoint");
     }
 }

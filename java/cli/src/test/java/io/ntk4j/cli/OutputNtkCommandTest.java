@@ -42,6 +42,14 @@ class OutputNtkCommandTest {
                         .as(c + " " + mode + " eigenvalue " + i)
                         .isLessThanOrEqualTo(1e-8 * want[0]);
             }
+            if (mode.equals("--exact")) {
+                // NTK_y acts on [B, T, O]: its last axis is the readout's, and is named so.
+                JsonNode d = j.get("partial_effective_dims");
+                assertThat(d.has("output")).as(d.toString()).isTrue();
+                assertThat(d.has("hidden")).isFalse();
+                assertThat(d.get("output").asDouble())
+                        .isBetween(1.0, 2.0 + 1e-9); // the participation ratio of O = 2 outputs
+            }
         }
     }
 
