@@ -46,14 +46,20 @@ final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(
+            names = "--outputs",
+            paramLabel = "O",
+            description = "also a readout y = W_out h + b_out of O outputs (W_out ~ N(0,1)/sqrt(H), b_out = 0)")
+    Integer outputs;
+
     @Option(names = "--out", required = true, paramLabel = "DIR")
     Path out;
 
     @Override
     public Integer call() {
         CellKind kind = CellKind.fromId(cell);
-        if (hidden <= 0 || input <= 0) {
-            throw new ParameterException(spec.commandLine(), "--hidden and --input must be > 0");
+        if (hidden <= 0 || input <= 0 || (outputs != null && outputs <= 0)) {
+            throw new ParameterException(spec.commandLine(), "--hidden, --input and --outputs must be > 0");
         }
         boolean bias = kind.allowsBias() && !noBias;
         // Count the parameters before allocating any: a Java array holds < 2^31 values, and the
@@ -94,7 +100,16 @@ final class InitModelCommand implements Callable<Integer> {
             p.put(name, v);
         }
         Model m = Model.of(kind, hidden, input, dt, bias, p);
-        ModelDirectory.write(out, m);
+        if (outputs != null) {
+            // Drawn after the cell's parameters, so a model with a readout has the same cell.
+            double[] w = new double[Math.multiplyExact(outputs, hidden)];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = rng.nextGaussian() / Math.sqrt(hidden);
+            }
+            ModelDirectory.write(out, m, new io.ntk4j.Readout(outputs, hidden, w, new double[outputs]));
+        } else {
+            ModelDirectory.write(out, m);
+        }
         spec.commandLine().getOut().printf("wrote %s to %s%n", m, out);
         return Main.EXIT_OK;
     }

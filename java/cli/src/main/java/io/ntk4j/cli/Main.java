@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             CrossKernelCommand.class,
             ActivityModesCommand.class,
             MultiTaskCommand.class,
+            InitBiasCommand.class,
             BenchCommand.class,
             CompareCommand.class,
             TrainCommand.class,
