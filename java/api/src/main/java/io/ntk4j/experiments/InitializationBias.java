@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  * at initialization, and the target modes q_c = y*_c W_out[c, :] (kpflow: {@code targets @
  * Wout.weight}, one per output channel c, and their sum q) are scored by the Rayleigh quotient of
  * NTK_S normalized by its largest eigenvalue, R(q) = q^T NTK_S q / (||q||^2 lambda_max) in [0, 1],
- * before and after training; each channel's loss at the start and the end says which task
- * components were learned. A small R means GD moves the state little along that target (DESIGN.md,
+ * before and after training; each channel's explained variance (R^2 of the readout against the
+ * target) at the start and the end says which task components were learned. A small R means GD moves the state little along that target (DESIGN.md,
  * "Learning dynamics": the state moves by -lr NTK_S e per step).
  *
  * {@snippet :
@@ -172,10 +172,28 @@ public final class InitializationBias {
      *     NaN for a channel whose target is zero)
      * @param topShares per channel and for q, the share of q_c in NTK_S's top j eigenvectors, j = 1..top
      * @param channelLoss the mse of each output channel over (b, t)
+     * @param targetVariance the variance of each channel's target over (b, t)
      * @param loss the mse over all channels (the training loss)
      */
     public record Measurement(
-            double lambdaMax, double[] rayleigh, double[][] topShares, double[] channelLoss, double loss) {}
+            double lambdaMax,
+            double[] rayleigh,
+            double[][] topShares,
+            double[] channelLoss,
+            double[] targetVariance,
+            double loss) {
+        /**
+         * Per channel, 1 - loss / variance of its target (the coefficient of determination R^2):
+         * 0 for a readout that predicts the channel's mean, 1 for a perfect fit; NaN for a constant target.
+         */
+        public double[] explainedVariance() {
+            double[] r2 = new double[channelLoss.length];
+            for (int c = 0; c < r2.length; c++) {
+                r2[c] = targetVariance[c] > 0 ? 1 - channelLoss[c] / targetVariance[c] : Double.NaN;
+            }
+            return r2;
+        }
+    }
 
     /** The measurement on a session of an rnn_leaky model with its readout and targets [B, T, O]. */
     public static Measurement measure(Session s, Readout readout, Tensor targets, int top) {
@@ -193,7 +211,7 @@ public final class InitializationBias {
         try (Arena arena = Arena.ofConfined()) {
             double[] w = readout.weight(), bias = readout.bias();
             Tensor state = s.hidden(arena);
-            double[] channelLoss = new double[o];
+            double[] channelLoss = new double[o], mean = new double[o], variance = new double[o];
             Tensor[] q = new Tensor[o + 1];
             for (int c = 0; c <= o; c++) {
                 q[c] = Tensor.allocate(arena, b, t, h);
@@ -206,10 +224,17 @@ public final class InitializationBias {
                     }
                     double target = targets.getFlat(i * o + c), d = y - target;
                     channelLoss[c] += d * d / (b * t);
+                    mean[c] += target / (b * t);
                     for (int j = 0; j < h; j++) { // q_c = y*_c W_out[c, :], q = sum_c q_c
                         q[c].setFlat(i * h + j, target * w[c * h + j]);
                         q[o].setFlat(i * h + j, q[o].getFlat(i * h + j) + target * w[c * h + j]);
                     }
+                }
+            }
+            for (long i = 0; i < b * t; i++) { // two passes: the variance without cancellation
+                for (int c = 0; c < o; c++) {
+                    double d = targets.getFlat(i * o + c) - mean[c];
+                    variance[c] += d * d / (b * t);
                 }
             }
             EigenResult ev = Eigs.topOfGram(
@@ -244,7 +269,7 @@ public final class InitializationBias {
             for (double l : channelLoss) {
                 loss += l / o;
             }
-            return new Measurement(lambdaMax, rayleigh, shares, channelLoss, loss);
+            return new Measurement(lambdaMax, rayleigh, shares, channelLoss, variance, loss);
         }
     }
 

@@ -170,6 +170,14 @@ class InitializationBiasTest {
                 }
                 for (int c = 0; c < O; c++) {
                     assertThat(meas.channelLoss()[c]).isCloseTo(loss[c], Offset.offset(1e-12 * loss[c]));
+                    double mean = 0, var = 0;
+                    for (int i = 0; i < B * T; i++) {
+                        mean += y.getFlat((long) i * O + c) / (B * T);
+                    }
+                    for (int i = 0; i < B * T; i++) {
+                        var += Math.pow(y.getFlat((long) i * O + c) - mean, 2) / (B * T);
+                    }
+                    assertThat(meas.explainedVariance()[c]).isCloseTo(1 - loss[c] / var, Offset.offset(1e-12));
                 }
                 assertThat(meas.loss()).isCloseTo((loss[0] + loss[1]) / 2, Offset.offset(1e-12));
             }

@@ -114,7 +114,13 @@ final class InitBiasCommand implements Callable<Integer> {
             for (int n : planted) {
                 double[][] pts = java.util.Arrays.copyOf(points, n);
                 Model m = InitializationBias.plantFixedPoints(base, pts);
-                InitializationBias.Run run = InitializationBias.train(m, readout, x, y, opt, steps, top);
+                InitializationBias.Run run;
+                try {
+                    run = InitializationBias.train(m, readout, x, y, opt, steps, top);
+                } catch (io.ntk4j.NumericalException e) {
+                    throw new io.ntk4j.NumericalException(
+                            "--planted " + n + ": " + e.getMessage() + " (try a smaller --lr)", e.status());
+                }
                 ObjectNode o = runs.addObject();
                 o.put("planted", n);
                 ArrayNode res = o.putArray("fixed_point_residuals");
@@ -123,10 +129,6 @@ final class InitBiasCommand implements Callable<Integer> {
                 }
                 put(o.putObject("at_init"), run.atInit());
                 put(o.putObject("after_training"), run.atEnd());
-                ArrayNode learned = o.putArray("learned_fraction");
-                for (int c = 0; c < outputs; c++) {
-                    learned.add(1 - run.atEnd().channelLoss()[c] / run.atInit().channelLoss()[c]);
-                }
                 ArrayNode l = o.putArray("losses");
                 for (double v : run.losses()) {
                     l.add(v);
@@ -170,6 +172,10 @@ final class InitBiasCommand implements Callable<Integer> {
         for (double v : m.channelLoss()) {
             cl.add(v);
         }
+        ArrayNode ev = n.putArray("explained_variance");
+        for (double v : m.explainedVariance()) {
+            ev.add(v);
+        }
     }
 
     private void print(ObjectNode root) {
@@ -198,10 +204,13 @@ final class InitBiasCommand implements Callable<Integer> {
             for (int c = 0; c < ch.size(); c++) {
                 out.printf(
                         Locale.ROOT,
-                        "    %-10s R at init %-10.4g learned %6.1f %% of its loss%n",
+                        "    %-10s R at init %-10.4g loss %.3e -> %.3e, explained variance %6.3f -> %6.3f%n",
                         ch.get(c).asText(),
                         a.get("rayleigh").get(c).asDouble(),
-                        100 * run.get("learned_fraction").get(c).asDouble());
+                        a.get("channel_loss").get(c).asDouble(),
+                        b.get("channel_loss").get(c).asDouble(),
+                        a.get("explained_variance").get(c).asDouble(),
+                        b.get("explained_variance").get(c).asDouble());
             }
         }
         out.printf(Locale.ROOT, "  time %.2f s%n", root.get("seconds").asDouble());
@@ -238,7 +247,10 @@ final class InitBiasCommand implements Callable<Integer> {
             List<Double> cx = new ArrayList<>(), rx = new ArrayList<>(), fx = new ArrayList<>();
             for (int c = 0; c < ch.size(); c++) {
                 double rq = run.get("at_init").get("rayleigh").get(c).asDouble();
-                double f = run.get("learned_fraction").get(c).asDouble();
+                double f = run.get("after_training")
+                        .get("explained_variance")
+                        .get(c)
+                        .asDouble();
                 rows.add(new Object[] {
                     n,
                     ch.get(c).asText(),
@@ -246,9 +258,10 @@ final class InitBiasCommand implements Callable<Integer> {
                     run.get("after_training").get("rayleigh").get(c).asDouble(),
                     run.get("at_init").get("channel_loss").get(c).asDouble(),
                     run.get("after_training").get("channel_loss").get(c).asDouble(),
+                    run.get("at_init").get("explained_variance").get(c).asDouble(),
                     f
                 });
-                if (rq > 0) { // a channel with a zero target has no Rayleigh quotient (NaN)
+                if (rq > 0 && Double.isFinite(f)) { // a zero target has no Rayleigh quotient, a constant one no R^2
                     cx.add((double) c);
                     rx.add(rq);
                     fx.add(f);
@@ -262,7 +275,14 @@ final class InitBiasCommand implements Callable<Integer> {
         r.csv(
                 "init_bias.csv",
                 new String[] {
-                    "planted", "channel", "rayleigh_init", "rayleigh_end", "loss_init", "loss_end", "learned_fraction"
+                    "planted",
+                    "channel",
+                    "rayleigh_init",
+                    "rayleigh_end",
+                    "loss_init",
+                    "loss_end",
+                    "explained_variance_init",
+                    "explained_variance_end"
                 },
                 rows);
         r.plot("losses", losses);
