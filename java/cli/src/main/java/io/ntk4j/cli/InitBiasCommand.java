@@ -58,16 +58,16 @@ final class InitBiasCommand implements Callable<Integer> {
     @Option(names = "--point-seed", defaultValue = "3", description = "seed of the points (default ${DEFAULT-VALUE})")
     long pointSeed;
 
-    @Option(names = "--steps", defaultValue = "200", description = "optimizer steps (default ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "300", description = "optimizer steps (default ${DEFAULT-VALUE})")
     int steps;
 
     @Option(
             names = "--optimizer",
-            defaultValue = "adam",
-            description = "sgd, sgd_momentum or adam (default ${DEFAULT-VALUE})")
+            defaultValue = "sgd",
+            description = "sgd, sgd_momentum or adam (default ${DEFAULT-VALUE}: NTK_S describes plain GD)")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "0.003", description = "learning rate (default ${DEFAULT-VALUE}, kpflow's)")
+    @Option(names = "--lr", defaultValue = "0.03", description = "learning rate (default ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "of sgd_momentum (default ${DEFAULT-VALUE})")
