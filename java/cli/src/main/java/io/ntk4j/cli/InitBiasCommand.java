@@ -230,7 +230,7 @@ final class InitBiasCommand implements Callable<Integer> {
         XYChart learned = Report.chart(
                 "Which task components get learned",
                 "Rayleigh quotient at initialization",
-                "fraction of loss removed",
+                "explained variance after training (R^2)",
                 false);
         learned.getStyler().setXAxisLogarithmic(true);
         learned.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
