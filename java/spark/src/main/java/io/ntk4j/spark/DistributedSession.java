@@ -3,6 +3,7 @@ package io.ntk4j.spark;
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
+import io.ntk4j.Ntk4jException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
@@ -157,12 +158,17 @@ public final class DistributedSession implements AutoCloseable {
         try {
             ExactSum sum = shards.treeAggregate(
                     new ExactSum(k * p),
-                    (acc, shard) -> acc.add(shardGram(ShardSessions.get(key, shard, model), block.value(), k, p)),
+                    (acc, shard) -> {
+                        ShardSessions.injectedFault(shard);
+                        return acc.add(shardGram(ShardSessions.get(key, shard, model), block.value(), k, p));
+                    },
                     ExactSum::merge,
                     2);
             applies.incrementAndGet();
             bytesMoved.addAndGet((long) partitions * k * p * 8 * 3);
             return sum.value();
+        } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
+            throw failed(e);
         } finally {
             block.destroy();
         }
@@ -178,6 +184,16 @@ public final class DistributedSession implements AutoCloseable {
             j.applyAdjoint(y, z);
             return z.toArray();
         }
+    }
+
+    /** A failed Spark job as ntk4j's exception, with the executor's own message when it came back. */
+    static Ntk4jException failed(Exception e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof Ntk4jException n) {
+                return new Ntk4jException("the distributed apply failed: " + n.getMessage(), n.status(), e);
+            }
+        }
+        return new Ntk4jException("the distributed apply failed: " + e.getMessage(), 0, e);
     }
 
     private void check() {

@@ -17,6 +17,7 @@ final class ShardSessions {
     private ShardSessions() {}
 
     static Session get(String id, Shard shard, ModelSpec spec) {
+        ExecutorSetup.ensure();
         return OPEN.computeIfAbsent(id + "/" + shard.index(), k -> open(shard, spec));
     }
 
@@ -37,6 +38,28 @@ final class ShardSessions {
             }
         }
         return n;
+    }
+
+    /**
+     * A test's stand-in for a lost executor: called with each shard before its part of an apply;
+     * it may drop this JVM's sessions and throw, as a killed task would (null: none).
+     */
+    static volatile java.util.function.Consumer<Shard> fault;
+
+    static void injectedFault(Shard shard) {
+        java.util.function.Consumer<Shard> f = fault;
+        if (f != null) {
+            f.accept(shard);
+        }
+    }
+
+    /** Drops every session of this JVM, as an executor's loss does (tests). */
+    static void dropAll() {
+        for (var e : OPEN.entrySet()) {
+            if (OPEN.remove(e.getKey(), e.getValue())) {
+                e.getValue().close();
+            }
+        }
     }
 
     /** How many sessions this JVM holds (tests). */
