@@ -43,7 +43,8 @@ public final class Sweep {
 
     /** Kronecker-core predictions for K of rnn_leaky (null fields elsewhere). */
     public record Prediction(
-            double batch, double time, double hidden, double batchKpflow, double timeKpflow, double prGammaSquared) {}
+            double batch, double time, double hidden, double batchKpflow, double timeKpflow, double prGammaSquared)
+            implements java.io.Serializable {}
 
     /**
      * One finished point. {@code worstRelativeError} is the largest standard error of its randomized
@@ -60,7 +61,43 @@ public final class Sweep {
             Prediction prediction,
             double worstRelativeError,
             boolean accuracyMet,
-            double seconds) {}
+            double seconds)
+            implements java.io.Serializable {}
+
+    /**
+     * Where a sweep's points run when not in this process: each {@link #analyze} call is one point,
+     * the same computation as {@link Sweep#analyze} on {@link RunnerFactory#open}'s inputs (so the same numbers),
+     * made elsewhere; calls may come from several threads at once, up to {@link #parallelism()}.
+     */
+    public interface Runner extends AutoCloseable {
+        /** Points worth running at once. */
+        int parallelism();
+
+        Point analyze(
+                int index,
+                double parameter,
+                String label,
+                Model m,
+                SpectrumAnalysis.Target op,
+                boolean exact,
+                long probes,
+                long seed);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * A kind of {@link Runner}, found with {@link java.util.ServiceLoader} (ntk4j-spark provides
+     * {@code spark}: {@code ./ntk4j sweep --spark MASTER}).
+     */
+    public interface RunnerFactory {
+        /** The runner's name, e.g. {@code spark}. */
+        String name();
+
+        /** A runner on {@code master} (for Spark: local[n], spark://host:port, yarn, ...) for these inputs. */
+        Runner open(String master, Tensor inputs);
+    }
 
     /**
      * Analyses one model: exact (dense, small state spaces) or randomized, like {@code spectrum}'s

@@ -96,6 +96,13 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "0", description = "points run at once (default 0: one per core)")
     int workers;
 
+    @Option(
+            names = "--spark",
+            paramLabel = "MASTER",
+            description = "run each point as a Spark task on MASTER (local[2], spark://host:7077, yarn, ...);"
+                    + " needs the ntk4j-spark module (./ntk4j adds it)")
+    String spark;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where points.jsonl and points.csv go")
     Path out;
 
@@ -152,19 +159,27 @@ final class SweepCommand implements Callable<Integer> {
                 todo.add(j);
             }
         }
-        int width = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         try (Arena arena = Arena.ofShared();
                 FileChannel ch = FileChannel.open(
                         log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             Tensor x = data.inputs(arena);
+            Sweep.Runner runner = spark == null || todo.isEmpty() ? null : runner(spark, x);
+            int width = workers > 0
+                    ? workers
+                    : runner != null
+                            ? runner.parallelism()
+                            : Runtime.getRuntime().availableProcessors();
             ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(width, todo.size())));
             try {
                 List<Future<Sweep.Point>> futures = new ArrayList<>();
                 List<Sweep.Point> finished = new ArrayList<>();
                 for (Job j : todo) {
                     futures.add(pool.submit(() -> {
-                        Sweep.Point p = Sweep.analyze(
-                                j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
+                        Sweep.Point p = runner != null
+                                ? runner.analyze(
+                                        j.index(), j.parameter(), j.label(), j.model(), kind, exact, probes, seed)
+                                : Sweep.analyze(
+                                        j.index(), j.parameter(), j.label(), j.model(), x, kind, exact, probes, seed);
                         byte[] line = (SweepOutput.toJson(m, p).toString() + "\n").getBytes(StandardCharsets.UTF_8);
                         synchronized (ch) { // one whole line per point, on disk before the next is counted done
                             ch.write(java.nio.ByteBuffer.wrap(line));
@@ -197,6 +212,9 @@ final class SweepCommand implements Callable<Integer> {
                 throw e;
             } finally {
                 pool.shutdownNow();
+                if (runner != null) {
+                    runner.close();
+                }
             }
         }
         SweepOutput.writeCsv(done, out.resolve("points.csv"));
@@ -225,6 +243,18 @@ final class SweepCommand implements Callable<Integer> {
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
+    }
+
+    /** The Spark runner of ntk4j-spark, found on the class path (the CLI itself does not need Spark). */
+    private static Sweep.Runner runner(String master, Tensor x) {
+        for (Sweep.RunnerFactory f : java.util.ServiceLoader.load(Sweep.RunnerFactory.class)) {
+            if (f.name().equals("spark")) {
+                return f.open(master, x);
+            }
+        }
+        throw new InvalidInputException("--spark needs the ntk4j-spark module and Apache Spark on the class path:"
+                + " ./ntk4j builds and adds them when it sees --spark; elsewhere, spark-submit the ntk4j-spark jar"
+                + " (README, \"On Apache Spark\")");
     }
 
     private List<Job> gainJobs() {
