@@ -50,6 +50,7 @@ public final class DistributedSession implements AutoCloseable {
     private final int partitions;
     private final AtomicLong applies = new AtomicLong();
     private final AtomicLong bytesMoved = new AtomicLong();
+    private final TrafficMeter meter;
     private boolean closed;
 
     private DistributedSession(
@@ -67,6 +68,8 @@ public final class DistributedSession implements AutoCloseable {
         this.steps = steps;
         this.numParams = numParams;
         this.partitions = partitions;
+        this.meter = new TrafficMeter(id);
+        sc.sc().addSparkListener(meter);
     }
 
     /**
@@ -131,6 +134,15 @@ public final class DistributedSession implements AutoCloseable {
         return bytesMoved.get();
     }
 
+    /**
+     * Bytes Spark reports for these applies, from its task metrics: serialized task results to the
+     * driver plus shuffle writes (the listener bus delivers them asynchronously, shortly after each
+     * job; {@link #bytesMoved()} is the exact count of what is sent by design).
+     */
+    public long measuredBytes() {
+        return meter.resultBytes() + meter.shuffleBytes();
+    }
+
     /** G = (P J_theta)^T (P J_theta), symmetric on R^n_params, applied across the shards. */
     public LinearOperator parameterGram() {
         check();
@@ -155,6 +167,7 @@ public final class DistributedSession implements AutoCloseable {
         ModelSpec model = spec;
         int p = Math.toIntExact(numParams);
         Broadcast<double[]> block = sc.broadcast(x);
+        sc.setJobGroup(key, "ntk4j NTK_S apply", false);
         try {
             ExactSum sum = shards.treeAggregate(
                     new ExactSum(k * p),
@@ -170,6 +183,7 @@ public final class DistributedSession implements AutoCloseable {
         } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
             throw failed(e);
         } finally {
+            sc.clearJobGroup();
             block.destroy();
         }
     }
@@ -212,5 +226,6 @@ public final class DistributedSession implements AutoCloseable {
         String key = id;
         shards.foreachPartition(it -> ShardSessions.release(key));
         shards.unpersist(false);
+        sc.sc().removeSparkListener(meter);
     }
 }
