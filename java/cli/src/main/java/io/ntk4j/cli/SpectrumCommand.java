@@ -137,6 +137,9 @@ final class SpectrumCommand implements Callable<Integer> {
                             + "operator applies than the eigenvalues)")
     boolean eigenvaluesOnly;
 
+    @picocli.CommandLine.ArgGroup(exclusive = false)
+    SpectrumOnSpark.Options spark = new SpectrumOnSpark.Options();
+
     @Override
     public Integer call() throws Exception {
         SpectrumAnalysis.Target kind = SpectrumAnalysis.Target.fromId(op);
@@ -155,6 +158,9 @@ final class SpectrumCommand implements Callable<Integer> {
         }
         io.ntk4j.io.PyTorchModel.Loaded loaded =
                 modelOption.load(spec.commandLine().getErr());
+        if (spark.master != null) {
+            return SpectrumOnSpark.run(this, loaded.model());
+        }
         try (AutoCloseable progress = Progress.attachNative(json)) {
             // The readout enters only the output NTK (a recurrent model's NTK_y).
             return compute(loaded.model(), kind == SpectrumAnalysis.Target.NTK_Y ? loaded.readout() : null, kind);
@@ -273,8 +279,10 @@ final class SpectrumCommand implements Callable<Integer> {
                     root.put("effective_rank_of", kind.rankedLabel());
                     root.put("effective_rank_kpflow", prKpflow.value());
                     root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
-                    putDims(root.putObject("partial_effective_dims"), dims, lastAxis(kind));
-                    putDims(root.putObject("partial_effective_dims_kpflow"), dimsK, lastAxis(kind));
+                    SpectrumOutputs.putDims(
+                            root.putObject("partial_effective_dims"), dims, SpectrumOutputs.lastAxis(kind));
+                    SpectrumOutputs.putDims(
+                            root.putObject("partial_effective_dims_kpflow"), dimsK, SpectrumOutputs.lastAxis(kind));
                     if (ranks != null) {
                         root.put("accuracy", accuracy);
                         root.put("accuracy_met", accuracyMet);
@@ -327,7 +335,7 @@ final class SpectrumCommand implements Callable<Integer> {
                 if (!eigenvaluesOnly) {
                     out.printf(
                             "  effective rank of %s: %s (kpflow's PR(A^2): %s)%n",
-                            kind.rankedLabel(), fmt(tr.effectiveRank()), fmt(prKpflow));
+                            kind.rankedLabel(), SpectrumOutputs.fmt(tr.effectiveRank()), SpectrumOutputs.fmt(prKpflow));
                     com.fasterxml.jackson.databind.JsonNode th = root.get("threshold_rank");
                     out.printf(
                             "  threshold rank (%.3g of the trace): %s%n",
@@ -344,10 +352,16 @@ final class SpectrumCommand implements Callable<Integer> {
                                                     + " at the trace -/+ 2 SE)");
                     out.printf(
                             "  partial effective dims (true partial trace): batch %s, time %s, %s %s%n",
-                            fmt(dims.batch()), fmt(dims.time()), lastAxis(kind), fmt(dims.hidden()));
+                            SpectrumOutputs.fmt(dims.batch()),
+                            SpectrumOutputs.fmt(dims.time()),
+                            SpectrumOutputs.lastAxis(kind),
+                            SpectrumOutputs.fmt(dims.hidden()));
                     out.printf(
                             "  partial effective dims (kpflow reduction):   batch %s, time %s, %s %s%n",
-                            fmt(dimsK.batch()), fmt(dimsK.time()), lastAxis(kind), fmt(dimsK.hidden()));
+                            SpectrumOutputs.fmt(dimsK.batch()),
+                            SpectrumOutputs.fmt(dimsK.time()),
+                            SpectrumOutputs.lastAxis(kind),
+                            SpectrumOutputs.fmt(dimsK.hidden()));
                 }
                 if (ranks != null) {
                     out.printf(
@@ -373,28 +387,5 @@ final class SpectrumCommand implements Callable<Integer> {
             }
             return converged == values.length && accuracyMet ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
         }
-    }
-
-    /** The name of the operator's last axis: NTK_y acts on [B, T, O], the others on [B, T, H]. */
-    static String lastAxis(SpectrumAnalysis.Target kind) {
-        return kind == SpectrumAnalysis.Target.NTK_Y ? "output" : "hidden";
-    }
-
-    private static void putDims(ObjectNode n, PartialEffectiveDims d, String last) {
-        n.put("batch", d.batch().value());
-        n.put("time", d.time().value());
-        n.put(last, d.hidden().value());
-        n.put("batch_std_error", d.batch().stdError());
-        n.put("time_std_error", d.time().stdError());
-        n.put(last + "_std_error", d.hidden().stdError());
-    }
-
-    private static String fmt(Estimate e) {
-        // A standard error below round-off means the estimate was exact (e.g. the sketch spanned the
-        // whole range); printing 1e-61 would only be noise.
-        if (e.stdError() <= 1e-10 * Math.abs(e.value())) {
-            return String.format("%.10g", e.value());
-        }
-        return String.format("%.6g ± %.2g", e.value(), e.stdError());
     }
 }

@@ -5,6 +5,8 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Tensor;
 import io.ntk4j.io.Npy;
 import io.ntk4j.spectral.Estimate;
+import io.ntk4j.spectral.PartialEffectiveDims;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import io.ntk4j.spectral.ThresholdRank;
 import java.nio.file.Path;
 
@@ -53,5 +55,28 @@ final class SpectrumOutputs {
         ObjectNode n = root.putObject("vectors");
         n.put("file", file.toString());
         n.putArray("shape").add(k).add(batch).add(steps).add(width);
+    }
+
+    /** The name of the operator's last axis: NTK_y acts on [B, T, O], the others on [B, T, H]. */
+    static String lastAxis(SpectrumAnalysis.Target kind) {
+        return kind == SpectrumAnalysis.Target.NTK_Y ? "output" : "hidden";
+    }
+
+    static void putDims(ObjectNode n, PartialEffectiveDims d, String last) {
+        n.put("batch", d.batch().value());
+        n.put("time", d.time().value());
+        n.put(last, d.hidden().value());
+        n.put("batch_std_error", d.batch().stdError());
+        n.put("time_std_error", d.time().stdError());
+        n.put(last + "_std_error", d.hidden().stdError());
+    }
+
+    static String fmt(Estimate e) {
+        // A standard error below round-off means the estimate was exact (e.g. the sketch spanned the
+        // whole range); printing 1e-61 would only be noise.
+        if (e.stdError() <= 1e-10 * Math.abs(e.value())) {
+            return String.format("%.10g", e.value());
+        }
+        return String.format("%.6g ± %.2g", e.value(), e.stdError());
     }
 }

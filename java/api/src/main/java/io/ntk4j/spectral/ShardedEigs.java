@@ -1,0 +1,28 @@
+package io.ntk4j.spectral;
+
+import io.ntk4j.Model;
+import io.ntk4j.Tensor;
+
+/**
+ * NTK_S's top eigenvalues with the batch split into shards across a cluster, found with
+ * {@link java.util.ServiceLoader} (ntk4j-spark provides {@code spark}: {@code ./ntk4j spectrum
+ * --spark MASTER}). The solver runs on the driver against the shards' parameter-space Gram
+ * (P J_theta)^T (P J_theta), which has NTK_S's nonzero eigenvalues.
+ */
+public interface ShardedEigs {
+    /**
+     * @param partitions the shards the solve used
+     * @param bytesMoved the blocks shipped by design (broadcast out, each shard's part back)
+     * @param measuredBytes what the cluster reported moving for the solve's jobs
+     */
+    record Result(EigenResult eigen, int partitions, long bytesMoved, long measuredBytes) {}
+
+    /** The implementation's name, e.g. {@code spark}. */
+    String name();
+
+    /**
+     * The top eigenvalues of NTK_S of {@code model} on {@code inputs} [B, T, N], the batch split
+     * into {@code partitions} shards (0: the cluster's default parallelism, at most B) on {@code master}.
+     */
+    Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o);
+}

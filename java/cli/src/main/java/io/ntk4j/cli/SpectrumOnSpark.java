@@ -1,0 +1,135 @@
+package io.ntk4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ntk4j.InvalidInputException;
+import io.ntk4j.Model;
+import io.ntk4j.Tensor;
+import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.ShardedEigs;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.ServiceLoader;
+
+/**
+ * {@code spectrum --spark MASTER}: NTK_S's top eigenvalues with the batch sharded across Spark
+ * executors (ntk4j-spark's DistributedSession, found by ServiceLoader; README, "On Apache Spark").
+ * The effective rank and partial dimensions are not distributed yet, so --eigenvalues-only is
+ * required rather than silently implied.
+ */
+final class SpectrumOnSpark {
+    private SpectrumOnSpark() {}
+
+    /** The --spark options of {@code spectrum}. */
+    static final class Options {
+        @picocli.CommandLine.Option(
+                names = "--spark",
+                paramLabel = "MASTER",
+                description = "shard the batch across Spark executors on MASTER (local[2], spark://host:7077, yarn);"
+                        + " --op NTK with --eigenvalues-only; needs the ntk4j-spark module (./ntk4j adds it)")
+        String master;
+
+        @picocli.CommandLine.Option(
+                names = "--partitions",
+                defaultValue = "0",
+                description = "shards of the batch with --spark (default 0: the cluster's default parallelism)")
+        int partitions;
+    }
+
+    static int run(SpectrumCommand c, Model m) {
+        try (Arena arena = Arena.ofConfined()) {
+            EigsOptions o = EigsOptions.top(c.top)
+                    .withTol(c.tol)
+                    .withSeed(c.seed)
+                    .withBlock(c.block)
+                    .withMaxBasis(c.basis);
+            return run(
+                    c.spark,
+                    m,
+                    c.data.inputs(arena),
+                    c.op,
+                    c.exact,
+                    c.eigenvaluesOnly,
+                    c.vectorsOut != null,
+                    o,
+                    c.json,
+                    c.spec.commandLine().getOut());
+        }
+    }
+
+    private static int run(
+            Options so,
+            Model m,
+            Tensor x,
+            String op,
+            boolean exact,
+            boolean eigenvaluesOnly,
+            boolean vectors,
+            EigsOptions o,
+            boolean json,
+            PrintWriter out) {
+        if (!op.equalsIgnoreCase("NTK") && !op.equalsIgnoreCase("NTK_S")) {
+            throw new InvalidInputException("--spark shards NTK_S only (--op NTK), not " + op);
+        }
+        if (exact || vectors) {
+            throw new InvalidInputException("--spark runs the randomized solver and returns eigenvalues only: "
+                    + "drop --exact and --vectors-out");
+        }
+        if (!eigenvaluesOnly) {
+            throw new InvalidInputException("--spark computes NTK_S's top eigenvalues only (the effective rank and "
+                    + "the partial dimensions are not distributed yet): add --eigenvalues-only");
+        }
+        if (so.partitions < 0) {
+            throw new InvalidInputException("--partitions must be >= 0, got " + so.partitions);
+        }
+        ShardedEigs impl = null;
+        for (ShardedEigs s : ServiceLoader.load(ShardedEigs.class)) {
+            if (s.name().equals("spark")) {
+                impl = s;
+            }
+        }
+        if (impl == null) {
+            throw new InvalidInputException("--spark needs the ntk4j-spark module and Apache Spark on the class path:"
+                    + " ./ntk4j builds and adds them when it sees --spark");
+        }
+        long t0 = System.nanoTime();
+        ShardedEigs.Result r = impl.top(so.master, so.partitions, m, x, o);
+        double[] values = r.eigen().values(), residuals = r.eigen().residuals();
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("op", "NTK_S");
+        root.put("method", "randomized, batch sharded on Spark");
+        root.put("values_are", "eigenvalues");
+        ArrayNode ev = root.putArray("eigenvalues");
+        Arrays.stream(values).forEach(ev::add);
+        ArrayNode res = root.putArray("residuals");
+        Arrays.stream(residuals).forEach(res::add);
+        root.put("converged", r.eigen().converged());
+        root.put("partitions", r.partitions());
+        root.put("applies", r.eigen().blockApplies());
+        root.put("bytes_moved", r.bytesMoved());
+        root.put("measured_bytes", r.measuredBytes());
+        root.put("seconds", (System.nanoTime() - t0) / 1e9);
+        if (json) {
+            out.println(root);
+        } else {
+            out.printf(
+                    "eigenvalues of NTK_S on %s, inputs [B=%d, T=%d], batch in %d shards on Spark%n",
+                    m, x.dim(0), x.dim(1), r.partitions());
+            out.printf("  %-4s %-24s %s%n", "i", "lambda_i", "residual");
+            for (int i = 0; i < values.length; i++) {
+                out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
+            }
+            out.printf(
+                    "  converged: %d of %d; %d block applies, %d bytes moved (%d reported by Spark), %.3f s%n",
+                    r.eigen().converged(),
+                    values.length,
+                    r.eigen().blockApplies(),
+                    r.bytesMoved(),
+                    r.measuredBytes(),
+                    root.get("seconds").asDouble());
+        }
+        return r.eigen().converged() == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+    }
+}
