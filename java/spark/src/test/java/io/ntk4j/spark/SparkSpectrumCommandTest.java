@@ -5,21 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ntk4j.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** ./ntk4j spectrum --spark local[2]: the sharded top eigenvalues equal spectrum's own. */
 class SparkSpectrumCommandTest {
-    record Out(int code, String out, String err) {}
-
-    private static Out run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Out(code, out.toString(), err.toString());
-    }
-
     @Test
     void shardedEigenvaluesEqualTheSingleMachineOnes() throws Exception {
         Path dir = SparkTests.golden("gru");
@@ -38,9 +28,9 @@ class SparkSpectrumCommandTest {
             "--eigenvalues-only",
             "--json"
         };
-        Out local = run(common);
+        SparkTests.Cli local = SparkTests.cli(common);
         assertThat(local.code()).as(local.err()).isZero();
-        Out spark = run(concat(common, "--spark", "local[2]", "--partitions", "3"));
+        SparkTests.Cli spark = SparkTests.cli(SparkTests.concat(common, "--spark", "local[2]", "--partitions", "3"));
         assertThat(spark.code()).as(spark.err()).isZero();
         JsonNode a = new ObjectMapper().readTree(local.out()), b = new ObjectMapper().readTree(spark.out());
         assertThat(b.get("partitions").asInt()).isEqualTo(3);
@@ -53,7 +43,7 @@ class SparkSpectrumCommandTest {
                     .isLessThanOrEqualTo(1e-10 * top);
         }
         // What is not distributed yet is refused by name, not dropped.
-        Out ranks = run(
+        SparkTests.Cli ranks = SparkTests.cli(
                 "spectrum",
                 "--model",
                 dir.toString(),
@@ -63,11 +53,5 @@ class SparkSpectrumCommandTest {
                 "local[2]");
         assertThat(ranks.code()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(ranks.err()).contains("--eigenvalues-only");
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

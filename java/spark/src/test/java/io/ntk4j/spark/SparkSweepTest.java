@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ntk4j.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,11 +17,9 @@ class SparkSweepTest {
     @TempDir
     Path tmp;
 
-    private static int run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        assertThat(code).as(err.toString()).isZero();
-        return code;
+    private static void run(String... args) {
+        SparkTests.Cli r = SparkTests.cli(args);
+        assertThat(r.code()).as(r.err()).isZero();
     }
 
     /** points.jsonl by index, without the wall-clock field. */
@@ -42,22 +37,24 @@ class SparkSweepTest {
     @Test
     void aSparkSweepEqualsTheLocalOnePointByPointAndResumes() throws Exception {
         Path model = SparkTests.golden("rnn_leaky_dt0p1");
-        List<String> common = List.of(
-                "sweep",
-                "--model",
-                model.toString(),
-                "--param",
-                "g",
-                "--values",
-                "0.5:1.5:5",
-                "--inputs",
-                model.resolve("inputs.npy").toString(),
-                "--op",
-                "NTK",
-                "--probes",
-                "16");
-        run(concat(common, "--out", tmp.resolve("local").toString()));
-        run(concat(common, "--spark", "local[2]", "--out", tmp.resolve("spark").toString()));
+        String[] common = {
+            "sweep",
+            "--model",
+            model.toString(),
+            "--param",
+            "g",
+            "--values",
+            "0.5:1.5:5",
+            "--inputs",
+            model.resolve("inputs.npy").toString(),
+            "--op",
+            "NTK",
+            "--probes",
+            "16"
+        };
+        run(SparkTests.concat(common, "--out", tmp.resolve("local").toString()));
+        run(SparkTests.concat(
+                common, "--spark", "local[2]", "--out", tmp.resolve("spark").toString()));
         TreeMap<Integer, JsonNode> local = points(tmp.resolve("local")), spark = points(tmp.resolve("spark"));
         assertThat(spark).hasSize(5);
         assertThat(spark).isEqualTo(local); // the same numbers, to the last digit
@@ -65,7 +62,8 @@ class SparkSweepTest {
         Path log = tmp.resolve("spark/points.jsonl");
         List<String> lines = Files.readAllLines(log);
         Files.write(log, lines.subList(0, lines.size() - 1));
-        run(concat(common, "--spark", "local[2]", "--out", tmp.resolve("spark").toString()));
+        run(SparkTests.concat(
+                common, "--spark", "local[2]", "--out", tmp.resolve("spark").toString()));
         assertThat(points(tmp.resolve("spark"))).isEqualTo(local);
         // points.csv too, but for its last column (seconds).
         assertThat(withoutLastColumn(tmp.resolve("spark/points.csv")))
@@ -77,11 +75,5 @@ class SparkSweepTest {
         return Files.readAllLines(csv).stream()
                 .map(l -> l.substring(0, l.lastIndexOf(',')))
                 .toList();
-    }
-
-    private static String[] concat(List<String> a, String... b) {
-        String[] out = a.toArray(new String[a.size() + b.length]);
-        System.arraycopy(b, 0, out, a.size(), b.length);
-        return out;
     }
 }

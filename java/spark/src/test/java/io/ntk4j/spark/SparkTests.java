@@ -19,6 +19,21 @@ final class SparkTests {
                 .set("spark.driver.bindAddress", "127.0.0.1"));
     }
 
+    /** What a CLI command printed and returned, run in this JVM. */
+    record Cli(int code, String out, String err) {}
+
+    static Cli cli(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+        int code = io.ntk4j.cli.Main.run(args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     static Path golden(String name) {
         String root = System.getProperty("ntk4j.root");
         Path base = root != null && !root.isEmpty() && !root.startsWith("$") ? Path.of(root) : Path.of("../..");
