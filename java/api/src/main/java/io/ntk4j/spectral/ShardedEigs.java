@@ -14,15 +14,18 @@ public interface ShardedEigs {
      * @param partitions the shards the solve used
      * @param bytesMoved the blocks shipped by design (broadcast out, each shard's part back)
      * @param measuredBytes what the cluster reported moving for the solve's jobs
+     * @param ranks Hutch++ estimates of tr NTK_S, tr NTK_S^2 and its effective rank, probed in
+     *     parameter space (null when none were asked for)
      */
-    record Result(EigenResult eigen, int partitions, long bytesMoved, long measuredBytes) {}
+    record Result(EigenResult eigen, int partitions, long bytesMoved, long measuredBytes, TraceEstimates ranks) {}
 
     /** The implementation's name, e.g. {@code spark}. */
     String name();
 
     /**
      * The top eigenvalues of NTK_S of {@code model} on {@code inputs} [B, T, N], the batch split
-     * into {@code partitions} shards (0: the cluster's default parallelism, at most B) on {@code master}.
+     * into {@code partitions} shards (0: the cluster's default parallelism, at most B) on {@code master};
+     * with {@code rankProbes} > 0 also the effective rank from that many probes (seeded by o's seed).
      */
-    Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o);
+    Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o, long rankProbes);
 }

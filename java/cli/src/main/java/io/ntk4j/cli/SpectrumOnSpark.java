@@ -16,8 +16,8 @@ import java.util.ServiceLoader;
 /**
  * {@code spectrum --spark MASTER}: NTK_S's top eigenvalues with the batch sharded across Spark
  * executors (ntk4j-spark's DistributedSession, found by ServiceLoader; README, "On Apache Spark").
- * The effective rank and partial dimensions are not distributed yet, so --eigenvalues-only is
- * required rather than silently implied.
+ * The effective rank comes from Hutch++ on the shards' parameter-space Gram (--spark-probes); the
+ * partial dimensions are not distributed yet, and the output says so.
  */
 final class SpectrumOnSpark {
     private SpectrumOnSpark() {}
@@ -28,7 +28,7 @@ final class SpectrumOnSpark {
                 names = "--spark",
                 paramLabel = "MASTER",
                 description = "shard the batch across Spark executors on MASTER (local[2], spark://host:7077, yarn);"
-                        + " --op NTK with --eigenvalues-only; needs the ntk4j-spark module (./ntk4j adds it)")
+                        + " --op NTK; needs the ntk4j-spark module (./ntk4j adds it)")
         String master;
 
         @picocli.CommandLine.Option(
@@ -36,6 +36,12 @@ final class SpectrumOnSpark {
                 defaultValue = "0",
                 description = "shards of the batch with --spark (default 0: the cluster's default parallelism)")
         int partitions;
+
+        @picocli.CommandLine.Option(
+                names = "--spark-probes",
+                defaultValue = "64",
+                description = "Hutch++ probes of the effective rank with --spark (default ${DEFAULT-VALUE})")
+        long probes;
     }
 
     static int run(SpectrumCommand c, Model m) {
@@ -77,9 +83,8 @@ final class SpectrumOnSpark {
             throw new InvalidInputException("--spark runs the randomized solver and returns eigenvalues only: "
                     + "drop --exact and --vectors-out");
         }
-        if (!eigenvaluesOnly) {
-            throw new InvalidInputException("--spark computes NTK_S's top eigenvalues only (the effective rank and "
-                    + "the partial dimensions are not distributed yet): add --eigenvalues-only");
+        if (!eigenvaluesOnly && so.probes < 4) {
+            throw new InvalidInputException("--spark-probes must be >= 4, got " + so.probes);
         }
         if (so.partitions < 0) {
             throw new InvalidInputException("--partitions must be >= 0, got " + so.partitions);
@@ -95,7 +100,7 @@ final class SpectrumOnSpark {
                     + " ./ntk4j builds and adds them when it sees --spark");
         }
         long t0 = System.nanoTime();
-        ShardedEigs.Result r = impl.top(so.master, so.partitions, m, x, o);
+        ShardedEigs.Result r = impl.top(so.master, so.partitions, m, x, o, eigenvaluesOnly ? 0 : so.probes);
         double[] values = r.eigen().values(), residuals = r.eigen().residuals();
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("op", "NTK_S");
@@ -110,6 +115,14 @@ final class SpectrumOnSpark {
         root.put("applies", r.eigen().blockApplies());
         root.put("bytes_moved", r.bytesMoved());
         root.put("measured_bytes", r.measuredBytes());
+        if (r.ranks() != null) {
+            root.put("effective_rank", r.ranks().effectiveRank().value());
+            root.put("effective_rank_std_error", r.ranks().effectiveRank().stdError());
+            root.put("trace", r.ranks().trace().value());
+            root.put("trace_std_error", r.ranks().trace().stdError());
+            root.put("rank_probes", so.probes);
+            root.put("partial_effective_dims", "not distributed yet");
+        }
         root.put("seconds", (System.nanoTime() - t0) / 1e9);
         if (json) {
             out.println(root);
@@ -120,6 +133,12 @@ final class SpectrumOnSpark {
             out.printf("  %-4s %-24s %s%n", "i", "lambda_i", "residual");
             for (int i = 0; i < values.length; i++) {
                 out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);
+            }
+            if (r.ranks() != null) {
+                out.printf(
+                        "  effective rank of NTK_S: %s (Hutch++, %d probes in parameter space); partial effective"
+                                + " dimensions: not distributed yet%n",
+                        SpectrumOutputs.fmt(r.ranks().effectiveRank()), so.probes);
             }
             out.printf(
                     "  converged: %d of %d; %d block applies, %d bytes moved (%d reported by Spark), %.3f s%n",

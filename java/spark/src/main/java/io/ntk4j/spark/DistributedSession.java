@@ -156,6 +156,15 @@ public final class DistributedSession implements AutoCloseable {
         });
     }
 
+    /**
+     * Hutch++ estimates of tr NTK_S, tr NTK_S^2 and the effective rank PR = (tr)^2 / tr(^2), with
+     * standard errors, from {@code probes} applies of G: G and NTK_S share their nonzero spectrum, so
+     * these are NTK_S's traces, probed in parameter space (n_params entries per probe, not B T H).
+     */
+    public io.ntk4j.spectral.TraceEstimates ranks(long probes, long seed) {
+        return io.ntk4j.spectral.Traces.estimate(parameterGram(), probes, seed);
+    }
+
     /** NTK_S's top eigenvalues (and G's eigenvectors in parameter space, with {@code withVectors}). */
     public EigenResult top(EigsOptions o) {
         return Eigs.top(parameterGram(), o);

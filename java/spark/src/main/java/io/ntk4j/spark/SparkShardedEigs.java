@@ -16,7 +16,7 @@ public final class SparkShardedEigs implements ShardedEigs {
     }
 
     @Override
-    public Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o) {
+    public Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o, long rankProbes) {
         SparkConf conf = new SparkConf()
                 .setAppName("ntk4j spectrum")
                 .setIfMissing("spark.ui.showConsoleProgress", "false")
@@ -29,7 +29,8 @@ public final class SparkShardedEigs implements ShardedEigs {
             int parts = partitions > 0 ? partitions : (int) Math.min(sc.defaultParallelism(), inputs.dim(0));
             try (DistributedSession d = DistributedSession.open(sc, model, inputs, parts)) {
                 EigenResult r = d.top(o);
-                return new Result(r, parts, d.bytesMoved(), d.measuredBytes());
+                io.ntk4j.spectral.TraceEstimates ranks = rankProbes > 0 ? d.ranks(rankProbes, o.seed()) : null;
+                return new Result(r, parts, d.bytesMoved(), d.measuredBytes(), ranks);
             }
         } finally {
             sc.stop();

@@ -128,6 +128,36 @@ class DistributedSessionTest {
     }
 
     @Test
+    void theEffectiveRankEqualsTheSameEstimatorOnOneSessionAndItsErrorBarCoversTheExactValue() {
+        Model m = leaky(6, 2, 1.3, 21);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.gaussian(arena, 22, 1.0, 5, 8, 2);
+            io.ntk4j.spectral.TraceEstimates local, exact;
+            try (Session s = Session.open(m, x);
+                    LinearOperator j = s.P().compose(s.jtheta());
+                    LinearOperator g = j.adjoint().compose(j)) {
+                local = io.ntk4j.spectral.Traces.estimate(g, 40, 7);
+                exact = io.ntk4j.spectral.Traces.exact(s.ntk()); // dense NTK_S, n = B T H = 240
+            }
+            try (DistributedSession d = DistributedSession.open(sc, m, x, 3)) {
+                io.ntk4j.spectral.TraceEstimates got = d.ranks(40, 7);
+                // The same probes (same seed, parameter space) on the same operator: the same numbers.
+                double pr = local.effectiveRank().value(), tr = local.trace().value();
+                assertThat(Math.abs(got.effectiveRank().value() - pr)).isLessThanOrEqualTo(1e-10 * pr);
+                assertThat(Math.abs(got.trace().value() - tr)).isLessThanOrEqualTo(1e-10 * tr);
+                // And they estimate NTK_S's own traces: within 3 standard errors of the dense values.
+                assertThat(Math.abs(got.trace().value() - exact.trace().value()))
+                        .isLessThanOrEqualTo(3 * got.trace().stdError()
+                                + 1e-10 * exact.trace().value());
+                assertThat(Math.abs(got.effectiveRank().value()
+                                - exact.effectiveRank().value()))
+                        .isLessThanOrEqualTo(3 * got.effectiveRank().stdError()
+                                + 1e-10 * exact.effectiveRank().value());
+            }
+        }
+    }
+
+    @Test
     void badSplitsAndClosedSessionsAreRefused() {
         Model m = leaky(4, 2, 1.0, 1);
         try (Arena arena = Arena.ofConfined()) {

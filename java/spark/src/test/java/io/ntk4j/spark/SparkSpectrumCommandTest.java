@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ntk4j.cli.Main;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -42,16 +41,36 @@ class SparkSpectrumCommandTest {
                     .as("eigenvalue " + i)
                     .isLessThanOrEqualTo(1e-10 * top);
         }
-        // What is not distributed yet is refused by name, not dropped.
+        // Without --eigenvalues-only: the effective rank too, from the parameter-space Gram, equal to the
+        // same estimator on one session (DistributedSessionTest) and near spectrum's own estimate.
         SparkTests.Cli ranks = SparkTests.cli(
                 "spectrum",
                 "--model",
                 dir.toString(),
                 "--inputs",
                 dir.resolve("inputs.npy").toString(),
+                "--top",
+                "3",
                 "--spark",
-                "local[2]");
-        assertThat(ranks.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(ranks.err()).contains("--eigenvalues-only");
+                "local[2]",
+                "--json");
+        assertThat(ranks.code()).as(ranks.err()).isZero();
+        JsonNode c = new ObjectMapper().readTree(ranks.out());
+        SparkTests.Cli own = SparkTests.cli(
+                "spectrum",
+                "--model",
+                dir.toString(),
+                "--inputs",
+                dir.resolve("inputs.npy").toString(),
+                "--top",
+                "3",
+                "--json");
+        JsonNode d = new ObjectMapper().readTree(own.out());
+        double pr = c.get("effective_rank").asDouble(),
+                se = c.get("effective_rank_std_error").asDouble();
+        double prOwn = d.get("effective_rank").asDouble(),
+                seOwn = d.get("effective_rank_std_error").asDouble();
+        assertThat(Math.abs(pr - prOwn)).isLessThanOrEqualTo(3 * Math.hypot(se, seOwn) + 1e-9 * prOwn);
+        assertThat(c.get("partial_effective_dims").asText()).isEqualTo("not distributed yet");
     }
 }
