@@ -15,9 +15,7 @@ import io.ntk4j.training.Loss;
 import io.ntk4j.training.Optimizer;
 import io.ntk4j.training.Trainer;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -300,9 +298,9 @@ public final class InitializationBias {
         try (Session s = Session.open(trainer.model(), inputs)) {
             end = measure(s, trainer.readout(), targets, top);
         }
-        List<Double> l = new ArrayList<>(trainer.losses());
-        return new Run(
-                init, end, l.stream().mapToDouble(Double::doubleValue).toArray(), trainer.model(), trainer.readout());
+        double[] losses =
+                trainer.losses().stream().mapToDouble(Double::doubleValue).toArray();
+        return new Run(init, end, losses, trainer.model(), trainer.readout());
     }
 
     private static double dot(double[] a, double[] b) {

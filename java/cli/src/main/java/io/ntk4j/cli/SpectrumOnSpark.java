@@ -11,7 +11,6 @@ import io.ntk4j.spectral.ShardedEigs;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
-import java.util.ServiceLoader;
 
 /**
  * {@code spectrum --spark MASTER}: NTK_S's top eigenvalues with the batch sharded across Spark
@@ -45,62 +44,37 @@ final class SpectrumOnSpark {
     }
 
     static int run(SpectrumCommand c, Model m) {
-        try (Arena arena = Arena.ofConfined()) {
-            EigsOptions o = EigsOptions.top(c.top)
-                    .withTol(c.tol)
-                    .withSeed(c.seed)
-                    .withBlock(c.block)
-                    .withMaxBasis(c.basis);
-            return run(
-                    c.spark,
-                    m,
-                    c.data.inputs(arena),
-                    c.op,
-                    c.exact,
-                    c.eigenvaluesOnly,
-                    c.vectorsOut != null,
-                    o,
-                    c.json,
-                    c.spec.commandLine().getOut());
-        }
-    }
-
-    private static int run(
-            Options so,
-            Model m,
-            Tensor x,
-            String op,
-            boolean exact,
-            boolean eigenvaluesOnly,
-            boolean vectors,
-            EigsOptions o,
-            boolean json,
-            PrintWriter out) {
+        Options so = c.spark;
+        String op = c.op;
         if (!op.equalsIgnoreCase("NTK") && !op.equalsIgnoreCase("NTK_S")) {
             throw new InvalidInputException("--spark shards NTK_S only (--op NTK), not " + op);
         }
-        if (exact || vectors) {
-            throw new InvalidInputException("--spark runs the randomized solver and returns eigenvalues only: "
-                    + "drop --exact and --vectors-out");
+        if (c.exact || c.vectorsOut != null) {
+            throw new InvalidInputException(
+                    "--spark runs the randomized solver on the parameter side (no dense mode, no "
+                            + "state-space eigenvectors): drop --exact and --vectors-out");
         }
-        if (!eigenvaluesOnly && so.probes < 4) {
+        if (!c.eigenvaluesOnly && so.probes < 4) {
             throw new InvalidInputException("--spark-probes must be >= 4, got " + so.probes);
         }
         if (so.partitions < 0) {
             throw new InvalidInputException("--partitions must be >= 0, got " + so.partitions);
         }
-        ShardedEigs impl = null;
-        for (ShardedEigs s : ServiceLoader.load(ShardedEigs.class)) {
-            if (s.name().equals("spark")) {
-                impl = s;
-            }
-        }
-        if (impl == null) {
-            throw new InvalidInputException("--spark needs the ntk4j-spark module and Apache Spark on the class path:"
-                    + " ./ntk4j builds and adds them when it sees --spark");
-        }
+        ShardedEigs impl = SparkModule.find(ShardedEigs.class, ShardedEigs::name);
         long t0 = System.nanoTime();
-        ShardedEigs.Result r = impl.top(so.master, so.partitions, m, x, o, eigenvaluesOnly ? 0 : so.probes);
+        EigsOptions o = EigsOptions.top(c.top)
+                .withTol(c.tol)
+                .withSeed(c.seed)
+                .withBlock(c.block)
+                .withMaxBasis(c.basis);
+        long[] shape;
+        ShardedEigs.Result r;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = c.data.inputs(arena);
+            shape = x.shape();
+            r = impl.top(so.master, so.partitions, m, x, o, c.eigenvaluesOnly ? 0 : so.probes);
+        }
+        PrintWriter out = c.spec.commandLine().getOut();
         double[] values = r.eigen().values(), residuals = r.eigen().residuals();
         ObjectNode root = new ObjectMapper().createObjectNode();
         root.put("op", "NTK_S");
@@ -124,12 +98,12 @@ final class SpectrumOnSpark {
             root.put("partial_effective_dims", "not distributed yet");
         }
         root.put("seconds", (System.nanoTime() - t0) / 1e9);
-        if (json) {
+        if (c.json) {
             out.println(root);
         } else {
             out.printf(
                     "eigenvalues of NTK_S on %s, inputs [B=%d, T=%d], batch in %d shards on Spark%n",
-                    m, x.dim(0), x.dim(1), r.partitions());
+                    m, shape[0], shape[1], r.partitions());
             out.printf("  %-4s %-24s %s%n", "i", "lambda_i", "residual");
             for (int i = 0; i < values.length; i++) {
                 out.printf("  %-4d %-24.16e %.2e%n", i + 1, values[i], residuals[i]);

@@ -163,7 +163,10 @@ final class SweepCommand implements Callable<Integer> {
                 FileChannel ch = FileChannel.open(
                         log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             Tensor x = data.inputs(arena);
-            Sweep.Runner runner = spark == null || todo.isEmpty() ? null : runner(spark, x);
+            Sweep.Runner runner = spark == null || todo.isEmpty()
+                    ? null
+                    : SparkModule.find(Sweep.RunnerFactory.class, Sweep.RunnerFactory::name)
+                            .open(spark, x);
             int width = workers > 0
                     ? workers
                     : runner != null
@@ -243,18 +246,6 @@ final class SweepCommand implements Callable<Integer> {
             return Main.EXIT_NUMERICAL;
         }
         return Main.EXIT_OK;
-    }
-
-    /** The Spark runner of ntk4j-spark, found on the class path (the CLI itself does not need Spark). */
-    private static Sweep.Runner runner(String master, Tensor x) {
-        for (Sweep.RunnerFactory f : java.util.ServiceLoader.load(Sweep.RunnerFactory.class)) {
-            if (f.name().equals("spark")) {
-                return f.open(master, x);
-            }
-        }
-        throw new InvalidInputException("--spark needs the ntk4j-spark module and Apache Spark on the class path:"
-                + " ./ntk4j builds and adds them when it sees --spark; elsewhere, spark-submit the ntk4j-spark jar"
-                + " (README, \"On Apache Spark\")");
     }
 
     private List<Job> gainJobs() {

@@ -4,6 +4,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.Ntk4jException;
+import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
@@ -93,10 +94,9 @@ public final class DistributedSession implements AutoCloseable {
         long per = b / partitions, extra = b % partitions, first = 0;
         for (int i = 0; i < partitions; i++) {
             int trials = Math.toIntExact(per + (i < extra ? 1 : 0));
-            double[] x = new double[Math.toIntExact(trials * t * n)];
-            for (int j = 0; j < x.length; j++) {
-                x[j] = inputs.getFlat(first * t * n + j);
-            }
+            double[] x = inputs.segment()
+                    .asSlice(first * t * n * Double.BYTES, trials * t * n * Double.BYTES)
+                    .toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
             list.add(new Shard(i, (int) first, trials, (int) t, (int) n, x));
             first += trials;
         }
@@ -190,7 +190,7 @@ public final class DistributedSession implements AutoCloseable {
             bytesMoved.addAndGet((long) partitions * k * p * 8 * 3);
             return sum.value();
         } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
-            throw failed(e);
+            throw failed("the distributed apply", e);
         } finally {
             sc.clearJobGroup();
             block.destroy();
@@ -209,14 +209,30 @@ public final class DistributedSession implements AutoCloseable {
         }
     }
 
-    /** A failed Spark job as ntk4j's exception, with the executor's own message when it came back. */
-    static Ntk4jException failed(Exception e) {
+    /**
+     * A failed Spark job as ntk4j's exception: the executor's own exception, when it came back in
+     * the chain, keeps its type (bad input stays InvalidInputException: exit 2) and message, after
+     * {@code what} failed; one raised on the driver itself passes unchanged.
+     */
+    static Ntk4jException failed(String what, Exception e) {
+        if (e instanceof Ntk4jException n) {
+            return n;
+        }
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof Ntk4jException n) {
-                return new Ntk4jException("the distributed apply failed: " + n.getMessage(), n.status(), e);
+                String message = what + " failed: " + n.getMessage();
+                if (n instanceof InvalidInputException) {
+                    return new InvalidInputException(message, n.status(), e);
+                }
+                if (n instanceof NumericalException) {
+                    NumericalException x = new NumericalException(message, n.status());
+                    x.addSuppressed(e); // its constructor fixes the cause; the Spark chain is kept here
+                    return x;
+                }
+                return new Ntk4jException(message, n.status(), e);
             }
         }
-        return new Ntk4jException("the distributed apply failed: " + e.getMessage(), 0, e);
+        return new Ntk4jException(what + " failed: " + e.getMessage(), 0, e);
     }
 
     private void check() {

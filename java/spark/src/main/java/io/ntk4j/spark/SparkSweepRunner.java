@@ -92,10 +92,7 @@ public final class SparkSweepRunner implements Sweep.Runner {
                     .collect()
                     .get(0);
         } catch (Exception e) { // SparkException is checked, thrown undeclared from Scala
-            if (e instanceof RuntimeException r && !(r.getClass().getName().startsWith("org.apache.spark"))) {
-                throw r;
-            }
-            throw DistributedSession.failed(e);
+            throw DistributedSession.failed("sweep point " + label, e);
         }
     }
 

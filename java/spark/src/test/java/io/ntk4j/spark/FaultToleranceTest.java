@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -23,12 +22,7 @@ class FaultToleranceTest {
     @Test
     void aTaskKilledMidApplyIsRetriedAndTheSpectrumIsUnchanged() {
         // local[2,4]: two task threads, a task may fail 3 times before the job does.
-        JavaSparkContext sc = new JavaSparkContext(new SparkConf()
-                .setMaster("local[2,4]")
-                .setAppName("ntk4j-fault")
-                .set("spark.ui.enabled", "false")
-                .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
+        JavaSparkContext sc = SparkTests.context("local[2,4]");
         Model m = DistributedSessionTest.leaky(16, 3, 1.2, 11);
         AtomicInteger killed = new AtomicInteger();
         try (Arena arena = Arena.ofConfined()) {
@@ -60,6 +54,24 @@ class FaultToleranceTest {
         } finally {
             sc.stop();
         }
+    }
+
+    @Test
+    void anExecutorsExceptionComesBackWithItsTypeAndMessage() {
+        // As Spark wraps a task's exception in its SparkException: the type decides the exit code.
+        Exception bad = new RuntimeException("Job aborted", new io.ntk4j.InvalidInputException("T must be >= 3"));
+        assertThat(DistributedSession.failed("sweep point g=1", bad))
+                .isInstanceOf(io.ntk4j.InvalidInputException.class)
+                .hasMessage("sweep point g=1 failed: T must be >= 3");
+        Exception diverged = new RuntimeException("Job aborted", new io.ntk4j.NumericalException("not finite", 3));
+        assertThat(DistributedSession.failed("x", diverged))
+                .isInstanceOf(io.ntk4j.NumericalException.class)
+                .hasMessageContaining("not finite");
+        io.ntk4j.Ntk4jException own = new io.ntk4j.InvalidInputException("driver side");
+        assertThat(DistributedSession.failed("x", own)).isSameAs(own);
+        assertThat(DistributedSession.failed("x", new RuntimeException("lost")))
+                .isExactlyInstanceOf(io.ntk4j.Ntk4jException.class)
+                .hasMessage("x failed: lost");
     }
 
     @Test

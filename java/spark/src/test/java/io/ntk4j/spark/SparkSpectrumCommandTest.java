@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ntk4j.cli.Main;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +73,18 @@ class SparkSpectrumCommandTest {
                 seOwn = d.get("effective_rank_std_error").asDouble();
         assertThat(Math.abs(pr - prOwn)).isLessThanOrEqualTo(3 * Math.hypot(se, seOwn) + 1e-9 * prOwn);
         assertThat(c.get("partial_effective_dims").asText()).isEqualTo("not distributed yet");
+        // Only NTK_S is sharded: another operator is refused by name (exit 2), not computed otherwise.
+        SparkTests.Cli k = SparkTests.cli(
+                "spectrum",
+                "--model",
+                dir.toString(),
+                "--inputs",
+                dir.resolve("inputs.npy").toString(),
+                "--op",
+                "K",
+                "--spark",
+                "local[2]");
+        assertThat(k.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(k.err()).contains("--spark shards NTK_S only");
     }
 }

@@ -11,8 +11,13 @@ final class SparkTests {
 
     /** local[2]: two task threads in this JVM, no UI. */
     static JavaSparkContext context() {
+        return context("local[2]");
+    }
+
+    /** A local-mode context on {@code master} (e.g. local[2,4]: tasks may fail and be retried). */
+    static JavaSparkContext context(String master) {
         return new JavaSparkContext(new SparkConf()
-                .setMaster("local[2]")
+                .setMaster(master)
                 .setAppName("ntk4j-spark-tests")
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
