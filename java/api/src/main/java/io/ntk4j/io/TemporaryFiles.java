@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,6 +32,9 @@ public final class TemporaryFiles {
     /** Set by the shutdown hook: from then on no new temporary is created (the writer gets an IOException). */
     private static volatile boolean closing;
 
+    /** Read side: a temporary being created and registered; write side: the hook waiting for those to finish. */
+    private static final ReentrantReadWriteLock CREATING = new ReentrantReadWriteLock();
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(TemporaryFiles::shutdown, "ntk4j-temporary-files"));
     }
@@ -38,34 +43,35 @@ public final class TemporaryFiles {
 
     /** A new temporary file in {@code dir} (see {@link Files#createTempFile}), deleted at shutdown unless {@link #done}. */
     public static Path createFile(Path dir, String prefix, String suffix) throws IOException {
-        refuseWhileClosing();
         removeStale(dir);
-        return register(Files.createTempFile(dir, prefix + tag(), suffix));
+        return create(() -> Files.createTempFile(dir, prefix + tag(), suffix));
     }
 
     /** A new temporary folder in {@code parent}, deleted (with its content) at shutdown unless {@link #done}. */
     public static Path createDirectory(Path parent, String prefix) throws IOException {
-        refuseWhileClosing();
         removeStale(parent);
-        return register(Files.createTempDirectory(parent, prefix + tag()));
+        return create(() -> Files.createTempDirectory(parent, prefix + tag()));
     }
 
-    private static void refuseWhileClosing() throws IOException {
-        if (closing) {
-            throw new IOException("the JVM is shutting down: no new temporary files");
-        }
+    private interface Creation {
+        Path run() throws IOException;
     }
 
-    // The hook may have started between the check and the creation: then the new temporary is
-    // removed here, since the hook may already have gone past it.
-    private static Path register(Path p) throws IOException {
-        LIVE.add(p);
-        if (closing) {
-            LIVE.remove(p);
-            deleteTree(p);
-            throw new IOException("the JVM is shutting down: no new temporary files");
+    // Creation and registration happen under the read side of CREATING, and the hook takes the
+    // write side before it deletes: a temporary is never on disk yet unknown to the hook. (Without
+    // this, the JVM could halt between mkdir and LIVE.add, leaving the staging folder behind.)
+    private static Path create(Creation creation) throws IOException {
+        CREATING.readLock().lock();
+        try {
+            if (closing) {
+                throw new IOException("the JVM is shutting down: no new temporary files");
+            }
+            Path p = creation.run();
+            LIVE.add(p);
+            return p;
+        } finally {
+            CREATING.readLock().unlock();
         }
-        return p;
     }
 
     private static String tag() {
@@ -156,7 +162,25 @@ public final class TemporaryFiles {
      */
     static void shutdown() {
         closing = true;
+        awaitCreations();
         deleteAll();
+    }
+
+    // Creations that began before `closing` was set finish (and register) first; those after see
+    // it and refuse. A creation stuck in I/O for over a second is not waited for.
+    private static void awaitCreations() {
+        try {
+            if (CREATING.writeLock().tryLock(1, TimeUnit.SECONDS)) {
+                CREATING.writeLock().unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lets temporaries be created again after {@link #shutdown} (for tests of the hook only). */
+    static void reopen() {
+        closing = false;
     }
 
     /** Deletes every temporary still in flight, retrying what a concurrent write kept (also for tests). */

@@ -82,4 +82,36 @@ class TemporaryFilesTest {
             alive.destroyForcibly().waitFor();
         }
     }
+
+    @Test
+    void noTemporaryCreatedWhileTheHookRunsOutlivesIt() throws Exception {
+        // A writer creating staging folders as fast as it can while the hook runs: once the hook
+        // returns (the JVM halts then), nothing it created may be left, and later creations refuse.
+        for (int round = 0; round < 200; round++) {
+            Path dir = Files.createDirectory(tmp.resolve("round" + round));
+            var refused = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                while (true) {
+                    try {
+                        TemporaryFiles.createDirectory(dir, ".report.");
+                    } catch (java.io.IOException e) {
+                        refused.set(true);
+                        return;
+                    }
+                }
+            });
+            writer.start();
+            Thread.sleep(0, 200_000);
+            try {
+                TemporaryFiles.shutdown();
+                try (var files = Files.list(dir)) {
+                    assertThat(files.toList()).as("round %d", round).isEmpty();
+                }
+            } finally {
+                writer.join();
+                TemporaryFiles.reopen(); // the other tests in this JVM create temporaries
+            }
+            assertThat(refused).isTrue();
+        }
+    }
 }
