@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             BifurcationCommand.class,
             FixedPointsCommand.class,
+            ChannelMapCommand.class,
             SweepCommand.class,
             AttentionRankCommand.class,
             TaskCommand.class,

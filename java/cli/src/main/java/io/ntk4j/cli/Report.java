@@ -43,20 +43,29 @@ final class Report {
     /** Starts a report for {@code dir}, which must not exist or be empty. */
     static Report create(Path dir, String title) {
         try {
-            if (Files.exists(dir)) {
-                try (var s = Files.list(dir)) {
-                    if (!Files.isDirectory(dir) || s.findAny().isPresent()) {
-                        throw new InvalidInputException(
-                                "report folder " + dir + " exists and is not empty: choose another --report");
-                    }
-                }
-            }
+            requireUsable(dir);
             Path parent = dir.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             return new Report(
                     dir, io.ntk4j.io.TemporaryFiles.createDirectory(parent, "." + dir.getFileName() + "."), title);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the report folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a report folder that exists and is not empty (also before a long run, so nothing is lost at its end). */
+    static void requireUsable(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new InvalidInputException(
+                        "report folder " + dir + " exists and is not a folder: choose another --report");
+            }
+            try (var s = Files.list(dir)) {
+                if (s.findAny().isPresent()) {
+                    throw new InvalidInputException(
+                            "report folder " + dir + " exists and is not empty: choose another --report");
+                }
+            }
         }
     }
 

@@ -8,19 +8,15 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import io.ntk4j.experiments.Sweep;
-import io.ntk4j.io.ModelDirectory;
-import io.ntk4j.io.PyTorchModel;
 import io.ntk4j.spectral.SpectrumAnalysis;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -29,8 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -264,43 +258,21 @@ final class SweepCommand implements Callable<Integer> {
         return jobs;
     }
 
-    private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
-
     private List<Job> checkpointJobs() throws IOException {
         if (values != null) {
             throw new InvalidInputException("--values belongs to a gain sweep, not to --checkpoints");
         }
-        if (!Files.isDirectory(checkpoints)) {
-            throw new InvalidInputException(checkpoints + ": not a directory");
-        }
-        List<Path> entries;
-        try (var s = Files.list(checkpoints)) {
-            entries = s.filter(p -> Files.isRegularFile(p.resolve("model.json")) || PyTorchModel.isStateDictFile(p))
-                    .sorted(Comparator.comparingLong(SweepCommand::number).thenComparing(Path::toString))
-                    .toList();
-        }
-        if (entries.isEmpty()) {
-            throw new InvalidInputException(
-                    checkpoints + ": no checkpoints (model directories or .safetensors/.npz files)");
-        }
+        List<Path> entries = CheckpointFolder.list(checkpoints);
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Path p = entries.get(i);
-            long n = number(p);
+            long n = CheckpointFolder.number(p);
             jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), load(p)));
         }
         return jobs;
     }
 
-    /** The last number in a checkpoint's name (its step), or -1. */
-    private static long number(Path p) {
-        Matcher mt = NUMBER.matcher(p.getFileName().toString());
-        return mt.find() ? Long.parseLong(mt.group(1)) : -1;
-    }
-
     private static Model load(Path p) {
-        return PyTorchModel.isStateDictFile(p)
-                ? PyTorchModel.load(p, PyTorchModel.Options.inferred()).model()
-                : ModelDirectory.read(p);
+        return CheckpointFolder.load(p);
     }
 }
