@@ -103,6 +103,49 @@ class ChannelMapTest {
     }
 
     @Test
+    void theDrivenLawHasItsClosedFormsAndMatchesADrivenScalarSystem() {
+        // mu = 0: E d_t^2 = sum_{k<t} k^2; |g| < 1: the increments tend to (1 + g^2)/(1 - g^2)^3.
+        double exact = 0;
+        for (int t = 1; t <= 30; t++) {
+            for (int k = 1; k < t; k++) {
+                exact += (double) k * k;
+            }
+        }
+        assertThat(ChannelMap.drivenLaw(0, 30)).isCloseTo(exact, within(1e-9 * exact));
+        double g = 0.9, x = g * g;
+        assertThat(ChannelMap.drivenLaw(g - 1, 4001) - ChannelMap.drivenLaw(g - 1, 4000))
+                .isCloseTo((1 + x) / Math.pow(1 - x, 3), within(1e-9));
+        // h' = tanh(g h + x_t), x_t ~ N(0, sigma^2) small: alpha' = g alpha + x to O(sigma^3), and the
+        // channel (mu depends on w_hh alone) is d h / d w_hh; its per-trial energy averages to sigma^2 x law.
+        int b = 400, t = 50;
+        double sigma = 1e-3;
+        Model m = ChannelTest.elman(1, new double[] {1.0}, new double[] {g}, null, null);
+        FixedPoints.FixedPoint origin = FixedPoints.find(m, null, FixedPoints.Options.defaults())
+                .points()
+                .get(0);
+        try (Arena arena = Arena.ofConfined();
+                Session s = Session.open(m, Tensor.gaussian(arena, 3, sigma, b, t, 1))) {
+            Channel.Result r = Channel.of(s, origin, null, arena);
+            double mean = 0, sq = 0;
+            for (int i = 0; i < b; i++) {
+                double e = 0;
+                for (int k = 0; k < t; k++) {
+                    e += Math.pow(r.channel().getFlat((long) i * t + k), 2);
+                }
+                mean += e / b;
+                sq += e * e / b;
+            }
+            double se = Math.sqrt((sq - mean * mean) / (b - 1));
+            double law = sigma * sigma * ChannelMap.drivenLaw(r.mu(), t);
+            assertThat(Math.abs(mean - law))
+                    .as("mean %s law %s se %s", mean, law, se)
+                    .isLessThan(4 * se);
+            assertThat(se).isLessThan(0.2 * law); // the test can tell the driven law from the kicked one
+            assertThat(ChannelMap.linearLaw(r.mu(), t) * sigma * sigma).isNotCloseTo(mean, within(8 * se));
+        }
+    }
+
+    @Test
     void badDrivesAndHorizonsAreRefusedByName() {
         assertThatThrownBy(() -> new ChannelMap.Drive(0, 0.1, 1, null)).hasMessageContaining("trials");
         assertThatThrownBy(() -> new ChannelMap.Drive(2, Double.NaN, 1, null)).hasMessageContaining("input scale");

@@ -40,6 +40,7 @@ public final class ChannelMap {
             double effectiveRankStdError,
             double normalFormCosine,
             double linearLaw,
+            double drivenLaw,
             double traceNtk) {}
 
     /** How the trajectories are driven: B trials, inputs N(0, scale^2) from {@code seed}, constant input xBar for h_bar. */
@@ -119,6 +120,7 @@ public final class ChannelMap {
                     tr.effectiveRank().stdError(),
                     c.normalFormCosine(),
                     linearLaw(c.mu(), t),
+                    drivenLaw(c.mu(), t),
                     tr.trace().value());
         }
     }
@@ -134,6 +136,26 @@ public final class ChannelMap {
         for (int t = 1; t <= steps; t++) {
             s += (double) t * t * power;
             power *= x;
+        }
+        return s;
+    }
+
+    /**
+     * The same model driven instead of kicked once: alpha_t = g alpha_(t-1) + xi_t from alpha_0 = 0
+     * with xi_t independent of unit variance, the expected strength sum_{t=1..T} E[d_t^2] of
+     * d_t = d alpha_t / d g = alpha_(t-1) + g d_(t-1), by the exact recursion on the second moments
+     * A = E alpha^2, C = E alpha d, D = E d^2:
+     * A' = g^2 A + 1, C' = g A + g^2 C, D' = A + 2 g C + g^2 D. At mu = 0 it grows like T^4 / 12
+     * (against T^3 / 3 for one kick); with |g| &lt; 1 it grows like T (1 + g^2)/(1 - g^2)^3.
+     */
+    public static double drivenLaw(double mu, int steps) {
+        double g = 1 + mu, a = 0, c = 0, d = 0, s = 0;
+        for (int t = 1; t <= steps; t++) {
+            double a1 = g * g * a + 1, c1 = g * a + g * g * c, d1 = a + 2 * g * c + g * g * d;
+            a = a1;
+            c = c1;
+            d = d1;
+            s += d;
         }
         return s;
     }

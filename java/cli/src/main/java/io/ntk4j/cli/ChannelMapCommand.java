@@ -29,11 +29,13 @@ import picocli.CommandLine.Spec;
         name = "channel-map",
         mixinStandardHelpOptions = true,
         header = "The bifurcation channel's dominance on a grid of distance to bifurcation (mu) and horizon (T).",
-        description = "For each gain of W_hh (--model DIR --gains a:b:n) or checkpoint (--checkpoints DIR) and each"
-                + " horizon (--T), the channel of the fixed point nearest the origin on trajectories driven by inputs"
-                + " x ~ N(0, scale^2) [B, T, N] (each trial a seeded stream: a longer T extends a shorter one): its share of tr NTK_S, its"
-                + " eigenvalue, |cos| with NTK_S's top eigenvector, the effective rank and the normal-form cosine, with"
-                + " the linear model's law sum_t t^2 (1+mu)^(2(t-1)) beside the channel eigenvalue.")
+        description =
+                "For each gain of W_hh (--model DIR --gains a:b:n) or checkpoint (--checkpoints DIR) and each"
+                        + " horizon (--T), the channel of the fixed point nearest the origin on trajectories driven by inputs"
+                        + " x ~ N(0, scale^2) [B, T, N] (each trial a seeded stream: a longer T extends a shorter one): its share of tr NTK_S, its"
+                        + " eigenvalue, |cos| with NTK_S's top eigenvector, the effective rank and the normal-form cosine, with"
+                        + " the linear model's laws beside the channel eigenvalue (one kick: sum_t t^2 (1+mu)^(2(t-1)); driven by"
+                        + " the inputs: the second-moment recursion of ChannelMap.drivenLaw), each scaled by one fitted constant.")
 final class ChannelMapCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -205,9 +207,13 @@ final class ChannelMapCommand implements Callable<Integer> {
                 }
                 n.put("trace_ntk", p.traceNtk());
                 n.put("linear_law", p.linearLaw());
+                n.put("driven_law", p.drivenLaw());
             }
         }
-        root.put("linear_law_scale", ChannelMapReport.lawScale(rows));
+        root.put("linear_law_scale", ChannelMapReport.lawScale(rows, ChannelMap.Point::linearLaw));
+        root.put("driven_law_scale", ChannelMapReport.lawScale(rows, ChannelMap.Point::drivenLaw));
+        root.put("linear_law_rms_log_error", ChannelMapReport.lawError(rows, ChannelMap.Point::linearLaw));
+        root.put("driven_law_rms_log_error", ChannelMapReport.lawError(rows, ChannelMap.Point::drivenLaw));
         root.put("seconds", seconds);
         return root;
     }

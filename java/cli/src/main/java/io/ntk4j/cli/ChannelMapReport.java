@@ -16,22 +16,38 @@ final class ChannelMapReport {
     private ChannelMapReport() {}
 
     /**
-     * The one constant c of the linear model's law fitted to the measured channel eigenvalues (least
+     * The one constant c of a linear-model law fitted to the measured channel eigenvalues (least
      * squares in log: c = exp mean(log eigenvalue - log law)), so the law's shape in mu and T can be
-     * drawn beside them; the law fixes the shape, not alpha_0^2.
+     * drawn beside them; the law fixes the shape, not the drive's amplitude along the channel.
      */
-    static double lawScale(List<ChannelMap.Point[]> rows) {
+    static double lawScale(List<ChannelMap.Point[]> rows, java.util.function.ToDoubleFunction<ChannelMap.Point> law) {
         double s = 0;
         int n = 0;
         for (ChannelMap.Point[] pts : rows) {
             for (ChannelMap.Point p : pts) {
-                if (p.channelEigenvalue() > 0 && p.linearLaw() > 0) {
-                    s += Math.log(p.channelEigenvalue()) - Math.log(p.linearLaw());
+                if (p.channelEigenvalue() > 0 && law.applyAsDouble(p) > 0) {
+                    s += Math.log(p.channelEigenvalue()) - Math.log(law.applyAsDouble(p));
                     n++;
                 }
             }
         }
         return n == 0 ? Double.NaN : Math.exp(s / n);
+    }
+
+    /** The root-mean-square natural-log deviation of the measurements from the fitted law (0: the law's shape exactly). */
+    static double lawError(List<ChannelMap.Point[]> rows, java.util.function.ToDoubleFunction<ChannelMap.Point> law) {
+        double c = Math.log(lawScale(rows, law)), s = 0;
+        int n = 0;
+        for (ChannelMap.Point[] pts : rows) {
+            for (ChannelMap.Point p : pts) {
+                if (p.channelEigenvalue() > 0 && law.applyAsDouble(p) > 0) {
+                    double d = Math.log(p.channelEigenvalue()) - Math.log(law.applyAsDouble(p)) - c;
+                    s += d * d;
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? Double.NaN : Math.sqrt(s / n);
     }
 
     static void write(
@@ -83,16 +99,17 @@ final class ChannelMapReport {
                     "effective_rank",
                     "effective_rank_std_error",
                     "normal_form_cosine",
-                    "linear_law"
+                    "linear_law",
+                    "driven_law"
                 },
                 csv);
         r.plot("share_heat_map", heatMap(columns, rows, gains));
         int[] steps = rows.get(0).length == 0 ? new int[0] : stepsOf(rows.get(0));
-        double scale = root.get("linear_law_scale").asDouble();
+        double scale = root.get("driven_law_scale").asDouble();
         XYChart share = Report.chart(
                 "Channel share of tr NTK_S against distance to bifurcation", "|mu|", "share of tr NTK_S", false);
         XYChart eig = Report.chart(
-                "Channel eigenvalue ||c||^2 (points) and the linear model's law x "
+                "Channel eigenvalue ||c||^2 (points) and the driven linear model's law x "
                         + String.format(Locale.ROOT, "%.3g", scale) + " (lines)",
                 "|mu|",
                 "||c||^2",
@@ -120,7 +137,7 @@ final class ChannelMapReport {
                 x.add(m);
                 ys.add(p.shareOfTrace());
                 ye.add(p.channelEigenvalue());
-                yl.add(scale * p.linearLaw());
+                yl.add(scale * p.drivenLaw());
                 yr.add(p.effectiveRank());
                 er.add(p.effectiveRankStdError());
                 yc.add(p.cosineWithTopEigenvector());
@@ -129,9 +146,14 @@ final class ChannelMapReport {
                 continue;
             }
             String t = "T = " + steps[j];
+            java.awt.Color colour = PALETTE[j % PALETTE.length];
             share.addSeries(t, x, ys);
-            eig.addSeries(t, x, ye).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-            eig.addSeries(t + " law", x, yl).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            XYSeries measured = eig.addSeries(t, x, ye);
+            measured.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            measured.setMarkerColor(colour);
+            XYSeries law = eig.addSeries(t + " law", x, yl);
+            law.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            law.setLineColor(colour);
             rank.addSeries(t, x, yr, er);
             cos.addSeries(t, x, yc);
         }
@@ -142,6 +164,13 @@ final class ChannelMapReport {
         r.plot("share_vs_mu", share).plot("channel_eigenvalue_vs_mu", eig).plot("effective_rank_vs_mu", rank);
         r.plot("cosine_vs_mu", cos).finish();
     }
+
+    /** One colour per horizon, shared by its measurements and its law. */
+    private static final java.awt.Color[] PALETTE = {
+        new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e), new java.awt.Color(0x2ca02c),
+        new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd), new java.awt.Color(0x8c564b),
+        new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f)
+    };
 
     private static int[] stepsOf(ChannelMap.Point[] pts) {
         int[] s = new int[pts.length];
