@@ -62,7 +62,11 @@ TEST(BlasRuntimeTest, ForcedFallbackCoreIsReplacedAndResultsStayExact) {
   const BlasRuntime again = choose_kernels();
   EXPECT_EQ(again.core_at_load, "Prescott");
   EXPECT_TRUE(again.switched) << again.decision;
-  EXPECT_EQ(again.core, rt.core) << again.decision;
+  // Back to kernels of the CPU's own instruction level (the rule names one core per level:
+  // OpenBLAS's own pick may be a sibling, e.g. Cooperlake where the rule says SkylakeX on a
+  // Zen 4 with AVX-512 BF16; their DGEMM kernels are the same).
+  EXPECT_EQ(core_isa_level(again.core), core_isa_level(rt.core)) << again.decision;
+  EXPECT_GT(core_isa_level(again.core), 1) << again.decision;
   EXPECT_NE(again.decision.find("generic fallback"), std::string::npos) << again.decision;
   EXPECT_TRUE(blas_self_check());
   EXPECT_EQ(std::getenv("OPENBLAS_CORETYPE"), nullptr);  // not left for child processes
