@@ -99,6 +99,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "write (f) as a table and log-log plots into DIR (implies --scaling)")
     Path report;
 
+    @Option(
+            names = "--natural-gradient",
+            description = "only the natural gradient's cost per step against SGD, H = 64 ... 256")
+    boolean naturalGradient;
+
     /** The single-vector configuration reported next to the defaults. */
     static final int BLOCK1_BLOCK = 1, BLOCK1_BASIS = 100;
 
@@ -120,6 +125,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (jmh) {
             return runJmh();
+        }
+        if (naturalGradient) {
+            return io.ntk4j.bench.NaturalGradientCost.report(out, json);
         }
         Map<String, Object> r = new LinkedHashMap<>();
         Ntk4j.BlasInfo blas = Ntk4j.blas();

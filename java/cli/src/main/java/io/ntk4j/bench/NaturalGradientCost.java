@@ -1,0 +1,117 @@
+package io.ntk4j.bench;
+
+import io.ntk4j.Model;
+import io.ntk4j.Session;
+import io.ntk4j.Tensor;
+import io.ntk4j.training.Loss;
+import io.ntk4j.training.NaturalGradient;
+import io.ntk4j.training.Optimizer;
+import io.ntk4j.training.Trainer;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The low-rank natural gradient's cost per step against SGD's (issue 17: the sNTK paper's "very
+ * little overhead over SGD" as a measurement). For each H, a student rnn_leaky learns a teacher's
+ * states (the demo's state loss, weight_ih and weight_hh trained) by SGD and by SGD with the
+ * rank-r natural gradient (DESIGN.md: (U Lambda U^T + rho I)^-1 with J_h^T J_h's top-r eigenpairs,
+ * warm-started Lanczos every step); their steps alternate so that both see the same machine
+ * conditions, and the ratio of the medians is reported with the Lanczos vectors per step.
+ */
+public final class NaturalGradientCost {
+    private NaturalGradientCost() {}
+
+    /** One size's result: median seconds per step of each method, and what the eigen-solve cost. */
+    public record Row(
+            int hidden,
+            int batch,
+            int steps,
+            int rank,
+            double sgdSecondsPerStep,
+            double ngSecondsPerStep,
+            double ratio,
+            double lanczosVectorsPerStep) {}
+
+    /** Timed steps per method after {@code warmup} untimed ones (the first solves start cold). */
+    public static Row measure(int h, int batch, int steps, int rank, int warmup, int timed) {
+        Model student = BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4);
+        Model teacher = BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = BenchModels.gaussian(arena, 3, batch, steps, 3);
+            Tensor targets;
+            try (Session s = Session.open(teacher, x)) {
+                targets = s.hidden(arena);
+            }
+            Set<String> trained = Set.of("weight_ih", "weight_hh");
+            double lr = 1e-5;
+            Trainer sgd = new Trainer(
+                    student, null, x, targets, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, lr, 0), trained);
+            NaturalGradient ng = new NaturalGradient(rank, Double.NaN, true);
+            Trainer nat = new Trainer(
+                            student, null, x, targets, Loss.STATE, new Optimizer(Optimizer.Kind.SGD, lr, 0), trained)
+                    .withNaturalGradient(ng);
+            for (int i = 0; i < warmup; i++) {
+                sgd.step();
+                nat.step();
+            }
+            long vectorsBefore = ng.lanczosVectors();
+            List<Double> ts = new ArrayList<>(), tn = new ArrayList<>();
+            for (int i = 0; i < timed; i++) {
+                long t0 = System.nanoTime();
+                sgd.step();
+                long t1 = System.nanoTime();
+                nat.step();
+                long t2 = System.nanoTime();
+                ts.add((t1 - t0) / 1e9);
+                tn.add((t2 - t1) / 1e9);
+            }
+            double s = median(ts), n = median(tn);
+            return new Row(h, batch, steps, rank, s, n, n / s, (ng.lanczosVectors() - vectorsBefore) / (double) timed);
+        }
+    }
+
+    /** {@code bench --natural-gradient}: H = 64, 128, 256 (B = 16, T = 60, r = 4), a table or one JSON object. */
+    public static int report(java.io.PrintWriter out, boolean json) {
+        List<Row> rows = new ArrayList<>();
+        for (int h : new int[] {64, 128, 256}) {
+            rows.add(measure(h, 16, 60, 4, 3, 15));
+        }
+        if (json) {
+            try {
+                out.println(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writeValueAsString(java.util.Map.of("natural_gradient_cost", rows)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            out.println("low-rank natural gradient (r = 4) against SGD, median seconds per step, B = 16, T = 60:");
+            out.printf("  %-5s %-12s %-12s %-8s %s%n", "H", "SGD", "natural", "ratio", "Lanczos vectors/step");
+            for (Row r : rows) {
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "  %-5d %-12.4g %-12.4g %-8.2f %.1f%n",
+                        r.hidden(),
+                        r.sgdSecondsPerStep(),
+                        r.ngSecondsPerStep(),
+                        r.ratio(),
+                        r.lanczosVectorsPerStep());
+            }
+        }
+        for (Row r : rows) {
+            if (!(Double.isFinite(r.ratio()) && r.ratio() > 0)) {
+                throw new io.ntk4j.NumericalException(
+                        "natural-gradient bench: a non-finite timing at H = " + r.hidden(), 0);
+            }
+        }
+        return 0;
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(null);
+        int m = s.size();
+        return m % 2 == 1 ? s.get(m / 2) : (s.get(m / 2 - 1) + s.get(m / 2)) / 2;
+    }
+}
