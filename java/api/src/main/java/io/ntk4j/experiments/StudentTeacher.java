@@ -108,6 +108,33 @@ public final class StudentTeacher {
                     });
         }
 
+        /**
+         * The demo at a horizon where the channel can dominate (issue 17): T = 300 steps instead of 60,
+         * beyond the critical memory 1/|mu| of the records next to the crossing, and a record every
+         * training step (so the crossing is seen closer to mu = 0); everything else as {@link #defaults}.
+         */
+        public static Config longHorizon() {
+            Config d = defaults();
+            return new Config(
+                    d.cell(),
+                    d.hidden(),
+                    d.batch(),
+                    300,
+                    d.dt(),
+                    d.teacherGain(),
+                    d.studentGain(),
+                    d.bulkScale(),
+                    d.pulse(),
+                    d.pulseSteps(),
+                    d.noise(),
+                    d.lr(),
+                    d.trainSteps(),
+                    1,
+                    d.ngRank(),
+                    d.ngRho(),
+                    d.seeds());
+        }
+
         @Override
         public long[] seeds() {
             return seeds.clone();

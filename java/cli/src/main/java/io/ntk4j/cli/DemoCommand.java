@@ -25,9 +25,28 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ExperimentOutput output;
 
+    @picocli.CommandLine.Option(
+            names = "--preset",
+            defaultValue = "default",
+            paramLabel = "NAME",
+            description = "default (T = 60, about a minute) or long-horizon (T = 300 and a record every step, where"
+                    + " the channel can dominate; about four minutes)")
+    String preset;
+
+    /** The configuration a preset names. */
+    static StudentTeacher.Config preset(String name) {
+        return switch (name) {
+            case "default" -> StudentTeacher.Config.defaults();
+            case "long-horizon" -> StudentTeacher.Config.longHorizon();
+            default ->
+                throw new io.ntk4j.InvalidInputException(
+                        "unknown --preset \"" + name + "\": use default or long-horizon");
+        };
+    }
+
     @Override
     public Integer call() {
-        StudentTeacher.Config c = StudentTeacher.Config.defaults();
+        StudentTeacher.Config c = preset(preset);
         if (!output.json) {
             spec.commandLine().getOut().println("ntk4j demo: " + c);
         }
