@@ -24,9 +24,8 @@ import java.util.function.Consumer;
  * its leading eigenvalue above 1, so the origin has undergone a pitchfork (unstable, with two
  * stable fixed points +-h_bar that store the sign of an input pulse), and a student that shares
  * the teacher's eigenvectors but starts with the leading eigenvalue below 1 (the origin stable,
- * no memory). The student learns the teacher's trajectories under the state loss
- * 1/2 sum (h - target)^2 (targets carry small Gaussian noise, so the teacher's own loss is the
- * noise floor), with SGD and with the low-rank natural gradient at the same learning rate.
+ * no memory). The student learns the teacher's trajectories under the state loss 1/2 sum (h - target)^2
+ * (noisy targets: the teacher's loss is the floor), by SGD and the low-rank natural gradient at one rate.
  *
  * <p>Every {@code recordEvery} steps of the SGD run it records, at the origin's branch: the
  * critical eigenvalue lambda_c of J_bar and mu = |lambda_c| - 1, the spectrum of NTK_S (exactly, as
@@ -108,11 +107,7 @@ public final class StudentTeacher {
                     });
         }
 
-        /**
-         * The demo at a horizon where the channel can dominate (issue 17): T = 300 steps instead of 60,
-         * beyond the critical memory 1/|mu| of the records next to the crossing, and a record every
-         * training step (so the crossing is seen closer to mu = 0); everything else as {@link #defaults}.
-         */
+        /** The demo where the channel can dominate (issue 17): T = 300 (beyond 1/|mu| near the crossing), a record every step. */
         public static Config longHorizon() {
             Config d = defaults();
             return new Config(
