@@ -11,6 +11,7 @@ import io.ntk4j.internal.ffi.Ntk4jNative;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.TraceEstimates;
 import io.ntk4j.spectral.Traces;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -89,15 +90,35 @@ public final class Channel {
 
     /**
      * The channel of the trajectory of {@code session} for the fixed point {@code p}: c = P J_theta u
-     * with u = grad mu / ||grad mu||, its eigenvalue ||c||^2, its share of tr NTK_S (exact for
-     * n &lt;= 20000, else Hutch++ with 300 probes), and |cos| between c and NTK_S's top eigenvector.
+     * with u = grad mu / ||grad mu||, its eigenvalue ||c||^2, its share of tr NTK_S (from
+     * {@link #traces}), and |cos| between c and NTK_S's top eigenvector.
      */
     public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena) {
-        long n = session.batch() * session.steps() * session.hiddenSize();
-        double tr = n <= 20000
-                ? Traces.exact(session.ntk()).trace().value()
-                : Traces.estimate(session.ntk(), 300, 1).trace().value();
-        return of(session, p, xBar, arena, tr);
+        return of(session, p, xBar, arena, traces(session).trace().value());
+    }
+
+    /** Largest side on which traces are formed densely (the native exact-trace limit). */
+    private static final long EXACT_LIMIT = 20000;
+
+    /**
+     * tr NTK_S, tr NTK_S^2 and the effective rank, exact on the smaller side of P J_theta: the
+     * parameter Gram (P J_theta)^T (P J_theta) (the same nonzero spectrum) when there are at most
+     * 20000 parameters and no more than B T H, else NTK_S itself when B T H is at most 20000, else
+     * Hutch++ with 300 probes (then with standard errors).
+     */
+    public static TraceEstimates traces(Session s) {
+        long n = s.batch() * s.steps() * s.hiddenSize(), params = s.model().numParams();
+        if (params <= EXACT_LIMIT && params <= n) {
+            try (LinearOperator j = s.P().compose(s.jtheta());
+                    LinearOperator jt = j.adjoint();
+                    LinearOperator g = jt.gram()) {
+                return Traces.exact(g);
+            }
+        }
+        if (n <= EXACT_LIMIT) {
+            return Traces.exact(s.ntk());
+        }
+        return Traces.estimate(s.ntk(), 300, 1);
     }
 
     /**

@@ -1,13 +1,11 @@
 package io.ntk4j.dynamics;
 
 import io.ntk4j.InvalidInputException;
-import io.ntk4j.LinearOperator;
 import io.ntk4j.Model;
 import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.TraceEstimates;
-import io.ntk4j.spectral.Traces;
 import java.lang.foreign.Arena;
 
 /**
@@ -18,16 +16,11 @@ import java.lang.foreign.Arena;
  * where the channel carries most of tr NTK_S and where it does not.
  *
  * <p>The inputs of every horizon are prefixes of seeded per-trial draws x ~ N(0, scale^2) ({@link #inputs}),
- * so that horizons differ only in length. Traces are exact on the smaller side of P J_theta: the
- * parameter Gram (P J_theta)^T (P J_theta) when the model has at most 20000 parameters (tr and
- * tr^2 of NTK_S equal its own), else NTK_S itself when B T H is at most 20000, else Hutch++ with
- * 300 probes (then the effective rank carries a standard error).
+ * so that horizons differ only in length. Traces are {@link Channel#traces}'s: exact on the
+ * smaller side of P J_theta, else Hutch++ (then the effective rank carries a standard error).
  */
 public final class ChannelMap {
     private ChannelMap() {}
-
-    /** Largest side on which traces are formed densely (the native exact-trace limit). */
-    private static final long EXACT_LIMIT = 20000;
 
     /** One cell of the map. {@code effectiveRankStdError} is 0 when the traces were exact. */
     public record Point(
@@ -107,7 +100,7 @@ public final class ChannelMap {
     public static Point measure(Model model, FixedPoints.FixedPoint p, Tensor inputs, double[] xBar) {
         try (Arena arena = Arena.ofConfined();
                 Session s = Session.open(model, inputs)) {
-            TraceEstimates tr = traces(s);
+            TraceEstimates tr = Channel.traces(s);
             Channel.Result c = Channel.of(s, p, xBar, arena, tr.trace().value());
             int t = (int) s.steps();
             return new Point(
@@ -158,20 +151,5 @@ public final class ChannelMap {
             s += d;
         }
         return s;
-    }
-
-    private static TraceEstimates traces(Session s) {
-        long n = s.batch() * s.steps() * s.hiddenSize(), params = s.model().numParams();
-        if (params <= EXACT_LIMIT && params <= n) {
-            try (LinearOperator j = s.P().compose(s.jtheta());
-                    LinearOperator jt = j.adjoint();
-                    LinearOperator g = jt.gram()) {
-                return Traces.exact(g); // (P J)^T (P J): the same nonzero spectrum as NTK_S
-            }
-        }
-        if (n <= EXACT_LIMIT) {
-            return Traces.exact(s.ntk());
-        }
-        return Traces.estimate(s.ntk(), 300, 1);
     }
 }

@@ -162,7 +162,8 @@ final class ChannelMapCommand implements Callable<Integer> {
             p.channelEigenvalue(),
             p.cosineWithTopEigenvector(),
             p.effectiveRank(),
-            p.linearLaw()
+            p.linearLaw(),
+            p.drivenLaw()
         };
         for (double x : v) {
             if (!Double.isFinite(x)) {

@@ -104,7 +104,7 @@ final class ChannelMapReport {
                 },
                 csv);
         r.plot("share_heat_map", heatMap(columns, rows, gains));
-        int[] steps = rows.get(0).length == 0 ? new int[0] : stepsOf(rows.get(0));
+        int[] steps = stepsOf(rows.get(0)); // every column has one point per horizon
         double scale = root.get("driven_law_scale").asDouble();
         XYChart share = Report.chart(
                 "Channel share of tr NTK_S against distance to bifurcation", "|mu|", "share of tr NTK_S", false);

@@ -249,7 +249,7 @@ final class SweepCommand implements Callable<Integer> {
         if (values == null) {
             throw new InvalidInputException("a gain sweep needs --values a:b:n (or a comma list)");
         }
-        Model base = load(model);
+        Model base = CheckpointFolder.load(model);
         double[] v = Sweep.values(values);
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < v.length; i++) {
@@ -267,12 +267,8 @@ final class SweepCommand implements Callable<Integer> {
         for (int i = 0; i < entries.size(); i++) {
             Path p = entries.get(i);
             long n = CheckpointFolder.number(p);
-            jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), load(p)));
+            jobs.add(new Job(i, n >= 0 ? n : i, p.getFileName().toString(), CheckpointFolder.load(p)));
         }
         return jobs;
-    }
-
-    private static Model load(Path p) {
-        return CheckpointFolder.load(p);
     }
 }
