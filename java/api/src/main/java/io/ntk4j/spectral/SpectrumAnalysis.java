@@ -243,35 +243,65 @@ public final class SpectrumAnalysis {
                         null,
                         null);
             }
+            if (target != Target.P) {
+                return ofTop(
+                        target,
+                        ranked,
+                        new EigenResult(values, residuals, vectors, converged, 0, applies, 0, 0, 0),
+                        s.batch(),
+                        s.steps(),
+                        target.width(s, readout),
+                        ranks,
+                        eigs.vectors());
+            }
             // The ranks of P are those of P P* (deflated by P's left singular vectors); its partial
             // dimensions those of G = P P* itself, sampled through P (deflated by the right ones).
             RankEstimates rk = EffectiveDims.ranks(
-                    ranked,
-                    vectors,
-                    s.batch(),
-                    s.steps(),
-                    target.width(s, readout),
-                    target == Target.P ? ranks.withPartial(false) : ranks);
-            RankEstimates rp = target == Target.P
-                    ? EffectiveDims.ranks(
-                            s.P(), domainVectors, s.batch(), s.steps(), s.hiddenSize(), ranks.withTraces(false))
-                    : null;
-            // kpflow's broadcast-reduce exactly, with B + T + H applies (its probes would give rank-one
-            // samples, needing thousands of probes for 1 %).
-            LinearOperator reduced = target == Target.P ? s.P() : ranked;
+                    ranked, vectors, s.batch(), s.steps(), s.hiddenSize(), ranks.withPartial(false));
+            RankEstimates rp = EffectiveDims.ranks(
+                    s.P(), domainVectors, s.batch(), s.steps(), s.hiddenSize(), ranks.withTraces(false));
             PartialEffectiveDims dk = EffectiveDims.partial(
-                    reduced,
-                    s.batch(),
-                    s.steps(),
-                    target.width(s, readout),
-                    Reduction.KPFLOW,
-                    false,
-                    1,
-                    0,
-                    ranks.seed());
+                    s.P(), s.batch(), s.steps(), s.hiddenSize(), Reduction.KPFLOW, false, 1, 0, ranks.seed());
             return new Result(
                     target, values, residuals, converged, applies, eigs.vectors() ? vectors : null, rk, rp, dk);
         }
+    }
+
+    /**
+     * The rank part of {@link #run} for a symmetric {@code ranked} operator on [batch, steps, width]
+     * whose top eigenpairs are already known ({@code top.vectors()} [k, batch steps width]: the
+     * deflation basis; {@code top.vectorApplies()} counted as the eigen-solve's applies): the
+     * effective ranks and true partial dimensions sampled with {@code ranks}'s seed, and kpflow's
+     * broadcast-reduce exactly. A {@code ranked} operator that is applied elsewhere (a batch sharded
+     * across a cluster) gives the same numbers as one session with the same eigenvectors and seed.
+     */
+    public static Result ofTop(
+            Target target,
+            LinearOperator ranked,
+            EigenResult top,
+            long batch,
+            long steps,
+            long width,
+            RankOptions ranks,
+            boolean keepVectors) {
+        if (target == Target.P) {
+            throw new InvalidInputException("P's ranks need its singular triplets: use run");
+        }
+        RankEstimates rk = EffectiveDims.ranks(ranked, top.vectors(), batch, steps, width, ranks);
+        // kpflow's broadcast-reduce exactly, with B + T + H applies (its probes would give rank-one
+        // samples, needing thousands of probes for 1 %).
+        PartialEffectiveDims dk =
+                EffectiveDims.partial(ranked, batch, steps, width, Reduction.KPFLOW, false, 1, 0, ranks.seed());
+        return new Result(
+                target,
+                top.values(),
+                top.residuals(),
+                top.converged(),
+                top.vectorApplies(),
+                keepVectors ? top.vectors() : null,
+                rk,
+                null,
+                dk);
     }
 
     /** Singular values sqrt(lambda_i) of P from the eigenpairs of P P*, residuals ||P P* u - lambda u|| / sigma. */

@@ -10,7 +10,11 @@ import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigenResult;
 import io.ntk4j.spectral.Eigs;
 import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.RankOptions;
+import io.ntk4j.spectral.SpectrumAnalysis;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -48,6 +52,7 @@ public final class DistributedSession implements AutoCloseable {
     private final long batch;
     private final long steps;
     private final long numParams;
+    private final int stateWidth;
     private final int partitions;
     private final AtomicLong applies = new AtomicLong();
     private final AtomicLong bytesMoved = new AtomicLong();
@@ -61,6 +66,7 @@ public final class DistributedSession implements AutoCloseable {
             long batch,
             long steps,
             long numParams,
+            int stateWidth,
             int partitions) {
         this.sc = sc;
         this.spec = spec;
@@ -68,6 +74,7 @@ public final class DistributedSession implements AutoCloseable {
         this.batch = batch;
         this.steps = steps;
         this.numParams = numParams;
+        this.stateWidth = stateWidth;
         this.partitions = partitions;
         this.meter = new TrafficMeter(id);
         sc.sc().addSparkListener(meter);
@@ -101,7 +108,7 @@ public final class DistributedSession implements AutoCloseable {
             first += trials;
         }
         JavaRDD<Shard> rdd = sc.parallelize(list, partitions).persist(StorageLevel.MEMORY_ONLY());
-        return new DistributedSession(sc, spec, rdd, b, t, model.numParams(), partitions);
+        return new DistributedSession(sc, spec, rdd, b, t, model.numParams(), model.stateWidth(), partitions);
     }
 
     public long batch() {
@@ -165,12 +172,87 @@ public final class DistributedSession implements AutoCloseable {
         return io.ntk4j.spectral.Traces.estimate(parameterGram(), probes, seed);
     }
 
+    /**
+     * NTK_S = (P J_theta)(P J_theta)^T itself, symmetric on R^(B T W) (W = the state width), for
+     * the state-space estimators that need it ({@link #analyze}): one apply is two Spark jobs, the
+     * block [k, B T W] broadcast and each shard's J_s^T w_s summed exactly (as {@link #parameterGram}),
+     * then that [k, n_params] sum broadcast and each shard's rows P_s J_s a collected. Unlike G's
+     * apply this moves state-space blocks (2 k B T W doubles to and from the driver, which holds
+     * them): it is for batches whose probe blocks fit the driver's memory.
+     */
+    public LinearOperator stateNtk() {
+        check();
+        long n = Math.multiplyExact(Math.multiplyExact(batch, steps), (long) stateWidth);
+        return LinearOperator.symmetric(n, (in, out) -> {
+            int k = Math.toIntExact(in.size() / n);
+            double[] a = aggregate(in.toArray(), k, Math.toIntExact(n), true);
+            MemorySegment.copy(
+                    forward(a, k), 0, out.segment(), ValueLayout.JAVA_DOUBLE, 0, Math.toIntExact(out.size()));
+        });
+    }
+
+    /**
+     * NTK_S's top eigenpairs with their eigenvectors in state space, [k, B T W]: G's eigenvectors
+     * v_i (Lanczos on the driver, as {@link #top}) mapped to u_i = P J v_i / ||P J v_i|| by one
+     * Spark job, as the single-machine {@link Eigs#topOfGram} maps them (its residuals are G's).
+     */
+    public EigenResult topInStateSpace(EigsOptions o) {
+        EigenResult r = top(o.withVectors(true));
+        int k = r.values().length;
+        double[] u = forward(r.vectors().toArray(), k);
+        int n = u.length / k;
+        for (int i = 0; i < k; i++) {
+            double ss = 0;
+            for (int j = 0; j < n; j++) {
+                ss += u[i * n + j] * u[i * n + j];
+            }
+            double norm = Math.sqrt(ss);
+            for (int j = 0; j < n; j++) {
+                u[i * n + j] /= norm;
+            }
+        }
+        Tensor vectors = Tensor.of(Arena.ofAuto(), u, k, n);
+        return new EigenResult(
+                r.values(),
+                r.residuals(),
+                vectors,
+                r.converged(),
+                r.blockApplies() + 1,
+                r.vectorApplies() + (k + 1) / 2,
+                r.restarts(),
+                r.block(),
+                r.basis());
+    }
+
+    /**
+     * {@code spectrum}'s analysis of NTK_S across the shards: the top eigenpairs
+     * ({@link #topInStateSpace}), then the effective ranks, the true partial dimensions and kpflow's
+     * partial dimensions by the single-machine estimators ({@link SpectrumAnalysis#ofTop}) on
+     * {@link #stateNtk()}, deflated by those eigenvectors and seeded by {@code ranks}: the same
+     * numbers as {@code SpectrumAnalysis.run} on one session, to round-off.
+     */
+    public SpectrumAnalysis.Result analyze(EigsOptions o, RankOptions ranks) {
+        EigenResult top = topInStateSpace(o);
+        long w = stateWidth;
+        return SpectrumAnalysis.ofTop(
+                SpectrumAnalysis.Target.NTK, stateNtk(), top, batch, steps, w, ranks, o.vectors());
+    }
+
     /** NTK_S's top eigenvalues (and G's eigenvectors in parameter space, with {@code withVectors}). */
     public EigenResult top(EigsOptions o) {
         return Eigs.top(parameterGram(), o);
     }
 
     private double[] apply(double[] x, int k) {
+        return aggregate(x, k, Math.toIntExact(numParams), false);
+    }
+
+    /**
+     * The sum over shards of J_s^T (J_s x) ({@code state} false: x is [k, n_params]) or of
+     * J_s^T x_s ({@code state} true: x is [k, B T W] and x_s the shard's rows), by a tree aggregate
+     * in double-double: one Spark job, the same bits however tasks finish.
+     */
+    private double[] aggregate(double[] x, int k, int n, boolean state) {
         check();
         String key = id;
         ModelSpec model = spec;
@@ -182,12 +264,17 @@ public final class DistributedSession implements AutoCloseable {
                     new ExactSum(k * p),
                     (acc, shard) -> {
                         ShardSessions.injectedFault(shard);
-                        return acc.add(shardGram(ShardSessions.get(key, shard, model), block.value(), k, p));
+                        Session s = ShardSessions.get(key, shard, model);
+                        return acc.add(
+                                state
+                                        ? ShardOps.adjoint(s, shard, block.value(), k, n, p)
+                                        : ShardOps.gram(s, block.value(), k, p));
                     },
                     ExactSum::merge,
                     2);
             applies.incrementAndGet();
-            bytesMoved.addAndGet((long) partitions * k * p * 8 * 3);
+            long shipped = state ? (long) k * n + 2L * partitions * k * p : 3L * partitions * k * p;
+            bytesMoved.addAndGet(shipped * 8);
             return sum.value();
         } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
             throw failed("the distributed apply", e);
@@ -197,15 +284,38 @@ public final class DistributedSession implements AutoCloseable {
         }
     }
 
-    /** J_s^T (J_s x) for one shard's session, J_s = P_s J_theta,s; x is [k, n_params]. */
-    static double[] shardGram(Session s, double[] x, int k, int p) {
-        try (Arena arena = Arena.ofConfined();
-                LinearOperator j = s.P().compose(s.jtheta())) {
-            Tensor in = Tensor.of(arena, x, k, p);
-            Tensor y = j.apply(in, arena);
-            Tensor z = Tensor.allocate(arena, k, p);
-            j.applyAdjoint(y, z);
-            return z.toArray();
+    /** P J a for parameter blocks a [k, n_params]: each shard's rows, gathered as [k, B T W]. */
+    private double[] forward(double[] a, int k) {
+        check();
+        String key = id;
+        ModelSpec model = spec;
+        int p = Math.toIntExact(numParams);
+        long width = stateWidth, rows = batch * steps * width;
+        Broadcast<double[]> block = sc.broadcast(a);
+        sc.setJobGroup(key, "ntk4j P J apply", false);
+        try {
+            List<scala.Tuple2<Shard, double[]>> parts = shards.map(shard -> {
+                        ShardSessions.injectedFault(shard);
+                        Session s = ShardSessions.get(key, shard, model);
+                        return new scala.Tuple2<>(
+                                ShardOps.withoutInputs(shard), ShardOps.forward(s, block.value(), k, p));
+                    })
+                    .collect();
+            double[] y = new double[Math.toIntExact(k * rows)];
+            for (scala.Tuple2<Shard, double[]> part : parts) {
+                int len = part._2().length / k;
+                long offset = (long) part._1().first() * steps * width;
+                for (int i = 0; i < k; i++) {
+                    System.arraycopy(part._2(), i * len, y, Math.toIntExact(i * rows + offset), len);
+                }
+            }
+            bytesMoved.addAndGet(8L * (partitions * (long) k * p + k * rows));
+            return y;
+        } catch (Exception e) {
+            throw failed("the distributed apply", e);
+        } finally {
+            sc.clearJobGroup();
+            block.destroy();
         }
     }
 
