@@ -7,6 +7,7 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigsOptions;
+import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.ShardedEigs;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -15,8 +16,9 @@ import java.util.Arrays;
 /**
  * {@code spectrum --spark MASTER}: NTK_S's top eigenvalues with the batch sharded across Spark
  * executors (ntk4j-spark's DistributedSession, found by ServiceLoader; README, "On Apache Spark").
- * The effective rank comes from Hutch++ on the shards' parameter-space Gram (--spark-probes); the
- * partial dimensions are not distributed yet, and the output says so.
+ * The effective ranks and partial dimensions are spectrum's own estimators on the sharded NTK_S
+ * (the same numbers as without --spark; the driver holds state-space probe blocks), or with
+ * --spark-probes N Hutch++ on the shards' parameter-space Gram (effective rank only).
  */
 final class SpectrumOnSpark {
     private SpectrumOnSpark() {}
@@ -38,8 +40,10 @@ final class SpectrumOnSpark {
 
         @picocli.CommandLine.Option(
                 names = "--spark-probes",
-                defaultValue = "64",
-                description = "Hutch++ probes of the effective rank with --spark (default ${DEFAULT-VALUE})")
+                defaultValue = "0",
+                description = "with --spark: the effective rank by Hutch++ from N parameter-space probes instead of"
+                        + " spectrum's own estimators (for batches whose [16, B T H] probe blocks do not fit the"
+                        + " driver; no partial dimensions); default 0: spectrum's own")
         long probes;
     }
 
@@ -54,8 +58,9 @@ final class SpectrumOnSpark {
                     "--spark runs the randomized solver on the parameter side (no dense mode, no "
                             + "state-space eigenvectors): drop --exact and --vectors-out");
         }
-        if (!c.eigenvaluesOnly && so.probes < 4) {
-            throw new InvalidInputException("--spark-probes must be >= 4, got " + so.probes);
+        if (so.probes != 0 && so.probes < 4) {
+            throw new InvalidInputException(
+                    "--spark-probes must be 0 (spectrum's own estimators) or >= 4, got " + so.probes);
         }
         if (so.partitions < 0) {
             throw new InvalidInputException("--partitions must be >= 0, got " + so.partitions);
@@ -72,7 +77,13 @@ final class SpectrumOnSpark {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = c.data.inputs(arena);
             shape = x.shape();
-            r = impl.top(so.master, so.partitions, m, x, o, c.eigenvaluesOnly ? 0 : so.probes);
+            io.ntk4j.spectral.RankOptions ro = c.eigenvaluesOnly || so.probes > 0
+                    ? null
+                    : io.ntk4j.spectral.RankOptions.defaults()
+                            .withAccuracy(c.accuracy)
+                            .withMaxSamples(c.maxSamples)
+                            .withSeed(c.seed);
+            r = impl.top(so.master, so.partitions, m, x, o, ro, c.eigenvaluesOnly ? 0 : so.probes);
         }
         PrintWriter out = c.spec.commandLine().getOut();
         double[] values = r.eigen().values(), residuals = r.eigen().residuals();
@@ -95,7 +106,24 @@ final class SpectrumOnSpark {
             root.put("trace", r.ranks().trace().value());
             root.put("trace_std_error", r.ranks().trace().stdError());
             root.put("rank_probes", so.probes);
-            root.put("partial_effective_dims", "not distributed yet");
+            root.put("partial_effective_dims", "not with --spark-probes (parameter-space Hutch++)");
+        }
+        io.ntk4j.spectral.SpectrumAnalysis.Result a = r.analysis();
+        if (a != null) {
+            io.ntk4j.spectral.RankEstimates rk = a.ranks();
+            root.put("effective_rank", rk.effectiveRank().value());
+            root.put("effective_rank_std_error", rk.effectiveRank().stdError());
+            root.put("effective_rank_of", "NTK_S");
+            root.put("effective_rank_kpflow", rk.effectiveRankKpflow().value());
+            root.put("effective_rank_kpflow_std_error", rk.effectiveRankKpflow().stdError());
+            root.put("trace", rk.trace().value());
+            root.put("trace_std_error", rk.trace().stdError());
+            SpectrumOutputs.putDims(root.putObject("partial_effective_dims"), a.partialDims(), "hidden");
+            SpectrumOutputs.putDims(root.putObject("partial_effective_dims_kpflow"), a.dimsKpflow(), "hidden");
+            root.put("accuracy", c.accuracy);
+            root.put("accuracy_met", a.accuracyMet());
+            root.put("rank_samples", a.rankSamples());
+            root.put("deflation", rk.deflation());
         }
         root.put("seconds", (System.nanoTime() - t0) / 1e9);
         if (c.json) {
@@ -114,6 +142,21 @@ final class SpectrumOnSpark {
                                 + " dimensions: not distributed yet%n",
                         SpectrumOutputs.fmt(r.ranks().effectiveRank()), so.probes);
             }
+            if (a != null) {
+                PartialEffectiveDims d = a.partialDims(), dk = a.dimsKpflow();
+                out.printf(
+                        "  effective rank of NTK_S: %s (kpflow's PR(A^2): %s)%n",
+                        SpectrumOutputs.fmt(a.ranks().effectiveRank()),
+                        SpectrumOutputs.fmt(a.ranks().effectiveRankKpflow()));
+                out.printf(
+                        "  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
+                        SpectrumOutputs.fmt(d.batch()), SpectrumOutputs.fmt(d.time()), SpectrumOutputs.fmt(d.hidden()));
+                out.printf(
+                        "  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
+                        SpectrumOutputs.fmt(dk.batch()),
+                        SpectrumOutputs.fmt(dk.time()),
+                        SpectrumOutputs.fmt(dk.hidden()));
+            }
             out.printf(
                     "  converged: %d of %d; %d block applies, %d bytes moved (%d reported by Spark), %.3f s%n",
                     r.eigen().converged(),
@@ -123,6 +166,16 @@ final class SpectrumOnSpark {
                     r.measuredBytes(),
                     root.get("seconds").asDouble());
         }
-        return r.eigen().converged() == values.length ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
+        if (a != null && !a.accuracyMet()) {
+            c.spec.commandLine()
+                    .getErr()
+                    .printf(
+                            "ntk4j spectrum: the rank estimates did not reach --accuracy %.3g within --max-samples %d"
+                                    + " (largest relative standard error %.3g); they are reported with their errors,"
+                                    + " not as met%n",
+                            c.accuracy, c.maxSamples, a.worstRelativeError());
+        }
+        boolean ok = r.eigen().converged() == values.length && (a == null || a.accuracyMet());
+        return ok ? Main.EXIT_OK : Main.EXIT_NUMERICAL;
     }
 }

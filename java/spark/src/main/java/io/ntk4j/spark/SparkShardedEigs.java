@@ -16,7 +16,14 @@ public final class SparkShardedEigs implements ShardedEigs {
     }
 
     @Override
-    public Result top(String master, int partitions, Model model, Tensor inputs, EigsOptions o, long rankProbes) {
+    public Result top(
+            String master,
+            int partitions,
+            Model model,
+            Tensor inputs,
+            EigsOptions o,
+            io.ntk4j.spectral.RankOptions ranks,
+            long rankProbes) {
         SparkConf conf = new SparkConf()
                 .setAppName("ntk4j spectrum")
                 .setIfMissing("spark.ui.showConsoleProgress", "false")
@@ -28,9 +35,22 @@ public final class SparkShardedEigs implements ShardedEigs {
         try {
             int parts = partitions > 0 ? partitions : (int) Math.min(sc.defaultParallelism(), inputs.dim(0));
             try (DistributedSession d = DistributedSession.open(sc, model, inputs, parts)) {
-                EigenResult r = d.top(o);
-                io.ntk4j.spectral.TraceEstimates ranks = rankProbes > 0 ? d.ranks(rankProbes, o.seed()) : null;
-                return new Result(r, parts, d.bytesMoved(), d.measuredBytes(), ranks);
+                io.ntk4j.spectral.SpectrumAnalysis.Result analysis =
+                        ranks != null && rankProbes == 0 ? d.analyze(o, ranks) : null;
+                EigenResult r = analysis != null
+                        ? new EigenResult(
+                                analysis.values(),
+                                analysis.residuals(),
+                                null,
+                                analysis.converged(),
+                                d.applies(),
+                                analysis.eigenApplies(),
+                                0,
+                                0,
+                                0)
+                        : d.top(o);
+                io.ntk4j.spectral.TraceEstimates hutch = rankProbes > 0 ? d.ranks(rankProbes, o.seed()) : null;
+                return new Result(r, parts, d.bytesMoved(), d.measuredBytes(), hutch, analysis);
             }
         } finally {
             sc.stop();
