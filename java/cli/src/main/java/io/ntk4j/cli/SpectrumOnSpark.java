@@ -139,7 +139,7 @@ final class SpectrumOnSpark {
             if (r.ranks() != null) {
                 out.printf(
                         "  effective rank of NTK_S: %s (Hutch++, %d probes in parameter space); partial effective"
-                                + " dimensions: not distributed yet%n",
+                                + " dimensions: not with --spark-probes%n",
                         SpectrumOutputs.fmt(r.ranks().effectiveRank()), so.probes);
             }
             if (a != null) {
