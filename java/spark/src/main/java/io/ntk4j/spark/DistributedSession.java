@@ -232,6 +232,18 @@ public final class DistributedSession implements AutoCloseable {
      * numbers as {@code SpectrumAnalysis.run} on one session, to round-off.
      */
     public SpectrumAnalysis.Result analyze(EigsOptions o, RankOptions ranks) {
+        // The driver's heap holds a probe block [16, B T W] about four times over (the block, its
+        // broadcast, the shards' gathered rows, the assembled image): refuse what cannot fit, before
+        // any work, rather than fail with an OutOfMemoryError half-way.
+        long block = Math.max(16, o.k()), need = 4 * 8 * block * batch * steps * stateWidth;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (need > heap / 2) {
+            throw new InvalidInputException(String.format(
+                    "the state-space rank estimators need about %.1f GiB of driver heap for probe blocks [%d, %d]"
+                            + " but the driver has %.1f GiB: raise spark.driver.memory, or use the parameter-space"
+                            + " Hutch++ estimate (ranks(probes, seed); spectrum --spark-probes N)",
+                    need / 1073741824.0, block, batch * steps * stateWidth, heap / 1073741824.0));
+        }
         EigenResult top = topInStateSpace(o);
         long w = stateWidth;
         return SpectrumAnalysis.ofTop(

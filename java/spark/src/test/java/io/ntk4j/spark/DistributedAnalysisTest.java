@@ -1,7 +1,9 @@
 package io.ntk4j.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
@@ -109,6 +111,22 @@ class DistributedAnalysisTest {
                     4,
                     EigsOptions.top(10).withTol(1e-12),
                     RankOptions.defaults().withSeed(3).withMaxSamples(64));
+        }
+    }
+
+    @Test
+    void probeBlocksTooLargeForTheDriverAreRefusedBeforeAnyWork() {
+        Model m = DistributedSessionTest.leaky(128, 1, 1.0, 2);
+        // Enough state that four [16, B T H] blocks exceed half the heap (the inputs themselves are small).
+        long heap = Runtime.getRuntime().maxMemory();
+        int t = 1000, b = (int) Math.min(Integer.MAX_VALUE / t, heap / (4L * 8 * 16 * 128 * t) + 2);
+        try (Arena arena = Arena.ofConfined();
+                DistributedSession d = DistributedSession.open(sc, m, Tensor.allocate(arena, b, t, 1), 2)) {
+            assertThatThrownBy(() -> d.analyze(EigsOptions.top(3), RankOptions.defaults()))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("driver heap")
+                    .hasMessageContaining("--spark-probes");
+            assertThat(d.applies()).isZero();
         }
     }
 }
