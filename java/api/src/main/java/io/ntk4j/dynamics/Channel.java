@@ -127,6 +127,17 @@ public final class Channel {
      * parameters).
      */
     public static Result of(Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena, double traceNtk) {
+        return of(session, p, xBar, arena, traceNtk, NormalForm.of(p));
+    }
+
+    /**
+     * As {@link #of(Session, FixedPoints.FixedPoint, double[], Arena, double)} with the normal form
+     * the cosine follows named ({@link NormalForm}: e.g. a saddle-node, which the eigenvalue alone
+     * does not tell from a pitchfork); it must match the critical eigenvalue (complex for
+     * Neimark-Sacker, real otherwise).
+     */
+    public static Result of(
+            Session session, FixedPoints.FixedPoint p, double[] xBar, Arena arena, double traceNtk, NormalForm form) {
         if (!(traceNtk > 0) || !Double.isFinite(traceNtk)) {
             throw new InvalidInputException("tr NTK_S must be a finite number > 0, got " + traceNtk);
         }
@@ -153,60 +164,8 @@ public final class Channel {
             cos = Math.abs(d) / Math.sqrt(cc);
         }
         double mu = p.mu();
-        int ci = p.criticalIndex();
-        boolean complex = Math.abs(p.eigenvaluesIm()[ci]) > 1e-12 * Math.max(1, Math.abs(p.eigenvaluesRe()[ci]));
-        // The pitchfork normal form describes real crossings; a complex pair (Neimark-Sacker) gets NaN.
-        double nf = complex ? Double.NaN : normalFormCosine(session, p, xBar, mu, c, arena);
+        double nf = NormalForms.cosine(session, p, xBar, c, form, arena);
         return new Result(mu, g, c, cc, tr, cc / tr, cos, nf);
-    }
-
-    /**
-     * |cos| between c and the normal-form prediction (P_alpha alpha_shifted) (x) v (DESIGN.md): with
-     * alpha_t = w^T (h_t - h_bar) on each trial, the pitchfork alpha' = (1 + mu) alpha - alpha^3 has
-     * f'(alpha) = 1 + mu - 3 alpha^2, and z = P_alpha alpha_shifted solves
-     * z_t = alpha_{t-1} + f'(alpha_{t-1}) z_{t-1} (alpha_{-1} from the session's h_0).
-     *
-     * <p>The unit cubic coefficient holds for alpha measured in the normal form's own scale: the
-     * cell's reduced map along v is alpha' = (1 + mu) alpha - kappa alpha^3 + ..., with
-     * kappa = -(1/6) d^3/d eps^3 w^T f(h_bar + eps v) at 0 (a central difference), so
-     * f'(alpha) = 1 + mu - 3 kappa alpha^2 in the raw coordinate (the same propagator as the unit-cubic
-     * pitchfork in sqrt(kappa) alpha, and z scales out of the cosine).
-     */
-    static double normalFormCosine(
-            Session session, FixedPoints.FixedPoint p, double[] xBar, double mu, Tensor c, Arena arena) {
-        int h = session.model().stateWidth(), k = p.criticalIndex();
-        double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
-        double wv = dot(w, v);
-        for (int i = 0; i < h; i++) {
-            w[i] /= wv; // w^T v = 1
-        }
-        double kappa = cubicCoefficient(session.model(), p, xBar, v, w);
-        Tensor hidden = session.hidden(arena);
-        long b = session.batch(), t = session.steps();
-        double[] h0 = session.initialState();
-        double dotCp = 0, pp = 0, cc = 0;
-        for (long bi = 0; bi < b; bi++) {
-            double prevAlpha = 0;
-            for (int i = 0; i < h; i++) {
-                prevAlpha += w[i] * (h0[(int) (bi * h + i)] - p.state()[i]);
-            }
-            double z = 0;
-            for (long ti = 0; ti < t; ti++) {
-                z = prevAlpha + (ti == 0 ? 0 : (1 + mu - 3 * kappa * prevAlpha * prevAlpha) * z);
-                double alpha = 0;
-                for (int i = 0; i < h; i++) {
-                    alpha += w[i] * (hidden.getFlat((bi * t + ti) * h + i) - p.state()[i]);
-                }
-                for (int i = 0; i < h; i++) {
-                    double pred = z * v[i], ci = c.getFlat((bi * t + ti) * h + i);
-                    dotCp += pred * ci;
-                    pp += pred * pred;
-                    cc += ci * ci;
-                }
-                prevAlpha = alpha;
-            }
-        }
-        return pp == 0 || cc == 0 ? 0 : Math.abs(dotCp) / Math.sqrt(pp * cc);
     }
 
     /**
@@ -215,51 +174,14 @@ public final class Channel {
      * h' = tanh(g h) at 0 it is g^3 / 3. A central difference of w^T f(h_bar + eps v, x_bar).
      */
     public static double cubicCoefficient(Model model, FixedPoints.FixedPoint p, double[] xBar) {
-        int h = model.stateWidth(), k = p.criticalIndex();
-        double[] v = column(p.right(), h, k), w = column(p.left(), h, k);
-        double wv = dot(w, v);
-        for (int i = 0; i < h; i++) {
-            w[i] /= wv;
+        if (NormalForm.of(p) == NormalForm.NEIMARK_SACKER) {
+            throw new InvalidInputException("the real cubic coefficient needs a real critical eigenvalue");
         }
-        return cubicCoefficient(model, p, xBar, v, w);
-    }
-
-    /** kappa = -(1/6) g'''(0) for g(eps) = w^T f(h_bar + eps v, x_bar) (w^T v = 1). */
-    private static double cubicCoefficient(
-            Model model, FixedPoints.FixedPoint p, double[] xBar, double[] v, double[] w) {
-        double norm = Math.sqrt(dot(v, v));
-        double eps = 1e-2 / norm;
-        double[] g = new double[7];
-        for (int i = -3; i <= 3; i++) {
-            double[] f = FixedPoints.stepAndJacobian(model, axpy(p.state(), i * eps, v), xBar)[0];
-            g[i + 3] = dot(w, f);
-        }
-        // Seven-point central stencil for g''' (truncation error O(eps^4)).
-        double third = (-g[6] + 8 * g[5] - 13 * g[4] + 13 * g[2] - 8 * g[1] + g[0]) / (8 * eps * eps * eps);
-        return -third / 6;
-    }
-
-    private static double[] column(double[] rowMajor, int n, int c) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = rowMajor[i * n + c];
-        }
-        return v;
+        NormalForms.Critical k = NormalForms.Critical.of(p, model.stateWidth());
+        return NormalForms.Coefficients.real(model, p, xBar, k).cubic();
     }
 
     private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
-
-    private static double[] axpy(double[] x, double a, double[] y) {
-        double[] r = x.clone();
-        for (int i = 0; i < r.length; i++) {
-            r[i] += a * y[i];
-        }
-        return r;
+        return NormalForms.dot(a, b);
     }
 }
