@@ -10,8 +10,9 @@ final class Crossings {
 
     /**
      * The first learned bifurcation: the first record pair where the origin's mu goes from < 0 to
-     * >= 0 (a pitchfork when the stable fixed points go from 1 to 2 or more, else a crossing of the
-     * unit circle at +1 or -1 by lambda_c's sign), or, if the origin never crosses, the first pair
+     * >= 0 (Neimark-Sacker when lambda_c is a complex pair there, a pitchfork when the stable fixed
+     * points go from 1 to 2 or more, else a crossing of the unit circle at +1 or -1 by lambda_c's
+     * sign), or, if the origin never crosses, the first pair
      * where the number of stable fixed points grows while the origin stays stable (saddle-nodes away
      * from the origin). Null if neither happens.
      */
@@ -20,11 +21,13 @@ final class Crossings {
             Record a = records.get(i - 1), b = records.get(i);
             if (a.mu() < 0 && b.mu() >= 0) {
                 Record at = Math.abs(a.mu()) <= Math.abs(b.mu()) ? a : b;
-                String kind = b.lambdaC() < 0
-                        ? "flip (origin)"
-                        : b.stableFixedPoints() >= 2 && a.stableFixedPoints() <= 1
-                                ? "pitchfork (origin)"
-                                : "real +1 (origin)";
+                String kind = Math.abs(at.lambdaCIm()) > 1e-9 * Math.max(1, Math.abs(at.lambdaC()))
+                        ? "Neimark-Sacker (origin)"
+                        : b.lambdaC() < 0
+                                ? "flip (origin)"
+                                : b.stableFixedPoints() >= 2 && a.stableFixedPoints() <= 1
+                                        ? "pitchfork (origin)"
+                                        : "real +1 (origin)";
                 return around(records, at, kind);
             }
         }

@@ -2,19 +2,14 @@ package io.ntk4j.experiments;
 
 import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
-import io.ntk4j.NumericalException;
 import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.dynamics.Channel;
-import io.ntk4j.training.Loss;
 import io.ntk4j.training.NaturalGradient;
-import io.ntk4j.training.Optimizer;
-import io.ntk4j.training.Trainer;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -65,7 +60,52 @@ public final class StudentTeacher {
             int recordEvery,
             int ngRank,
             double ngRho,
-            long[] seeds) {
+            long[] seeds,
+            String crossing,
+            double rotation,
+            double studentBias) {
+        /** The settings of a pitchfork experiment (no rotation, no bias). */
+        public Config(
+                String cell,
+                int hidden,
+                int batch,
+                int steps,
+                double dt,
+                double teacherGain,
+                double studentGain,
+                double bulkScale,
+                double pulse,
+                int pulseSteps,
+                double noise,
+                double lr,
+                int trainSteps,
+                int recordEvery,
+                int ngRank,
+                double ngRho,
+                long[] seeds) {
+            this(
+                    cell,
+                    hidden,
+                    batch,
+                    steps,
+                    dt,
+                    teacherGain,
+                    studentGain,
+                    bulkScale,
+                    pulse,
+                    pulseSteps,
+                    noise,
+                    lr,
+                    trainSteps,
+                    recordEvery,
+                    ngRank,
+                    ngRho,
+                    seeds,
+                    "pitchfork",
+                    0,
+                    0);
+        }
+
         public Config {
             require(cell != null, "cell is required (rnn_leaky or rnn_elman)");
             require(
@@ -77,14 +117,7 @@ public final class StudentTeacher {
             require(batch >= 1, "batch must be >= 1, got " + batch);
             require(steps >= 2, "steps must be >= 2, got " + steps);
             require(dt > 0 && dt <= 1, "dt must be in (0, 1], got " + dt);
-            require(
-                    teacherGain > 1 && Double.isFinite(teacherGain),
-                    "teacherGain (the teacher's leading W_hh eigenvalue) must be > 1 so that the teacher is past the pitchfork, got "
-                            + teacherGain);
-            require(
-                    studentGain > 0 && studentGain < 1,
-                    "studentGain (the student's leading W_hh eigenvalue) must be in (0, 1), below the pitchfork, got "
-                            + studentGain);
+            StudentTeacherModels.checkCrossing(cell, dt, teacherGain, studentGain, crossing, rotation, studentBias);
             require(bulkScale >= 0 && bulkScale < 1, "bulkScale must be in [0, 1), got " + bulkScale);
             require(pulse > 0 && Double.isFinite(pulse), "pulse must be a finite number > 0, got " + pulse);
             require(pulseSteps >= 1 && pulseSteps < steps, "pulseSteps must be in [1, steps), got " + pulseSteps);
@@ -105,6 +138,73 @@ public final class StudentTeacher {
                     "rnn_leaky", 16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN, new long[] {
                         1, 2, 3
                     });
+        }
+
+        /** The names {@link #preset} knows. */
+        public static final List<String> PRESETS =
+                List.of("pitchfork", "long-horizon", "flip", "neimark-sacker", "saddle-node");
+
+        /**
+         * A named experiment (issue 17, "every codimension-one crossing"): {@code pitchfork} (the
+         * demo's {@link #defaults()}), {@code long-horizon} ({@link #longHorizon()}), {@code flip}
+         * (rnn_elman, W_hh's leading eigenvalue -0.4 to -1.6: lambda_c crosses -1), {@code
+         * neimark-sacker} (the leading pair 0.4 to 1.6 times e^(+-0.5 i): a complex pair crosses the
+         * circle; rate 1e-5), {@code saddle-node} (rnn_elman with gain 1.6 for both, the student's bias
+         * 1.0 along the leading eigenvector, which keeps it monostable until training removes it and a
+         * pair of fixed points is born away from the origin; rate 3e-6, a record every step).
+         */
+        public static Config preset(String name) {
+            Config d = defaults();
+            return switch (name) {
+                case "pitchfork" -> d;
+                case "long-horizon" -> longHorizon();
+                case "flip" -> d.variant("rnn_elman", 1.0, -1.6, -0.4, d.lr(), d.recordEvery(), "flip", 0, 0);
+                case "neimark-sacker" ->
+                    d.variant(d.cell(), d.dt(), 1.6, 0.4, 1e-5, d.recordEvery(), "neimark_sacker", 0.5, 0);
+                case "saddle-node" -> d.variant("rnn_elman", 1.0, 1.6, 1.6, 3e-6, 1, "saddle_node", 0, 1.0);
+                default ->
+                    throw new InvalidInputException(
+                            "unknown preset \"" + name + "\": use one of " + String.join(", ", PRESETS));
+            };
+        }
+
+        /** A variant of these settings with another crossing (tests). */
+        Config variantForTest(
+                String cell, double dt, double teacher, double student, String crossing, double rotation, double bias) {
+            return variant(cell, dt, teacher, student, lr, recordEvery, crossing, rotation, bias);
+        }
+
+        private Config variant(
+                String cell,
+                double dt,
+                double teacherGain,
+                double studentGain,
+                double lr,
+                int recordEvery,
+                String crossing,
+                double rotation,
+                double studentBias) {
+            return new Config(
+                    cell,
+                    hidden,
+                    batch,
+                    steps,
+                    dt,
+                    teacherGain,
+                    studentGain,
+                    bulkScale,
+                    pulse,
+                    pulseSteps,
+                    noise,
+                    lr,
+                    trainSteps,
+                    recordEvery,
+                    ngRank,
+                    ngRho,
+                    seeds,
+                    crossing,
+                    rotation,
+                    studentBias);
         }
 
         /** The demo where the channel can dominate (issue 17): T = 300 (beyond 1/|mu| near the crossing), a record every step. */
@@ -152,7 +252,8 @@ public final class StudentTeacher {
                     + teacherGain + ", studentGain=" + studentGain + ", bulkScale=" + bulkScale + ", pulse=" + pulse
                     + ", pulseSteps=" + pulseSteps + ", noise=" + noise + ", lr=" + lr + ", trainSteps=" + trainSteps
                     + ", recordEvery=" + recordEvery + ", ngRank=" + ngRank + ", ngRho=" + ngRho + ", seeds="
-                    + Arrays.toString(seeds) + "]";
+                    + Arrays.toString(seeds) + ", crossing=" + crossing + ", rotation=" + rotation + ", studentBias="
+                    + studentBias + "]";
         }
     }
 
@@ -242,12 +343,12 @@ public final class StudentTeacher {
 
     /** The teacher of {@code seed}: W_hh = Q diag(teacherGain, bulk) Q^T, W_ih ~ N(0, 1). */
     public static Model teacher(Config c, long seed) {
-        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.teacherGain(), 0);
+        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.teacherGain(), 0, 0);
     }
 
     /** The student of {@code seed}: the teacher's W_hh with leading eigenvalue studentGain, perturbed. */
     public static Model student(Config c, long seed) {
-        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.studentGain(), 0.05);
+        return StudentTeacherModels.build(c, new SplittableRandom(seed), c.studentGain(), 0.05, c.studentBias());
     }
 
     /** Inputs [B, T, 1]: a pulse of random sign and amplitude in [0.5, 1.5] for pulseSteps, then 0. */
@@ -272,125 +373,15 @@ public final class StudentTeacher {
                 teacherLoss += 0.5 * e * e;
             }
             List<Record> records = new ArrayList<>();
-            Run sgd = train(c, seed, x, targets, false, records, log);
-            Run ng = train(c, seed, x, targets, true, null, log);
+            Run sgd = StudentTeacherTraining.train(c, seed, x, targets, false, records, log);
+            Run ng = StudentTeacherTraining.train(c, seed, x, targets, true, null, log);
             return new SeedResult(seed, teacherLoss, records, crossing(records), sgd, ng);
         }
     }
 
-    private static Run train(
-            Config c,
-            long seed,
-            Tensor x,
-            Tensor targets,
-            boolean natural,
-            List<Record> records,
-            Consumer<String> log) {
-        Model start = student(c, seed);
-        Trainer tr = new Trainer(
-                start,
-                null,
-                x,
-                targets,
-                Loss.STATE,
-                new Optimizer(Optimizer.Kind.SGD, c.lr(), 0),
-                Set.of("weight_ih", "weight_hh"));
-        NaturalGradient ng = natural ? new NaturalGradient(c.ngRank(), c.ngRho(), true) : null;
-        if (ng != null) {
-            tr.withNaturalGradient(ng);
-        }
-        List<Double> mu = new ArrayList<>();
-        double trainSeconds = 0;
-        int done = 0;
-        boolean diverged = false;
-        int divergedAt = -1;
-        String method = natural ? "lowrank_ng" : "sgd";
-        for (int step = 0; step <= c.trainSteps(); step++) {
-            if (step % c.recordEvery() == 0 || step == c.trainSteps()) {
-                if (records != null) {
-                    Record r;
-                    try {
-                        r = analyze(tr.model(), x, step, Double.NaN);
-                    } catch (NumericalException e) {
-                        // No fixed point near the origin (or a failed solve): recorded as undefined, not hidden.
-                        double nan = Double.NaN;
-                        r = new Record(step, nan, nan, nan, nan, nan, new double[0], nan, nan, nan, nan, nan, 0, nan);
-                    }
-                    records.add(r);
-                    mu.add(r.mu());
-                } else {
-                    mu.add(StudentTeacherAnalysis.originMu(tr.model()));
-                }
-            }
-            if (step == c.trainSteps()) {
-                tr.finish();
-                break;
-            }
-            long t0 = System.nanoTime();
-            try {
-                tr.step();
-            } catch (NumericalException e) {
-                diverged = true;
-                divergedAt = step;
-                break;
-            }
-            trainSeconds += (System.nanoTime() - t0) / 1e9;
-            done++;
-            double last = tr.losses().get(tr.losses().size() - 1);
-            if (!Double.isFinite(last)) {
-                diverged = true;
-                divergedAt = step;
-                break;
-            }
-        }
-        // Records carry the loss before the step they were taken at.
-        if (records != null) {
-            List<Double> l = tr.losses();
-            for (int i = 0; i < records.size(); i++) {
-                Record r = records.get(i);
-                if (r.step() < l.size()) {
-                    records.set(
-                            i,
-                            new Record(
-                                    r.step(),
-                                    l.get(r.step()),
-                                    r.lambdaC(),
-                                    r.mu(),
-                                    r.effectiveRank(),
-                                    r.kpflowRank(),
-                                    r.topEigenvalues(),
-                                    r.traceNtk(),
-                                    r.channelEigenvalue(),
-                                    r.channelShare(),
-                                    r.cosineWithTop(),
-                                    r.normalFormCosine(),
-                                    r.stableFixedPoints(),
-                                    r.lambdaCIm()));
-                }
-            }
-        }
-        log.accept(String.format(
-                "seed %d %s: %d steps, loss %.4g -> %.4g%s",
-                seed,
-                method,
-                done,
-                tr.losses().get(0),
-                tr.losses().get(tr.losses().size() - 1),
-                diverged ? " (diverged at step " + divergedAt + ")" : ""));
-        return new Run(
-                method,
-                List.copyOf(tr.losses()),
-                mu,
-                diverged,
-                divergedAt,
-                done == 0 ? 0 : trainSeconds / done,
-                ng == null ? 0 : ng.lanczosVectors(),
-                tr.model());
-    }
-
     /** The analysis of one student model on the inputs (loss filled in by the caller). */
     public static Record analyze(Model m, Tensor x, int step, double loss) {
-        return StudentTeacherAnalysis.analyze(m, x, step, loss);
+        return StudentTeacherAnalysis.analyze(m, x, step, loss, "pitchfork");
     }
 
     /** The first learned bifurcation among the records (see {@link Crossings#first}); null if none. */

@@ -7,6 +7,7 @@ import io.ntk4j.Session;
 import io.ntk4j.Tensor;
 import io.ntk4j.dynamics.Channel;
 import io.ntk4j.dynamics.FixedPoints;
+import io.ntk4j.dynamics.NormalForm;
 import io.ntk4j.spectral.Eigs;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
@@ -19,13 +20,32 @@ import java.util.Arrays;
 final class StudentTeacherAnalysis {
     private StudentTeacherAnalysis() {}
 
-    /** mu of the fixed point on the origin's branch at zero input (NaN if Newton finds none). */
-    static double originMu(Model m) {
+    /** mu of the analysed fixed point ({@link #critical}) at zero input (NaN if Newton finds none). */
+    static double criticalMu(Model m, String crossing) {
         try {
-            return origin(m).mu();
+            return critical(m, crossing).mu();
         } catch (NumericalException e) {
             return Double.NaN;
         }
+    }
+
+    /**
+     * The fixed point a crossing is watched at: the origin's branch (the point nearest 0) for the
+     * crossings of the origin; for a saddle-node, which happens away from it, the stable fixed point
+     * nearest the unit circle (after the fold, the newborn node), or the origin's branch if none is stable.
+     */
+    static FixedPoints.FixedPoint critical(Model m, String crossing) {
+        if (!crossing.equals("saddle_node")) {
+            return origin(m);
+        }
+        FixedPoints.FixedPoint best = null;
+        for (FixedPoints.FixedPoint p :
+                FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
+            if (p.stable() && (best == null || p.mu() > best.mu())) {
+                best = p;
+            }
+        }
+        return best != null ? best : origin(m);
     }
 
     private static FixedPoints.FixedPoint origin(Model m) {
@@ -50,8 +70,12 @@ final class StudentTeacherAnalysis {
     }
 
     /** The analysis of one student model on the inputs (loss filled in by the caller). */
-    static StudentTeacher.Record analyze(Model m, Tensor x, int step, double loss) {
-        FixedPoints.FixedPoint p = origin(m);
+    static StudentTeacher.Record analyze(Model m, Tensor x, int step, double loss, String crossing) {
+        FixedPoints.FixedPoint p = critical(m, crossing);
+        // The saddle-node shares the pitchfork's +1 eigenvalue; only the experiment knows which it watches.
+        NormalForm form = crossing.equals("saddle_node") && NormalForm.of(p) == NormalForm.PITCHFORK
+                ? NormalForm.SADDLE_NODE
+                : NormalForm.of(p);
         int ci = p.criticalIndex();
         double lambdaC = p.eigenvaluesRe()[ci];
         try (Arena arena = Arena.ofConfined();
@@ -72,7 +96,7 @@ final class StudentTeacherAnalysis {
             double share = Double.NaN, chan = Double.NaN, cosTop = Double.NaN, cosNf = Double.NaN;
             {
                 try {
-                    Channel.Result cr = Channel.of(s, p, null, arena, s1);
+                    Channel.Result cr = Channel.of(s, p, null, arena, s1, form);
                     share = cr.shareOfTrace();
                     chan = cr.channelEigenvalue();
                     cosTop = cr.cosineWithTopEigenvector();

@@ -16,28 +16,37 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ntk4j bifurcation --config FILE}: the student-teacher experiment with other settings. The
- * file is a JSON object with any of {@link StudentTeacher.Config}'s fields (the rest keep the
- * demo's defaults), e.g. {@code {"lr": 1e-4, "seeds": [4, 5], "trainSteps": 300}}; unknown keys are
+ * {@code ntk4j bifurcation [--preset NAME] [--config FILE]}: the student-teacher experiment for
+ * one of the codimension-one crossings ({@link StudentTeacher.Config#preset}), with other settings
+ * from a JSON object with any of {@link StudentTeacher.Config}'s fields (the rest keep the preset's), e.g. {@code {"lr": 1e-4, "seeds": [4, 5], "trainSteps": 300}}; unknown keys are
  * refused.
  */
 @Command(
         name = "bifurcation",
         mixinStandardHelpOptions = true,
-        description = "Student-teacher bifurcation experiment with the settings of a JSON config file.")
+        description =
+                "Student-teacher bifurcation experiment: a preset crossing (--preset) with settings from a JSON config file.")
 final class BifurcationCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, description = "JSON file with fields of the experiment's Config")
+    @Option(names = "--config", description = "JSON file with fields of the experiment's Config (over the preset's)")
     Path config;
+
+    @Option(
+            names = "--preset",
+            defaultValue = "pitchfork",
+            paramLabel = "NAME",
+            description = "the crossing to learn: pitchfork (the demo's), long-horizon, flip, neimark-sacker,"
+                    + " saddle-node (default ${DEFAULT-VALUE})")
+    String preset;
 
     @picocli.CommandLine.Mixin
     ExperimentOutput output;
 
     @Override
     public Integer call() {
-        StudentTeacher.Config c = load(config);
+        StudentTeacher.Config c = config == null ? StudentTeacher.Config.preset(preset) : load(config, preset);
         if (!output.json) {
             spec.commandLine().getOut().println("ntk4j bifurcation: " + c);
         }
@@ -49,8 +58,13 @@ final class BifurcationCommand implements Callable<Integer> {
                 spec.commandLine().getErr());
     }
 
-    /** The defaults overlaid with the file's fields. */
+    /** The demo's defaults overlaid with the file's fields. */
     static StudentTeacher.Config load(Path file) {
+        return load(file, "pitchfork");
+    }
+
+    /** The preset's settings overlaid with the file's fields. */
+    static StudentTeacher.Config load(Path file, String preset) {
         ObjectMapper m = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         JsonNode given;
         try {
@@ -61,7 +75,7 @@ final class BifurcationCommand implements Callable<Integer> {
         if (given == null || !given.isObject()) {
             throw new InvalidInputException("config " + file + " must hold one JSON object");
         }
-        ObjectNode merged = m.valueToTree(StudentTeacher.Config.defaults());
+        ObjectNode merged = m.valueToTree(StudentTeacher.Config.preset(preset));
         for (Iterator<String> it = given.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!merged.has(key)) {

@@ -29,19 +29,14 @@ final class DemoCommand implements Callable<Integer> {
             names = "--preset",
             defaultValue = "default",
             paramLabel = "NAME",
-            description = "default (T = 60, about a minute) or long-horizon (T = 300 and a record every step, where"
-                    + " the channel can dominate; about four minutes)")
+            description = "default (the pitchfork, T = 60, about a minute), long-horizon (T = 300 and a record every"
+                    + " step, where the channel can dominate; about four minutes), or another crossing: flip,"
+                    + " neimark-sacker, saddle-node")
     String preset;
 
-    /** The configuration a preset names. */
+    /** The configuration a preset names ({@code default} is {@code pitchfork}). */
     static StudentTeacher.Config preset(String name) {
-        return switch (name) {
-            case "default" -> StudentTeacher.Config.defaults();
-            case "long-horizon" -> StudentTeacher.Config.longHorizon();
-            default ->
-                throw new io.ntk4j.InvalidInputException(
-                        "unknown --preset \"" + name + "\": use default or long-horizon");
-        };
+        return StudentTeacher.Config.preset(name.equals("default") ? "pitchfork" : name);
     }
 
     @Override
