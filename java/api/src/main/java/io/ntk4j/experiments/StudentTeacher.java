@@ -264,8 +264,10 @@ public final class StudentTeacher {
     }
 
     /**
-     * What is recorded at one step of the SGD run (NaN where undefined, e.g. the normal-form cosine of a complex
-     * lambda_c); lambdaC and lambdaCIm are the real and imaginary parts of the critical eigenvalue.
+     * What is recorded at one step of the SGD run, at the fixed point the crossing is watched at
+     * (the origin's branch; for a saddle-node the stable point nearest the circle), NaN where
+     * undefined (e.g. the channel where I - J_bar is singular); lambdaC and lambdaCIm are the real
+     * and imaginary parts of the critical eigenvalue.
      */
     public record Record(
             int step,

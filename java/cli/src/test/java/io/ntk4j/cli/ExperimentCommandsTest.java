@@ -17,6 +17,38 @@ class ExperimentCommandsTest {
     Path tmp;
 
     @Test
+    void bifurcationPresetsAreOverlaidByTheConfigAndUnknownOnesRefused() throws Exception {
+        Path config = tmp.resolve("tiny.json");
+        Files.writeString(
+                config,
+                "{\"hidden\": 6, \"batch\": 4, \"steps\": 12, \"pulseSteps\": 3, \"trainSteps\": 4,"
+                        + " \"recordEvery\": 2, \"ngRank\": 2, \"seeds\": [1]}");
+        for (String preset : new String[] {"flip", "neimark-sacker", "saddle-node"}) {
+            Path out = tmp.resolve("preset-" + preset);
+            Result r = run(
+                    "bifurcation",
+                    "--preset",
+                    preset,
+                    "--config",
+                    config.toString(),
+                    "--out",
+                    out.toString(),
+                    "--json");
+            assertThat(r.code()).as(preset + ": " + r.err()).isZero();
+            var saved = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(out.resolve("config.json").toFile());
+            // The preset's crossing and settings, the file's sizes.
+            assertThat(saved.get("crossing").asText()).isEqualTo(preset.replace('-', '_'));
+            assertThat(saved.get("hidden").asInt()).isEqualTo(6);
+            assertThat(saved.get("cell").asText())
+                    .isEqualTo(preset.equals("neimark-sacker") ? "rnn_leaky" : "rnn_elman");
+        }
+        Result bad = run("bifurcation", "--preset", "transcritical", "--json");
+        assertThat(bad.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(bad.err()).contains("unknown preset \"transcritical\"");
+    }
+
+    @Test
     void bifurcationWritesItsReportAndJsonSummary() throws Exception {
         Path config = tmp.resolve("small.json");
         java.nio.file.Files.writeString(
