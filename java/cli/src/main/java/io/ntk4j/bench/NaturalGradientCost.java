@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * The low-rank natural gradient's cost per step against SGD's (issue 17: the sNTK paper's "very
- * little overhead over SGD" as a measurement). For each H, a student rnn_leaky learns a teacher's
+ * little overhead over SGD" as a measurement), and its stability against SGD's at the same rates. For each H, a student rnn_leaky learns a teacher's
  * states (the demo's state loss, weight_ih and weight_hh trained) by SGD and by SGD with the
  * rank-r natural gradient (DESIGN.md: (U Lambda U^T + rho I)^-1 with J_h^T J_h's top-r eigenpairs,
  * warm-started Lanczos every step); their steps alternate so that both see the same machine
@@ -33,6 +33,101 @@ public final class NaturalGradientCost {
             double ngSecondsPerStep,
             double ratio,
             double lanczosVectorsPerStep) {}
+
+    /**
+     * One run's stability figures: the loss after {@code steps} steps relative to the first, the
+     * largest rise above the best so far (max_t L_t / min_{s<=t} L_s), whether it diverged (a
+     * non-finite loss or a failed step), and the spectral radius minus one of the fixed point nearest
+     * the origin after the run (NaN if none is found or it diverged): > 0 means it crossed.
+     */
+    public record Stability(
+            int hidden,
+            double lr,
+            String method,
+            double lossRatio,
+            double maxSpike,
+            boolean diverged,
+            double originMu) {}
+
+    /**
+     * The stability comparison at H (issue 17, item 4): the same student as {@link #measure} trained
+     * {@code steps} steps by SGD and by the natural gradient at each rate of {@code lrs}.
+     */
+    public static List<Stability> stability(int h, int batch, int steps, int rank, int trainSteps, double[] lrs) {
+        Model student = BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4);
+        Model teacher = BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6);
+        List<Stability> out = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = BenchModels.gaussian(arena, 3, batch, steps, 3);
+            Tensor targets;
+            try (Session s = Session.open(teacher, x)) {
+                targets = s.hidden(arena);
+            }
+            for (double lr : lrs) {
+                for (boolean natural : new boolean[] {false, true}) {
+                    Trainer t = new Trainer(
+                            student,
+                            null,
+                            x,
+                            targets,
+                            Loss.STATE,
+                            new Optimizer(Optimizer.Kind.SGD, lr, 0),
+                            Set.of("weight_ih", "weight_hh"));
+                    if (natural) {
+                        t.withNaturalGradient(new NaturalGradient(rank, Double.NaN, true));
+                    }
+                    boolean diverged = false;
+                    for (int i = 0; i < trainSteps && !diverged; i++) {
+                        try {
+                            t.step();
+                            diverged =
+                                    !Double.isFinite(t.losses().get(t.losses().size() - 1));
+                        } catch (io.ntk4j.NumericalException e) {
+                            diverged = true;
+                        }
+                    }
+                    List<Double> l = t.losses();
+                    double best = Double.POSITIVE_INFINITY, spike = 1;
+                    for (double v : l) {
+                        best = Math.min(best, v);
+                        spike = Math.max(spike, v / best);
+                    }
+                    double last = l.get(l.size() - 1);
+                    out.add(new Stability(
+                            h,
+                            lr,
+                            natural ? "lowrank_ng" : "sgd",
+                            diverged ? Double.POSITIVE_INFINITY : last / l.get(0),
+                            diverged ? Double.POSITIVE_INFINITY : spike,
+                            diverged,
+                            diverged ? Double.NaN : originMu(t.model())));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double originMu(Model m) {
+        try {
+            io.ntk4j.dynamics.FixedPoints.FixedPoint best = null;
+            double bestNorm = Double.POSITIVE_INFINITY;
+            for (io.ntk4j.dynamics.FixedPoints.FixedPoint p : io.ntk4j.dynamics.FixedPoints.find(
+                            m, null, new io.ntk4j.dynamics.FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1))
+                    .points()) {
+                double n = 0;
+                for (double v : p.state()) {
+                    n += v * v;
+                }
+                if (n < bestNorm) {
+                    bestNorm = n;
+                    best = p;
+                }
+            }
+            return best == null ? Double.NaN : best.spectralRadius() - 1;
+        } catch (io.ntk4j.NumericalException e) {
+            return Double.NaN;
+        }
+    }
 
     /** Timed steps per method after {@code warmup} untimed ones (the first solves start cold). */
     public static Row measure(int h, int batch, int steps, int rank, int warmup, int timed) {
@@ -82,6 +177,10 @@ public final class NaturalGradientCost {
         for (int h : new int[] {64, 128, 256}) {
             rows.add(measure(h, 16, 60, 4, 3, 15));
         }
+        List<Stability> stable = new ArrayList<>();
+        for (int h : new int[] {64, 128, 256}) {
+            stable.addAll(stability(h, 16, 60, 4, 100, new double[] {1e-5, 1e-4, 1e-3}));
+        }
         for (Row r : rows) { // checked before anything is printed: no figure leaves with exit 0 if one is bad
             if (!(Double.isFinite(r.ratio()) && r.ratio() > 0)) {
                 throw new io.ntk4j.NumericalException(
@@ -91,7 +190,8 @@ public final class NaturalGradientCost {
         if (json) {
             try {
                 out.println(new com.fasterxml.jackson.databind.ObjectMapper()
-                        .writeValueAsString(java.util.Map.of("natural_gradient_cost", rows)));
+                        .writeValueAsString(
+                                java.util.Map.of("natural_gradient_cost", rows, "natural_gradient_stability", stable)));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -107,6 +207,20 @@ public final class NaturalGradientCost {
                         r.ngSecondsPerStep(),
                         r.ratio(),
                         r.lanczosVectorsPerStep());
+            }
+            out.println("stability, 100 steps from the same student (loss after / before, largest spike,"
+                    + " spectral radius - 1 of the fixed point nearest 0 after):");
+            out.printf("  %-5s %-8s %-11s %-14s %-12s %s%n", "H", "rate", "method", "loss ratio", "spike", "rho - 1");
+            for (Stability r : stable) {
+                out.printf(
+                        java.util.Locale.ROOT,
+                        "  %-5d %-8.0e %-11s %-14s %-12s %s%n",
+                        r.hidden(),
+                        r.lr(),
+                        r.method(),
+                        r.diverged() ? "diverged" : String.format(java.util.Locale.ROOT, "%.4g", r.lossRatio()),
+                        r.diverged() ? "-" : String.format(java.util.Locale.ROOT, "%.3g", r.maxSpike()),
+                        Double.isNaN(r.originMu()) ? "-" : String.format(java.util.Locale.ROOT, "%+.3f", r.originMu()));
             }
         }
         return 0;

@@ -17,4 +17,24 @@ class NaturalGradientCostTest {
         // Every natural-gradient step runs a warm-started Lanczos solve of at least the rank's vectors.
         assertThat(r.lanczosVectorsPerStep()).isGreaterThanOrEqualTo(2);
     }
+
+    @Test
+    void theStabilityComparisonRunsBothMethodsFromTheSameStudentAtEachRate() {
+        java.util.List<NaturalGradientCost.Stability> rows =
+                NaturalGradientCost.stability(8, 4, 12, 2, 6, new double[] {1e-4, 1e3});
+        assertThat(rows)
+                .extracting(NaturalGradientCost.Stability::method)
+                .containsExactly("sgd", "lowrank_ng", "sgd", "lowrank_ng");
+        NaturalGradientCost.Stability small = rows.get(0);
+        assertThat(small.diverged()).isFalse();
+        assertThat(small.maxSpike()).isGreaterThanOrEqualTo(1);
+        assertThat(small.lossRatio()).isPositive().isLessThan(1); // a small rate lowers the loss
+        assertThat(small.originMu()).isNegative(); // six small steps do not reach the pitchfork
+        // A rate of 1000 blows both up (the leaky cell's states are not bounded): the figures say so.
+        for (NaturalGradientCost.Stability huge : rows.subList(2, 4)) {
+            assertThat(huge.lossRatio()).isGreaterThan(1e6);
+            assertThat(huge.maxSpike()).isGreaterThan(1e6);
+            assertThat(huge.originMu()).isGreaterThan(1);
+        }
+    }
 }
