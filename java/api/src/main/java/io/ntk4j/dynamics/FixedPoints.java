@@ -91,7 +91,24 @@ public final class FixedPoints {
     }
 
     /** The points found and how many Newton runs failed (failure is reported, not hidden). */
-    public record Result(List<FixedPoint> points, long failedRuns) {}
+    public record Result(List<FixedPoint> points, long failedRuns) {
+        /** The point nearest the origin (smallest Euclidean norm), or null when none was found. */
+        public FixedPoint nearestOrigin() {
+            FixedPoint best = null;
+            double bestNorm = Double.POSITIVE_INFINITY;
+            for (FixedPoint p : points) {
+                double n = 0;
+                for (double v : p.state()) {
+                    n += v * v;
+                }
+                if (n < bestNorm) {
+                    bestNorm = n;
+                    best = p;
+                }
+            }
+            return best;
+        }
+    }
 
     /** f(h, x) and its Jacobian df/dh (row-major H x H) at one state; x null means zero input. */
     public static double[][] stepAndJacobian(Model model, double[] h, double[] x) {

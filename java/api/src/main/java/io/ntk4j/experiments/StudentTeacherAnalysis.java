@@ -50,18 +50,7 @@ final class StudentTeacherAnalysis {
 
     private static FixedPoints.FixedPoint origin(Model m) {
         FixedPoints.Result r = FixedPoints.find(m, null, new FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1));
-        FixedPoints.FixedPoint best = null;
-        double bestNorm = Double.POSITIVE_INFINITY;
-        for (FixedPoints.FixedPoint p : r.points()) {
-            double n = 0;
-            for (double v : p.state()) {
-                n += v * v;
-            }
-            if (n < bestNorm) {
-                bestNorm = n;
-                best = p;
-            }
-        }
+        FixedPoints.FixedPoint best = r.nearestOrigin();
         if (best == null) {
             throw new NumericalException(
                     "Newton found no fixed point near the origin (" + r.failedRuns() + " runs failed)", 0);

@@ -37,7 +37,7 @@ public final class NaturalGradientCost {
     /**
      * One run's stability figures: the loss after {@code steps} steps relative to the first, the
      * largest rise above the best so far (max_t L_t / min_{s<=t} L_s), whether it diverged (a
-     * non-finite loss or a failed step), and the spectral radius minus one of the fixed point nearest
+     * non-finite loss, a failed step, or a loss 10^6 times the first), and the spectral radius minus one of the fixed point nearest
      * the origin after the run (NaN if none is found or it diverged): > 0 means it crossed.
      */
     public record Stability(
@@ -92,13 +92,16 @@ public final class NaturalGradientCost {
                         best = Math.min(best, v);
                         spike = Math.max(spike, v / best);
                     }
-                    double last = l.get(l.size() - 1);
+                    // A blow-up by more than 10^6 (the leaky cell's states are unbounded) counts as
+                    // divergence as much as a non-finite loss does.
+                    double ratio = diverged ? Double.POSITIVE_INFINITY : l.get(l.size() - 1) / l.get(0);
+                    diverged = diverged || ratio > 1e6;
                     out.add(new Stability(
                             h,
                             lr,
                             natural ? "lowrank_ng" : "sgd",
-                            diverged ? Double.POSITIVE_INFINITY : last / l.get(0),
-                            diverged ? Double.POSITIVE_INFINITY : spike,
+                            ratio,
+                            Double.isFinite(ratio) ? spike : Double.POSITIVE_INFINITY,
                             diverged,
                             diverged ? Double.NaN : originMu(t.model())));
                 }
@@ -109,20 +112,9 @@ public final class NaturalGradientCost {
 
     private static double originMu(Model m) {
         try {
-            io.ntk4j.dynamics.FixedPoints.FixedPoint best = null;
-            double bestNorm = Double.POSITIVE_INFINITY;
-            for (io.ntk4j.dynamics.FixedPoints.FixedPoint p : io.ntk4j.dynamics.FixedPoints.find(
+            io.ntk4j.dynamics.FixedPoints.FixedPoint best = io.ntk4j.dynamics.FixedPoints.find(
                             m, null, new io.ntk4j.dynamics.FixedPoints.Options(4, 0, 50, 1e-12, 1e-3, 1))
-                    .points()) {
-                double n = 0;
-                for (double v : p.state()) {
-                    n += v * v;
-                }
-                if (n < bestNorm) {
-                    bestNorm = n;
-                    best = p;
-                }
-            }
+                    .nearestOrigin();
             return best == null ? Double.NaN : best.spectralRadius() - 1;
         } catch (io.ntk4j.NumericalException e) {
             return Double.NaN;
@@ -220,7 +212,7 @@ public final class NaturalGradientCost {
                         r.method(),
                         r.diverged() ? "diverged" : String.format(java.util.Locale.ROOT, "%.4g", r.lossRatio()),
                         r.diverged() ? "-" : String.format(java.util.Locale.ROOT, "%.3g", r.maxSpike()),
-                        Double.isNaN(r.originMu()) ? "-" : String.format(java.util.Locale.ROOT, "%+.3f", r.originMu()));
+                        Double.isNaN(r.originMu()) ? "-" : String.format(java.util.Locale.ROOT, "%+.3g", r.originMu()));
             }
         }
         return 0;
