@@ -29,6 +29,7 @@ public final class NaturalGradientCost {
             int batch,
             int steps,
             int rank,
+            double tol,
             double sgdSecondsPerStep,
             double ngSecondsPerStep,
             double ratio,
@@ -123,6 +124,14 @@ public final class NaturalGradientCost {
 
     /** Timed steps per method after {@code warmup} untimed ones (the first solves start cold). */
     public static Row measure(int h, int batch, int steps, int rank, int warmup, int timed) {
+        return measure(h, batch, steps, rank, warmup, timed, NaturalGradient.DEFAULT_TOL);
+    }
+
+    /**
+     * As {@link #measure(int, int, int, int, int, int)} with the eigen-solve's tolerance {@code tol}
+     * (the cost lever: a looser solve needs fewer Lanczos vectors per step).
+     */
+    public static Row measure(int h, int batch, int steps, int rank, int warmup, int timed, double tol) {
         Model student = BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4);
         Model teacher = BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6);
         try (Arena arena = Arena.ofConfined()) {
@@ -141,7 +150,7 @@ public final class NaturalGradientCost {
                     new Optimizer(Optimizer.Kind.SGD, 1e-5, 0),
                     Set.of("weight_ih", "weight_hh"));
             Trainer sgd = trainer.get();
-            NaturalGradient ng = new NaturalGradient(rank, Double.NaN, true);
+            NaturalGradient ng = new NaturalGradient(rank, Double.NaN, true, tol);
             Trainer nat = trainer.get().withNaturalGradient(ng);
             for (int i = 0; i < warmup; i++) {
                 sgd.step();
@@ -159,15 +168,18 @@ public final class NaturalGradientCost {
                 tn.add((t2 - t1) / 1e9);
             }
             double s = median(ts), n = median(tn);
-            return new Row(h, batch, steps, rank, s, n, n / s, (ng.lanczosVectors() - vectorsBefore) / (double) timed);
+            return new Row(
+                    h, batch, steps, rank, tol, s, n, n / s, (ng.lanczosVectors() - vectorsBefore) / (double) timed);
         }
     }
 
     /** {@code bench --natural-gradient}: H = 64, 128, 256 (B = 16, T = 60, r = 4), a table or one JSON object. */
     public static int report(java.io.PrintWriter out, boolean json) {
         List<Row> rows = new ArrayList<>();
-        for (int h : new int[] {64, 128, 256}) {
-            rows.add(measure(h, 16, 60, 4, 3, 15));
+        for (double tol : new double[] {NaturalGradient.DEFAULT_TOL, 1e-3, 1e-2}) {
+            for (int h : new int[] {64, 128, 256}) {
+                rows.add(measure(h, 16, 60, 4, 3, 15, tol));
+            }
         }
         List<Stability> stable = new ArrayList<>();
         for (int h : new int[] {64, 128, 256}) {
@@ -188,13 +200,16 @@ public final class NaturalGradientCost {
                 throw new IllegalStateException(e);
             }
         } else {
-            out.println("low-rank natural gradient (r = 4) against SGD, median seconds per step, B = 16, T = 60:");
-            out.printf("  %-5s %-12s %-12s %-8s %s%n", "H", "SGD", "natural", "ratio", "Lanczos vectors/step");
+            out.println("low-rank natural gradient (r = 4) against SGD, median seconds per step, B = 16, T = 60"
+                    + " (tol: the per-step eigen-solve's tolerance, 1e-4 by default):");
+            out.printf(
+                    "  %-5s %-8s %-12s %-12s %-8s %s%n", "H", "tol", "SGD", "natural", "ratio", "Lanczos vectors/step");
             for (Row r : rows) {
                 out.printf(
                         java.util.Locale.ROOT,
-                        "  %-5d %-12.4g %-12.4g %-8.2f %.1f%n",
+                        "  %-5d %-8.0e %-12.4g %-12.4g %-8.2f %.1f%n",
                         r.hidden(),
+                        r.tol(),
                         r.sgdSecondsPerStep(),
                         r.ngSecondsPerStep(),
                         r.ratio(),

@@ -16,6 +16,11 @@ class NaturalGradientCostTest {
                 .isCloseTo(r.ngSecondsPerStep() / r.sgdSecondsPerStep(), org.assertj.core.api.Assertions.within(1e-12));
         // Every natural-gradient step runs a warm-started Lanczos solve of at least the rank's vectors.
         assertThat(r.lanczosVectorsPerStep()).isGreaterThanOrEqualTo(2);
+        assertThat(r.tol()).isEqualTo(io.ntk4j.training.NaturalGradient.DEFAULT_TOL);
+        // The cost lever: a looser solve needs no more vectors per step.
+        NaturalGradientCost.Row loose = NaturalGradientCost.measure(8, 4, 12, 2, 1, 3, 1e-2);
+        assertThat(loose.tol()).isEqualTo(1e-2);
+        assertThat(loose.lanczosVectorsPerStep()).isLessThanOrEqualTo(r.lanczosVectorsPerStep());
     }
 
     @Test
