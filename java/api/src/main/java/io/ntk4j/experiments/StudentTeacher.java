@@ -64,48 +64,6 @@ public final class StudentTeacher {
             String crossing,
             double rotation,
             double studentBias) {
-        /** The settings of a pitchfork experiment (no rotation, no bias). */
-        public Config(
-                String cell,
-                int hidden,
-                int batch,
-                int steps,
-                double dt,
-                double teacherGain,
-                double studentGain,
-                double bulkScale,
-                double pulse,
-                int pulseSteps,
-                double noise,
-                double lr,
-                int trainSteps,
-                int recordEvery,
-                int ngRank,
-                double ngRho,
-                long[] seeds) {
-            this(
-                    cell,
-                    hidden,
-                    batch,
-                    steps,
-                    dt,
-                    teacherGain,
-                    studentGain,
-                    bulkScale,
-                    pulse,
-                    pulseSteps,
-                    noise,
-                    lr,
-                    trainSteps,
-                    recordEvery,
-                    ngRank,
-                    ngRho,
-                    seeds,
-                    "pitchfork",
-                    0,
-                    0);
-        }
-
         public Config {
             require(cell != null, "cell is required (rnn_leaky or rnn_elman)");
             require(
@@ -135,9 +93,26 @@ public final class StudentTeacher {
 
         public static Config defaults() {
             return new Config(
-                    "rnn_leaky", 16, 16, 60, 0.2, 1.6, 0.4, 0.5, 1.0, 5, 0.02, 5e-5, 300, 2, 4, Double.NaN, new long[] {
-                        1, 2, 3
-                    });
+                    "rnn_leaky",
+                    16,
+                    16,
+                    60,
+                    0.2,
+                    1.6,
+                    0.4,
+                    0.5,
+                    1.0,
+                    5,
+                    0.02,
+                    5e-5,
+                    300,
+                    2,
+                    4,
+                    Double.NaN,
+                    new long[] {1, 2, 3},
+                    "pitchfork",
+                    0,
+                    0);
         }
 
         /** The names {@link #preset} knows. */
@@ -227,7 +202,10 @@ public final class StudentTeacher {
                     1,
                     d.ngRank(),
                     d.ngRho(),
-                    d.seeds());
+                    d.seeds(),
+                    d.crossing(),
+                    d.rotation(),
+                    d.studentBias());
         }
 
         @Override

@@ -35,12 +35,13 @@ final class StudentTeacherAnalysis {
      * nearest the unit circle (after the fold, the newborn node), or the origin's branch if none is stable.
      */
     static FixedPoints.FixedPoint critical(Model m, String crossing) {
-        if (!crossing.equals("saddle_node")) {
-            return origin(m);
-        }
+        return crossing.equals("saddle_node") ? critical(m, allFixedPoints(m)) : origin(m);
+    }
+
+    /** The saddle-node's watched point among {@code all}: the stable one nearest the circle, else the origin's. */
+    private static FixedPoints.FixedPoint critical(Model m, FixedPoints.Result all) {
         FixedPoints.FixedPoint best = null;
-        for (FixedPoints.FixedPoint p :
-                FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
+        for (FixedPoints.FixedPoint p : all.points()) {
             if (p.stable() && (best == null || p.mu() > best.mu())) {
                 best = p;
             }
@@ -60,7 +61,8 @@ final class StudentTeacherAnalysis {
 
     /** The analysis of one student model on the inputs (loss filled in by the caller). */
     static StudentTeacher.Record analyze(Model m, Tensor x, int step, double loss, String crossing) {
-        FixedPoints.FixedPoint p = critical(m, crossing);
+        FixedPoints.Result all = allFixedPoints(m); // the stable count's search, reused by the saddle-node
+        FixedPoints.FixedPoint p = crossing.equals("saddle_node") ? critical(m, all) : origin(m);
         // The saddle-node shares the pitchfork's +1 eigenvalue; only the experiment knows which it watches.
         NormalForm form = crossing.equals("saddle_node") && NormalForm.of(p) == NormalForm.PITCHFORK
                 ? NormalForm.SADDLE_NODE
@@ -107,16 +109,20 @@ final class StudentTeacherAnalysis {
                     share,
                     cosTop,
                     cosNf,
-                    stableFixedPoints(m),
+                    stableFixedPoints(all),
                     p.eigenvaluesIm()[ci]);
         }
     }
 
-    /** Stable fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
-    static int stableFixedPoints(Model m) {
+    /** The fixed points at zero input found from 16 rollouts of 500 steps (then Newton). */
+    private static FixedPoints.Result allFixedPoints(Model m) {
+        return FixedPoints.find(m, null, FixedPoints.Options.defaults());
+    }
+
+    /** How many of {@code all} are stable. */
+    static int stableFixedPoints(FixedPoints.Result all) {
         int n = 0;
-        for (FixedPoints.FixedPoint p :
-                FixedPoints.find(m, null, FixedPoints.Options.defaults()).points()) {
+        for (FixedPoints.FixedPoint p : all.points()) {
             if (p.stable()) {
                 n++;
             }

@@ -38,7 +38,10 @@ class StudentTeacherTest {
                 2,
                 2,
                 d.ngRho(),
-                seeds);
+                seeds,
+                "pitchfork",
+                0,
+                0);
     }
 
     @Test
@@ -96,7 +99,10 @@ class StudentTeacherTest {
                 2,
                 2,
                 d.ngRho(),
-                new long[] {1});
+                new long[] {1},
+                "pitchfork",
+                0,
+                0);
         FixedPoints.FixedPoint origin = FixedPoints.find(
                         StudentTeacher.teacher(c, 4), null, new FixedPoints.Options(2, 0, 50, 1e-12, 1e-6, 1))
                 .points()
@@ -186,7 +192,10 @@ class StudentTeacherTest {
                         2,
                         2,
                         d.ngRho(),
-                        new long[] {1}))
+                        new long[] {1},
+                        "pitchfork",
+                        0,
+                        0))
                 .hasMessageContaining("hidden");
         assertThatThrownBy(() -> new Config(
                         "rnn_leaky",
@@ -205,7 +214,10 @@ class StudentTeacherTest {
                         2,
                         2,
                         d.ngRho(),
-                        new long[] {1}))
+                        new long[] {1},
+                        "pitchfork",
+                        0,
+                        0))
                 .hasMessageContaining("teacherGain");
         assertThatThrownBy(() -> new Config(
                         "rnn_leaky",
@@ -224,7 +236,10 @@ class StudentTeacherTest {
                         2,
                         2,
                         d.ngRho(),
-                        new long[] {1}))
+                        new long[] {1},
+                        "pitchfork",
+                        0,
+                        0))
                 .hasMessageContaining("studentGain");
         assertThatThrownBy(() -> small(1e-3, 5)).hasMessageContaining("seed");
         assertThatThrownBy(() -> new Config(
@@ -244,7 +259,10 @@ class StudentTeacherTest {
                         2,
                         2,
                         d.ngRho(),
-                        new long[] {1}))
+                        new long[] {1},
+                        "pitchfork",
+                        0,
+                        0))
                 .hasMessageContaining("cell \"gru\"");
         assertThatThrownBy(() -> new Config(
                         "lstm",
@@ -263,7 +281,10 @@ class StudentTeacherTest {
                         2,
                         2,
                         d.ngRho(),
-                        new long[] {1}))
+                        new long[] {1},
+                        "pitchfork",
+                        0,
+                        0))
                 .isInstanceOf(InvalidInputException.class);
     }
 

@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The low-rank natural gradient's cost per step against SGD's (issue 17: the sNTK paper's "very
- * little overhead over SGD" as a measurement), and its stability against SGD's at the same rates. For each H, a student rnn_leaky learns a teacher's
+ * little overhead over SGD" as a measurement), and its stability against SGD's at the same rates.
+ * For each H, a student rnn_leaky learns a teacher's
  * states (the demo's state loss, weight_ih and weight_hh trained) by SGD and by SGD with the
  * rank-r natural gradient (DESIGN.md: (U Lambda U^T + rho I)^-1 with J_h^T J_h's top-r eigenpairs,
  * warm-started Lanczos every step); their steps alternate so that both see the same machine
@@ -55,25 +56,13 @@ public final class NaturalGradientCost {
      * {@code steps} steps by SGD and by the natural gradient at each rate of {@code lrs}.
      */
     public static List<Stability> stability(int h, int batch, int steps, int rank, int trainSteps, double[] lrs) {
-        Model student = BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4);
-        Model teacher = BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6);
         List<Stability> out = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = BenchModels.gaussian(arena, 3, batch, steps, 3);
-            Tensor targets;
-            try (Session s = Session.open(teacher, x)) {
-                targets = s.hidden(arena);
-            }
+            Tensor targets = targets(h, x, arena);
             for (double lr : lrs) {
                 for (boolean natural : new boolean[] {false, true}) {
-                    Trainer t = new Trainer(
-                            student,
-                            null,
-                            x,
-                            targets,
-                            Loss.STATE,
-                            new Optimizer(Optimizer.Kind.SGD, lr, 0),
-                            Set.of("weight_ih", "weight_hh"));
+                    Trainer t = trainer(h, x, targets, lr);
                     if (natural) {
                         t.withNaturalGradient(new NaturalGradient(rank, Double.NaN, true));
                     }
@@ -111,6 +100,25 @@ public final class NaturalGradientCost {
         return out;
     }
 
+    /** The teacher's states on {@code x}: a leaky RNN of H = h past the pitchfork (gain 1.6). */
+    private static Tensor targets(int h, Tensor x, Arena arena) {
+        try (Session s = Session.open(BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6), x)) {
+            return s.hidden(arena);
+        }
+    }
+
+    /** SGD at {@code lr} on the teacher's states from the student before the pitchfork (gain 0.4). */
+    private static Trainer trainer(int h, Tensor x, Tensor targets, double lr) {
+        return new Trainer(
+                BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4),
+                null,
+                x,
+                targets,
+                Loss.STATE,
+                new Optimizer(Optimizer.Kind.SGD, lr, 0),
+                Set.of("weight_ih", "weight_hh"));
+    }
+
     private static double originMu(Model m) {
         try {
             io.ntk4j.dynamics.FixedPoints.FixedPoint best = io.ntk4j.dynamics.FixedPoints.find(
@@ -132,26 +140,13 @@ public final class NaturalGradientCost {
      * (the cost lever: a looser solve needs fewer Lanczos vectors per step).
      */
     public static Row measure(int h, int batch, int steps, int rank, int warmup, int timed, double tol) {
-        Model student = BenchModels.leaky(h, 3, 0.2, 1).withGain(0.4);
-        Model teacher = BenchModels.leaky(h, 3, 0.2, 2).withGain(1.6);
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = BenchModels.gaussian(arena, 3, batch, steps, 3);
-            Tensor targets;
-            try (Session s = Session.open(teacher, x)) {
-                targets = s.hidden(arena);
-            }
+            Tensor targets = targets(h, x, arena);
             // The same student, data and SGD for both: the natural gradient only preconditions.
-            java.util.function.Supplier<Trainer> trainer = () -> new Trainer(
-                    student,
-                    null,
-                    x,
-                    targets,
-                    Loss.STATE,
-                    new Optimizer(Optimizer.Kind.SGD, 1e-5, 0),
-                    Set.of("weight_ih", "weight_hh"));
-            Trainer sgd = trainer.get();
+            Trainer sgd = trainer(h, x, targets, 1e-5);
             NaturalGradient ng = new NaturalGradient(rank, Double.NaN, true, tol);
-            Trainer nat = trainer.get().withNaturalGradient(ng);
+            Trainer nat = trainer(h, x, targets, 1e-5).withNaturalGradient(ng);
             for (int i = 0; i < warmup; i++) {
                 sgd.step();
                 nat.step();

@@ -274,15 +274,14 @@ final class SpectrumCommand implements Callable<Integer> {
                 Arrays.stream(residuals).forEach(res::add);
                 root.put("converged", converged);
                 if (!eigenvaluesOnly) {
-                    root.put("effective_rank", tr.effectiveRank().value());
-                    root.put("effective_rank_std_error", tr.effectiveRank().stdError());
-                    root.put("effective_rank_of", kind.rankedLabel());
-                    root.put("effective_rank_kpflow", prKpflow.value());
-                    root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
-                    SpectrumOutputs.putDims(
-                            root.putObject("partial_effective_dims"), dims, SpectrumOutputs.lastAxis(kind));
-                    SpectrumOutputs.putDims(
-                            root.putObject("partial_effective_dims_kpflow"), dimsK, SpectrumOutputs.lastAxis(kind));
+                    SpectrumOutputs.putRanks(
+                            root,
+                            kind.rankedLabel(),
+                            tr.effectiveRank(),
+                            prKpflow,
+                            dims,
+                            dimsK,
+                            SpectrumOutputs.lastAxis(kind));
                     if (ranks != null) {
                         root.put("accuracy", accuracy);
                         root.put("accuracy_met", accuracyMet);
@@ -350,18 +349,7 @@ final class SpectrumCommand implements Callable<Integer> {
                                                             ? "more than " + top
                                                             : th.get("upper").asText())
                                                     + " at the trace -/+ 2 SE)");
-                    out.printf(
-                            "  partial effective dims (true partial trace): batch %s, time %s, %s %s%n",
-                            SpectrumOutputs.fmt(dims.batch()),
-                            SpectrumOutputs.fmt(dims.time()),
-                            SpectrumOutputs.lastAxis(kind),
-                            SpectrumOutputs.fmt(dims.hidden()));
-                    out.printf(
-                            "  partial effective dims (kpflow reduction):   batch %s, time %s, %s %s%n",
-                            SpectrumOutputs.fmt(dimsK.batch()),
-                            SpectrumOutputs.fmt(dimsK.time()),
-                            SpectrumOutputs.lastAxis(kind),
-                            SpectrumOutputs.fmt(dimsK.hidden()));
+                    SpectrumOutputs.printDims(out, dims, dimsK, SpectrumOutputs.lastAxis(kind));
                 }
                 if (ranks != null) {
                     out.printf(

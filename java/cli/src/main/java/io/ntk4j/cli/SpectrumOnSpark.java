@@ -7,7 +7,6 @@ import io.ntk4j.InvalidInputException;
 import io.ntk4j.Model;
 import io.ntk4j.Tensor;
 import io.ntk4j.spectral.EigsOptions;
-import io.ntk4j.spectral.PartialEffectiveDims;
 import io.ntk4j.spectral.ShardedEigs;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -111,15 +110,16 @@ final class SpectrumOnSpark {
         io.ntk4j.spectral.SpectrumAnalysis.Result a = r.analysis();
         if (a != null) {
             io.ntk4j.spectral.RankEstimates rk = a.ranks();
-            root.put("effective_rank", rk.effectiveRank().value());
-            root.put("effective_rank_std_error", rk.effectiveRank().stdError());
-            root.put("effective_rank_of", "NTK_S");
-            root.put("effective_rank_kpflow", rk.effectiveRankKpflow().value());
-            root.put("effective_rank_kpflow_std_error", rk.effectiveRankKpflow().stdError());
+            SpectrumOutputs.putRanks(
+                    root,
+                    "NTK_S",
+                    rk.effectiveRank(),
+                    rk.effectiveRankKpflow(),
+                    a.partialDims(),
+                    a.dimsKpflow(),
+                    "hidden");
             root.put("trace", rk.trace().value());
             root.put("trace_std_error", rk.trace().stdError());
-            SpectrumOutputs.putDims(root.putObject("partial_effective_dims"), a.partialDims(), "hidden");
-            SpectrumOutputs.putDims(root.putObject("partial_effective_dims_kpflow"), a.dimsKpflow(), "hidden");
             root.put("accuracy", c.accuracy);
             root.put("accuracy_met", a.accuracyMet());
             root.put("rank_samples", a.rankSamples());
@@ -143,19 +143,11 @@ final class SpectrumOnSpark {
                         SpectrumOutputs.fmt(r.ranks().effectiveRank()), so.probes);
             }
             if (a != null) {
-                PartialEffectiveDims d = a.partialDims(), dk = a.dimsKpflow();
                 out.printf(
                         "  effective rank of NTK_S: %s (kpflow's PR(A^2): %s)%n",
                         SpectrumOutputs.fmt(a.ranks().effectiveRank()),
                         SpectrumOutputs.fmt(a.ranks().effectiveRankKpflow()));
-                out.printf(
-                        "  partial effective dims (true partial trace): batch %s, time %s, hidden %s%n",
-                        SpectrumOutputs.fmt(d.batch()), SpectrumOutputs.fmt(d.time()), SpectrumOutputs.fmt(d.hidden()));
-                out.printf(
-                        "  partial effective dims (kpflow reduction):   batch %s, time %s, hidden %s%n",
-                        SpectrumOutputs.fmt(dk.batch()),
-                        SpectrumOutputs.fmt(dk.time()),
-                        SpectrumOutputs.fmt(dk.hidden()));
+                SpectrumOutputs.printDims(out, a.partialDims(), a.dimsKpflow(), "hidden");
             }
             out.printf(
                     "  converged: %d of %d; %d block applies, %d bytes moved (%d reported by Spark), %.3f s%n",

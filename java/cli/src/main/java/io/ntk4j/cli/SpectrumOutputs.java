@@ -62,6 +62,38 @@ final class SpectrumOutputs {
         return kind == SpectrumAnalysis.Target.NTK_Y ? "output" : "hidden";
     }
 
+    /**
+     * spectrum's rank fields: the effective rank of {@code of} and kpflow's PR(A^2) with their
+     * standard errors, and both reductions' partial dimensions ({@code last}: the last axis's name).
+     */
+    static void putRanks(
+            ObjectNode root,
+            String of,
+            Estimate pr,
+            Estimate prKpflow,
+            PartialEffectiveDims dims,
+            PartialEffectiveDims dimsKpflow,
+            String last) {
+        root.put("effective_rank", pr.value());
+        root.put("effective_rank_std_error", pr.stdError());
+        root.put("effective_rank_of", of);
+        root.put("effective_rank_kpflow", prKpflow.value());
+        root.put("effective_rank_kpflow_std_error", prKpflow.stdError());
+        putDims(root.putObject("partial_effective_dims"), dims, last);
+        putDims(root.putObject("partial_effective_dims_kpflow"), dimsKpflow, last);
+    }
+
+    /** spectrum's two text lines of partial dimensions (true partial trace, then kpflow's reduction). */
+    static void printDims(
+            java.io.PrintWriter out, PartialEffectiveDims dims, PartialEffectiveDims dimsKpflow, String last) {
+        out.printf(
+                "  partial effective dims (true partial trace): batch %s, time %s, %s %s%n",
+                fmt(dims.batch()), fmt(dims.time()), last, fmt(dims.hidden()));
+        out.printf(
+                "  partial effective dims (kpflow reduction):   batch %s, time %s, %s %s%n",
+                fmt(dimsKpflow.batch()), fmt(dimsKpflow.time()), last, fmt(dimsKpflow.hidden()));
+    }
+
     static void putDims(ObjectNode n, PartialEffectiveDims d, String last) {
         n.put("batch", d.batch().value());
         n.put("time", d.time().value());

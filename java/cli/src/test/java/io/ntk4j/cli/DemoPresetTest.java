@@ -32,7 +32,10 @@ class DemoPresetTest {
                 d.recordEvery(),
                 l.ngRank(),
                 l.ngRho(),
-                l.seeds());
+                l.seeds(),
+                "pitchfork",
+                0,
+                0);
         assertThat(back).isEqualTo(d);
     }
 
